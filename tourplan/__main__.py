@@ -1,0 +1,5 @@
+import sys
+
+from tourplan.cli import main
+
+sys.exit(main())

@@ -1,0 +1,131 @@
+"""``python -m tourplan``: solve, check, build demo problems, run benchmarks.
+
+Bad input never ends in a traceback: a :class:`ProblemError` becomes one line on
+stderr naming the file and the field, and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from tourplan.problem import ProblemError
+
+EXIT_OK, EXIT_VIOLATIONS, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def write_json(data: Any, path: str | None) -> None:
+    """Write JSON to ``path`` atomically (a half-written plan never replaces a good one)."""
+    text = json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+    if path in (None, "-"):
+        sys.stdout.write(text)
+        return
+    target = Path(path)
+    tmp = target.with_name(f".{target.name}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(target)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        raise ProblemError(f"cannot be written ({e.strerror or e})", source=str(path)) from None
+
+
+def _cmd_solve(args: argparse.Namespace) -> int:
+    from tourplan.optimiser import solve
+    from tourplan.problem import load_problem
+
+    problem = load_problem(args.problem)
+
+    def progress(served_priority: int, total_priority: int, km: float, seconds: float) -> None:
+        if not args.quiet:
+            print(
+                f"\r  {seconds:6.1f} s   priority {served_priority}/{total_priority}   {km:9.1f} km",
+                end="",
+                file=sys.stderr,
+                flush=True,
+            )
+
+    plan = solve(problem, time_limit=args.time_limit, progress=progress)
+    if not args.quiet:
+        print(file=sys.stderr)
+        print(plan.summary(), file=sys.stderr)
+    write_json(plan.to_json(), args.output)
+    return EXIT_OK
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from tourplan.checker import check_plan
+    from tourplan.plan import load_plan
+    from tourplan.problem import load_problem
+
+    problem = load_problem(args.problem)
+    plan = load_plan(args.plan)
+    report = check_plan(problem, plan)
+    print(report.text())
+    return EXIT_OK if report.ok else EXIT_VIOLATIONS
+
+
+def _cmd_demo_problem(args: argparse.Namespace) -> int:
+    from tourplan.demo import build_demo_problem
+
+    data = build_demo_problem(
+        department=args.department, weeks=args.weeks, requests=args.requests, seed=args.seed, start=args.start
+    )
+    write_json(data, args.output)
+    return EXIT_OK
+
+
+def _cmd_bench_solomon(args: argparse.Namespace) -> int:
+    from tourplan.solomon import solve_solomon_file
+
+    write_json(solve_solomon_file(args.file, time_limit=args.time_limit), "-")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m tourplan", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("solve", help="plan a season from a problem file")
+    p.add_argument("problem", help="problem file (problem-format v1)")
+    p.add_argument("-o", "--output", default="-", help="plan file to write (default: standard output)")
+    p.add_argument("--time-limit", type=float, default=10.0, metavar="S", help="seconds of search (default 10)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress line nor summary")
+    p.set_defaults(func=_cmd_solve)
+
+    p = sub.add_parser("check", help="check a plan against every rule of its problem")
+    p.add_argument("problem")
+    p.add_argument("plan")
+    p.set_defaults(func=_cmd_check)
+
+    p = sub.add_parser("demo-problem", help="build a realistic problem from real communes")
+    p.add_argument("--department", default="48", help="département code (default 48, Lozère)")
+    p.add_argument("--weeks", type=int, default=13)
+    p.add_argument("--requests", type=int, default=120)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--start", default=None, help="first day, YYYY-MM-DD (default: next Monday)")
+    p.add_argument("-o", "--output", default="-")
+    p.set_defaults(func=_cmd_demo_problem)
+
+    p = sub.add_parser("bench", help="classic routing benchmarks")
+    bench = p.add_subparsers(dest="bench", required=True)
+    b = bench.add_parser("solomon", help="solve a Solomon VRPTW file, print JSON")
+    b.add_argument("file")
+    b.add_argument("--time-limit", type=float, default=30.0, metavar="S")
+    b.set_defaults(func=_cmd_bench_solomon)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ProblemError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,722 @@
+"""The tour problem (problem-format v1): validated, immutable data.
+
+Everything downstream — optimiser, checker, web application — works on a
+:class:`Problem`, never on raw JSON, so every rule of the format is read and
+checked once, here.  Times of day are whole minutes after midnight; dates are
+:class:`datetime.date`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+FORMAT_VERSION = 1
+EARTH_RADIUS_KM = 6371.0088
+ALL_WEEKDAYS = frozenset(range(1, 8))
+DEFAULT_WEEKDAYS = frozenset(range(1, 6))
+
+
+class ProblemError(ValueError):
+    """Input that breaks the format: says which file and which field."""
+
+    def __init__(self, message: str, where: str = "", source: str | None = None) -> None:
+        self.message = message
+        self.where = where
+        self.source = source
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        parts = [p for p in (self.source, self.where) if p]
+        return f"{': '.join(parts)}: {self.message}" if parts else self.message
+
+
+# --------------------------------------------------------------------------- #
+# Small value types
+# --------------------------------------------------------------------------- #
+
+
+def format_time(minutes: int) -> str:
+    """Minutes after midnight as ``HH:MM``."""
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def parse_time(text: str) -> int:
+    """``HH:MM`` as minutes after midnight (``24:00`` allowed as end of day)."""
+    if not isinstance(text, str) or len(text) != 5 or text[2] != ":":
+        raise ValueError(f"expected a time HH:MM, got {text!r}")
+    hh, mm = text[:2], text[3:]
+    if not (hh.isdigit() and mm.isdigit()):
+        raise ValueError(f"expected a time HH:MM, got {text!r}")
+    h, m = int(hh), int(mm)
+    if m > 59 or h > 24 or (h == 24 and m):
+        raise ValueError(f"{text!r} is not a time of day")
+    return h * 60 + m
+
+
+def parse_date(text: str) -> date:
+    if not isinstance(text, str):
+        raise ValueError(f"expected a date YYYY-MM-DD, got {text!r}")
+    try:
+        return date.fromisoformat(text) if len(text) == 10 else _bad_date(text)
+    except ValueError:
+        raise ValueError(f"expected a date YYYY-MM-DD, got {text!r}") from None
+
+
+def _bad_date(text: str) -> date:
+    raise ValueError(text)
+
+
+@dataclass(frozen=True, slots=True)
+class Point:
+    lat: float
+    lon: float
+
+    def to_json(self) -> dict[str, float]:
+        return {"lat": self.lat, "lon": self.lon}
+
+
+def haversine_km(a: Point, b: Point) -> float:
+    """Great-circle distance on the format's sphere."""
+    la1, lo1, la2, lo2 = map(math.radians, (a.lat, a.lon, b.lat, b.lon))
+    h = math.sin((la2 - la1) / 2) ** 2 + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
+
+
+@dataclass(frozen=True)
+class Travel:
+    """How far and how long from one point to another (format § Travel)."""
+
+    model: str = "haversine"
+    circuity: float = 1.3
+    speed_kmh: float = 50.0
+    points: tuple[Point, ...] = ()
+    km_matrix: tuple[tuple[float, ...], ...] = ()
+    minutes_matrix: tuple[tuple[float, ...], ...] = ()
+
+    @cached_property
+    def _index(self) -> dict[tuple[int, int], int]:
+        return {_point_key(p): i for i, p in enumerate(self.points)}
+
+    def point_index(self, p: Point) -> int | None:
+        """Row of ``p`` in the matrix (points match to 1e-6 degree)."""
+        return self._index.get(_point_key(p))
+
+    def km(self, a: Point, b: Point) -> float:
+        if self.model == "matrix":
+            return self.km_matrix[self._row(a)][self._row(b)]
+        return haversine_km(a, b) * self.circuity
+
+    def minutes(self, a: Point, b: Point) -> float:
+        """Exact driving time; a checker accepts up to one minute less per leg."""
+        if self.model == "matrix":
+            return self.minutes_matrix[self._row(a)][self._row(b)]
+        return self.km(a, b) / self.speed_kmh * 60.0
+
+    def _row(self, p: Point) -> int:
+        i = self.point_index(p)
+        if i is None:
+            raise KeyError(f"point {p.lat}, {p.lon} is not in the travel matrix")
+        return i
+
+    def to_json(self) -> dict[str, Any]:
+        if self.model == "matrix":
+            return {
+                "model": "matrix",
+                "points": [p.to_json() for p in self.points],
+                "km": [list(r) for r in self.km_matrix],
+                "minutes": [list(r) for r in self.minutes_matrix],
+            }
+        return {"model": "haversine", "circuity": self.circuity, "speed_kmh": self.speed_kmh}
+
+
+def _point_key(p: Point) -> tuple[int, int]:
+    return (round(p.lat * 1e6), round(p.lon * 1e6))
+
+
+@dataclass(frozen=True)
+class Break:
+    """A pause of ``minutes`` lying wholly between ``earliest`` and ``latest``."""
+
+    earliest: int
+    latest: int
+    minutes: int
+
+
+@dataclass(frozen=True)
+class Van:
+    id: str
+    name: str
+    depot: Point
+    depot_label: str = ""
+    shift_start: int = 8 * 60
+    shift_end: int = 18 * 60
+    break_: Break | None = None
+    max_drive_minutes: int | None = None
+    equipment: frozenset[str] = frozenset()
+    unavailable_dates: frozenset[date] = frozenset()
+
+    def carries(self, needed: frozenset[str]) -> bool:
+        return needed <= self.equipment
+
+
+@dataclass(frozen=True)
+class Window:
+    start: date
+    end: date
+
+    def __contains__(self, day: object) -> bool:
+        return isinstance(day, date) and self.start <= day <= self.end
+
+
+@dataclass(frozen=True)
+class Request:
+    id: str
+    label: str
+    location: Point
+    duration: int
+    commune: str = ""
+    windows: tuple[Window, ...] = ()
+    weekdays: frozenset[int] | None = None
+    earliest_start: int | None = None
+    latest_end: int | None = None
+    equipment: frozenset[str] = frozenset()
+    priority: int = 1
+    occurrences: int = 1
+    min_days_between: int = 0
+    required: bool = False
+
+    def accepts_day(self, day: date) -> bool:
+        """The host can receive the van that day (windows and weekdays)."""
+        if self.weekdays is not None and day.isoweekday() not in self.weekdays:
+            return False
+        return not self.windows or any(day in w for w in self.windows)
+
+    def hours_on(self, van: Van) -> tuple[int, int]:
+        """Earliest start and latest end of a visit served by ``van``."""
+        lo = van.shift_start if self.earliest_start is None else self.earliest_start
+        hi = van.shift_end if self.latest_end is None else self.latest_end
+        return lo, hi
+
+
+@dataclass(frozen=True)
+class Locked:
+    """A visit already published: stays on ``van`` and ``day``; start moves by ≤ slack."""
+
+    request: str
+    occurrence: int
+    van: str
+    day: date
+    start: int
+    slack_minutes: int = 0
+
+
+@dataclass(frozen=True)
+class Visit:
+    """One occurrence of a request: the unit that is served or left out."""
+
+    request: Request
+    occurrence: int
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.request.id, self.occurrence)
+
+
+@dataclass(frozen=True)
+class Problem:
+    name: str
+    horizon_start: date
+    horizon_end: date
+    vans: tuple[Van, ...]
+    requests: tuple[Request, ...]
+    timezone: str = "Europe/Paris"
+    weekdays: frozenset[int] = DEFAULT_WEEKDAYS
+    closed_dates: frozenset[date] = frozenset()
+    travel: Travel = field(default_factory=Travel)
+    locked: tuple[Locked, ...] = ()
+    version: int = FORMAT_VERSION
+
+    # -- look-ups -------------------------------------------------------- #
+    @cached_property
+    def van_by_id(self) -> dict[str, Van]:
+        return {v.id: v for v in self.vans}
+
+    @cached_property
+    def request_by_id(self) -> dict[str, Request]:
+        return {r.id: r for r in self.requests}
+
+    @cached_property
+    def locked_by_visit(self) -> dict[tuple[str, int], Locked]:
+        return {(lk.request, lk.occurrence): lk for lk in self.locked}
+
+    @cached_property
+    def visits(self) -> tuple[Visit, ...]:
+        return tuple(Visit(r, k) for r in self.requests for k in range(r.occurrences))
+
+    @property
+    def total_priority(self) -> int:
+        return sum(r.priority * r.occurrences for r in self.requests)
+
+    # -- calendar -------------------------------------------------------- #
+    def days(self) -> Iterator[date]:
+        d = self.horizon_start
+        while d <= self.horizon_end:
+            yield d
+            d += timedelta(days=1)
+
+    def is_service_day(self, day: date) -> bool:
+        return (
+            self.horizon_start <= day <= self.horizon_end
+            and day.isoweekday() in self.weekdays
+            and day not in self.closed_dates
+        )
+
+    def van_works(self, van: Van, day: date) -> bool:
+        return self.is_service_day(day) and day not in van.unavailable_dates
+
+    @cached_property
+    def van_days(self) -> tuple[tuple[Van, date], ...]:
+        """Every (van, day) that may go out, by date then van order."""
+        return tuple((v, d) for d in self.days() for v in self.vans if self.van_works(v, d))
+
+    # -- serialisation --------------------------------------------------- #
+    def to_json(self) -> dict[str, Any]:
+        return problem_to_json(self)
+
+
+# --------------------------------------------------------------------------- #
+# Reading
+# --------------------------------------------------------------------------- #
+
+
+class JsonReader:
+    """Walks raw JSON, turning every defect into a ProblemError with its path."""
+
+    def __init__(self, source: str | None) -> None:
+        self.source = source
+
+    def fail(self, where: str, message: str) -> ProblemError:
+        return ProblemError(message, where, self.source)
+
+    def obj(self, value: Any, where: str) -> Mapping[str, Any]:
+        if not isinstance(value, Mapping):
+            raise self.fail(where, f"expected an object, got {_kind(value)}")
+        return value
+
+    def list(self, value: Any, where: str) -> Sequence[Any]:
+        if not isinstance(value, list):
+            raise self.fail(where, f"expected a list, got {_kind(value)}")
+        return value
+
+    def req(self, data: Mapping[str, Any], key: str, where: str) -> Any:
+        if key not in data or data[key] is None:
+            raise self.fail(_join(where, key), "is required")
+        return data[key]
+
+    def str(self, value: Any, where: str, *, empty: bool = False) -> str:
+        if not isinstance(value, str) or (not empty and not value.strip()):
+            raise self.fail(where, f"expected a non-empty text, got {_kind(value)}")
+        return value
+
+    def int(self, value: Any, where: str, *, minimum: int | None = None) -> int:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
+            raise self.fail(where, f"expected a whole number, got {_kind(value)}")
+        n = int(value)
+        if minimum is not None and n < minimum:
+            raise self.fail(where, f"must be at least {minimum}, got {n}")
+        return n
+
+    def num(self, value: Any, where: str, *, positive: bool = False) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise self.fail(where, f"expected a number, got {_kind(value)}")
+        if positive and value <= 0:
+            raise self.fail(where, f"must be positive, got {value}")
+        return float(value)
+
+    def bool(self, value: Any, where: str) -> bool:
+        if not isinstance(value, bool):
+            raise self.fail(where, f"expected true or false, got {_kind(value)}")
+        return value
+
+    def time(self, value: Any, where: str) -> int:
+        try:
+            return parse_time(value)
+        except ValueError as e:
+            raise self.fail(where, str(e)) from None
+
+    def date(self, value: Any, where: str) -> date:
+        try:
+            return parse_date(value)
+        except ValueError as e:
+            raise self.fail(where, str(e)) from None
+
+    def dates(self, value: Any, where: str) -> frozenset[date]:
+        return frozenset(self.date(v, f"{where}[{i}]") for i, v in enumerate(self.list(value, where)))
+
+    def weekdays(self, value: Any, where: str) -> frozenset[int]:
+        days = self.list(value, where)
+        out = set()
+        for i, v in enumerate(days):
+            n = self.int(v, f"{where}[{i}]")
+            if n not in ALL_WEEKDAYS:
+                raise self.fail(f"{where}[{i}]", f"a weekday is 1 (Monday) to 7 (Sunday), got {n}")
+            out.add(n)
+        if not out:
+            raise self.fail(where, "needs at least one weekday")
+        return frozenset(out)
+
+    def strings(self, value: Any, where: str) -> frozenset[str]:
+        return frozenset(self.str(v, f"{where}[{i}]") for i, v in enumerate(self.list(value, where)))
+
+    def point(self, value: Any, where: str) -> Point:
+        data = self.obj(value, where)
+        lat = self.num(self.req(data, "lat", where), f"{where}.lat")
+        lon = self.num(self.req(data, "lon", where), f"{where}.lon")
+        if not -90 <= lat <= 90:
+            raise self.fail(f"{where}.lat", f"a latitude lies between -90 and 90, got {lat}")
+        if not -180 <= lon <= 180:
+            raise self.fail(f"{where}.lon", f"a longitude lies between -180 and 180, got {lon}")
+        return Point(lat, lon)
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return f"{str(value).lower()}"
+    if isinstance(value, (dict, list)):
+        return "an object" if isinstance(value, dict) else "a list"
+    return repr(value)
+
+
+def _join(where: str, key: str) -> str:
+    return f"{where}.{key}" if where else key
+
+
+def problem_from_json(data: Any, source: str | None = None) -> Problem:
+    """Validate raw JSON (already parsed) into a Problem, or raise ProblemError."""
+    rd = JsonReader(source)
+    top = rd.obj(data, "")
+    version = rd.int(rd.req(top, "version", ""), "version")
+    if version != FORMAT_VERSION:
+        raise rd.fail("version", f"this program reads version {FORMAT_VERSION}, got {version}")
+    name = rd.str(top.get("name", "tour"), "name")
+    timezone = rd.str(top.get("timezone", "Europe/Paris"), "timezone")
+
+    hz = rd.obj(rd.req(top, "horizon", ""), "horizon")
+    h_start = rd.date(rd.req(hz, "start", "horizon"), "horizon.start")
+    h_end = rd.date(rd.req(hz, "end", "horizon"), "horizon.end")
+    if h_end < h_start:
+        raise rd.fail("horizon.end", f"ends ({h_end}) before it starts ({h_start})")
+    weekdays = rd.weekdays(hz["weekdays"], "horizon.weekdays") if "weekdays" in hz else DEFAULT_WEEKDAYS
+    closed = rd.dates(hz.get("closed_dates", []), "horizon.closed_dates")
+
+    travel = _read_travel(rd, top.get("travel"))
+
+    vans = tuple(_read_van(rd, v, f"vans[{i}]") for i, v in enumerate(rd.list(rd.req(top, "vans", ""), "vans")))
+    if not vans:
+        raise rd.fail("vans", "needs at least one van")
+    _no_duplicates(rd, [v.id for v in vans], "vans")
+
+    raw_requests = rd.list(top.get("requests", []), "requests")
+    requests = tuple(
+        _read_request(rd, r, f"requests[{i}]", h_start, h_end) for i, r in enumerate(raw_requests)
+    )
+    _no_duplicates(rd, [r.id for r in requests], "requests")
+
+    van_ids = {v.id for v in vans}
+    by_id = {r.id: r for r in requests}
+    locked = []
+    seen: set[tuple[str, int]] = set()
+    for i, raw in enumerate(rd.list(top.get("locked", []), "locked")):
+        where = f"locked[{i}]"
+        lk = _read_locked(rd, raw, where)
+        if lk.request not in by_id:
+            raise rd.fail(f"{where}.request", f"no request has the id {lk.request!r}")
+        if lk.van not in van_ids:
+            raise rd.fail(f"{where}.van", f"no van has the id {lk.van!r}")
+        if lk.occurrence >= by_id[lk.request].occurrences:
+            raise rd.fail(
+                f"{where}.occurrence",
+                f"request {lk.request!r} has {by_id[lk.request].occurrences} occurrence(s), "
+                f"numbered from 0; got {lk.occurrence}",
+            )
+        if (lk.request, lk.occurrence) in seen:
+            raise rd.fail(where, f"visit {lk.request!r} #{lk.occurrence} is locked twice")
+        seen.add((lk.request, lk.occurrence))
+        locked.append(lk)
+
+    if travel.model == "matrix":
+        pts = [(f"vans[{i}].depot", v.depot) for i, v in enumerate(vans)]
+        pts += [(f"requests[{i}].location", r.location) for i, r in enumerate(requests)]
+        for where, p in pts:
+            if travel.point_index(p) is None:
+                raise rd.fail(where, "this point is missing from travel.points (matched to 1e-6 degree)")
+
+    return Problem(
+        name=name,
+        timezone=timezone,
+        horizon_start=h_start,
+        horizon_end=h_end,
+        weekdays=weekdays,
+        closed_dates=closed,
+        travel=travel,
+        vans=vans,
+        requests=requests,
+        locked=tuple(locked),
+        version=version,
+    )
+
+
+def _no_duplicates(rd: JsonReader, ids: list[str], where: str) -> None:
+    seen: set[str] = set()
+    for i, x in enumerate(ids):
+        if x in seen:
+            raise rd.fail(f"{where}[{i}].id", f"the id {x!r} is used twice")
+        seen.add(x)
+
+
+def _read_travel(rd: JsonReader, raw: Any) -> Travel:
+    if raw is None:
+        return Travel()
+    data = rd.obj(raw, "travel")
+    model = data.get("model", "haversine")
+    if model == "haversine":
+        return Travel(
+            model="haversine",
+            circuity=rd.num(data.get("circuity", 1.3), "travel.circuity", positive=True),
+            speed_kmh=rd.num(data.get("speed_kmh", 50), "travel.speed_kmh", positive=True),
+        )
+    if model != "matrix":
+        raise rd.fail("travel.model", f"expected 'haversine' or 'matrix', got {_kind(model)}")
+    points = tuple(
+        rd.point(p, f"travel.points[{i}]")
+        for i, p in enumerate(rd.list(rd.req(data, "points", "travel"), "travel.points"))
+    )
+    n = len(points)
+
+    def matrix(key: str) -> tuple[tuple[float, ...], ...]:
+        rows = rd.list(rd.req(data, key, "travel"), f"travel.{key}")
+        if len(rows) != n:
+            raise rd.fail(f"travel.{key}", f"needs {n} rows (one per point), got {len(rows)}")
+        out = []
+        for i, row in enumerate(rows):
+            cells = rd.list(row, f"travel.{key}[{i}]")
+            if len(cells) != n:
+                raise rd.fail(f"travel.{key}[{i}]", f"needs {n} numbers (one per point), got {len(cells)}")
+            vals = []
+            for j, c in enumerate(cells):
+                x = rd.num(c, f"travel.{key}[{i}][{j}]")
+                if x < 0:
+                    raise rd.fail(f"travel.{key}[{i}][{j}]", f"must not be negative, got {x}")
+                vals.append(x)
+            out.append(tuple(vals))
+        return tuple(out)
+
+    return Travel(model="matrix", points=points, km_matrix=matrix("km"), minutes_matrix=matrix("minutes"))
+
+
+def _read_van(rd: JsonReader, raw: Any, where: str) -> Van:
+    data = rd.obj(raw, where)
+    vid = rd.str(rd.req(data, "id", where), f"{where}.id")
+    depot_raw = rd.req(data, "depot", where)
+    depot = rd.point(depot_raw, f"{where}.depot")
+    label = depot_raw.get("label", "")
+    label = rd.str(label, f"{where}.depot.label", empty=True)
+    shift_start, shift_end = 8 * 60, 18 * 60
+    if "shift" in data:
+        sh = rd.obj(data["shift"], f"{where}.shift")
+        shift_start = rd.time(rd.req(sh, "start", f"{where}.shift"), f"{where}.shift.start")
+        shift_end = rd.time(rd.req(sh, "end", f"{where}.shift"), f"{where}.shift.end")
+        if shift_end <= shift_start:
+            raise rd.fail(f"{where}.shift.end", "the shift ends before it starts")
+    brk = None
+    if data.get("break") is not None:
+        b = rd.obj(data["break"], f"{where}.break")
+        bw = f"{where}.break"
+        earliest = rd.time(rd.req(b, "earliest", bw), f"{bw}.earliest")
+        latest = rd.time(rd.req(b, "latest", bw), f"{bw}.latest")
+        minutes = rd.int(rd.req(b, "minutes", bw), f"{bw}.minutes", minimum=0)
+        if latest - earliest < minutes:
+            raise rd.fail(bw, f"a {minutes}-minute break cannot fit between {format_time(earliest)} "
+                              f"and {format_time(latest)}")
+        if minutes:
+            brk = Break(earliest, latest, minutes)
+    max_drive = None
+    if data.get("max_drive_minutes") is not None:
+        max_drive = rd.int(data["max_drive_minutes"], f"{where}.max_drive_minutes", minimum=0)
+    return Van(
+        id=vid,
+        name=rd.str(data.get("name", vid), f"{where}.name"),
+        depot=depot,
+        depot_label=label,
+        shift_start=shift_start,
+        shift_end=shift_end,
+        break_=brk,
+        max_drive_minutes=max_drive,
+        equipment=rd.strings(data.get("equipment", []), f"{where}.equipment"),
+        unavailable_dates=rd.dates(data.get("unavailable_dates", []), f"{where}.unavailable_dates"),
+    )
+
+
+def _read_request(rd: JsonReader, raw: Any, where: str, h_start: date, h_end: date) -> Request:
+    data = rd.obj(raw, where)
+    rid = rd.str(rd.req(data, "id", where), f"{where}.id")
+    windows = []
+    for i, w in enumerate(rd.list(data.get("windows", []), f"{where}.windows")):
+        ww = f"{where}.windows[{i}]"
+        wd = rd.obj(w, ww)
+        start = rd.date(rd.req(wd, "start", ww), f"{ww}.start")
+        end = rd.date(rd.req(wd, "end", ww), f"{ww}.end")
+        if end < start:
+            raise rd.fail(f"{ww}.end", f"the window ends ({end}) before it starts ({start})")
+        windows.append(Window(start, end))
+    earliest = latest = None
+    if data.get("hours") is not None:
+        hw = f"{where}.hours"
+        h = rd.obj(data["hours"], hw)
+        if h.get("earliest_start") is not None:
+            earliest = rd.time(h["earliest_start"], f"{hw}.earliest_start")
+        if h.get("latest_end") is not None:
+            latest = rd.time(h["latest_end"], f"{hw}.latest_end")
+        if earliest is not None and latest is not None and latest < earliest:
+            raise rd.fail(f"{hw}.latest_end", "the hours end before they start")
+    duration = rd.int(rd.req(data, "duration_minutes", where), f"{where}.duration_minutes", minimum=0)
+    priority = rd.int(data.get("priority", 1), f"{where}.priority", minimum=1)
+    occurrences = rd.int(data.get("occurrences", 1), f"{where}.occurrences", minimum=1)
+    return Request(
+        id=rid,
+        label=rd.str(data.get("label", rid), f"{where}.label"),
+        commune=rd.str(data.get("commune", ""), f"{where}.commune", empty=True),
+        location=rd.point(rd.req(data, "location", where), f"{where}.location"),
+        duration=duration,
+        windows=tuple(windows),
+        weekdays=rd.weekdays(data["weekdays"], f"{where}.weekdays") if data.get("weekdays") is not None else None,
+        earliest_start=earliest,
+        latest_end=latest,
+        equipment=rd.strings(data.get("equipment", []), f"{where}.equipment"),
+        priority=priority,
+        occurrences=occurrences,
+        min_days_between=rd.int(data.get("min_days_between", 0), f"{where}.min_days_between", minimum=0),
+        required=rd.bool(data.get("required", False), f"{where}.required"),
+    )
+
+
+def _read_locked(rd: JsonReader, raw: Any, where: str) -> Locked:
+    data = rd.obj(raw, where)
+    return Locked(
+        request=rd.str(rd.req(data, "request", where), f"{where}.request"),
+        occurrence=rd.int(data.get("occurrence", 0), f"{where}.occurrence", minimum=0),
+        van=rd.str(rd.req(data, "van", where), f"{where}.van"),
+        day=rd.date(rd.req(data, "date", where), f"{where}.date"),
+        start=rd.time(rd.req(data, "start", where), f"{where}.start"),
+        slack_minutes=rd.int(data.get("slack_minutes", 0), f"{where}.slack_minutes", minimum=0),
+    )
+
+
+def read_json_file(path: str | Path) -> Any:
+    """Parse a JSON file; unreadable or malformed files raise ProblemError naming the line."""
+    source = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ProblemError("no such file", source=source) from None
+    except IsADirectoryError:
+        raise ProblemError("is a folder, not a file", source=source) from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ProblemError(f"cannot be read ({e.__class__.__name__}: {e})", source=source) from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        raise ProblemError(f"malformed JSON at line {e.lineno}, column {e.colno}: {e.msg}", source=source) from None
+
+
+def load_problem(path: str | Path) -> Problem:
+    return problem_from_json(read_json_file(path), source=str(path))
+
+
+# --------------------------------------------------------------------------- #
+# Writing
+# --------------------------------------------------------------------------- #
+
+
+def problem_to_json(p: Problem) -> dict[str, Any]:
+    """The problem as format-v1 JSON; ``problem_from_json`` reads it back equal."""
+
+    def van_json(v: Van) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "id": v.id,
+            "name": v.name,
+            "depot": {**v.depot.to_json(), "label": v.depot_label},
+            "shift": {"start": format_time(v.shift_start), "end": format_time(v.shift_end)},
+            "equipment": sorted(v.equipment),
+            "unavailable_dates": sorted(d.isoformat() for d in v.unavailable_dates),
+        }
+        if v.break_:
+            d["break"] = {
+                "earliest": format_time(v.break_.earliest),
+                "latest": format_time(v.break_.latest),
+                "minutes": v.break_.minutes,
+            }
+        if v.max_drive_minutes is not None:
+            d["max_drive_minutes"] = v.max_drive_minutes
+        return d
+
+    def request_json(r: Request) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "id": r.id,
+            "label": r.label,
+            "commune": r.commune,
+            "location": r.location.to_json(),
+            "duration_minutes": r.duration,
+            "equipment": sorted(r.equipment),
+            "priority": r.priority,
+            "occurrences": r.occurrences,
+            "min_days_between": r.min_days_between,
+            "required": r.required,
+        }
+        if r.windows:
+            d["windows"] = [{"start": w.start.isoformat(), "end": w.end.isoformat()} for w in r.windows]
+        if r.weekdays is not None:
+            d["weekdays"] = sorted(r.weekdays)
+        hours = {}
+        if r.earliest_start is not None:
+            hours["earliest_start"] = format_time(r.earliest_start)
+        if r.latest_end is not None:
+            hours["latest_end"] = format_time(r.latest_end)
+        if hours:
+            d["hours"] = hours
+        return d
+
+    return {
+        "version": p.version,
+        "name": p.name,
+        "timezone": p.timezone,
+        "horizon": {
+            "start": p.horizon_start.isoformat(),
+            "end": p.horizon_end.isoformat(),
+            "weekdays": sorted(p.weekdays),
+            "closed_dates": sorted(d.isoformat() for d in p.closed_dates),
+        },
+        "travel": p.travel.to_json(),
+        "vans": [van_json(v) for v in p.vans],
+        "requests": [request_json(r) for r in p.requests],
+        "locked": [
+            {
+                "request": lk.request,
+                "occurrence": lk.occurrence,
+                "van": lk.van,
+                "date": lk.day.isoformat(),
+                "start": format_time(lk.start),
+                "slack_minutes": lk.slack_minutes,
+            }
+            for lk in p.locked
+        ],
+    }
