@@ -1,0 +1,1 @@
+"""Benchmarks (`make bench`): figures, never timed tests. They read ../shared/ when present."""
