@@ -1,0 +1,345 @@
+"""The referee: checks a plan against every rule of its problem and recomputes its figures.
+
+Written independently of the optimiser on purpose: tests and benchmarks trust this
+module, never the optimiser's own statements.  Each broken rule becomes a
+:class:`Violation` naming the route (van and date), the stop and the rule.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from tourplan.plan import Plan, Route
+from tourplan.problem import Problem, Request, Van, format_time
+
+#: A stated leg may be this many minutes shorter than the exact driving time (format § Travel).
+LEG_TOLERANCE_MINUTES = 1.0
+#: Stated kilometres are rounded to 0.1 km.
+KM_TOLERANCE = 0.1
+
+
+@dataclass(frozen=True)
+class Violation:
+    rule: str
+    message: str
+    route: str | None = None
+    stop: int | None = None
+
+    def __str__(self) -> str:
+        where = self.route or "plan"
+        if self.stop is not None:
+            where += f" stop {self.stop + 1}"
+        return f"{where}: [{self.rule}] {self.message}"
+
+
+@dataclass
+class CheckReport:
+    """The verdict, with the figures recomputed from the problem."""
+
+    violations: list[Violation] = field(default_factory=list)
+    visits: int = 0
+    served: int = 0
+    served_priority: int = 0
+    total_priority: int = 0
+    distance_km: float = 0.0
+    drive_minutes: int = 0
+    van_days: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.violations
+
+    def rules_broken(self) -> set[str]:
+        return {v.rule for v in self.violations}
+
+    def text(self) -> str:
+        head = (
+            f"served {self.served} of {self.visits} visits, priority {self.served_priority} of "
+            f"{self.total_priority}, {self.distance_km:.1f} km, {self.van_days} van-days"
+        )
+        if self.ok:
+            return f"OK: every rule holds; {head}"
+        lines = [f"{len(self.violations)} violation(s); {head}"]
+        lines += [f"  {v}" for v in self.violations]
+        return "\n".join(lines)
+
+
+def _overlap(a0: int, a1: int, b0: int, b1: int) -> int:
+    return max(0, min(a1, b1) - max(a0, b0))
+
+
+def check_plan(problem: Problem, plan: Plan) -> CheckReport:
+    rep = CheckReport(visits=len(problem.visits), total_priority=problem.total_priority)
+    bad = rep.violations.append
+
+    if plan.problem and plan.problem != problem.name:
+        bad(Violation("problem", f"the plan is for problem {plan.problem!r}, not {problem.name!r}"))
+
+    seen: dict[tuple[str, int], str] = {}
+    served_days: dict[str, list[date]] = defaultdict(list)
+    served_at: dict[tuple[str, int], tuple[str, date, int]] = {}
+    van_dates: set[tuple[str, date]] = set()
+
+    for route in plan.routes:
+        label = f"{route.van} {route.day.isoformat()}"
+        van = problem.van_by_id.get(route.van)
+        if van is None:
+            bad(Violation("unknown", f"no van has the id {route.van!r}", label))
+            continue
+        if (route.van, route.day) in van_dates:
+            bad(Violation("service_day", "this van has two routes on the same day", label))
+        van_dates.add((route.van, route.day))
+        rep.van_days += 1
+        _check_route(problem, van, route, label, bad, rep)
+        for i, stop in enumerate(route.stops):
+            req = problem.request_by_id.get(stop.request)
+            if req is None or not 0 <= stop.occurrence < req.occurrences:
+                continue  # reported by _check_route
+            where = seen.get(stop.key)
+            if where is not None:
+                bad(Violation("coverage", f"visit {stop.request} #{stop.occurrence} is already served by {where}",
+                              label, i))
+                continue
+            seen[stop.key] = label
+            served_days[req.id].append(route.day)
+            served_at[stop.key] = (route.van, route.day, stop.start)
+            rep.served += 1
+            rep.served_priority += req.priority
+
+    for u in plan.unserved:
+        req = problem.request_by_id.get(u.request)
+        if req is None or not 0 <= u.occurrence < req.occurrences:
+            bad(Violation("unknown", f"unserved visit {u.request} #{u.occurrence} is not in the problem"))
+            continue
+        if u.key in seen:
+            bad(Violation("coverage", f"visit {u.request} #{u.occurrence} is both served ({seen[u.key]}) "
+                                      "and listed as unserved"))
+            continue
+        seen[u.key] = "unserved"
+        _check_reason(problem, req, u.reason, u.occurrence, bad)
+
+    for visit in problem.visits:
+        if visit.key not in seen:
+            bad(Violation("coverage", f"visit {visit.request.id} #{visit.occurrence} is neither served "
+                                      "nor listed as unserved"))
+
+    for req in problem.requests:
+        days = sorted(served_days.get(req.id, []))
+        for d0, d1 in zip(days, days[1:], strict=False):
+            if (d1 - d0).days < req.min_days_between:
+                bad(Violation("recurrence", f"request {req.id} is visited on {d0} and {d1}, "
+                                            f"{(d1 - d0).days} days apart; at least {req.min_days_between} "
+                                            "are required"))
+
+    for lk in problem.locked:
+        at = served_at.get((lk.request, lk.occurrence))
+        name = f"locked visit {lk.request} #{lk.occurrence}"
+        if at is None:
+            bad(Violation("locked", f"{name} is not served (it must stay on {lk.van} {lk.day})"))
+            continue
+        van_id, day, start = at
+        if (van_id, day) != (lk.van, lk.day):
+            bad(Violation("locked", f"{name} moved to {van_id} {day}; it must stay on {lk.van} {lk.day}"))
+        elif abs(start - lk.start) > lk.slack_minutes:
+            bad(Violation("locked", f"{name} starts at {format_time(start)}; locked at {format_time(lk.start)} "
+                                    f"with {lk.slack_minutes} min slack"))
+
+    required_left = [u for u in plan.unserved if (r := problem.request_by_id.get(u.request)) and r.required]
+    if required_left and plan.status != "infeasible":
+        ids = ", ".join(f"{u.request} #{u.occurrence}" for u in required_left[:5])
+        bad(Violation("required", f"required visit(s) left out ({ids}) but status is {plan.status!r}"))
+    if not required_left and plan.status == "infeasible":
+        bad(Violation("status", "status is 'infeasible' but every required visit is served"))
+
+    _check_stats(plan, rep, bad)
+    return rep
+
+
+def _check_route(problem: Problem, van: Van, route: Route, label: str, bad, rep: CheckReport) -> None:
+    travel = problem.travel
+    if not problem.is_service_day(route.day):
+        bad(Violation("service_day", f"{route.day} is not a service day (horizon, weekdays, closed dates)", label))
+    elif route.day in van.unavailable_dates:
+        bad(Violation("service_day", f"van {van.id} is unavailable on {route.day}", label))
+    if route.leave < van.shift_start:
+        bad(Violation("shift", f"leaves at {format_time(route.leave)}, before the shift starts "
+                               f"({format_time(van.shift_start)})", label))
+    if route.back > van.shift_end:
+        bad(Violation("shift", f"is back at {format_time(route.back)}, after the shift ends "
+                               f"({format_time(van.shift_end)})", label))
+
+    services: list[tuple[int, int]] = []
+    points = [van.depot]
+    times: list[tuple[int, int]] = []  # (departure from previous point, arrival at next point)
+    depart = route.leave
+    for i, stop in enumerate(route.stops):
+        req = problem.request_by_id.get(stop.request)
+        if req is None:
+            bad(Violation("unknown", f"no request has the id {stop.request!r}", label, i))
+            return
+        if not 0 <= stop.occurrence < req.occurrences:
+            bad(Violation("unknown", f"request {req.id} has no occurrence #{stop.occurrence}", label, i))
+        if not van.carries(req.equipment):
+            missing = ", ".join(sorted(req.equipment - van.equipment))
+            bad(Violation("equipment", f"{req.id} needs {missing}, which van {van.id} does not carry", label, i))
+        if req.windows and not any(route.day in w for w in req.windows):
+            bad(Violation("window", f"{route.day} is outside every date window of {req.id}", label, i))
+        if req.weekdays is not None and route.day.isoweekday() not in req.weekdays:
+            bad(Violation("weekday", f"{req.id} cannot receive the van on weekday {route.day.isoweekday()}",
+                          label, i))
+        lo, hi = req.hours_on(van)
+        if stop.start < lo or stop.end > hi:
+            bad(Violation("hours", f"{req.id} runs {format_time(stop.start)}–{format_time(stop.end)}, outside "
+                                   f"its hours {format_time(lo)}–{format_time(hi)}", label, i))
+        if stop.end - stop.start != req.duration:
+            bad(Violation("duration", f"{req.id} lasts {stop.end - stop.start} min; it takes {req.duration}",
+                          label, i))
+        if stop.arrive > stop.start:
+            bad(Violation("order", f"{req.id} starts ({format_time(stop.start)}) before the van arrives "
+                                   f"({format_time(stop.arrive)})", label, i))
+        times.append((depart, stop.arrive))
+        points.append(req.location)
+        services.append((stop.start, stop.end))
+        depart = stop.end
+    times.append((depart, route.back))
+    points.append(van.depot)
+
+    brk = None
+    if route.break_start is not None and route.break_end is not None:
+        brk = b0, b1 = route.break_start, route.break_end
+        vb = van.break_
+        if vb is not None and (b0 < vb.earliest or b1 > vb.latest or b1 - b0 < vb.minutes):
+            bad(Violation("break", f"break {format_time(b0)}–{format_time(b1)} is not {vb.minutes} min within "
+                                   f"{format_time(vb.earliest)}–{format_time(vb.latest)}", label))
+        for i, (s0, s1) in enumerate(services):
+            if _overlap(b0, b1, s0, s1):
+                bad(Violation("break", f"break {format_time(b0)}–{format_time(b1)} overlaps a visit", label, i))
+    elif van.break_ is not None:
+        bad(Violation("break", f"van {van.id} needs a {van.break_.minutes}-min break and the route has none",
+                      label))
+
+    exact_km = 0.0
+    exact_minutes = 0.0
+    for leg, ((dep, arr), (a, b)) in enumerate(zip(times, zip(points, points[1:], strict=False), strict=True)):
+        km = travel.km(a, b)
+        need = travel.minutes(a, b)
+        exact_km += km
+        exact_minutes += need
+        if arr < dep:
+            bad(Violation("order", f"arrives at {format_time(arr)} before leaving the previous place at "
+                                   f"{format_time(dep)}", label, leg if leg < len(route.stops) else None))
+            continue
+        available = arr - dep
+        if brk is not None:
+            available -= _overlap(dep, arr, brk[0], brk[1])
+        if available < need - LEG_TOLERANCE_MINUTES:
+            to = f"stop {leg + 1}" if leg < len(route.stops) else "the depot"
+            bad(Violation("travel", f"{available} min of driving to {to}; the trip takes {need:.1f} min", label,
+                          leg if leg < len(route.stops) else None))
+
+    legs = len(points) - 1 if route.stops else 0
+    if not route.stops:
+        exact_km = exact_minutes = 0.0
+    if route.drive_minutes < exact_minutes - LEG_TOLERANCE_MINUTES * legs:
+        bad(Violation("travel", f"states {route.drive_minutes} min of driving; the legs take "
+                                f"{exact_minutes:.1f} min", label))
+    if van.max_drive_minutes is not None and max(route.drive_minutes, exact_minutes - legs) > van.max_drive_minutes:
+        bad(Violation("max_drive", f"{max(route.drive_minutes, round(exact_minutes))} min of driving; at most "
+                                   f"{van.max_drive_minutes} allowed", label))
+    if abs(route.distance_km - exact_km) > KM_TOLERANCE:
+        bad(Violation("stats", f"states {route.distance_km:.1f} km; the legs measure {exact_km:.1f} km", label))
+    rep.distance_km += exact_km
+    rep.drive_minutes += route.drive_minutes
+
+
+# --------------------------------------------------------------------------- #
+# Reasons for visits left out
+# --------------------------------------------------------------------------- #
+
+
+def can_serve_alone(problem: Problem, van: Van, req: Request) -> bool:
+    """A sufficient test that ``van`` could serve ``req`` alone in one shift, break included.
+
+    Used only to refute a claim of ``too_far_for_a_day`` or ``window_too_short``;
+    tries the break at the site before the visit, after it, or on the road.
+    """
+    lo, hi = req.hours_on(van)
+    out = problem.travel.minutes(van.depot, req.location)
+    back = problem.travel.minutes(req.location, van.depot)
+    b = van.break_
+    candidates: list[tuple[float, float]] = []  # (earliest start of service, extra minutes of break after it)
+    if b is None:
+        candidates.append((van.shift_start + out, 0))
+    else:
+        arrive = van.shift_start + out
+        b0 = max(b.earliest, van.shift_start)
+        if b0 + b.minutes <= b.latest:
+            # Break before the visit: on the road (it delays the arrival) or waiting at the site.
+            candidates.append((arrive + b.minutes if b0 < arrive else b0 + b.minutes, -1))
+        # Break after the visit, at the site.
+        candidates.append((arrive, 1))
+    for earliest_start, mode in candidates:
+        start = max(earliest_start, lo)
+        end = start + req.duration
+        if end > hi:
+            continue
+        finish = end
+        if b is not None and mode == 1:
+            b0 = max(end, b.earliest)
+            if b0 + b.minutes > b.latest:
+                continue
+            finish = b0 + b.minutes
+        if finish + back <= van.shift_end:
+            return True
+    return False
+
+
+def _static_reasons(problem: Problem, req: Request) -> set[str]:
+    """Reasons that hold whatever else is planned (empty: the visit may be possible)."""
+    vans = [v for v in problem.vans if v.carries(req.equipment)]
+    if not vans:
+        return {"no_van_with_equipment"}
+    vans = [v for v in vans if any(problem.van_works(v, d) and req.accepts_day(d) for d in problem.days())]
+    if not vans:
+        return {"no_service_day_in_window"}
+    if all(req.hours_on(v)[1] - req.hours_on(v)[0] < req.duration for v in vans):
+        return {"window_too_short"}
+    return set()
+
+
+def _check_reason(problem: Problem, req: Request, reason: str, occurrence: int, bad) -> None:
+    name = f"unserved visit {req.id} #{occurrence}"
+    static = _static_reasons(problem, req)
+    if static and reason not in static and reason not in ("too_far_for_a_day", "locked_conflict"):
+        bad(Violation("reason", f"{name} is given as {reason!r}; it is {'/'.join(sorted(static))}"))
+        return
+    if reason in ("no_van_with_equipment", "no_service_day_in_window", "window_too_short") and reason not in static:
+        bad(Violation("reason", f"{name} is given as {reason!r}, which is not so"))
+    elif reason == "too_far_for_a_day" and not static:
+        able = [v for v in problem.vans if v.carries(req.equipment) and can_serve_alone(problem, v, req)]
+        if able:
+            bad(Violation("reason", f"{name} is given as too far for a day, yet van {able[0].id} can serve it "
+                                    "within a shift"))
+    elif reason == "locked_conflict" and (req.id, occurrence) not in problem.locked_by_visit:
+        bad(Violation("reason", f"{name} is given as a locked conflict but is not locked"))
+
+
+def _check_stats(plan: Plan, rep: CheckReport, bad) -> None:
+    s = plan.stats
+    expected = {
+        "visits": rep.visits,
+        "served": rep.served,
+        "unserved": rep.visits - rep.served,
+        "served_priority": rep.served_priority,
+        "total_priority": rep.total_priority,
+        "drive_minutes": rep.drive_minutes,
+        "van_days": rep.van_days,
+    }
+    for key, value in expected.items():
+        if getattr(s, key) != value:
+            bad(Violation("stats", f"stats.{key} states {getattr(s, key)}; the plan has {value}"))
+    if abs(s.distance_km - rep.distance_km) > KM_TOLERANCE + 0.05 * len(plan.routes):
+        bad(Violation("stats", f"stats.distance_km states {s.distance_km:.1f}; the routes measure "
+                               f"{rep.distance_km:.1f} km"))
