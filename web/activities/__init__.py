@@ -1,0 +1,1 @@
+"""The operator's catalogue of activities a van can bring."""

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, Float, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from web.core.types import UTCDateTime, utcnow
+from web.extensions import db
+
+
+class Commune(db.Model):
+    """A French commune. ``lat``/``lon`` is the town-hall point (moved inside the commune
+    when the source put it outside, then ``point_corrected`` is true)."""
+
+    __tablename__ = "communes"
+    __table_args__ = (
+        CheckConstraint("lat BETWEEN -90 AND 90", name="lat_range"),
+        CheckConstraint("lon BETWEEN -180 AND 180", name="lon_range"),
+        CheckConstraint("population IS NULL OR population >= 0", name="population_positive"),
+    )
+
+    insee: Mapped[str] = mapped_column(String(5), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    department: Mapped[str] = mapped_column(String(3), index=True)
+    postal_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    population: Mapped[int | None] = mapped_column(Integer)
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    point_corrected: Mapped[bool] = mapped_column(default=False)
+    townhall_address: Mapped[str] = mapped_column(Text, default="")
+    #: ISO weekday ("1".."7") -> list of [start, end] minutes after midnight.
+    opening_hours: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    email: Mapped[str] = mapped_column(String(254), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    website: Mapped[str] = mapped_column(String(500), default="")
+    accessibility: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<Commune {self.insee} {self.name}>"

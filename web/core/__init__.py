@@ -1,0 +1,1 @@
+"""Core: base layout, error pages, security headers, the ``flask tourplan`` command group."""

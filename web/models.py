@@ -1,0 +1,20 @@
+"""Every model of the application, imported so that Alembic and relationships see all tables."""
+
+from web.activities.models import Activity
+from web.communes.models import Commune
+from web.requests.models import RequestStatusChange, VisitRequest
+from web.seasons.models import Season
+from web.tours.models import TourVersion, VersionVisit, Visit
+from web.vans.models import Van
+
+__all__ = [
+    "Activity",
+    "Commune",
+    "RequestStatusChange",
+    "Season",
+    "TourVersion",
+    "Van",
+    "VersionVisit",
+    "Visit",
+    "VisitRequest",
+]

@@ -1,0 +1,1 @@
+"""Visit requests from communes, their status machine and its history."""

@@ -1,0 +1,131 @@
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, CheckConstraint, Float, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from web.activities.models import Activity
+from web.communes.models import Commune
+from web.core.types import UTCDateTime, utcnow
+from web.extensions import db
+from web.seasons.models import Season
+
+STATUSES = ("submitted", "accepted", "declined", "planned", "done", "cancelled")
+STRUCTURE_KINDS = ("mairie", "médiathèque", "école", "CCAS", "association", "autre")
+
+
+def new_tracking_token() -> str:
+    # 32 URL-safe characters, 192 bits: cannot be guessed nor enumerated.
+    return secrets.token_urlsafe(24)
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN (" + ", ".join(f"'{v}'" for v in values) + ")"
+
+
+class VisitRequest(db.Model):
+    """A commune asks for the van. ``periods`` is a list of ``{"start", "end"}`` ISO dates;
+    ``weekdays`` ISO weekdays or null for any; hours in minutes after midnight.
+    The venue defaults to the town hall. ``status`` changes only through
+    :func:`web.requests.operations.change_status`."""
+
+    __tablename__ = "visit_requests"
+    __table_args__ = (
+        CheckConstraint(_in("status", STATUSES), name="status"),
+        CheckConstraint(_in("structure_kind", STRUCTURE_KINDS), name="structure_kind"),
+        CheckConstraint("duration_minutes > 0", name="duration_positive"),
+        CheckConstraint("priority >= 1", name="priority_positive"),
+        CheckConstraint("occurrences >= 1", name="occurrences_positive"),
+        CheckConstraint("min_days_between >= 0", name="min_days_between_positive"),
+        CheckConstraint("expected_attendees IS NULL OR expected_attendees >= 0", name="attendees_positive"),
+        CheckConstraint(
+            "(earliest_start IS NULL OR earliest_start BETWEEN 0 AND 1440) AND "
+            "(latest_end IS NULL OR latest_end BETWEEN 0 AND 1440) AND "
+            "(earliest_start IS NULL OR latest_end IS NULL OR earliest_start <= latest_end)",
+            name="hours",
+        ),
+        CheckConstraint(
+            "(venue_lat IS NULL OR venue_lat BETWEEN -90 AND 90) AND "
+            "(venue_lon IS NULL OR venue_lon BETWEEN -180 AND 180)",
+            name="venue_point",
+        ),
+        CheckConstraint("status <> 'declined' OR decline_reason <> ''", name="decline_has_reason"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    season_id: Mapped[int] = mapped_column(ForeignKey("seasons.id", ondelete="RESTRICT"), index=True)
+    commune_insee: Mapped[str] = mapped_column(ForeignKey("communes.insee", ondelete="RESTRICT"), index=True)
+    activity_id: Mapped[int | None] = mapped_column(ForeignKey("activities.id", ondelete="RESTRICT"))
+    structure_kind: Mapped[str] = mapped_column(String(20), default="mairie")
+    structure_name: Mapped[str] = mapped_column(String(200), default="")
+    contact_name: Mapped[str] = mapped_column(String(200), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    label: Mapped[str] = mapped_column(String(300))
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    periods: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    weekdays: Mapped[list[int] | None] = mapped_column(JSON)
+    earliest_start: Mapped[int | None] = mapped_column(Integer)
+    latest_end: Mapped[int | None] = mapped_column(Integer)
+    equipment: Mapped[list[str]] = mapped_column(JSON, default=list)
+    expected_attendees: Mapped[int | None] = mapped_column(Integer)
+    venue_label: Mapped[str] = mapped_column(String(300), default="")
+    venue_address: Mapped[str] = mapped_column(Text, default="")
+    venue_lat: Mapped[float | None] = mapped_column(Float)
+    venue_lon: Mapped[float | None] = mapped_column(Float)
+    priority: Mapped[int] = mapped_column(Integer, default=1)
+    occurrences: Mapped[int] = mapped_column(Integer, default=1)
+    min_days_between: Mapped[int] = mapped_column(Integer, default=0)
+    required: Mapped[bool] = mapped_column(Boolean, default=False)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default="submitted", index=True)
+    decline_reason: Mapped[str] = mapped_column(Text, default="")
+    tracking_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_tracking_token)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    season: Mapped[Season] = relationship()
+    commune: Mapped[Commune] = relationship()
+    activity: Mapped[Activity | None] = relationship()
+    history: Mapped[list[RequestStatusChange]] = relationship(
+        back_populates="request", order_by="RequestStatusChange.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def lat(self) -> float:
+        """Where the van parks: the venue when given, else the town hall."""
+        return self.venue_lat if self.venue_lat is not None else self.commune.lat
+
+    @property
+    def lon(self) -> float:
+        return self.venue_lon if self.venue_lon is not None else self.commune.lon
+
+    @property
+    def place_label(self) -> str:
+        return self.venue_label or f"Mairie de {self.commune.name}"
+
+    def __repr__(self) -> str:
+        return f"<VisitRequest {self.id} {self.status}>"
+
+
+class RequestStatusChange(db.Model):
+    """One line of a request's history: who moved it from which status to which, when."""
+
+    __tablename__ = "request_status_changes"
+    __table_args__ = (
+        CheckConstraint(_in("to_status", STATUSES), name="to_status"),
+        CheckConstraint("from_status IS NULL OR " + _in("from_status", STATUSES), name="from_status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("visit_requests.id", ondelete="CASCADE"), index=True)
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    by: Mapped[str] = mapped_column(String(254))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    request: Mapped[VisitRequest] = relationship(back_populates="history")

@@ -1,0 +1,1 @@
+"""Seasons: the planning horizon, service weekdays and closed dates."""

@@ -1,0 +1,1 @@
+"""Tour versions (one per optimiser run), their visits, and the public stable visits."""

@@ -1,0 +1,1 @@
+"""Vans: depot, shift, break, driving limit, equipment and days off."""
