@@ -1,0 +1,218 @@
+"""Folium maps of the tour, with every asset served by the application itself.
+
+No Flask here: the web layer passes the URL prefix of its static files and a
+per-response nonce placeholder, and serves the returned HTML document (in an
+iframe with its own Content-Security-Policy).  Why the departures from plain
+folium:
+
+* folium links Leaflet, jQuery, Bootstrap, Font Awesome and awesome-markers
+  from CDNs: the server may have no internet access and a rural visitor pays
+  for every byte, so the map links only the two libraries it uses (Leaflet and
+  Leaflet.markercluster, vendored under ``web/static/vendor/``);
+* folium's Popup needs jQuery and its Tooltip pastes the text unescaped into a
+  JavaScript template literal: popups and tooltips are bound here by small
+  elements that HTML-escape the text and embed it as escaped JSON;
+* every ``<script>``/``<style>``/stylesheet tag gets a nonce, so the page runs
+  under a CSP without ``'unsafe-inline'``;
+* the document gets a language, a title and a zoomable viewport (folium's
+  blocks zooming, an accessibility failure).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import folium
+from folium.plugins import MarkerCluster
+from folium.template import Template
+
+LEAFLET_DIR = "leaflet-1.9.4"
+MARKERCLUSTER_DIR = "leaflet.markercluster-1.5.3"
+OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+OSM_ATTRIBUTION = (
+    '&copy; <a href="https://www.openstreetmap.org/copyright" target="_blank" rel="noopener">'
+    "les contributeurs d’OpenStreetMap</a>"
+)
+#: Above this many markers they are grouped into clusters (below it the
+#: cluster library is not even loaded).
+CLUSTER_THRESHOLD = 25
+#: Placeholder the caller replaces by the response's nonce: the rendered map can
+#: then be cached once and served with a fresh nonce each time.
+NONCE_PLACEHOLDER = "__TOURPLAN_CSP_NONCE__"
+
+
+class MapError(ValueError):
+    """A point or route that cannot be drawn (says which and why)."""
+
+
+@dataclass(frozen=True, slots=True)
+class MapPoint:
+    """A marker: plain texts (escaped here), a link to the page with details."""
+
+    lat: float
+    lon: float
+    title: str
+    lines: tuple[str, ...] = ()
+    url: str = ""
+    link_text: str = "Voir le détail"
+
+
+@dataclass(frozen=True, slots=True)
+class MapRoute:
+    """A day's route of one van, in visiting order (depot first and last if wanted)."""
+
+    points: tuple[tuple[float, float], ...]
+    label: str = ""
+    color: str = "#1d4ed8"
+
+
+@dataclass(frozen=True, slots=True)
+class MapOptions:
+    static_prefix: str = "/static/vendor"
+    tiles: bool = True
+    lang: str = "fr"
+    title: str = "Carte de la tournée"
+    center: tuple[float, float] = (46.6, 2.5)  # France, when there is nothing to show
+    zoom: int = 6
+    cluster_threshold: int = CLUSTER_THRESHOLD
+    extra_css: tuple[str, ...] = field(default=())
+
+
+def _local_map_class(prefix: str) -> type[folium.Map]:
+    leaflet = f"{prefix}/{LEAFLET_DIR}"
+
+    class LocalMap(folium.Map):
+        default_js = [("leaflet", f"{leaflet}/leaflet.js")]
+        default_css = [("leaflet_css", f"{leaflet}/leaflet.css")]
+
+    return LocalMap
+
+
+def _local_cluster_class(prefix: str) -> type[MarkerCluster]:
+    base = f"{prefix}/{MARKERCLUSTER_DIR}"
+
+    class LocalMarkerCluster(MarkerCluster):
+        default_js = [("markerclusterjs", f"{base}/leaflet.markercluster.js")]
+        default_css = [
+            ("markerclustercss", f"{base}/MarkerCluster.css"),
+            ("markerclusterdefaultcss", f"{base}/MarkerCluster.Default.css"),
+        ]
+
+    return LocalMarkerCluster
+
+
+class _Bind(folium.MacroElement):
+    """``layer.bindPopup(html)`` / ``bindTooltip(html)`` with the HTML passed as
+    escaped JSON (``tojson`` turns ``<``, ``>``, ``&``, ``'`` into ``\\uXXXX``)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            {{ this._parent.get_name() }}.{{ this.method }}({{ this.content|tojson }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, method: str, content: str) -> None:
+        super().__init__()
+        self._name = "Bind"
+        self.method = method
+        self.content = content
+
+
+def popup_html(point: MapPoint) -> str:
+    """The popup's HTML: every text escaped; the link opens in the whole window
+    (the map lives in an iframe)."""
+    parts = [f"<strong>{html.escape(point.title)}</strong>"]
+    parts.extend(html.escape(line) for line in point.lines)
+    if point.url:
+        parts.append(f'<a href="{html.escape(point.url)}" target="_top">{html.escape(point.link_text)}</a>')
+    return "<br>".join(parts)
+
+
+def _check_coords(lat: float, lon: float, what: str) -> None:
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise MapError(f"{what}: coordinates ({lat}, {lon}) are outside the globe")
+
+
+def build_map(points: Sequence[MapPoint], routes: Sequence[MapRoute] = (), options: MapOptions | None = None,
+              nonce: str = NONCE_PLACEHOLDER) -> str:
+    """A whole HTML document showing ``points`` (clustered when many) and
+    ``routes`` as lines, linking only local assets."""
+    opt = options or MapOptions()
+    for p in points:
+        _check_coords(p.lat, p.lon, f"point {p.title!r}")
+    for r in routes:
+        for lat, lon in r.points:
+            _check_coords(lat, lon, f"route {r.label!r}")
+    # tiles=None: folium would otherwise add OSM without our French attribution.
+    fmap = _local_map_class(opt.static_prefix)(location=list(opt.center), zoom_start=opt.zoom, tiles=None,
+                                               control_scale=True, prefer_canvas=False)
+    if opt.tiles:
+        folium.TileLayer(tiles=OSM_TILES, attr=OSM_ATTRIBUTION, name="OpenStreetMap", max_zoom=19).add_to(fmap)
+    layer: folium.MacroElement = fmap
+    if len(points) > opt.cluster_threshold:
+        layer = _local_cluster_class(opt.static_prefix)(name="Visites").add_to(fmap)
+    bounds: list[list[float]] = []
+    for p in points:
+        # alt/title: what screen readers announce on the focusable marker.
+        marker = folium.Marker([p.lat, p.lon], alt=p.title, title=p.title, keyboard=True)
+        marker.add_child(_Bind("bindPopup", popup_html(p)))
+        marker.add_to(layer)
+        bounds.append([p.lat, p.lon])
+    for r in routes:
+        if len(r.points) < 2:
+            continue
+        line = folium.PolyLine([list(pt) for pt in r.points], color=r.color, weight=4, opacity=0.8)
+        if r.label:
+            line.add_child(_Bind("bindTooltip", html.escape(r.label)))
+        line.add_to(fmap)
+        bounds.extend([lat, lon] for lat, lon in r.points)
+    if len(bounds) > 1:
+        fmap.fit_bounds(bounds, padding=(20, 20), max_zoom=13)
+    elif bounds:
+        fmap.location = bounds[0]
+        fmap.zoom_start = 12
+    return _finish(fmap.get_root().render(), opt, nonce)
+
+
+_VIEWPORT = re.compile(r'<meta name="viewport"[^>]*/>', re.S)
+
+
+def _finish(page: str, opt: MapOptions, nonce: str) -> str:
+    """Fix what folium's document lacks (language, title, zoomable viewport) and
+    put the nonce on every script and style.  Each step must find its target,
+    so a folium upgrade that changes the markup fails loudly in the tests."""
+    if not re.fullmatch(r"[A-Za-z0-9_+/=-]+", nonce):
+        raise MapError("nonce must be a base64/identifier token")
+    lang = html.escape(opt.lang, quote=True)
+    page, n = re.subn(r"<html>", f'<html lang="{lang}">', page, count=1)
+    page, v = _VIEWPORT.subn('<meta name="viewport" content="width=device-width, initial-scale=1">', page, count=1)
+    head = f"<title>{html.escape(opt.title)}</title>"
+    head += "".join(f'<link rel="stylesheet" href="{html.escape(href)}"/>' for href in opt.extra_css)
+    page, h = re.subn(r"<head>", "<head>\n    " + head, page, count=1)
+    if not (n and v and h):
+        raise MapError("folium's page layout changed: cannot add lang/title/viewport")
+    if "https://cdn" in page or "code.jquery.com" in page or "cdnjs" in page:
+        raise MapError("the map still links a CDN asset")
+    page = page.replace("<script>", f'<script nonce="{nonce}">')
+    page = page.replace("<script src=", f'<script nonce="{nonce}" src=')
+    page = page.replace("<style>", f'<style nonce="{nonce}">')
+    page = page.replace('<link rel="stylesheet" href=', f'<link rel="stylesheet" nonce="{nonce}" href=')
+    return page
+
+
+__all__ = [
+    "CLUSTER_THRESHOLD",
+    "MapError",
+    "MapOptions",
+    "MapPoint",
+    "MapRoute",
+    "NONCE_PLACEHOLDER",
+    "OSM_ATTRIBUTION",
+    "build_map",
+    "popup_html",
+]
