@@ -1,0 +1,47 @@
+"""The tour optimiser: a Problem in, the best Plan it can find within a time limit out.
+
+Layers (each testable alone): :mod:`instance` (derived data: matrices, van-days,
+which van-days could serve each visit) → :mod:`model` (one OR-Tools routing
+model over some van-days) → :mod:`search` (decomposition over time,
+improvement, insertion) → :mod:`result` (the Plan, with exact times from
+:mod:`schedule` and reasons from :mod:`diagnose`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from tourplan.plan import Plan
+from tourplan.problem import Problem
+
+Progress = Callable[[int, int, float, float], None]
+
+
+def solve(
+    problem: Problem,
+    time_limit: float = 10.0,
+    progress: Progress | None = None,
+    *,
+    initial: Plan | None = None,
+) -> Plan:
+    """Plan ``problem``: most priority served, then fewest km, within ``time_limit`` seconds.
+
+    ``progress(served_priority, total_priority, km, seconds)`` is called as the search improves.
+    ``initial`` (a plan of the same problem) warm-starts the search: its routes are kept
+    where they are still valid.
+    """
+    from tourplan.optimiser.instance import build_instance
+    from tourplan.optimiser.result import build_plan
+    from tourplan.optimiser.search import initial_state, run_search, seed_from_plan
+
+    started = time.monotonic()
+    inst = build_instance(problem)
+    state = initial_state(inst)
+    if initial is not None:
+        seed_from_plan(state, initial)
+    run_search(inst, state, max(0.1, time_limit - 0.3), progress, started)
+    return build_plan(state, time.monotonic() - started)
+
+
+__all__ = ["solve"]

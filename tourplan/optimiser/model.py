@@ -1,0 +1,166 @@
+"""One OR-Tools routing model over a set of van-days (vehicles) and candidate visits.
+
+The search layer cuts a season into such sub-models (a few weeks at a time) and
+calls :func:`solve_model` on each, possibly warm-started from current routes.
+
+Objective: arc cost = kilometres (10 m units); leaving a visit out costs its
+``penalty``, which the caller sets to at least ``priority * big_m(...)`` so that
+no saving of kilometres can ever pay for a visit left out.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
+from tourplan.optimiser.instance import Instance
+
+KM_UNITS = 100  # cost units per km
+
+
+@dataclass(frozen=True)
+class Node:
+    """A visit offered to the model."""
+
+    ref: int  # caller's identifier (visit index)
+    request: int  # request index
+    vehicles: tuple[int, ...]  # positions in the model's vehicle list that may serve it
+    penalty: int  # cost of leaving it out
+    start_lo: int
+    start_hi: int
+
+
+@dataclass(frozen=True)
+class GapPair:
+    """Two visits of one request: if both served, ``b``'s day is at least ``gap`` days after ``a``'s."""
+
+    a: int  # node position
+    b: int
+    gap: int
+
+
+def big_m(inst: Instance, n_nodes: int, n_vehicles: int) -> int:
+    """Larger than the kilometre cost of any solution of a model this size."""
+    longest = float(inst.km.max()) if inst.km.size else 0.0
+    return int(math.ceil(longest * KM_UNITS)) * (n_nodes + 2 * n_vehicles) + 1
+
+
+def solve_model(
+    inst: Instance,
+    vehicles: Sequence[int],
+    nodes: Sequence[Node],
+    *,
+    time_limit: float,
+    initial: Sequence[Sequence[int]] | None = None,
+    gaps: Sequence[GapPair] = (),
+    first_strategy: str = "PARALLEL_CHEAPEST_INSERTION",
+    metaheuristic: str = "GUIDED_LOCAL_SEARCH",
+) -> list[list[int]] | None:
+    """Routes (node positions per vehicle position), or None if no solution was found.
+
+    ``initial`` (node positions per vehicle) warm-starts the search; it must be feasible.
+    """
+    vds = [inst.van_days[i] for i in vehicles]
+    depot_locs = sorted({vd.spec.depot for vd in vds})
+    depot_node = {loc: i for i, loc in enumerate(depot_locs)}
+    nd = len(depot_locs)
+    n = nd + len(nodes)
+    locs = np.array(depot_locs + [inst.request_loc[x.request] for x in nodes], dtype=np.int64)
+    service = [0] * nd + [inst.problem.requests[x.request].duration for x in nodes]
+    starts = [depot_node[vd.spec.depot] for vd in vds]
+    manager = pywrapcp.RoutingIndexManager(n, len(vds), starts, starts)
+    routing = pywrapcp.RoutingModel(manager)
+    solver = routing.solver()
+
+    sub = np.ix_(locs, locs)
+    cost = np.rint(inst.km[sub] * KM_UNITS).astype(np.int64)
+    leg = inst.leg[sub].astype(np.int64)
+    svc = np.array(service, dtype=np.int64)
+    cost_cb = routing.RegisterTransitMatrix(cost.tolist())
+    routing.SetArcCostEvaluatorOfAllVehicles(cost_cb)
+    time_cb = routing.RegisterTransitMatrix((leg + svc[:, None]).tolist())
+    horizon = 24 * 60
+    routing.AddDimension(time_cb, horizon, horizon, False, "Time")
+    time = routing.GetDimensionOrDie("Time")
+
+    for v, vd in enumerate(vds):
+        sp = vd.spec
+        time.CumulVar(routing.Start(v)).SetRange(sp.shift_start, sp.shift_end)
+        time.CumulVar(routing.End(v)).SetRange(sp.shift_start, sp.shift_end)
+    for k, x in enumerate(nodes):
+        idx = manager.NodeToIndex(nd + k)
+        time.CumulVar(idx).SetRange(x.start_lo, x.start_hi)
+        # (SetAllowedVehiclesForIndex does not accept a Python list in this OR-Tools build.)
+        routing.VehicleVar(idx).SetValues([-1, *x.vehicles])
+        routing.AddDisjunction([idx], int(x.penalty))
+
+    if any(vd.spec.break_minutes for vd in vds):
+        visit_transit = [0] * routing.Size()
+        for idx in range(routing.Size()):
+            node = manager.IndexToNode(idx)
+            visit_transit[idx] = service[node]
+        for v, vd in enumerate(vds):
+            sp = vd.spec
+            if not sp.break_minutes:
+                continue
+            iv = solver.FixedDurationIntervalVar(
+                sp.break_earliest, sp.break_latest - sp.break_minutes, sp.break_minutes, False, f"break{v}"
+            )
+            time.SetBreakIntervalsOfVehicle([iv], v, visit_transit)
+
+    if any(vd.spec.max_drive is not None for vd in vds):
+        drive = np.ceil(inst.minutes[sub] - 1e-9).astype(np.int64)
+        drive_cb = routing.RegisterTransitMatrix(drive.tolist())
+        caps = [int(vd.spec.max_drive) if vd.spec.max_drive is not None else horizon * 10 for vd in vds]
+        routing.AddDimensionWithVehicleCapacity(drive_cb, 0, caps, True, "Drive")
+
+    if gaps:
+        zero_cb = routing.RegisterUnaryTransitVector([0] * n)
+        base = min(vd.ordinal for vd in vds)
+        span = max(vd.ordinal for vd in vds) - base
+        routing.AddDimension(zero_cb, 0, span, False, "Day")
+        dayd = routing.GetDimensionOrDie("Day")
+        for v, vd in enumerate(vds):
+            dayd.CumulVar(routing.Start(v)).SetValue(vd.ordinal - base)
+            dayd.CumulVar(routing.End(v)).SetValue(vd.ordinal - base)
+        big = span + max(g.gap for g in gaps) + 1
+        for g in gaps:
+            ia = manager.NodeToIndex(nd + g.a)
+            ib = manager.NodeToIndex(nd + g.b)
+            solver.Add(
+                dayd.CumulVar(ib) - dayd.CumulVar(ia) + big * (2 - routing.ActiveVar(ia) - routing.ActiveVar(ib))
+                >= g.gap
+            )
+
+    params = pywrapcp.DefaultRoutingSearchParameters()
+    params.first_solution_strategy = getattr(routing_enums_pb2.FirstSolutionStrategy, first_strategy)
+    params.local_search_metaheuristic = getattr(routing_enums_pb2.LocalSearchMetaheuristic, metaheuristic)
+    params.time_limit.FromMilliseconds(max(1, int(time_limit * 1000)))
+    params.log_search = False
+
+    if initial is not None:
+        routing.CloseModelWithParameters(params)
+        routes = [[manager.NodeToIndex(nd + k) for k in r] for r in initial]
+        assignment = routing.ReadAssignmentFromRoutes(routes, True)
+        if assignment is None:
+            solution = routing.SolveWithParameters(params)
+        else:
+            solution = routing.SolveFromAssignmentWithParameters(assignment, params)
+    else:
+        solution = routing.SolveWithParameters(params)
+    if solution is None:
+        return None
+    out: list[list[int]] = []
+    for v in range(len(vds)):
+        idx = routing.Start(v)
+        route = []
+        idx = solution.Value(routing.NextVar(idx))
+        while not routing.IsEnd(idx):
+            route.append(manager.IndexToNode(idx) - nd)
+            idx = solution.Value(routing.NextVar(idx))
+        out.append(route)
+    return out

@@ -1,0 +1,75 @@
+"""Result: turn the search state into a format-v1 Plan with exact times and reasons."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from tourplan.optimiser.diagnose import CAPACITY
+from tourplan.optimiser.search import State
+from tourplan.plan import Plan, Route, Stats, Stop, Unserved
+
+
+def build_plan(state: State, seconds: float) -> Plan:
+    inst = state.inst
+    p = inst.problem
+    # Visits of one request are interchangeable except locked ones: number the served
+    # ones in date order from the occurrence numbers nobody has locked.
+    locked_occ = {lk.request: set() for lk in p.locked}
+    for lk in p.locked:
+        locked_occ[lk.request].add(lk.occurrence)
+    number: dict[int, int] = {}
+    served_by_req: dict[int, list[int]] = defaultdict(list)
+    for v, vd in state.where.items():
+        served_by_req[state.visit_request[v]].append(v)
+    for ri, vis in enumerate(state.request_visits):
+        req = p.requests[ri]
+        fixed = locked_occ.get(req.id, set())
+        free = [k for k in range(req.occurrences) if k not in fixed]
+        mine = [v for v in vis if inst.visits[v].occurrence in fixed]
+        for v in mine:
+            number[v] = inst.visits[v].occurrence
+        served = sorted((v for v in served_by_req.get(ri, []) if v not in number),
+                        key=lambda v: inst.van_days[state.where[v]].ordinal)
+        rest = [v for v in vis if v not in number and v not in state.where]
+        for v, k in zip(served + rest, free, strict=True):
+            number[v] = k
+
+    routes = []
+    for vd_i in sorted(state.routes, key=lambda i: (inst.van_days[i].day, inst.van_days[i].van_index)):
+        visits = state.routes[vd_i]
+        if not visits:
+            continue
+        vd = inst.van_days[vd_i]
+        t = state.timing(vd_i, visits)
+        if t is None:  # pragma: no cover - the search only keeps routes the schedule accepts
+            raise AssertionError(f"route {vd.van.id} {vd.day} has no valid schedule")
+        stops = tuple(
+            Stop(p.requests[state.visit_request[v]].id, number[v], t.arrive[i], t.start[i], t.end[i])
+            for i, v in enumerate(visits)
+        )
+        routes.append(Route(
+            van=vd.van.id, day=vd.day, leave=t.leave, back=t.back, stops=stops,
+            distance_km=state.route_km(vd_i, visits), drive_minutes=t.drive_minutes,
+            break_start=t.break_start, break_end=t.break_end,
+        ))
+    unserved = []
+    for v in range(len(inst.visits)):
+        if v in state.where:
+            continue
+        reason, detail = state.excluded.get(v, (CAPACITY.reason, CAPACITY.detail))
+        unserved.append(Unserved(p.requests[state.visit_request[v]].id, number[v], reason, detail))
+    unserved.sort(key=lambda u: (u.request, u.occurrence))
+    required_left = any(p.request_by_id[u.request].required for u in unserved)
+    served_pri = sum(state.priority(v) for v in state.where)
+    stats = Stats(
+        visits=len(inst.visits),
+        served=len(state.where),
+        unserved=len(unserved),
+        served_priority=served_pri,
+        total_priority=p.total_priority,
+        distance_km=sum(r.distance_km for r in routes),
+        drive_minutes=sum(r.drive_minutes for r in routes),
+        van_days=len(routes),
+        solve_seconds=seconds,
+    )
+    return Plan(p.name, "infeasible" if required_left else "feasible", tuple(routes), tuple(unserved), stats)

@@ -1,0 +1,485 @@
+"""Search: cut the season into windows of consecutive van-days, route each with OR-Tools.
+
+1. Construction — a rolling pass over time: each block (about a week, or the
+   whole season when it is small) gets the visits still unserved that it may
+   serve, capped to the most promising few times its room, leaving out visits
+   costs ``priority * M`` plus a bonus for visits whose remaining days are few.
+2. Improvement — windows of two consecutive blocks re-optimised, warm-started
+   from the current routes, with every unserved visit they may take; a window's
+   result replaces the incumbent only if it serves more priority, or as much
+   with fewer km.
+3. Insertion — any unserved visit that still fits somewhere (exact schedule
+   check) is inserted where it adds the fewest km.
+
+The state holds visit indices per van-day; :mod:`schedule` decides every time.
+"""
+
+from __future__ import annotations
+
+import time as _time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from tourplan.optimiser.diagnose import locked_reason, static_reason
+from tourplan.optimiser.instance import Instance
+from tourplan.optimiser.model import GapPair, Node, big_m, solve_model
+from tourplan.optimiser.schedule import StopSpec, Timing
+
+Progress = Callable[[int, int, float, float], None]
+
+
+@dataclass
+class State:
+    inst: Instance
+    routes: dict[int, list[int]] = field(default_factory=dict)  # van-day -> visit indices in order
+    where: dict[int, int] = field(default_factory=dict)  # visit -> van-day
+    locked: dict[int, tuple[int, int, int]] = field(default_factory=dict)  # visit -> (van-day, lo, hi)
+    excluded: dict[int, tuple[str, str]] = field(default_factory=dict)  # visit -> (reason, detail)
+    visit_request: list[int] = field(default_factory=list)
+    request_visits: list[list[int]] = field(default_factory=list)
+    _spec_cache: dict[tuple[int, int], StopSpec] = field(default_factory=dict)
+    seeded: bool = False  # routes came from an earlier plan: skip construction
+
+    # -- queries --------------------------------------------------------- #
+    def stop(self, v: int, vd: int) -> StopSpec:
+        lk = self.locked.get(v)
+        ri = self.visit_request[v]
+        day = self.inst.van_days[vd]
+        key = (ri, day.van_index)
+        base = self._spec_cache.get(key)
+        if base is None:
+            base = self._spec_cache[key] = self.inst.stop_spec(ri, day.van)
+        if lk is None:
+            return base
+        return StopSpec(base.loc, base.duration, max(base.start_lo, lk[1]), min(base.start_hi, lk[2]))
+
+    def timing(self, vd: int, visits: list[int]) -> Timing | None:
+        return self.inst.schedule(self.inst.van_days[vd], [self.stop(v, vd) for v in visits])
+
+    def route_km(self, vd: int, visits: list[int]) -> float:
+        if not visits:
+            return 0.0
+        depot = self.inst.van_days[vd].spec.depot
+        locs = [depot] + [self.inst.request_loc[self.visit_request[v]] for v in visits] + [depot]
+        return self.inst.route_km(locs)
+
+    def priority(self, v: int) -> int:
+        return self.inst.problem.requests[self.visit_request[v]].priority
+
+    def served_priority(self) -> int:
+        return sum(self.priority(v) for v in self.where)
+
+    def total_km(self) -> float:
+        return sum(self.route_km(vd, r) for vd, r in self.routes.items())
+
+    def served_ordinals(self, ri: int, skip: set[int] | frozenset[int] = frozenset()) -> list[int]:
+        return [
+            self.inst.van_days[self.where[v]].ordinal
+            for v in self.request_visits[ri]
+            if v in self.where and v not in skip
+        ]
+
+    def gap_ok(self, ri: int, ordinal: int, others: list[int]) -> bool:
+        g = self.inst.problem.requests[ri].min_days_between
+        return all(abs(ordinal - o) >= g for o in others)
+
+    # -- changes --------------------------------------------------------- #
+    def replace_routes(self, new: dict[int, list[int]]) -> None:
+        """Replace several routes at once (visits may move between them)."""
+        for vd in new:
+            for v in self.routes.pop(vd, []):
+                self.where.pop(v, None)
+        for vd, visits in new.items():
+            self.set_route(vd, visits)
+
+    def set_route(self, vd: int, visits: list[int]) -> None:
+        for v in self.routes.get(vd, []):
+            self.where.pop(v, None)
+        if visits:
+            self.routes[vd] = list(visits)
+            for v in visits:
+                self.where[v] = vd
+        else:
+            self.routes.pop(vd, None)
+
+
+def initial_state(inst: Instance) -> State:
+    st = State(inst)
+    p = inst.problem
+    st.request_visits = [[] for _ in p.requests]
+    for v, visit in enumerate(inst.visits):
+        ri = inst.request_index[visit.request.id]
+        st.visit_request.append(ri)
+        st.request_visits[ri].append(v)
+    visit_index = {visit.key: v for v, visit in enumerate(inst.visits)}
+    vd_index = {(vd.van.id, vd.day): vd.index for vd in inst.van_days}
+    static = {}
+    for ri in range(len(p.requests)):
+        r = static_reason(inst, ri)
+        if r is not None:
+            static[ri] = r
+    # Locked visits first: each must be keepable alone, keep the gap with earlier locked
+    # visits of its request, and fit with the other locked visits of its van-day.
+    by_vd: dict[int, list[int]] = defaultdict(list)
+    for lk in sorted(p.locked, key=lambda x: (x.day, x.start)):
+        v = visit_index[(lk.request, lk.occurrence)]
+        ri = st.visit_request[v]
+        why = locked_reason(inst, ri, lk.van, lk.day, lk.start, lk.slack_minutes)
+        if why is not None:
+            st.excluded[v] = (why.reason, why.detail)
+            continue
+        vd = vd_index[(lk.van, lk.day)]
+        others = st.served_ordinals(ri)
+        if not st.gap_ok(ri, inst.van_days[vd].ordinal, others):
+            st.excluded[v] = ("locked_conflict", f"locked on {lk.van} {lk.day}, too close to another locked visit "
+                              f"of the same request (at least {p.requests[ri].min_days_between} days apart)")
+            continue
+        st.locked[v] = (vd, lk.start - lk.slack_minutes, lk.start + lk.slack_minutes)
+        trial = sorted(by_vd[vd] + [v], key=lambda x: st.locked[x][1])
+        if st.timing(vd, trial) is None:
+            del st.locked[v]
+            st.excluded[v] = ("locked_conflict", f"locked on {lk.van} {lk.day}, but it cannot be kept together "
+                              "with the other visits locked on that van-day")
+            continue
+        by_vd[vd] = trial
+        st.set_route(vd, trial)
+    for v in range(len(inst.visits)):
+        ri = st.visit_request[v]
+        if v not in st.locked and v not in st.excluded and ri in static:
+            st.excluded[v] = (static[ri].reason, static[ri].detail)
+    return st
+
+
+# --------------------------------------------------------------------------- #
+# Blocks of van-days
+# --------------------------------------------------------------------------- #
+
+
+def make_blocks(inst: Instance, target_vehicles: int) -> list[list[int]]:
+    """Consecutive ISO weeks merged until a block has about ``target_vehicles`` van-days."""
+    weeks: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for vd in inst.van_days:
+        weeks[vd.day.isocalendar()[:2]].append(vd.index)
+    blocks: list[list[int]] = []
+    cur: list[int] = []
+    for key in sorted(weeks):
+        cur += weeks[key]
+        if len(cur) >= target_vehicles:
+            blocks.append(cur)
+            cur = []
+    if cur:
+        if blocks and len(cur) < target_vehicles // 2:
+            blocks[-1] += cur
+        else:
+            blocks.append(cur)
+    return blocks
+
+
+def _greedy_count(ordinals: list[int], gap: int) -> int:
+    n, last = 0, None
+    for o in sorted(set(ordinals)):
+        if last is None or o - last >= gap:
+            n, last = n + 1, o
+    return n
+
+
+# --------------------------------------------------------------------------- #
+# One window
+# --------------------------------------------------------------------------- #
+
+
+@dataclass
+class Searcher:
+    inst: Instance
+    state: State
+    deadline: float
+    progress: Progress | None = None
+    started: float = field(default_factory=_time.monotonic)
+    cap_factor: float = 5.0
+
+    def report(self) -> None:
+        if self.progress is not None:
+            self.progress(
+                self.state.served_priority(),
+                self.inst.problem.total_priority,
+                self.state.total_km(),
+                _time.monotonic() - self.started,
+            )
+
+    def remaining(self) -> float:
+        return self.deadline - _time.monotonic()
+
+    def window(self, vds: list[int], seconds: float, *, construct: bool, later: dict[int, int] | None = None) -> bool:
+        """Re-plan the van-days ``vds``; True if the incumbent improved."""
+        st, inst = self.state, self.inst
+        p = inst.problem
+        vset = set(vds)
+        vpos = {vd: i for i, vd in enumerate(vds)}
+        inside = [v for vd in vds for v in st.routes.get(vd, [])]
+        inside_set = set(inside)
+        nodes: list[Node] = []
+        refs: list[int] = []
+        gap_groups: dict[int, list[int]] = defaultdict(list)
+
+        def allowed_for(v: int) -> list[int]:
+            if v in st.locked:
+                return [vpos[st.locked[v][0]]]
+            ri = st.visit_request[v]
+            outside = st.served_ordinals(ri, inside_set)
+            g = p.requests[ri].min_days_between
+            return [
+                vpos[x] for x in inst.allowed[ri]
+                if x in vset and (g == 0 or st.gap_ok(ri, inst.van_days[x].ordinal, outside))
+            ]
+
+        # Unserved candidates, ranked.
+        cands: list[tuple[tuple, int, list[int]]] = []
+        for ri, vis in enumerate(st.request_visits):
+            free = [v for v in vis if v not in st.where and v not in st.excluded and v not in st.locked]
+            if not free:
+                continue
+            allowed = allowed_for(free[0])
+            if not allowed:
+                continue
+            g = p.requests[ri].min_days_between
+            n_in = sum(1 for v in vis if v in inside_set)
+            k = len(free)
+            if g > 0:
+                k = min(k, _greedy_count([inst.van_days[vds[a]].ordinal for a in allowed], g) - n_in)
+            req = p.requests[ri]
+            left_later = (later or {}).get(ri, 0)
+            urgency = 3 if left_later == 0 else (2 if left_later <= len(allowed) else 0)
+            rank = (urgency if construct else 0, req.priority, -len(allowed))
+            for v in free[: max(0, k)]:
+                cands.append((rank, v, allowed))
+        cap = int(self.cap_factor * len(vds) * 3)
+        cands.sort(key=lambda c: c[0], reverse=True)
+        cands = cands[: max(0, cap - len(inside))]
+
+        n_total = len(inside) + len(cands)
+        if n_total == 0:
+            return False
+        m = big_m(inst, n_total, len(vds))
+        total_pri = p.total_priority
+        for v in inside:
+            req = p.requests[st.visit_request[v]]
+            lk = st.locked.get(v)
+            spec_lo, spec_hi = (lk[1], lk[2]) if lk else (0, 24 * 60)
+            hard = v in st.locked or req.required
+            pen = m * (4 * total_pri + 1) if hard else m * 4 * req.priority
+            nodes.append(Node(v, st.visit_request[v], tuple(allowed_for(v)), pen,
+                              *self._start_range(v, spec_lo, spec_hi)))
+            refs.append(v)
+        for rank, v, allowed in cands:
+            req = p.requests[st.visit_request[v]]
+            pen = m * (4 * total_pri + 1) if req.required else m * (4 * req.priority + rank[0])
+            nodes.append(Node(v, st.visit_request[v], tuple(allowed), pen, *self._start_range(v, 0, 24 * 60)))
+            refs.append(v)
+        for pos, v in enumerate(refs):
+            ri = st.visit_request[v]
+            if p.requests[ri].min_days_between > 0:
+                gap_groups[ri].append(pos)
+        gaps = []
+        for ri, group in gap_groups.items():
+            if len(group) < 2:
+                continue
+            g = p.requests[ri].min_days_between
+            # Served ones first in day order, candidates after: the warm start keeps the order.
+            group.sort(key=lambda pos: (refs[pos] not in st.where,
+                                        inst.van_days[st.where[refs[pos]]].ordinal if refs[pos] in st.where else 0))
+            for i in range(len(group)):
+                for j in range(i + 1, len(group)):
+                    gaps.append(GapPair(group[i], group[j], g))
+
+        pos_of = {v: i for i, v in enumerate(refs)}
+        initial = None
+        if inside and not construct:
+            initial = [[pos_of[v] for v in st.routes.get(vd, [])] for vd in vds]
+        old_pri = sum(st.priority(v) for v in inside)
+        old_km = sum(st.route_km(vd, st.routes.get(vd, [])) for vd in vds)
+        seconds = min(seconds, self.remaining())
+        if seconds <= 0.05:
+            return False
+        result = solve_model(inst, vds, nodes, time_limit=seconds, initial=initial, gaps=gaps)
+        if result is None:
+            return False
+        new_routes: dict[int, list[int]] = {}
+        for i, route in enumerate(result):
+            visits = [refs[k] for k in route]
+            new_routes[vds[i]] = self._repair(vds[i], visits)
+        if not self._gaps_hold(new_routes, inside_set):
+            return False
+        if any(v in st.locked and all(v not in r for r in new_routes.values()) for v in inside):
+            return False
+        new_pri = sum(st.priority(v) for r in new_routes.values() for v in r)
+        new_km = sum(st.route_km(vd, r) for vd, r in new_routes.items())
+        if new_pri > old_pri or (new_pri == old_pri and new_km < old_km - 1e-6):
+            st.replace_routes(new_routes)
+            return True
+        return False
+
+    def _start_range(self, v: int, lo: int, hi: int) -> tuple[int, int]:
+        """Widest start range over vans (each van-day's shift narrows it further)."""
+        inst = self.inst
+        req = inst.problem.requests[self.state.visit_request[v]]
+        ranges = [req.hours_on(van) for van in inst.problem.vans]
+        a = min(r[0] for r in ranges)
+        b = max(r[1] for r in ranges) - req.duration
+        return max(a, lo), min(b, hi)
+
+    def _repair(self, vd: int, visits: list[int]) -> list[int]:
+        """Drop visits (least priority first) until the exact schedule accepts the route."""
+        st = self.state
+        visits = list(visits)
+        while visits and st.timing(vd, visits) is None:
+            cands = sorted(range(len(visits)), key=lambda i: (visits[i] in st.locked, st.priority(visits[i])))
+            for i in cands:
+                trial = visits[:i] + visits[i + 1:]
+                if st.timing(vd, trial) is not None:
+                    visits = trial
+                    break
+            else:
+                visits.pop(cands[0])
+        return visits
+
+    def _gaps_hold(self, new_routes: dict[int, list[int]], inside: set[int]) -> bool:
+        st, inst = self.state, self.inst
+        days: dict[int, list[int]] = defaultdict(list)
+        for vd, r in new_routes.items():
+            for v in r:
+                days[st.visit_request[v]].append(inst.van_days[vd].ordinal)
+        for ri, ords in days.items():
+            g = inst.problem.requests[ri].min_days_between
+            if g == 0:
+                continue
+            allo = sorted(ords + st.served_ordinals(ri, inside))
+            if any(b - a < g for a, b in zip(allo, allo[1:], strict=False)):
+                return False
+        return True
+
+    # -- insertion ------------------------------------------------------- #
+    def insert_unserved(self) -> int:
+        """Greedy cheapest insertion of unserved visits, highest priority first; returns how many."""
+        st, inst = self.state, self.inst
+        p = inst.problem
+        todo = [v for v in range(len(inst.visits)) if v not in st.where and v not in st.excluded]
+        todo.sort(key=lambda v: -st.priority(v))
+        count = 0
+        for v in todo:
+            if self.remaining() <= 0.05:
+                break
+            ri = st.visit_request[v]
+            if v in st.locked:
+                continue
+            others = st.served_ordinals(ri)
+            g = p.requests[ri].min_days_between
+            best = None
+            for vd in inst.allowed[ri]:
+                if g and not st.gap_ok(ri, inst.van_days[vd].ordinal, others):
+                    continue
+                route = st.routes.get(vd, [])
+                base = st.route_km(vd, route)
+                for pos in range(len(route) + 1):
+                    trial = route[:pos] + [v] + route[pos:]
+                    delta = st.route_km(vd, trial) - base
+                    if best is not None and delta >= best[0]:
+                        continue
+                    if st.timing(vd, trial) is not None:
+                        best = (delta, vd, trial)
+            if best is not None:
+                st.set_route(best[1], best[2])
+                count += 1
+        return count
+
+
+def run_search(inst: Instance, state: State, time_limit: float, progress: Progress | None,
+               started: float) -> State:
+    deadline = started + time_limit
+    s = Searcher(inst, state, deadline, progress, started)
+    n_vd = len(inst.van_days)
+    if n_vd == 0:
+        return state
+    flat = n_vd <= 60
+    blocks = [list(range(n_vd))] if flat else make_blocks(inst, 15)
+    # Days each request still has after each block, for the urgency bonus.
+    block_of = {}
+    for b, vds in enumerate(blocks):
+        for vd in vds:
+            block_of[vd] = b
+    later_by_block: list[dict[int, int]] = []
+    for b in range(len(blocks)):
+        later_by_block.append({ri: sum(1 for x in al if block_of[x] > b) for ri, al in enumerate(inst.allowed)})
+
+    construct_share = 0.6 if not flat else 0.5
+    per_block = max(0.2, s.remaining() * construct_share / len(blocks))
+    for b, vds in enumerate([] if state.seeded else blocks):
+        s.window(vds, min(per_block, s.remaining() - 0.1), construct=True, later=later_by_block[b])
+        s.report()
+        if s.remaining() <= 0.2:
+            break
+    s.insert_unserved()
+    s.report()
+    # Improvement: sweeps over windows of two consecutive blocks.
+    windows = [blocks[0]] if flat else [blocks[i] + blocks[i + 1] for i in range(len(blocks) - 1)]
+    sweep = 0
+    while s.remaining() > 0.5:
+        per = max(0.5, (s.remaining() - 0.3) / max(1, len(windows)))
+        if flat:
+            per = s.remaining() - 0.3
+        for w in windows:
+            if s.remaining() <= 0.5:
+                break
+            s.window(w, min(per, s.remaining() - 0.3), construct=False)
+            s.report()
+        s.insert_unserved()
+        sweep += 1
+        if flat and sweep >= 1:
+            break
+    return state
+
+
+def seed_from_plan(state: State, plan) -> int:
+    """Take the routes of an earlier plan as the starting point (warm start); returns visits kept.
+
+    Stops that no longer fit (changed problem) are dropped; locked visits stay where locked.
+    """
+    inst = state.inst
+    visit_index = {visit.key: v for v, visit in enumerate(inst.visits)}
+    vd_index = {(vd.van.id, vd.day): vd.index for vd in inst.van_days}
+    kept = 0
+    for route in plan.routes:
+        vd = vd_index.get((route.van, route.day))
+        if vd is None:
+            continue
+        visits = []
+        for stop in route.stops:
+            v = visit_index.get(stop.key)
+            if v is None or v in state.excluded or v in visits:
+                continue
+            if v in state.locked:
+                if state.locked[v][0] != vd:
+                    continue
+            elif v in state.where or vd not in set(inst.allowed[state.visit_request[v]]):
+                continue
+            ri = state.visit_request[v]
+            others = state.served_ordinals(ri) + [
+                inst.van_days[vd].ordinal for w in visits if state.visit_request[w] == ri
+            ]
+            if v not in state.locked and not state.gap_ok(ri, inst.van_days[vd].ordinal, others):
+                continue
+            visits.append(v)
+        # Locked visits of this van-day the old plan did not list go in by their start.
+        for v, (lvd, lo, _hi) in state.locked.items():
+            if lvd == vd and v not in visits:
+                visits.append(v)
+        searcher = Searcher(inst, state, _time.monotonic() + 1.0)
+        visits = searcher._repair(vd, visits)
+        if any(v in state.locked for v in state.routes.get(vd, [])) and not all(
+            v in visits for v in state.routes.get(vd, []) if v in state.locked
+        ):
+            continue  # keep the locked-only route rather than lose a locked visit
+        state.set_route(vd, visits)
+        kept += len(visits)
+    state.seeded = kept > 0
+    return kept
