@@ -1,0 +1,1 @@
+"""Operator accounts: the ``Operator`` model, login/logout, ``operator_required``."""

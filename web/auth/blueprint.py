@@ -1,0 +1,136 @@
+"""Login and logout pages; Flask-Login wiring."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_user, logout_user
+
+from web.auth.decorators import operator_required, refuse_anonymous
+from web.auth.forms import LoginForm, LogoutForm
+from web.auth.models import Operator, normalise_email
+from web.auth.operations import authenticate, record_login
+from web.auth.ratelimit import client_address, init_limiter, limiter
+from web.extensions import db, login_manager
+
+bp = Blueprint("auth", __name__, template_folder="templates", url_prefix="/operateur")
+
+GENERIC_LOGIN_ERROR = "Adresse e-mail ou mot de passe incorrect."
+TOO_MANY = "Trop de tentatives de connexion. Réessayez dans quelques minutes."
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("TOURPLAN_LOGIN_MAX_FAILURES", 5)
+    app.config.setdefault("TOURPLAN_LOGIN_WINDOW_SECONDS", 15 * 60)
+    init_limiter(app)
+    login_manager.session_protection = "strong"
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Connectez-vous pour accéder à cette page."
+    login_manager.user_loader(_load_operator)
+    login_manager.unauthorized_handler(refuse_anonymous)
+    app.context_processor(lambda: {"logout_form": LogoutForm, "desk_links": _desk_links})
+    register_desk_link(app, "auth.home", "Accueil opérateur", 0)
+
+
+def register_desk_link(app: Flask, endpoint: str, label: str, order: int) -> None:
+    """Adds an entry to the operator pages' menu (shown only when the endpoint exists)."""
+    links = app.extensions.setdefault("tourplan_desk_links", [])
+    if all(e != endpoint for e, _, _ in links):
+        links.append((endpoint, label, order))
+
+
+def _desk_links() -> list[tuple[str, str]]:
+    links = sorted(current_app.extensions.get("tourplan_desk_links", ()), key=lambda item: item[2])
+    return [(e, label) for e, label, _ in links if e in current_app.view_functions]
+
+
+def _load_operator(session_id: str) -> Operator | None:
+    ident, _, fingerprint = session_id.partition(":")
+    if not ident.isdigit():
+        return None
+    operator = db.session.get(Operator, int(ident))
+    if operator is None or not operator.is_active or not operator.matches_fingerprint(fingerprint):
+        return None
+    return operator
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only a path on this site: no scheme, no host, no ``//host`` nor ``/\\host`` trick."""
+    if not target:
+        return None
+    target = target.strip()
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    if any(ord(c) < 32 for c in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+def _login_keys(email: str) -> list[str]:
+    keys = ["login-ip:" + client_address()]
+    if email:
+        keys.append("login-email:" + normalise_email(email)[:254])
+    return keys
+
+
+@bp.route("/connexion", methods=["GET", "POST"])
+def login() -> Any:
+    next_url = safe_next(request.args.get("next") or request.form.get("next"))
+    if current_user.is_authenticated:
+        return redirect(next_url or _home())
+    form = LoginForm()
+    error = None
+    status = 200
+    if request.method == "POST":
+        cfg = current_app.config
+        window = cfg["TOURPLAN_LOGIN_WINDOW_SECONDS"]
+        keys = _login_keys(form.email.data or "")
+        if any(limiter().count(k, window) >= cfg["TOURPLAN_LOGIN_MAX_FAILURES"] for k in keys):
+            error, status = TOO_MANY, 429
+        elif form.validate_on_submit():
+            operator = authenticate(form.email.data or "", form.password.data or "")
+            if operator is None:
+                for k in keys:
+                    limiter().hit(k, window)
+                error, status = GENERIC_LOGIN_ERROR, 200
+            else:
+                for k in keys:
+                    limiter().reset(k)
+                # A fresh session on login: nothing an attacker planted before survives.
+                session.clear()
+                login_user(operator)
+                record_login(operator)
+                flash("Vous êtes connecté.", "success")
+                return redirect(next_url or _home())
+        elif form.csrf_token.errors:
+            error, status = "Le formulaire a expiré. Merci de le renvoyer.", 400
+    return render_template("auth/login.html", form=form, error=error, next_url=next_url), status
+
+
+@bp.route("/deconnexion", methods=["POST"])
+@operator_required
+def logout() -> Any:
+    form = LogoutForm()
+    if not form.validate_on_submit():
+        flash("Le formulaire a expiré. Merci de recommencer.", "error")
+        return redirect(_home())
+    logout_user()
+    session.clear()
+    flash("Vous êtes déconnecté.", "success")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/")
+@operator_required
+def home() -> Any:
+    """The operator's landing page: links to every desk area that exists in this install."""
+    return render_template("auth/home.html")
+
+
+def _home() -> str:
+    return url_for("auth.home")

@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import datetime
+
+from sqlalchemy import Boolean, CheckConstraint, String
+from sqlalchemy.orm import Mapped, mapped_column
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from web.core.types import UTCDateTime, utcnow
+from web.extensions import db
+
+#: Below this, a password is refused when it is set (CLI and any future page).
+MIN_PASSWORD_LENGTH = 10
+
+
+class Operator(db.Model):
+    """Someone who plans the tours. ``email`` is stored lower-cased, so logins are
+    case-insensitive and the unique constraint catches ``A@x.fr`` vs ``a@x.fr``."""
+
+    __tablename__ = "operators"
+    __table_args__ = (CheckConstraint("email <> ''", name="email_not_empty"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    # Flask-Login protocol -------------------------------------------------------------
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return bool(self.active)
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        # The session remembers a fingerprint of the password hash too: changing the
+        # password (or deactivating) logs every open session of this operator out.
+        return f"{self.id}:{self.session_fingerprint()}"
+
+    def session_fingerprint(self) -> str:
+        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
+
+    def matches_fingerprint(self, fingerprint: str) -> bool:
+        return hmac.compare_digest(self.session_fingerprint(), fingerprint)
+
+    # Passwords ---------------------------------------------------------------------------
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def __repr__(self) -> str:
+        return f"<Operator {self.email}>"
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
