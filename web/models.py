@@ -1,6 +1,7 @@
 """Every model of the application, imported so that Alembic and relationships see all tables."""
 
 from web.activities.models import Activity
+from web.auth.models import Operator
 from web.communes.models import Commune
 from web.requests.models import RequestStatusChange, VisitRequest
 from web.seasons.models import Season
@@ -10,6 +11,7 @@ from web.vans.models import Van
 __all__ = [
     "Activity",
     "Commune",
+    "Operator",
     "RequestStatusChange",
     "Season",
     "TourVersion",
