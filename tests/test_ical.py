@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -177,7 +177,8 @@ def test_end_of_day_is_next_midnight() -> None:
     [
         ({"dtstamp": datetime(2026, 6, 1, 8, 0)}, "dtstamp must be timezone-aware"),
         ({"end": datetime(2026, 7, 1, 9, 0, tzinfo=PARIS)}, "is not after start"),
-        ({"start": datetime(2026, 7, 1, 9, 0, tzinfo=UTC)}, "start must be in Europe/Paris"),
+        ({"start": datetime(2026, 7, 1, 9, 0, tzinfo=timezone(timedelta(hours=2)))}, "start must carry a zoneinfo"),
+        ({"start": datetime(2026, 7, 1, 5, 0, tzinfo=ZoneInfo("America/Guadeloupe"))}, "different time zones"),
         ({"sequence": -1}, "sequence must be >= 0"),
     ],
 )
@@ -193,3 +194,14 @@ def test_cancelled_visits_leave_the_feed_once_their_day_has_passed() -> None:
     assert still_listed(date(2026, 7, 10), cancelled=True, today=today)
     assert not still_listed(date(2026, 7, 9), cancelled=True, today=today)
     assert still_listed(date(2026, 7, 9), cancelled=False, today=today)
+
+
+def test_overseas_visits_get_their_own_time_zone() -> None:
+    # A commune of Guadeloupe (UTC-4 all year) in the same feed as a Paris visit.
+    s, e = local_span(date(2026, 12, 2), 9 * 60, 10 * 60, "America/Guadeloupe")
+    overseas = make_event(5, date(2026, 12, 2), 0, 1, start=s, end=e)
+    data = build_feed([SUMMER, overseas], name="n", prodid="p")
+    cal = icalendar.Calendar.from_ical(data)
+    assert [tz["TZID"] for tz in cal.walk("VTIMEZONE")] == ["Europe/Paris", "America/Guadeloupe"]
+    got = {ev.uid.value: ev.dtstart.value.astimezone(UTC) for ev in vobject.readOne(data.decode()).vevent_list}
+    assert got["visit-5@tour.example.org"] == datetime(2026, 12, 2, 13, 0, tzinfo=UTC)

@@ -65,8 +65,8 @@ class FeedError(ValueError):
 class FeedEvent:
     """One public visit as a calendar event.
 
-    ``start``/``end`` are timezone-aware datetimes in the feed's zone (see
-    :func:`local_span`); ``dtstamp``/``last_modified`` are aware (any zone,
+    ``start``/``end`` are aware datetimes in a zoneinfo zone, usually the
+    feed's (see :func:`local_span`); ``dtstamp``/``last_modified`` are aware (any zone,
     written in UTC).  Texts are plain user text: the library escapes them.
     """
 
@@ -118,17 +118,24 @@ def vtimezone(tzid: str) -> Timezone:
     return Timezone.from_tzid(tzid)
 
 
+def _zone_key(value: datetime) -> str | None:
+    """The IANA name of an aware datetime's zone (None for fixed offsets, UTC
+    aliases aside): a TZID must name a VTIMEZONE we can write."""
+    return getattr(value.tzinfo, "key", None)
+
+
 def _utc(value: datetime, what: str, uid: str) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise FeedError(f"{uid}: {what} must be timezone-aware, got {value.isoformat()}")
     return value.astimezone(UTC)
 
 
-def _event(ev: FeedEvent, tzid: str) -> Event:
+def _event(ev: FeedEvent) -> Event:
     for what, value in (("start", ev.start), ("end", ev.end)):
-        key = getattr(value.tzinfo, "key", None)
-        if key != tzid:
-            raise FeedError(f"{ev.uid}: {what} must be in {tzid} (zoneinfo), got {value.tzinfo!r}")
+        if _zone_key(value) is None:
+            raise FeedError(f"{ev.uid}: {what} must carry a zoneinfo time zone, got {value.tzinfo!r}")
+    if _zone_key(ev.start) != _zone_key(ev.end):
+        raise FeedError(f"{ev.uid}: start and end are in different time zones")
     if ev.end <= ev.start:
         raise FeedError(f"{ev.uid}: end {ev.end.isoformat()} is not after start {ev.start.isoformat()}")
     if ev.sequence < 0:
@@ -176,9 +183,15 @@ def build_calendar(events: Iterable[FeedEvent], *, name: str, prodid: str, tzid:
     # Both spellings of "poll me every so often": RFC 7986 and Outlook's.
     cal.add("refresh-interval", refresh, parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", vDuration(refresh).to_ical().decode())
-    cal.add_component(vtimezone(tzid))
-    for ev in sorted(events, key=lambda e: (e.start, e.uid)):
-        cal.add_component(_event(ev, tzid))
+    ordered = sorted(events, key=lambda e: (e.start, e.uid))
+    components = [_event(ev) for ev in ordered]
+    # One VTIMEZONE per zone used (overseas communes are not on Paris time),
+    # the calendar's own zone always first.
+    zones = dict.fromkeys([tzid, *(_zone_key(ev.start) or tzid for ev in ordered)])
+    for zone in zones:
+        cal.add_component(vtimezone(zone))
+    for component in components:
+        cal.add_component(component)
     return cal.to_ical()
 
 
