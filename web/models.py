@@ -1,8 +1,11 @@
 """Every model of the application, imported so that Alembic and relationships see all tables."""
 
 from web.activities.models import Activity
+from web.api.models import ApiToken
 from web.auth.models import Operator
 from web.communes.models import Commune
+from web.desk.models import VisitPin
+from web.jobs.models import PlanningJob
 from web.requests.models import RequestStatusChange, VisitRequest
 from web.seasons.models import Season
 from web.tours.models import TourVersion, VersionVisit, Visit
@@ -10,13 +13,16 @@ from web.vans.models import Van
 
 __all__ = [
     "Activity",
+    "ApiToken",
     "Commune",
     "Operator",
+    "PlanningJob",
     "RequestStatusChange",
     "Season",
     "TourVersion",
     "Van",
     "VersionVisit",
     "Visit",
+    "VisitPin",
     "VisitRequest",
 ]
