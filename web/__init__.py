@@ -22,7 +22,9 @@ from web.config import load_config
 from web.extensions import babel, csrf, db, login_manager, migrate
 
 #: Areas whose blueprint is registered when present, in this order.
-AREAS = ("core", "public", "communes", "vans", "seasons", "activities", "requests", "tours", "auth", "desk", "api")
+AREAS = (
+    "core", "public", "communes", "vans", "seasons", "activities", "requests", "tours", "jobs", "auth", "desk", "api",
+)
 
 MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
 

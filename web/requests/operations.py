@@ -1,0 +1,198 @@
+"""Business logic of visit requests: creation, the status machine and its history.
+
+Statuses move only along :data:`TRANSITIONS`. Why each edge exists:
+
+- submitted -> accepted | declined: the operator's decision; a decline needs a reason.
+- submitted | accepted | planned -> cancelled: the commune (or the operator) withdraws;
+  the request's future published visits are cancelled at once so calendars follow.
+- accepted -> declined: the operator changes their mind before planning.
+- accepted -> planned: a published tour serves it (done by publication).
+- planned -> accepted: a newer published tour no longer serves it (done by publication).
+- planned -> done: its visits took place.
+- declined -> submitted: the operator reopens a request declined by mistake.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+
+from web.activities.models import Activity
+from web.communes.models import Commune
+from web.core.errors import NotFoundError, OperationError, TransitionError
+from web.core.types import utcnow
+from web.extensions import db
+from web.requests.models import STATUSES, STRUCTURE_KINDS, RequestStatusChange, VisitRequest
+from web.seasons.models import Season
+
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "submitted": frozenset({"accepted", "declined", "cancelled"}),
+    "accepted": frozenset({"planned", "declined", "cancelled"}),
+    "planned": frozenset({"done", "cancelled", "accepted"}),
+    "declined": frozenset({"submitted"}),
+    "done": frozenset(),
+    "cancelled": frozenset(),
+}
+
+STATUS_LABELS = {
+    "submitted": "Reçue",
+    "accepted": "Acceptée",
+    "declined": "Refusée",
+    "planned": "Planifiée",
+    "done": "Réalisée",
+    "cancelled": "Annulée",
+}
+
+#: Statuses whose request is handed to the optimiser.
+PLANNABLE = ("accepted", "planned")
+
+
+def allowed_transitions(status: str) -> frozenset[str]:
+    return TRANSITIONS.get(status, frozenset())
+
+
+def change_status(req: VisitRequest, to_status: str, by: str, note: str = "") -> RequestStatusChange:
+    """Move ``req`` to ``to_status`` and record who did it; raises TransitionError otherwise.
+    The caller commits (so a status change and its consequences land together)."""
+    if to_status not in STATUSES:
+        raise TransitionError(f"statut inconnu {to_status!r}", "status")
+    if to_status not in allowed_transitions(req.status):
+        raise TransitionError(
+            f"la demande {req.id} est « {STATUS_LABELS[req.status]} » et ne peut pas passer à "
+            f"« {STATUS_LABELS[to_status]} »",
+            "status",
+        )
+    if not by.strip():
+        raise OperationError("il faut dire qui fait le changement", "by")
+    if to_status == "declined":
+        if not note.strip():
+            raise OperationError("un refus doit être motivé", "decline_reason")
+        req.decline_reason = note.strip()
+    change = RequestStatusChange(from_status=req.status, to_status=to_status, by=by.strip(), note=note, at=utcnow())
+    req.history.append(change)
+    req.status = to_status
+    req.updated_at = utcnow()
+    if to_status == "cancelled":
+        from web.tours.operations import cancel_request_visits
+
+        cancel_request_visits(req)
+    return change
+
+
+def accept(req: VisitRequest, by: str, note: str = "") -> None:
+    change_status(req, "accepted", by, note)
+
+
+def decline(req: VisitRequest, by: str, reason: str) -> None:
+    change_status(req, "declined", by, reason)
+
+
+def cancel(req: VisitRequest, by: str = "commune", note: str = "") -> None:
+    change_status(req, "cancelled", by, note)
+
+
+def find_by_token(token: str) -> VisitRequest | None:
+    """The request a commune's private tracking link points to."""
+    if not token or len(token) > 64:
+        return None
+    return db.session.execute(select(VisitRequest).where(VisitRequest.tracking_token == token)).scalar_one_or_none()
+
+
+def create_request(
+    *,
+    season: Season,
+    commune: Commune | str,
+    label: str,
+    by: str = "commune",
+    activity: Activity | None = None,
+    **fields: Any,
+) -> VisitRequest:
+    """A new request in status ``submitted`` (history starts with its creation).
+
+    Missing duration, equipment and priority come from the activity; the venue
+    defaults to the town hall. Raises OperationError naming the field."""
+    if isinstance(commune, str):
+        found = db.session.get(Commune, commune)
+        if found is None:
+            raise NotFoundError(f"aucune commune n'a le code INSEE {commune!r}", "commune")
+        commune = found
+    unknown = set(fields) - _EDITABLE
+    if unknown:
+        raise OperationError(f"champ(s) inconnu(s) : {', '.join(sorted(unknown))}")
+    if activity is not None:
+        fields.setdefault("duration_minutes", activity.duration_minutes)
+        fields.setdefault("equipment", list(activity.equipment))
+        fields.setdefault("priority", activity.priority)
+    req = VisitRequest(season=season, commune=commune, activity=activity, label=label.strip(), status="submitted")
+    for key, value in fields.items():
+        setattr(req, key, value)
+    if not req.venue_label and req.venue_lat is None:
+        req.venue_label = f"Mairie de {commune.name}"
+        req.venue_address = req.venue_address or commune.townhall_address
+    validate_request(req)
+    req.history.append(RequestStatusChange(from_status=None, to_status="submitted", by=by, at=utcnow()))
+    db.session.add(req)
+    return req
+
+
+_EDITABLE = {
+    "structure_kind",
+    "structure_name",
+    "contact_name",
+    "email",
+    "phone",
+    "duration_minutes",
+    "periods",
+    "weekdays",
+    "earliest_start",
+    "latest_end",
+    "equipment",
+    "expected_attendees",
+    "venue_label",
+    "venue_address",
+    "venue_lat",
+    "venue_lon",
+    "priority",
+    "occurrences",
+    "min_days_between",
+    "required",
+    "notes",
+}
+
+
+def validate_request(req: VisitRequest) -> None:
+    """Check what the schema cannot say well, with a message naming the field."""
+    if not req.label:
+        raise OperationError("le libellé est obligatoire", "label")
+    if req.structure_kind not in STRUCTURE_KINDS:
+        raise OperationError(f"type de structure inconnu {req.structure_kind!r}", "structure_kind")
+    if not isinstance(req.duration_minutes, int) or not 0 < req.duration_minutes <= 24 * 60:
+        raise OperationError("la durée doit être un nombre de minutes entre 1 et 1440", "duration_minutes")
+    for name in ("priority", "occurrences"):
+        value = getattr(req, name)
+        if value is not None and (not isinstance(value, int) or value < 1):
+            raise OperationError("doit être un entier au moins égal à 1", name)
+    if not isinstance(req.periods, list):
+        raise OperationError("les périodes doivent être une liste", "periods")
+    for i, p in enumerate(req.periods):
+        where = f"periods[{i}]"
+        try:
+            start, end = date.fromisoformat(p["start"]), date.fromisoformat(p["end"])
+        except (KeyError, TypeError, ValueError):
+            raise OperationError("une période a un début et une fin AAAA-MM-JJ", where) from None
+        if end < start:
+            raise OperationError(f"la période finit ({end}) avant de commencer ({start})", where)
+    if req.weekdays is not None and (
+        not isinstance(req.weekdays, list) or not req.weekdays or any(d not in range(1, 8) for d in req.weekdays)
+    ):
+        raise OperationError("les jours de la semaine vont de 1 (lundi) à 7 (dimanche)", "weekdays")
+    for name in ("earliest_start", "latest_end"):
+        value = getattr(req, name)
+        if value is not None and (not isinstance(value, int) or not 0 <= value <= 24 * 60):
+            raise OperationError("une heure est un nombre de minutes entre 0 et 1440", name)
+    if req.earliest_start is not None and req.latest_end is not None and req.latest_end < req.earliest_start:
+        raise OperationError("l'heure de fin est avant l'heure de début", "latest_end")
+    if (req.venue_lat is None) != (req.venue_lon is None):
+        raise OperationError("un lieu a une latitude et une longitude", "venue_lat")

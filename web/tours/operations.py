@@ -1,0 +1,577 @@
+"""Between the database and the optimiser, and publication.
+
+- :func:`export_problem`: a season's plannable requests, the vans and the published
+  visits still to come (as ``locked``) as a problem-format v1 problem.
+- :func:`import_plan`: a plan of that problem as a new *draft* version (checked by the referee).
+- :func:`plan_season`: both ends around the optimiser; a failure is recorded as a
+  *failed* version and leaves the published tour untouched.
+- :func:`publish_version`: makes a draft the published version and updates the
+  stable :class:`Visit` rows, all in one transaction, refused with a ConflictError
+  when another publication happened since the draft was planned.
+
+Request ids in problems are ``R<id>``, or ``R<id>/<k>,<m>`` when only occurrences
+k, m of the request are still to plan (the others are past): problem occurrence j
+is then request occurrence j-th of that list. Van ids are the vans' slugs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select, update
+
+from tourplan.plan import UNSERVED_REASONS, Plan
+from tourplan.problem import Problem, ProblemError, format_time, problem_from_json
+from web.core.errors import ConflictError, NotFoundError, OperationError
+from web.core.types import utcnow
+from web.extensions import db
+from web.requests.models import VisitRequest
+from web.requests.operations import PLANNABLE, change_status
+from web.seasons.models import Season
+from web.tours.models import TourVersion, VersionVisit, Visit
+from web.vans.models import Van
+from web.vans.operations import van_to_problem
+
+_PID_RE = re.compile(r"^R(\d+)(?:/(\d+(?:,\d+)*))?$")
+
+
+class PlanningError(OperationError):
+    """The optimiser or the import of its plan failed; a failed version records why."""
+
+
+# --------------------------------------------------------------------------- #
+# Problem ids
+# --------------------------------------------------------------------------- #
+
+
+def problem_request_id(request_id: int, remaining: list[int] | None = None) -> str:
+    """The id of a request in a problem; ``remaining`` lists the occurrences still to plan
+    when some are past."""
+    if not remaining:
+        return f"R{request_id}"
+    return f"R{request_id}/" + ",".join(str(k) for k in remaining)
+
+
+def parse_problem_request_id(pid: str) -> tuple[int, list[int] | None]:
+    m = _PID_RE.match(pid)
+    if not m:
+        raise ValueError(f"{pid!r} is not a request id of an exported problem (R<number>)")
+    remaining = [int(k) for k in m.group(2).split(",")] if m.group(2) else None
+    return int(m.group(1)), remaining
+
+
+def _occurrence(pid: str, occurrence: int) -> tuple[int, int]:
+    rid, remaining = parse_problem_request_id(pid)
+    if remaining is None:
+        return rid, occurrence
+    if occurrence >= len(remaining):
+        raise ValueError(f"request {pid!r} has {len(remaining)} occurrence(s) to plan, got {occurrence}")
+    return rid, remaining[occurrence]
+
+
+# --------------------------------------------------------------------------- #
+# Export
+# --------------------------------------------------------------------------- #
+
+
+@dataclass(frozen=True)
+class ExportedProblem:
+    data: dict[str, Any]
+    problem: Problem
+    base_serial: int
+
+
+def export_problem(
+    season: Season, *, today: date | None = None, unlocked: Iterable[int] = ()
+) -> ExportedProblem:
+    """The season as a validated problem (read only: writes nothing).
+
+    The horizon starts at ``today`` (or the season's start if later): the past is not
+    planned again. Published visits from that day on are ``locked`` with the season's
+    slack, except the visit ids in ``unlocked`` which the optimiser may move."""
+    today = today or date.today()
+    first = max(season.start, today)
+    if first > season.end:
+        raise OperationError(f"la saison {season.slug} est terminée ({season.end})", "season")
+    vans = list(db.session.execute(select(Van).order_by(Van.id)).scalars())
+    if not vans:
+        raise OperationError("aucun camion n'est enregistré", "vans")
+    unlocked = set(unlocked)
+    requests = list(
+        db.session.execute(
+            select(VisitRequest)
+            .where(VisitRequest.season_id == season.id, VisitRequest.status.in_(PLANNABLE))
+            .order_by(VisitRequest.id)
+        ).scalars()
+    )
+    visits: dict[int, list[Visit]] = {}
+    for v in db.session.execute(
+        select(Visit).where(Visit.season_id == season.id, Visit.status == "scheduled").order_by(Visit.id)
+    ).scalars():
+        visits.setdefault(v.request_id, []).append(v)
+    van_slug = {v.id: v.slug for v in vans}
+
+    out_requests: list[dict[str, Any]] = []
+    locked: list[dict[str, Any]] = []
+    for req in requests:
+        published = visits.get(req.id, [])
+        past = {v.occurrence for v in published if v.date < first}
+        remaining = [k for k in range(req.occurrences) if k not in past]
+        if not remaining:
+            continue  # everything took place already
+        pid = problem_request_id(req.id, remaining if past else None)
+        out_requests.append(_request_to_problem(req, pid, len(remaining)))
+        index = {k: j for j, k in enumerate(remaining)}
+        for v in published:
+            if v.date >= first and v.id not in unlocked and v.occurrence in index:
+                locked.append(
+                    {
+                        "request": pid,
+                        "occurrence": index[v.occurrence],
+                        "van": van_slug[v.van_id],
+                        "date": v.date.isoformat(),
+                        "start": format_time(v.start),
+                        "slack_minutes": season.lock_slack_minutes,
+                    }
+                )
+    data: dict[str, Any] = {
+        "version": 1,
+        "name": season.slug,
+        "timezone": season.timezone,
+        "horizon": {
+            "start": first.isoformat(),
+            "end": season.end.isoformat(),
+            "weekdays": sorted(season.weekdays),
+            "closed_dates": sorted(d for d in season.closed_dates if first.isoformat() <= d <= season.end.isoformat()),
+        },
+        "travel": {"model": "haversine", "circuity": 1.3, "speed_kmh": 50},
+        "vans": [van_to_problem(v) for v in vans],
+        "requests": out_requests,
+        "locked": locked,
+    }
+    problem = problem_from_json(data, source=f"season {season.slug}")
+    return ExportedProblem(data=data, problem=problem, base_serial=season.publication_serial)
+
+
+def _request_to_problem(req: VisitRequest, pid: str, occurrences: int) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": pid,
+        "label": req.label,
+        "commune": req.commune_insee,
+        "location": {"lat": req.lat, "lon": req.lon},
+        "duration_minutes": req.duration_minutes,
+        "equipment": sorted(req.equipment or []),
+        "priority": req.priority,
+        "occurrences": occurrences,
+        "min_days_between": req.min_days_between,
+        "required": req.required,
+    }
+    if req.periods:
+        data["windows"] = [{"start": p["start"], "end": p["end"]} for p in req.periods]
+    if req.weekdays:
+        data["weekdays"] = sorted(req.weekdays)
+    hours = {}
+    if req.earliest_start is not None:
+        hours["earliest_start"] = format_time(req.earliest_start)
+    if req.latest_end is not None:
+        hours["latest_end"] = format_time(req.latest_end)
+    if hours:
+        data["hours"] = hours
+    return data
+
+
+# --------------------------------------------------------------------------- #
+# Import
+# --------------------------------------------------------------------------- #
+
+
+def _next_number(season_id: int) -> int:
+    # An atomic increment: two runs finishing together never get the same number.
+    db.session.execute(
+        update(Season).where(Season.id == season_id).values(version_counter=Season.version_counter + 1),
+        execution_options={"synchronize_session": False},
+    )
+    return db.session.execute(select(Season.version_counter).where(Season.id == season_id)).scalar_one()
+
+
+def import_plan(
+    season_id: int,
+    problem_data: dict[str, Any],
+    plan: Plan,
+    *,
+    created_by: str,
+    base_serial: int,
+    check: bool = True,
+) -> TourVersion:
+    """Store ``plan`` (of ``problem_data``, exported from this season) as a new draft version
+    and commit. Refused (ProblemError naming the field, nothing written) when the plan names
+    unknown vans or requests, or breaks a rule of its problem."""
+    source = "plan"
+    problem = problem_from_json(problem_data, source="problem")
+    if check:
+        from tourplan.checker import check_plan
+
+        report = check_plan(problem, plan)
+        if not report.ok:
+            shown = "; ".join(str(v) for v in report.violations[:3])
+            more = f" (and {len(report.violations) - 3} more)" if len(report.violations) > 3 else ""
+            raise ProblemError(f"the plan breaks its problem's rules: {shown}{more}", source=source)
+    vans = {v.slug: v for v in db.session.execute(select(Van)).scalars()}
+    requests = {
+        r.id: r
+        for r in db.session.execute(select(VisitRequest).where(VisitRequest.season_id == season_id)).scalars()
+    }
+    try:
+        rows: list[VersionVisit] = []
+        seen: set[tuple[int, int]] = set()
+        for i, route in enumerate(plan.routes):
+            van = vans.get(route.van)
+            if van is None:
+                raise ProblemError(f"no van has the id {route.van!r}", f"routes[{i}].van", source)
+            for j, stop in enumerate(route.stops):
+                where = f"routes[{i}].stops[{j}]"
+                rid, occ = _mapped(stop.request, stop.occurrence, requests, where, source)
+                if (rid, occ) in seen:
+                    raise ProblemError(f"visit {stop.request} #{stop.occurrence} is planned twice", where, source)
+                seen.add((rid, occ))
+                rows.append(
+                    VersionVisit(
+                        request_id=rid,
+                        occurrence=occ,
+                        van_id=van.id,
+                        date=route.day,
+                        start=stop.start,
+                        end=stop.end,
+                        arrive=stop.arrive,
+                        order=j,
+                    )
+                )
+        unserved = []
+        for i, u in enumerate(plan.unserved):
+            rid, occ = _mapped(u.request, u.occurrence, requests, f"unserved[{i}]", source)
+            unserved.append(
+                {
+                    "request_id": rid,
+                    "occurrence": occ,
+                    "reason": u.reason,
+                    "reason_text": UNSERVED_REASONS.get(u.reason, u.reason),
+                    "detail": u.detail,
+                    "label": requests[rid].label,
+                }
+            )
+        s = plan.stats
+        version = TourVersion(
+            season_id=season_id,
+            number=_next_number(season_id),
+            status="draft",
+            created_at=utcnow(),
+            created_by=created_by,
+            base_serial=base_serial,
+            problem_json=problem_data,
+            plan_json=plan.to_json(),
+            served=s.served,
+            visits=s.visits,
+            served_priority=s.served_priority,
+            total_priority=s.total_priority,
+            distance_km=s.distance_km,
+            drive_minutes=s.drive_minutes,
+            van_days=s.van_days,
+            solve_seconds=s.solve_seconds,
+            unserved=unserved,
+            rows=rows,
+        )
+        db.session.add(version)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return version
+
+
+def _mapped(
+    pid: str, occurrence: int, requests: dict[int, VisitRequest], where: str, source: str
+) -> tuple[int, int]:
+    try:
+        rid, occ = _occurrence(pid, occurrence)
+    except ValueError as e:
+        raise ProblemError(str(e), f"{where}.request", source) from None
+    req = requests.get(rid)
+    if req is None:
+        raise ProblemError(f"request {pid!r} is not a request of this season", f"{where}.request", source)
+    if occ >= req.occurrences:
+        raise ProblemError(f"request {pid!r} has {req.occurrences} occurrence(s)", f"{where}.occurrence", source)
+    return rid, occ
+
+
+def record_failed_run(
+    season_id: int, problem_data: dict[str, Any], message: str, *, created_by: str, base_serial: int
+) -> TourVersion:
+    """Keep a trace of a run that produced no usable plan (the published tour is not touched)."""
+    version = TourVersion(
+        season_id=season_id,
+        number=_next_number(season_id),
+        status="failed",
+        created_at=utcnow(),
+        created_by=created_by,
+        base_serial=base_serial,
+        problem_json=problem_data,
+        plan_json=None,
+        error=message[:10000],
+        unserved=[],
+    )
+    db.session.add(version)
+    db.session.commit()
+    return version
+
+
+Solver = Callable[..., Plan]
+
+
+def plan_season(
+    season: Season,
+    *,
+    time_limit: float = 10.0,
+    created_by: str = "",
+    today: date | None = None,
+    progress: Callable[[int, int, float, float], None] | None = None,
+    unlocked: Iterable[int] = (),
+    solver: Solver | None = None,
+) -> TourVersion:
+    """Export, solve, import: a new draft version, or PlanningError after recording a failed one.
+    Bad season data raises ProblemError/OperationError before anything is written."""
+    exported = export_problem(season, today=today, unlocked=unlocked)
+    season_id = season.id
+    # End the read transaction: the search may last minutes and must not hold locks.
+    db.session.commit()
+    if solver is None:
+        from tourplan.optimiser import solve as solver
+    try:
+        plan = solver(exported.problem, time_limit=time_limit, progress=progress)
+        return import_plan(
+            season_id, exported.data, plan, created_by=created_by, base_serial=exported.base_serial
+        )
+    except BaseException as e:
+        db.session.rollback()
+        message = str(e) or e.__class__.__name__
+        if isinstance(e, KeyboardInterrupt):
+            message = "interrompu"
+        record_failed_run(
+            season_id, exported.data, message, created_by=created_by, base_serial=exported.base_serial
+        )
+        if isinstance(e, Exception):
+            raise PlanningError(f"la planification a échoué : {message}") from e
+        raise
+
+
+# --------------------------------------------------------------------------- #
+# Publication
+# --------------------------------------------------------------------------- #
+
+
+def published_version(season_id: int) -> TourVersion | None:
+    return db.session.execute(
+        select(TourVersion).where(TourVersion.season_id == season_id, TourVersion.status == "published")
+    ).scalar_one_or_none()
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    version: TourVersion
+    created: int
+    changed: int
+    unchanged: int
+    cancelled: int
+
+    def summary(self) -> str:
+        return (
+            f"version #{self.version.number} published: {self.created} new visit(s), {self.changed} changed, "
+            f"{self.unchanged} unchanged, {self.cancelled} cancelled"
+        )
+
+
+def publish_version(version_id: int, *, by: str, expected_serial: int | None = None) -> PublishResult:
+    """Make a draft the season's published version, atomically, and commit.
+
+    ``expected_serial`` is the season's publication serial the operator reviewed the draft
+    against (default: the one it was planned against). If another publication happened
+    since, raises ConflictError and changes nothing."""
+    session = db.session
+    try:
+        version = session.get(TourVersion, version_id)
+        if version is None:
+            raise NotFoundError(f"aucune version n'a le numéro interne {version_id}", "version")
+        expected = version.base_serial if expected_serial is None else expected_serial
+        # The compare-and-set on the season row serialises publishers: on PostgreSQL the
+        # second waits for the first's commit, then matches no row; SQLite locks the file.
+        res = session.execute(
+            update(Season)
+            .where(Season.id == version.season_id, Season.publication_serial == expected)
+            .values(publication_serial=Season.publication_serial + 1),
+            execution_options={"synchronize_session": False},
+        )
+        if res.rowcount != 1:
+            session.rollback()
+            raise ConflictError(_conflict_message(version.season_id, version.number))
+        session.refresh(version)  # its status as of now, under the lock
+        if version.status != "draft":
+            raise OperationError(
+                f"la version #{version.number} est « {version.status} » : seule une version brouillon se publie",
+                "version",
+            )
+        now = utcnow()
+        session.execute(
+            update(TourVersion)
+            .where(TourVersion.season_id == version.season_id, TourVersion.status == "published")
+            .values(status="superseded"),
+            execution_options={"synchronize_session": "fetch"},
+        )
+        session.flush()
+        version.status = "published"
+        version.published_at = now
+        version.published_by = by
+        session.flush()
+        counts = _sync_visits(version, by, now)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return PublishResult(version, *counts)
+
+
+def _conflict_message(season_id: int, number: int) -> str:
+    current = published_version(season_id)
+    if current is None or current.published_at is None:
+        return f"la saison a changé depuis la préparation de la version #{number} ; replanifiez ou relisez-la"
+    when = current.published_at.strftime("%Y-%m-%d %H:%M UTC")
+    return (
+        f"conflit : la version #{current.number} a été publiée par {current.published_by or 'quelqu’un'} "
+        f"le {when}, après la préparation de la version #{number}. Relisez les changements avant de publier."
+    )
+
+
+def _sync_visits(version: TourVersion, by: str, now: Any) -> tuple[int, int, int, int]:
+    """Stable visits follow the published version: same (request, occurrence) keeps its id;
+    a change of date, time, van or place raises its revision; a future visit missing from
+    the version is cancelled (kept, with its cancellation date)."""
+    session = db.session
+    horizon_start = date.fromisoformat(version.problem_json["horizon"]["start"])
+    existing = {
+        (v.request_id, v.occurrence): v
+        for v in session.execute(select(Visit).where(Visit.season_id == version.season_id)).scalars()
+    }
+    created = changed = unchanged = cancelled = 0
+    seen: set[tuple[int, int]] = set()
+    for row in version.rows:
+        req = row.request
+        if req.status not in PLANNABLE:
+            continue  # cancelled or declined after the draft was made: stays off the tour
+        key = (row.request_id, row.occurrence)
+        seen.add(key)
+        values = {
+            "van_id": row.van_id,
+            "date": row.date,
+            "start": row.start,
+            "end": row.end,
+            "place_label": req.place_label,
+            "place_address": req.venue_address or req.commune.townhall_address,
+            "lat": req.lat,
+            "lon": req.lon,
+        }
+        visit = existing.get(key)
+        if visit is None:
+            visit = Visit(
+                request_id=row.request_id,
+                occurrence=row.occurrence,
+                season_id=version.season_id,
+                status="scheduled",
+                revision=0,
+                created_at=now,
+                updated_at=now,
+                **values,
+            )
+            session.add(visit)
+            created += 1
+        elif visit.status != "scheduled" or any(getattr(visit, k) != v for k, v in values.items()):
+            for k, v in values.items():
+                setattr(visit, k, v)
+            visit.status = "scheduled"
+            visit.cancelled_at = None
+            visit.revision += 1
+            visit.updated_at = now
+            changed += 1
+        else:
+            unchanged += 1
+        visit.version_id = version.id
+        row.visit = visit
+    for key, visit in existing.items():
+        if key in seen or visit.status != "scheduled" or visit.date < horizon_start:
+            continue
+        visit.status = "cancelled"
+        visit.cancelled_at = now
+        visit.revision += 1
+        visit.updated_at = now
+        cancelled += 1
+    session.flush()
+    _update_request_statuses(version, by)
+    return created, changed, unchanged, cancelled
+
+
+def _update_request_statuses(version: TourVersion, by: str) -> None:
+    scheduled = set(
+        db.session.execute(
+            select(Visit.request_id).where(Visit.season_id == version.season_id, Visit.status == "scheduled")
+        ).scalars()
+    )
+    note = f"tournée version #{version.number} publiée"
+    for req in db.session.execute(
+        select(VisitRequest).where(VisitRequest.season_id == version.season_id, VisitRequest.status.in_(PLANNABLE))
+    ).scalars():
+        if req.status == "accepted" and req.id in scheduled:
+            change_status(req, "planned", by, note)
+        elif req.status == "planned" and req.id not in scheduled:
+            change_status(req, "accepted", by, note + " : la demande n'y figure plus")
+
+
+# --------------------------------------------------------------------------- #
+# Requests and visits
+# --------------------------------------------------------------------------- #
+
+
+def cancel_request_visits(req: VisitRequest, today: date | None = None) -> int:
+    """Cancel the request's visits still to come (called when the request is cancelled);
+    calendars see them as cancelled at once, without waiting for a new publication."""
+    today = today or date.today()
+    now = utcnow()
+    n = 0
+    for visit in db.session.execute(
+        select(Visit).where(Visit.request_id == req.id, Visit.status == "scheduled", Visit.date >= today)
+    ).scalars():
+        visit.status = "cancelled"
+        visit.cancelled_at = now
+        visit.revision += 1
+        visit.updated_at = now
+        n += 1
+    return n
+
+
+def close_past_requests(season: Season, *, by: str, today: date | None = None) -> int:
+    """Planned requests whose every occurrence took place become ``done``. The caller commits."""
+    today = today or date.today()
+    rows = db.session.execute(
+        select(Visit.request_id, func.count(), func.max(Visit.date))
+        .where(Visit.season_id == season.id, Visit.status == "scheduled")
+        .group_by(Visit.request_id)
+    ).all()
+    past = {rid: n for rid, n, last in rows if last < today}
+    n = 0
+    for req in db.session.execute(
+        select(VisitRequest).where(VisitRequest.id.in_(list(past)), VisitRequest.status == "planned")
+    ).scalars():
+        if past[req.id] >= req.occurrences:
+            change_status(req, "done", by, "toutes ses visites ont eu lieu")
+            n += 1
+    return n
