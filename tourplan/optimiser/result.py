@@ -19,7 +19,7 @@ def build_plan(state: State, seconds: float) -> Plan:
         locked_occ[lk.request].add(lk.occurrence)
     number: dict[int, int] = {}
     served_by_req: dict[int, list[int]] = defaultdict(list)
-    for v, vd in state.where.items():
+    for v in state.where:
         served_by_req[state.visit_request[v]].append(v)
     for ri, vis in enumerate(state.request_visits):
         req = p.requests[ri]

@@ -470,7 +470,7 @@ def seed_from_plan(state: State, plan) -> int:
                 continue
             visits.append(v)
         # Locked visits of this van-day the old plan did not list go in by their start.
-        for v, (lvd, lo, _hi) in state.locked.items():
+        for v, (lvd, _lo, _hi) in state.locked.items():
             if lvd == vd and v not in visits:
                 visits.append(v)
         searcher = Searcher(inst, state, _time.monotonic() + 1.0)
