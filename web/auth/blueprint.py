@@ -9,7 +9,7 @@ from flask import Blueprint, Flask, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_user, logout_user
 
 from web.auth.decorators import operator_required, refuse_anonymous
-from web.auth.forms import LoginForm, LogoutForm
+from web.auth.forms import LoginForm, LogoutForm, csrf_failed
 from web.auth.models import Operator, normalise_email
 from web.auth.operations import authenticate, record_login
 from web.auth.ratelimit import client_address, init_limiter, limiter
@@ -107,7 +107,7 @@ def login() -> Any:
                 record_login(operator)
                 flash("Vous êtes connecté.", "success")
                 return redirect(next_url or _home())
-        elif form.csrf_token.errors:
+        elif csrf_failed(form):
             error, status = "Le formulaire a expiré. Merci de le renvoyer.", 400
     return render_template("auth/login.html", form=form, error=error, next_url=next_url), status
 

@@ -23,3 +23,9 @@ class LogoutForm(FlaskForm):
     """Logout is a POST with a CSRF token: a link or an image elsewhere cannot log an operator out."""
 
     submit = SubmitField("Se déconnecter")
+
+
+def csrf_failed(form: FlaskForm) -> bool:
+    """True when the form was refused for its CSRF token (missing, expired, forged)."""
+    token = getattr(form, "csrf_token", None)
+    return bool(token is not None and token.errors)

@@ -1,0 +1,260 @@
+"""Public pages of requests: the form, commune suggestions, the private tracking page.
+
+The operator inbox lives in :mod:`web.requests.inbox` (its own blueprint, registered here).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from sqlalchemy import select
+from werkzeug.routing import BuildError
+
+from web.activities.models import Activity
+from web.auth.forms import csrf_failed
+from web.auth.ratelimit import client_address, init_limiter, limiter
+from web.communes.search import search_communes
+from web.core.errors import OperationError
+from web.extensions import db
+from web.requests import operations as ops
+from web.requests.forms import (
+    WEEKDAY_LABELS,
+    CancelForm,
+    RequestForm,
+    duration_text,
+    equipment_text,
+    format_date_fr,
+    format_minutes,
+)
+from web.requests.models import VisitRequest
+from web.seasons.models import Season
+
+bp = Blueprint(
+    "requests",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static/requests",
+)
+
+NAV = [("requests.new_request", "Demander un passage", 40)]
+
+TOO_MANY_POSTS = "Trop d'envois depuis votre connexion en peu de temps. Réessayez dans une heure."
+TOO_MANY_REQUESTS = "Plusieurs demandes ont déjà été envoyées depuis votre connexion. Réessayez dans une heure."
+ROBOT = "Votre demande n'a pas pu être enregistrée. Si vous êtes une personne, écrivez-nous directement."
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("TOURPLAN_REQUEST_WINDOW_SECONDS", 3600)
+    # Requests stored per address and window, and form posts of any kind (errors included).
+    app.config.setdefault("TOURPLAN_REQUEST_MAX_STORED", 5)
+    app.config.setdefault("TOURPLAN_REQUEST_MAX_POSTS", 40)
+    init_limiter(app)
+    app.jinja_env.filters.setdefault("date_fr", format_date_fr)
+    app.jinja_env.filters.setdefault("hhmm", format_minutes)
+    app.jinja_env.filters.setdefault("duration", duration_text)
+    app.jinja_env.filters.setdefault("equipment", equipment_text)
+    app.jinja_env.filters.setdefault("isodate_fr", _isodate_fr)
+    app.jinja_env.filters.setdefault("datetime_fr", _datetime_fr)
+    app.jinja_env.filters.setdefault("weekday_name", lambda d: WEEKDAY_LABELS.get(d, str(d)).lower())
+    app.context_processor(
+        lambda: {"status_label": lambda s: ops.STATUS_LABELS.get(s, s), "allowed": ops.allowed_transitions}
+    )
+    # The operator inbox is its own blueprint (guarded views, /operateur/ URLs).
+    from web.requests.inbox import bp as inbox_bp
+
+    app.register_blueprint(inbox_bp)
+
+
+def _isodate_fr(value: Any) -> str:
+    try:
+        return format_date_fr(date.fromisoformat(str(value)))
+    except ValueError:
+        return str(value)
+
+
+def _datetime_fr(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return value.astimezone(ZoneInfo("Europe/Paris")).strftime("%d/%m/%Y à %H:%M")
+
+
+def open_seasons() -> list[Season]:
+    """Seasons a commune can still ask for: those not over yet, soonest first."""
+    return list(
+        db.session.execute(select(Season).where(Season.end >= date.today()).order_by(Season.start, Season.id)).scalars()
+    )
+
+
+def catalogue() -> list[Activity]:
+    return list(db.session.execute(select(Activity).order_by(Activity.name, Activity.id)).scalars())
+
+
+def activity_descriptions(activities: list[Activity]) -> dict[int, str]:
+    return {
+        a.id: f"durée habituelle {duration_text(a.duration_minutes)} ; matériel : {equipment_text(a.equipment or [])}"
+        for a in activities
+    }
+
+
+@bp.route("/demander", methods=["GET", "POST"])
+def new_request() -> Any:
+    seasons = open_seasons()
+    activities = catalogue()
+    if not seasons or not activities:
+        return render_template("requests/closed.html"), 200 if request.method == "GET" else 409
+    form = RequestForm(seasons=seasons, activities=activities)
+    status = 200
+    general: list[tuple[str, str]] = []
+    if request.method == "POST":
+        cfg = current_app.config
+        window = cfg["TOURPLAN_REQUEST_WINDOW_SECONDS"]
+        address = client_address()
+        if limiter().count("request-post:" + address, window) >= cfg["TOURPLAN_REQUEST_MAX_POSTS"]:
+            return _render_form(form, activities, [("", TOO_MANY_POSTS)], validated=False), 429
+        limiter().hit("request-post:" + address, window)
+        if form.is_robot():
+            return render_template("requests/refused.html", message=ROBOT), 400
+        if form.wants_more_periods():
+            # The "+" button: one more row, nothing checked nor stored yet.
+            form.periods.append_entry()
+            return _render_form(form, activities, [], validated=False), 200
+        if form.validate_on_submit():
+            if limiter().count("request-stored:" + address, window) >= cfg["TOURPLAN_REQUEST_MAX_STORED"]:
+                return _render_form(form, activities, [("", TOO_MANY_REQUESTS)], validated=False), 429
+            season = form.chosen_season
+            try:
+                req = ops.create_request(
+                    season=season,
+                    commune=form.commune_obj,
+                    label=form.request_label(),
+                    activity=form.chosen_activity,
+                    by="commune",
+                    **form.request_fields(),
+                )
+                db.session.commit()
+            except OperationError as e:
+                db.session.rollback()
+                general.append(("", e.message))
+                status = 422
+            else:
+                limiter().hit("request-stored:" + address, window)
+                flash("Votre demande est enregistrée. Gardez l'adresse de cette page pour la suivre.", "success")
+                return redirect(url_for("requests.track", token=req.tracking_token))
+        else:
+            status = 400 if csrf_failed(form) else 422
+            if csrf_failed(form):
+                general.append(("", "Le formulaire a expiré. Vérifiez vos réponses et renvoyez-le."))
+    return _render_form(form, activities, general, validated=request.method == "POST"), status
+
+
+def _render_form(
+    form: RequestForm, activities: list[Activity], general: list[tuple[str, str]], *, validated: bool
+) -> str:
+    items = form.error_items() if validated else []
+    return render_template(
+        "requests/form.html",
+        form=form,
+        errors=general + items,
+        descriptions=activity_descriptions(activities),
+    )
+
+
+@bp.route("/demander/communes.json")
+def commune_suggestions() -> Any:
+    """Suggestions for the commune field (progressive enhancement of the form)."""
+    query = request.args.get("q", "")[:100]
+    hits = search_communes(query, limit=10) if len(query.strip()) >= 2 else []
+    response = jsonify([h.as_json() for h in hits])
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+def _request_or_404(token: str) -> VisitRequest:
+    req = ops.find_by_token(token)
+    if req is None:
+        abort(404)
+    return req
+
+
+def _private(response: Any) -> Any:
+    """The tracking link is a secret: never cached by proxies, indexed, or sent as a referrer."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def request_visits(req: VisitRequest) -> list[Any]:
+    from web.tours.models import Visit
+
+    return list(
+        db.session.execute(
+            select(Visit).where(Visit.request_id == req.id).order_by(Visit.date, Visit.start, Visit.id)
+        ).scalars()
+    )
+
+
+def visit_url(visit: Any) -> str | None:
+    """The public page of a visit, when the public site is installed."""
+    for endpoint, args in (("public.visit", {"visit_id": visit.id}), ("public.visit", {"id": visit.id})):
+        if endpoint in current_app.view_functions:
+            try:
+                return url_for(endpoint, **args)
+            except BuildError:
+                continue
+    return None
+
+
+@bp.route("/suivi/<token>")
+def track(token: str) -> Any:
+    req = _request_or_404(token)
+    page = render_template(
+        "requests/track.html",
+        req=req,
+        visits=request_visits(req),
+        visit_url=visit_url,
+        can_cancel="cancelled" in ops.allowed_transitions(req.status),
+        tracking_url=url_for("requests.track", token=req.tracking_token, _external=True),
+    )
+    return _private(current_app.make_response(page))
+
+
+@bp.route("/suivi/<token>/annuler", methods=["GET", "POST"])
+def cancel(token: str) -> Any:
+    req = _request_or_404(token)
+    form = CancelForm()
+    status = 200
+    message = None
+    if "cancelled" not in ops.allowed_transitions(req.status):
+        message = f"Cette demande ne peut plus être annulée : elle est « {ops.STATUS_LABELS[req.status]} »."
+        status = 409
+    elif request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                ops.cancel(req, by="commune", note="Annulée par la commune depuis le lien de suivi.")
+                db.session.commit()
+            except OperationError as e:
+                db.session.rollback()
+                message, status = e.message, 409
+            else:
+                flash("Votre demande est annulée.", "success")
+                return _private(redirect(url_for("requests.track", token=token)))
+        else:
+            message, status = "Le formulaire a expiré. Merci de confirmer à nouveau.", 400
+    page = render_template("requests/cancel.html", req=req, form=form, message=message)
+    return _private(current_app.make_response((page, status)))

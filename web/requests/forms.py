@@ -1,0 +1,537 @@
+"""The request form "Demander un passage du camion", shared by communes and operators.
+
+Every field is checked on the server with a plain French message next to it;
+fields parse their own input (no English WTForms message can leak through).
+Free text is cleaned of control characters (PostgreSQL refuses NUL in text) and
+bounded to the column's length, so no input can reach the database as a 500.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    Field,
+    FieldList,
+    Form,
+    FormField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from tourplan.activities import EQUIPMENT
+from web.activities.models import Activity
+from web.auth.operations import valid_email
+from web.communes.models import Commune
+from web.communes.search import CommuneHit, resolve_commune
+from web.requests.models import STRUCTURE_KINDS
+from web.seasons.models import Season
+
+MAX_PERIODS = 8
+_PERIOD_END_NAMES = {"start": "début", "end": "fin"}
+STRUCTURE_LABELS = {
+    "mairie": "Mairie",
+    "médiathèque": "Médiathèque",
+    "école": "École",
+    "CCAS": "CCAS (centre communal d'action sociale)",
+    "association": "Association",
+    "autre": "Autre",
+}
+WEEKDAY_LABELS = {1: "Lundi", 2: "Mardi", 3: "Mercredi", 4: "Jeudi", 5: "Vendredi", 6: "Samedi", 7: "Dimanche"}
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2028\u2029]")
+_SINGLE_LINE = re.compile(r"[\r\n\t]+")
+
+
+def clean_text(value: Any, *, multiline: bool = False) -> str:
+    """Text as typed, minus control characters (NUL breaks PostgreSQL), trimmed."""
+    if not isinstance(value, str):
+        return ""
+    value = _CONTROL.sub("", value)
+    value = value.replace("\r\n", "\n") if multiline else _SINGLE_LINE.sub(" ", value)
+    return value.strip()
+
+
+def format_date_fr(d: date) -> str:
+    return d.strftime("%d/%m/%Y")
+
+
+def format_minutes(minutes: int | None) -> str:
+    if minutes is None:
+        return ""
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def duration_text(minutes: int) -> str:
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return f"{rest} min"
+    return f"{hours} h {rest:02d}" if rest else f"{hours} h"
+
+
+def equipment_text(equipment: list[str] | tuple[str, ...]) -> str:
+    return ", ".join(EQUIPMENT.get(e, e) for e in equipment) or "aucun"
+
+
+# Fields -----------------------------------------------------------------------------------
+
+
+class TextField(StringField):
+    """A single-line text, cleaned and bounded; ``required`` gives the French message."""
+
+    def __init__(self, label: str, *, max_length: int, required: str | None = None, **kwargs: Any) -> None:
+        render_kw = {"maxlength": max_length, **kwargs.pop("render_kw", {})}
+        super().__init__(label, render_kw=render_kw, **kwargs)
+        self.max_length = max_length
+        self.required_message = required
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.data = clean_text(valuelist[0]) if valuelist else ""
+
+    def pre_validate(self, form: Any) -> None:
+        if self.required_message and not self.data:
+            raise ValidationError(self.required_message)
+        if len(self.data or "") > self.max_length:
+            raise ValidationError(f"Ce texte est trop long : {self.max_length} caractères au plus.")
+
+
+class LongTextField(TextAreaField):
+    def __init__(self, label: str, *, max_length: int, required: str | None = None, **kwargs: Any) -> None:
+        render_kw = {"maxlength": max_length, "rows": 4, **kwargs.pop("render_kw", {})}
+        super().__init__(label, render_kw=render_kw, **kwargs)
+        self.max_length = max_length
+        self.required_message = required
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.data = clean_text(valuelist[0], multiline=True) if valuelist else ""
+
+    def pre_validate(self, form: Any) -> None:
+        if self.required_message and not self.data:
+            raise ValidationError(self.required_message)
+        if len(self.data or "") > self.max_length:
+            raise ValidationError(f"Ce texte est trop long : {self.max_length} caractères au plus.")
+
+
+class FrDateField(StringField):
+    """A date from ``<input type=date>`` (AAAA-MM-JJ) or typed as JJ/MM/AAAA."""
+
+    def __init__(self, label: str, **kwargs: Any) -> None:
+        super().__init__(label, render_kw={"type": "date", **kwargs.pop("render_kw", {})}, **kwargs)
+        self.raw = ""
+        self.parse_error = ""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.raw = clean_text(valuelist[0])[:40] if valuelist else ""
+        self.data = None
+        self.parse_error = ""
+        if not self.raw:
+            return
+        m = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", self.raw)
+        try:
+            if m:
+                self.data = date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
+            else:
+                self.data = date.fromisoformat(self.raw)
+        except ValueError:
+            self.parse_error = "Ce n'est pas une date : écrivez-la JJ/MM/AAAA (par exemple 14/03/2027)."
+
+    def pre_validate(self, form: Any) -> None:
+        if self.parse_error:
+            raise ValidationError(self.parse_error)
+
+    def _value(self) -> str:
+        if self.data:
+            return self.data.isoformat()
+        return self.raw or ""
+
+
+class TimeOfDayField(StringField):
+    """An hour as HH:MM (``<input type=time>``), kept as minutes after midnight."""
+
+    def __init__(self, label: str, **kwargs: Any) -> None:
+        super().__init__(label, render_kw={"type": "time", **kwargs.pop("render_kw", {})}, **kwargs)
+        self.raw = ""
+        self.parse_error = ""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.raw = clean_text(valuelist[0])[:20] if valuelist else ""
+        self.data = None
+        self.parse_error = ""
+        if not self.raw:
+            return
+        m = re.fullmatch(r"(\d{1,2})(?:\s*[:hH]\s*(\d{2})?)?", self.raw)
+        hours, minutes = (int(m.group(1)), int(m.group(2) or 0)) if m else (99, 0)
+        if hours > 24 or minutes > 59 or (hours == 24 and minutes):
+            self.parse_error = "Ce n'est pas une heure : écrivez-la HH:MM (par exemple 09:30)."
+            return
+        self.data = hours * 60 + minutes
+
+    def pre_validate(self, form: Any) -> None:
+        if self.parse_error:
+            raise ValidationError(self.parse_error)
+
+    def _value(self) -> str:
+        if self.data is not None:
+            return format_minutes(self.data)
+        return self.raw or ""
+
+
+class WholeNumberField(StringField):
+    def __init__(self, label: str, *, minimum: int, maximum: int, required: str | None = None, **kwargs: Any) -> None:
+        render_kw = {"inputmode": "numeric", "type": "number", "min": minimum, "max": maximum}
+        super().__init__(label, render_kw={**render_kw, **kwargs.pop("render_kw", {})}, **kwargs)
+        self.minimum, self.maximum = minimum, maximum
+        self.required_message = required
+        self.raw = ""
+        self.parse_error = ""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.raw = clean_text(valuelist[0])[:30] if valuelist else ""
+        self.data = None
+        self.parse_error = ""
+        if not self.raw:
+            return
+        compact = self.raw.replace(" ", "").replace("\u202f", "").replace("\xa0", "")
+        if not re.fullmatch(r"-?\d{1,9}", compact):
+            self.parse_error = "Indiquez un nombre entier (sans lettres ni virgule)."
+            return
+        self.data = int(compact)
+
+    def pre_validate(self, form: Any) -> None:
+        if self.parse_error:
+            raise ValidationError(self.parse_error)
+        if self.data is None:
+            if self.required_message:
+                raise ValidationError(self.required_message)
+            return
+        if not self.minimum <= self.data <= self.maximum:
+            raise ValidationError(f"Indiquez un nombre entre {self.minimum} et {self.maximum}.")
+
+    def _value(self) -> str:
+        if self.data is not None:
+            return str(self.data)
+        return self.raw or ""
+
+
+def int_or_none(value: Any) -> int | None:
+    """Coercion of select/radio values that never raises (WTForms' own error is in English)."""
+    if isinstance(value, int):
+        return value
+    try:
+        return int(str(value)[:12])
+    except (TypeError, ValueError):
+        return None
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def pre_validate(self, form: Any) -> None:
+        allowed = {value for value, *_ in self.iter_choices()}
+        if any(str(v) not in {str(a) for a in allowed} for v in self.data or []):
+            raise ValidationError("Choisissez parmi les jours proposés.")
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        try:
+            self.data = [self.coerce(v) for v in valuelist[:20]]
+        except (TypeError, ValueError):
+            self.data = []
+            self.process_errors.append("Choisissez parmi les jours proposés.")
+
+
+def _french_phone(raw: str) -> str | None:
+    """A French number (metropolitan or overseas) written ``06 12 34 56 78``, or None."""
+    compact = re.sub(r"[\s.\-/()\u00a0\u202f]", "", raw)
+    m = re.fullmatch(r"(?:\+|00)(33|262|269|590|594|596|508|681|687|689)(0?)(\d{9})", compact)
+    if m:
+        compact = "0" + m.group(3)
+    if not re.fullmatch(r"0[1-9]\d{8}", compact):
+        return None
+    return " ".join(compact[i : i + 2] for i in range(0, 10, 2))
+
+
+class PhoneField(TextField):
+    def pre_validate(self, form: Any) -> None:
+        super().pre_validate(form)
+        if not self.data:
+            return
+        normalised = _french_phone(self.data)
+        if normalised is None:
+            raise ValidationError(
+                "Ce n'est pas un numéro de téléphone français : 10 chiffres commençant par 0 "
+                "(par exemple 04 66 49 12 34) ou +33 suivi de 9 chiffres."
+            )
+        self.data = normalised
+
+
+class EmailTextField(TextField):
+    def __init__(self, label: str, **kwargs: Any) -> None:
+        super().__init__(label, render_kw={"type": "email", "autocomplete": "email"}, **kwargs)
+
+    def pre_validate(self, form: Any) -> None:
+        super().pre_validate(form)
+        if self.data and not valid_email(self.data):
+            raise ValidationError("Ce n'est pas une adresse e-mail : elle s'écrit nom@domaine.fr.")
+
+
+# Forms ------------------------------------------------------------------------------------
+
+
+class PeriodForm(Form):
+    start = FrDateField("Du")
+    end = FrDateField("Au")
+
+
+class ErrorSummaryMixin:
+    """``error_items()``: every error as (id of the field, "Label : message"), in page order,
+    for the summary at the top of the form (each item links to its field)."""
+
+    def error_items(self) -> list[tuple[str, str]]:
+        items: list[tuple[str, str]] = []
+        for f in self:  # type: ignore[attr-defined]
+            if f.type in ("CSRFTokenField", "HiddenField", "SubmitField"):
+                continue
+            if f.type == "FieldList":
+                for i, entry in enumerate(f.entries):
+                    for sub in entry.form:
+                        for e in sub.errors:
+                            items.append((sub.id, f"Période {i + 1}, {_PERIOD_END_NAMES[sub.short_name]} : {e}"))
+                first = f.entries[0].form.start.id if f.entries else f.id
+                items += [(first, f"Périodes : {e}") for e in f.errors if isinstance(e, str) and e]
+                continue
+            target = f.id
+            if f.type in ("RadioField", "MultiCheckboxField") and f.choices:
+                target = f"{f.id}-0"
+            items += [(target, f"{f.label.text} : {e}") for e in f.errors if isinstance(e, str) and e]
+        return items
+
+
+class RequestForm(ErrorSummaryMixin, FlaskForm):
+    season = SelectField("Saison", coerce=int_or_none, validate_choice=False)
+    commune = TextField(
+        "Commune",
+        max_length=200,
+        required="Indiquez la commune : son nom, son code postal ou son code INSEE.",
+        render_kw={"list": "communes-suggestions", "autocomplete": "off", "spellcheck": "false"},
+    )
+    commune_choice = RadioField("Précisez la commune", validate_choice=False)
+    structure_kind = SelectField(
+        "Type de structure",
+        choices=[(k, STRUCTURE_LABELS[k]) for k in STRUCTURE_KINDS],
+        default="mairie",
+        validate_choice=False,
+    )
+    structure_name = TextField("Nom de la structure", max_length=200)
+    contact_name = TextField(
+        "Personne à contacter",
+        max_length=200,
+        required="Indiquez le nom de la personne à contacter.",
+        render_kw={"autocomplete": "name"},
+    )
+    email = EmailTextField("Adresse e-mail", max_length=254, required="Indiquez une adresse e-mail.")
+    phone = PhoneField(
+        "Téléphone",
+        max_length=40,
+        required="Indiquez un numéro de téléphone.",
+        render_kw={"type": "tel", "autocomplete": "tel"},
+    )
+    activity = RadioField("Activité souhaitée", coerce=int_or_none, validate_choice=False)
+    periods = FieldList(FormField(PeriodForm), min_entries=1, max_entries=MAX_PERIODS)
+    add_period = SubmitField("+ Ajouter une période")
+    weekdays = MultiCheckboxField("Jours où le lieu peut accueillir le camion", coerce=int)
+    earliest_start = TimeOfDayField("Arrivée possible à partir de")
+    latest_end = TimeOfDayField("Départ au plus tard à")
+    expected_attendees = WholeNumberField("Nombre de participants attendus", minimum=0, maximum=10000)
+    venue_kind = RadioField(
+        "Lieu de stationnement",
+        choices=[("mairie", "Devant la mairie"), ("autre", "À une autre adresse")],
+        default="mairie",
+        validate_choice=False,
+    )
+    venue_label = TextField("Nom du lieu", max_length=300)
+    venue_address = TextField("Adresse du lieu", max_length=500, render_kw={"autocomplete": "street-address"})
+    notes = LongTextField("Remarques", max_length=2000)
+    # Honeypot: hidden from people by CSS (and from assistive technology), robots fill it.
+    website = StringField("Ne pas remplir ce champ", render_kw={"autocomplete": "off", "tabindex": "-1"})
+    submit = SubmitField("Envoyer la demande")
+
+    def __init__(self, *args: Any, seasons: list[Season], activities: list[Activity], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.seasons = {s.id: s for s in seasons}
+        self.activities = {a.id: a for a in activities}
+        self.season.choices = [
+            (s.id, f"{s.name} (du {format_date_fr(s.start)} au {format_date_fr(s.end)})") for s in seasons
+        ]
+        if len(seasons) == 1 and not self.season.data:
+            self.season.data = seasons[0].id
+        self.activity.choices = [(a.id, a.name) for a in activities]
+        days = sorted({d for s in seasons for d in (s.weekdays or [])}) or list(range(1, 8))
+        self.weekdays.choices = [(d, WEEKDAY_LABELS[d]) for d in days]
+        self.commune_obj: Commune | None = None
+        self.commune_candidates: list[CommuneHit] = []
+        self.commune_choice.choices = []
+
+    # What the submit buttons asked for
+    def wants_more_periods(self) -> bool:
+        return bool(self.add_period.data) and len(self.periods) < MAX_PERIODS
+
+    def is_robot(self) -> bool:
+        return bool((self.website.data or "").strip())
+
+    @property
+    def chosen_season(self) -> Season | None:
+        return self.seasons.get(self.season.data) if isinstance(self.season.data, int) else None
+
+    @property
+    def chosen_activity(self) -> Activity | None:
+        return self.activities.get(self.activity.data) if isinstance(self.activity.data, int) else None
+
+    # Cross-field validation, each message attached to the field it is about -------------------
+    def validate_season(self, field: Field) -> None:
+        if self.chosen_season is None:
+            raise ValidationError("Choisissez la saison.")
+
+    def validate_commune(self, field: Field) -> None:
+        if not field.data:
+            return
+        choice = clean_text(self.commune_choice.data)[:10] if self.commune_choice.data else ""
+        commune, candidates = resolve_commune(field.data)
+        if commune is None and choice and choice in {c.insee for c in candidates}:
+            from web.extensions import db
+
+            commune = db.session.get(Commune, choice)
+        if commune is not None:
+            self.commune_obj = commune
+            return
+        self.commune_candidates = candidates[:10]
+        self.commune_choice.choices = [(c.insee, c.label) for c in self.commune_candidates]
+        if candidates:
+            raise ValidationError("Plusieurs communes correspondent : choisissez la vôtre dans la liste ci-dessous.")
+        raise ValidationError("Aucune commune ne correspond : vérifiez l'orthographe ou indiquez le code postal.")
+
+    def validate_activity(self, field: Field) -> None:
+        if self.chosen_activity is None:
+            raise ValidationError("Choisissez une activité.")
+
+    def validate_periods(self, field: Field) -> None:
+        season = self.chosen_season
+        filled = 0
+        for entry in field.entries:
+            sub = entry.form
+            start, end = sub.start.data, sub.end.data
+            if sub.start.errors or sub.end.errors:
+                filled += 1
+                continue
+            if start is None and end is None:
+                continue
+            filled += 1
+            if start is None:
+                sub.start.errors.append("Indiquez le début de cette période.")
+                continue
+            if end is None:
+                sub.end.errors.append("Indiquez la fin de cette période.")
+                continue
+            if end < start:
+                sub.end.errors.append(
+                    f"La période finit le {format_date_fr(end)}, avant de commencer le {format_date_fr(start)}."
+                )
+                continue
+            if season is not None:
+                for sf, d in ((sub.start, start), (sub.end, end)):
+                    if not season.start <= d <= season.end:
+                        sf.errors.append(
+                            f"Le {format_date_fr(d)} est en dehors de la saison "
+                            f"(du {format_date_fr(season.start)} au {format_date_fr(season.end)})."
+                        )
+            if end < date.today() and not sub.end.errors:
+                sub.end.errors.append("Cette période est déjà passée.")
+        if filled == 0:
+            raise ValidationError("Indiquez au moins une période (date de début et date de fin).")
+        if any(e.form.start.errors or e.form.end.errors for e in field.entries):
+            # Each message sits next to its date; this makes the form invalid as a whole.
+            raise ValidationError("")
+
+    def validate_weekdays(self, field: Field) -> None:
+        season = self.chosen_season
+        if season is not None and field.data:
+            outside = [d for d in field.data if d not in (season.weekdays or [])]
+            if outside:
+                names = ", ".join(WEEKDAY_LABELS.get(d, str(d)).lower() for d in outside)
+                raise ValidationError(f"Le camion ne circule pas le {names} pendant cette saison.")
+
+    def validate_latest_end(self, field: Field) -> None:
+        start, end = self.earliest_start.data, field.data
+        if start is None or end is None or self.earliest_start.errors:
+            return
+        if end <= start:
+            raise ValidationError("L'heure de départ doit être après l'heure d'arrivée.")
+        activity = self.chosen_activity
+        if activity is not None and end - start < activity.duration_minutes:
+            raise ValidationError(
+                f"Ce créneau est plus court que l'activité choisie ({duration_text(activity.duration_minutes)})."
+            )
+
+    def validate_venue_label(self, field: Field) -> None:
+        if self.venue_kind.data == "autre" and not field.data:
+            raise ValidationError("Indiquez le nom du lieu (par exemple « Salle des fêtes »).")
+
+    def validate_venue_address(self, field: Field) -> None:
+        if self.venue_kind.data == "autre" and not field.data:
+            raise ValidationError("Indiquez l'adresse du lieu.")
+
+    def validate_venue_kind(self, field: Field) -> None:
+        if field.data not in ("mairie", "autre"):
+            raise ValidationError("Choisissez où le camion stationnera.")
+
+    def validate_structure_kind(self, field: Field) -> None:
+        if field.data not in STRUCTURE_KINDS:
+            raise ValidationError("Choisissez un type de structure dans la liste.")
+
+    # Output -------------------------------------------------------------------------------------
+    def request_fields(self) -> dict[str, Any]:
+        """Keyword arguments for :func:`web.requests.operations.create_request` (valid form only)."""
+        activity = self.chosen_activity
+        assert activity is not None and self.commune_obj is not None
+        periods = [
+            {"start": e.form.start.data.isoformat(), "end": e.form.end.data.isoformat()}
+            for e in self.periods.entries
+            if e.form.start.data and e.form.end.data
+        ]
+        fields: dict[str, Any] = {
+            "structure_kind": self.structure_kind.data,
+            "structure_name": self.structure_name.data or "",
+            "contact_name": self.contact_name.data,
+            "email": self.email.data,
+            "phone": self.phone.data,
+            "periods": periods,
+            "weekdays": sorted(set(self.weekdays.data)) or None,
+            "earliest_start": self.earliest_start.data,
+            "latest_end": self.latest_end.data,
+            "expected_attendees": self.expected_attendees.data,
+            "notes": self.notes.data or "",
+        }
+        if self.venue_kind.data == "autre":
+            fields["venue_label"] = self.venue_label.data
+            fields["venue_address"] = self.venue_address.data
+        else:
+            fields["venue_label"] = f"Mairie de {self.commune_obj.name}"
+            fields["venue_address"] = self.commune_obj.townhall_address or ""
+        return fields
+
+    def request_label(self) -> str:
+        activity = self.chosen_activity
+        assert activity is not None and self.commune_obj is not None
+        return f"{activity.name} – {self.commune_obj.name}"[:300]
+
+
+class CancelForm(FlaskForm):
+    submit = SubmitField("Oui, annuler ma demande")
