@@ -70,14 +70,14 @@ def record_values(rec: CommuneRecord) -> dict[str, Any]:
 
 
 def import_communes(
-    departments: Iterable[str], loader: Callable[[Iterable[str]], CommuneLoad] = load_communes
+    departments: Iterable[str], loader: Callable[[Iterable[str]], CommuneLoad] | None = None
 ) -> CommuneImport:
     """Insert or update the communes of ``departments`` in one transaction.
 
     Communes are matched on their INSEE code, so running it again updates in
     place; nothing is ever deleted (requests refer to communes). Raises
     ProblemError (unknown département, unreadable package) before writing anything."""
-    load = loader(list(departments))
+    load = (loader or load_communes)(list(departments))
     existing = {
         c.insee: c
         for c in db.session.execute(

@@ -126,7 +126,7 @@ def create_request(
         fields.setdefault("equipment", list(activity.equipment))
         fields.setdefault("priority", activity.priority)
     req = VisitRequest(season=season, commune=commune, activity=activity, label=label.strip(), status="submitted")
-    for key, value in fields.items():
+    for key, value in {**_DEFAULTS, **fields}.items():
         setattr(req, key, value)
     if not req.venue_label and req.venue_lat is None:
         req.venue_label = f"Mairie de {commune.name}"
@@ -136,6 +136,26 @@ def create_request(
     db.session.add(req)
     return req
 
+
+# Column defaults only apply at INSERT; validation needs them before.
+_DEFAULTS: dict[str, Any] = {
+    "structure_kind": "mairie",
+    "structure_name": "",
+    "contact_name": "",
+    "email": "",
+    "phone": "",
+    "periods": [],
+    "weekdays": None,
+    "equipment": [],
+    "venue_label": "",
+    "venue_address": "",
+    "priority": 1,
+    "occurrences": 1,
+    "min_days_between": 0,
+    "required": False,
+    "notes": "",
+    "decline_reason": "",
+}
 
 _EDITABLE = {
     "structure_kind",
@@ -168,7 +188,8 @@ def validate_request(req: VisitRequest) -> None:
         raise OperationError("le libellé est obligatoire", "label")
     if req.structure_kind not in STRUCTURE_KINDS:
         raise OperationError(f"type de structure inconnu {req.structure_kind!r}", "structure_kind")
-    if not isinstance(req.duration_minutes, int) or not 0 < req.duration_minutes <= 24 * 60:
+    d = req.duration_minutes
+    if isinstance(d, bool) or not isinstance(d, int) or not 0 < d <= 24 * 60:
         raise OperationError("la durée doit être un nombre de minutes entre 1 et 1440", "duration_minutes")
     for name in ("priority", "occurrences"):
         value = getattr(req, name)
