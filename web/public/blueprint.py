@@ -1,0 +1,439 @@
+"""Public pages and iCalendar feeds (thin views; queries in operations.py)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import format_date, get_locale
+from flask_babel import gettext as _
+from werkzeug.http import is_resource_modified
+
+from tourplan.maps import NONCE_PLACEHOLDER, MapOptions, build_map
+from web.communes.search import resolve_commune
+from web.public import i18n
+from web.public import operations as ops
+
+bp = Blueprint("public", __name__, template_folder="templates")
+
+
+def N_(text: str) -> str:  # noqa: N802 — the usual gettext marker name
+    """Marks a string for extraction; translated where it is shown."""
+    return text
+
+
+NAV = [
+    ("public.index", N_("Accueil"), 10),
+    ("public.calendar", N_("Calendrier"), 20),
+    ("public.map", N_("Carte"), 30),
+]
+
+#: Endpoints of the request form, by whichever area provides it (issue 5).
+REQUEST_FORM_ENDPOINTS = ("requests.new", "requests.create", "requests.form", "public_requests.new")
+FEED_CACHE_CONTROL = "public, max-age=900"
+PAGE_CACHE_CONTROL = "no-cache"
+
+
+def init_app(app: Flask) -> None:
+    ops.init_cache(app)
+    i18n.init_translations(app, Path(__file__).parent / "translations")
+    app.jinja_env.filters["hm"] = _hm
+    app.jinja_env.filters["longdate"] = _long_date
+    app.jinja_env.filters["localdate"] = _local_date
+    app.context_processor(_context)
+
+
+# --------------------------------------------------------------------------- #
+# Helpers for templates and responses
+# --------------------------------------------------------------------------- #
+
+
+def _hm(minutes: int) -> str:
+    h, m = divmod(int(minutes), 60)
+    if str(get_locale() or "fr").startswith("fr"):
+        return f"{h} h {m:02d}"
+    return f"{h:02d}:{m:02d}"
+
+
+def _long_date(day: date) -> str:
+    return format_date(day, format="full")
+
+
+def _local_date(moment: datetime) -> str:
+    """An instant (UTC in the database) as the French calendar date it fell on."""
+    return format_date(moment.astimezone(ZoneInfo(ops.SITE_TZ)).date(), format="long")
+
+
+def _weekday_name(iso_day: str | int) -> str:
+    """ISO weekday ("1" = Monday) in the visitor's language."""
+    return format_date(date(2024, 1, int(iso_day)), format="EEEE")
+
+
+def request_form_url() -> str | None:
+    for endpoint in REQUEST_FORM_ENDPOINTS:
+        if endpoint in current_app.view_functions:
+            return url_for(endpoint)
+    return None
+
+
+def _context() -> dict[str, Any]:
+    return {
+        "request_form_url": request_form_url,
+        "current_lang": str(get_locale() or "fr"),
+        "safe_web_url": safe_web_url,
+        "weekday_name": _weekday_name,
+    }
+
+
+def safe_web_url(url: str) -> str | None:
+    """A commune's website as a link only when it is plainly http(s)
+    (a ``javascript:`` address typed in a form must never become a link)."""
+    url = (url or "").strip()
+    parts = urlsplit(url)
+    if parts.scheme in ("http", "https") and parts.netloc and not any(c in url for c in "\"'<> \t\n"):
+        return url
+    return None
+
+
+def uid_host() -> str:
+    """The host in UIDs: configured, so they never change with the address used."""
+    return current_app.config.get("TOURPLAN_UID_HOST") or request.host.split(":")[0] or "localhost"
+
+
+def _etag(state: ops.TourState, *parts: str) -> str:
+    raw = "|".join((state.key, *parts))
+    return hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+
+def _conditional(state: ops.TourState, etag: str, build: Callable[[], Response], cache_control: str) -> Response:
+    """304 when the client's copy is current (checked before building anything),
+    otherwise the built response, both with the same validators."""
+    if not is_resource_modified(request.environ, etag=etag, last_modified=state.last_modified):
+        response = Response(status=304)
+    else:
+        response = build()
+    response.set_etag(etag)
+    response.last_modified = state.last_modified
+    response.headers["Cache-Control"] = cache_control
+    return response
+
+
+def _feed_response(state: ops.TourState, cache_key: tuple[str, ...], filename: str,
+                   build: Callable[[], bytes]) -> Response:
+    etag = _etag(state, "feed", *cache_key)
+
+    def make() -> Response:
+        body = ops.cache().rendered(("feed", *cache_key), build)
+        resp = Response(body, content_type="text/calendar; charset=utf-8")
+        resp.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+        return resp
+
+    response = _conditional(state, etag, make, FEED_CACHE_CONTROL)
+    # Feeds are public data: web calendars (other origins) may fetch them.
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Expose-Headers"] = "ETag, Last-Modified"
+    return response
+
+
+def _page(state: ops.TourState, template: str, **values: Any) -> Response:
+    """A cached, conditional HTML page (same bytes until the tour or the day changes)."""
+    lang = str(get_locale() or "fr")
+    if session.get("_flashes"):
+        return Response(render_template(template, **values))
+    # Who is looking is part of the key: the layout may greet a logged-in operator.
+    key = (template, lang, request.full_path, str(session.get("_user_id", "")))
+    etag = _etag(state, "page", *key)
+    return _conditional(
+        state,
+        etag,
+        lambda: Response(ops.cache().rendered(("page", *key), lambda: render_template(template, **values))),
+        PAGE_CACHE_CONTROL,
+    )
+
+
+def _webcal(https_url: str) -> str:
+    return "webcal://" + https_url.split("://", 1)[1]
+
+
+def _feed_links(endpoint: str, **kwargs: Any) -> dict[str, str]:
+    https = url_for(endpoint, _external=True, **kwargs)
+    return {"https": https, "webcal": _webcal(https)}
+
+
+# --------------------------------------------------------------------------- #
+# Pages
+# --------------------------------------------------------------------------- #
+
+
+@bp.get("/")
+def index() -> Response:
+    state = ops.tour_state()
+    snap = ops.cache().snapshot(state)
+    upcoming = [v for v in snap.upcoming() if not v.cancelled][:8]
+    return _page(state, "public/index.html", upcoming=upcoming, snap=snap,
+                 feed=_feed_links("public.feed_all"))
+
+
+@bp.get("/recherche")
+def search() -> Any:
+    query = (request.args.get("q") or "").strip()[:100]
+    hits: list[Any] = []
+    if query:
+        commune, hits = resolve_commune(query)
+        if commune is not None:
+            return redirect(url_for("public.commune", insee=commune.insee))
+    return render_template("public/search.html", query=query, hits=hits)
+
+
+@bp.get("/calendrier")
+def calendar() -> Response:
+    state = ops.tour_state()
+    snap = ops.cache().snapshot(state)
+    filters, ignored = ops.read_filters(request.args, snap)
+    view = "liste" if request.args.get("vue") == "liste" else "mois"
+    month = ops.parse_month(request.args.get("mois"), state.today)
+    bad_month = month is None
+    year, mon = month or (state.today.year, state.today.month)
+    visits = filters.apply(snap.visits)
+    weeks = ops.month_weeks(year, mon)
+    by_day: dict[date, list[ops.PublicVisit]] = {}
+    for v in visits:
+        by_day.setdefault(v.date, []).append(v)
+    first = date(year, mon, 1)
+    prev_month = (first - timedelta(days=1)).strftime("%Y-%m")
+    next_month = (weeks[-1][-1] + timedelta(days=1)).strftime("%Y-%m") if weeks[-1][-1].month == mon \
+        else date(year + mon // 12, mon % 12 + 1, 1).strftime("%Y-%m")
+    if view == "liste":
+        listed = [v for v in visits if v.date >= state.today]
+        past = [v for v in visits if v.date < state.today][-30:]
+    else:
+        listed = past = []
+    return _page(
+        state, "public/calendar.html", snap=snap, filters=filters, ignored=ignored, view=view, year=year,
+        month=mon, first=first, weeks=weeks, by_day=by_day, prev_month=prev_month, next_month=next_month,
+        listed=listed, past=past, bad_month=bad_month, today=state.today,
+        month_label=format_date(first, format="LLLL y"), weekdays=_weekday_names(),
+        feed=_feed_links("public.feed_all"),
+    )
+
+
+def _weekday_names() -> list[tuple[str, str]]:
+    monday = date(2024, 1, 1)  # a Monday
+    return [(format_date(monday + timedelta(days=i), format="EEEE"), format_date(monday + timedelta(days=i),
+             format="EEE")) for i in range(7)]
+
+
+def _map_day(state: ops.TourState) -> tuple[date | None, bool]:
+    text = (request.args.get("jour") or "").strip()
+    if not text:
+        return None, False
+    try:
+        return date.fromisoformat(text), False
+    except ValueError:
+        return None, True
+
+
+@bp.get("/carte")
+def map() -> Response:  # noqa: A001 — the page is the map
+    state = ops.tour_state()
+    snap = ops.cache().snapshot(state)
+    filters, ignored = ops.read_filters(request.args, snap)
+    day, bad_day = _map_day(state)
+    if day:
+        shown = [v for v in filters.apply(snap.visits) if v.date == day and not v.cancelled]
+    else:
+        shown = [v for v in filters.apply(snap.upcoming()) if not v.cancelled]
+    places = ops.places_of(shown) if not day else []
+    frame_args = {**filters.as_args(), **({"jour": day.isoformat()} if day else {})}
+    days = sorted({v.date for v in snap.upcoming() if not v.cancelled})
+    return _page(state, "public/map.html", snap=snap, filters=filters, ignored=ignored, day=day,
+                 bad_day=bad_day, shown=shown, places=places, frame_url=url_for("public.map_frame", **frame_args),
+                 days=days, today=state.today)
+
+
+@bp.get("/carte/cadre")
+def map_frame() -> Response:
+    """The folium map alone, for the iframe of the map page: it needs inline
+    scripts, so it has its own CSP (nonce) and may be framed by this site only."""
+    state = ops.tour_state()
+    snap = ops.cache().snapshot(state)
+    filters, _ignored = ops.read_filters(request.args, snap)
+    day, _bad = _map_day(state)
+    lang = str(get_locale() or "fr")
+    key = ("map", lang, request.full_path)
+
+    def build() -> str:
+        if day:
+            visits = [v for v in filters.apply(snap.visits) if v.date == day and not v.cancelled]
+            routes = ops.day_routes(snap, day, filters.van, label=lambda name: _("Trajet de %(van)s", van=name))
+        else:
+            visits = [v for v in filters.apply(snap.upcoming()) if not v.cancelled]
+            routes = []
+        points = ops.map_points(
+            ops.places_of(visits),
+            describe=lambda v: f"{_long_date(v.date)}, {_hm(v.start)}–{_hm(v.end)} : {v.activity_name}",
+            url_for_commune=lambda insee: url_for("public.commune", insee=insee),
+            more=lambda n: _("et %(n)d autre(s) visite(s)", n=n),
+        )
+        options = MapOptions(
+            static_prefix=url_for("static", filename="vendor").rstrip("/"),
+            lang=lang,
+            title=_("Carte des visites"),
+            tiles=current_app.config.get("TOURPLAN_MAP_TILES", True),
+            center=(44.5, 3.5) if not points else (points[0].lat, points[0].lon),
+            zoom=9,
+        )
+        return build_map(points, routes, options)
+
+    page = ops.cache().rendered(key, build)
+    nonce = secrets.token_urlsafe(16)
+    response = Response(page.replace(NONCE_PLACEHOLDER, nonce), content_type="text/html; charset=utf-8")
+    tiles = " https://tile.openstreetmap.org" if current_app.config.get("TOURPLAN_MAP_TILES", True) else ""
+    response.headers["Content-Security-Policy"] = (
+        f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'self' 'nonce-{nonce}'; "
+        f"img-src 'self' data:{tiles}; connect-src 'none'; base-uri 'none'; form-action 'none'; "
+        "frame-ancestors 'self'"
+    )
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/communes/<insee>")
+def commune(insee: str) -> Response:
+    town = ops.get_commune(insee)
+    if town is None:
+        abort(404)
+    state = ops.tour_state()
+    snap = ops.cache().snapshot(state)
+    visits = snap.by_commune.get(insee, [])
+    upcoming = snap.upcoming(visits)
+    past = snap.past(visits)[-20:][::-1]
+    return Response(render_template(
+        "public/commune.html", commune=town, upcoming=upcoming, past=past, today=state.today,
+        feed=_feed_links("public.feed_commune", insee=insee), website=safe_web_url(town.website),
+    ))
+
+
+@bp.get("/visites/<int:visit_id>")
+def visit(visit_id: int) -> Response:
+    state = ops.tour_state()
+    snap = ops.cache().snapshot(state)
+    v = snap.by_id.get(visit_id)
+    if v is None:
+        abort(404)
+    return _page(state, "public/visit.html", v=v, today=state.today,
+                 feed=_feed_links("public.feed_commune", insee=v.commune_insee))
+
+
+@bp.get("/accessibilite")
+def accessibility() -> str:
+    return render_template("public/accessibility.html")
+
+
+@bp.get("/donnees")
+def data_sources() -> str:
+    return render_template("public/data.html")
+
+
+@bp.get("/langue/<code>")
+def language(code: str) -> Any:
+    """Switch language, then back to the page the visitor was on (same site only)."""
+    if code in current_app.config.get("LANGUAGES", ("fr", "en")):
+        session["lang"] = code
+    target = request.args.get("suite") or ""
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        target = url_for("public.index")
+    return redirect(target)
+
+
+# --------------------------------------------------------------------------- #
+# Feeds
+# --------------------------------------------------------------------------- #
+
+
+def _visit_url(visit_id: int) -> str:
+    return url_for("public.visit", visit_id=visit_id, _external=True)
+
+
+@bp.get("/calendar.ics")
+def feed_all() -> Response:
+    state = ops.tour_state()
+    host = uid_host()
+
+    def build() -> bytes:
+        snap = ops.cache().snapshot(state)
+        return ops.feed_bytes(snap.visits, today=state.today, host=host, url_for_visit=_visit_url,
+                              name="Tournée du camion numérique", prodid="-//tourplan//calendrier//FR")
+
+    return _feed_response(state, ("all", host, request.host_url), "tournee.ics", build)
+
+
+@bp.get("/communes/<insee>.ics")
+def feed_commune(insee: str) -> Response:
+    town = ops.get_commune(insee)
+    if town is None:
+        abort(404)
+    state = ops.tour_state()
+    host = uid_host()
+    name = town.name
+
+    def build() -> bytes:
+        snap = ops.cache().snapshot(state)
+        return ops.feed_bytes(snap.by_commune.get(insee, []), today=state.today, host=host,
+                              url_for_visit=_visit_url, name=f"Camion numérique – {name}",
+                              prodid=f"-//tourplan//commune {insee}//FR")
+
+    return _feed_response(state, ("commune", insee, host, request.host_url), f"commune-{insee}.ics", build)
+
+
+@bp.get("/vans/<slug>.ics")
+def feed_van(slug: str) -> Response:
+    if not ops.van_exists(slug):
+        abort(404)
+    state = ops.tour_state()
+    host = uid_host()
+
+    def build() -> bytes:
+        snap = ops.cache().snapshot(state)
+        visits = snap.by_van.get(slug, [])
+        van_name = visits[0].van_name if visits else slug
+        return ops.feed_bytes(visits, today=state.today, host=host, url_for_visit=_visit_url,
+                              name=f"Camion numérique – {van_name}", prodid=f"-//tourplan//van {slug}//FR")
+
+    return _feed_response(state, ("van", slug, host, request.host_url), f"van-{slug}.ics", build)
+
+
+@bp.get("/visites/<int:visit_id>.ics")
+def visit_ics(visit_id: int) -> Response:
+    state = ops.tour_state()
+    snap = ops.cache().snapshot(state)
+    v = snap.by_id.get(visit_id)
+    if v is None:
+        abort(404)
+    host = uid_host()
+    response = _feed_response(
+        state, ("visit", str(visit_id), host, request.host_url), f"visite-{visit_id}.ics",
+        lambda: ops.single_event_bytes(v, host=host, url=_visit_url(visit_id)),
+    )
+    # A file to import, not a feed to display.
+    response.headers["Content-Disposition"] = f'attachment; filename="visite-{visit_id}.ics"'
+    return response

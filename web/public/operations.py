@@ -1,0 +1,469 @@
+"""Queries of the published tour for the public site, and its cache.
+
+Everything the public pages and feeds show comes from one *snapshot*: every
+published visit with the names it needs (commune, van, activity), loaded with
+one query and kept in memory until the tour changes.  Whether it changed is
+asked of the database on every request with one cheap query (published
+versions, latest visit update, visit count) plus today's date, since "past"
+and "still listed" depend on the day.  Rendered pages and feeds are cached
+under the same key, so between two publications a page costs a lookup.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import unicodedata
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
+
+from tourplan.ical import FeedEvent, build_feed, build_single_event, local_span, still_listed, visit_uid
+from tourplan.maps import MapPoint, MapRoute
+from tourplan.problem import format_time
+from web.activities.models import Activity
+from web.communes.models import Commune
+from web.extensions import db
+from web.requests.models import VisitRequest
+from web.seasons.models import Season
+from web.tours.models import TourVersion, Visit
+from web.vans.models import Van
+
+SITE_TZ = "Europe/Paris"
+#: Rendered pages/feeds kept per tour state (bounded: query strings are free text).
+RENDER_CACHE_SIZE = 512
+
+
+@dataclass(frozen=True, slots=True)
+class PublicVisit:
+    """A published visit as residents see it (no contact details, no notes)."""
+
+    id: int
+    date: date
+    start: int
+    end: int
+    timezone: str
+    cancelled: bool
+    cancelled_at: datetime | None
+    revision: int
+    updated_at: datetime
+    place_label: str
+    place_address: str
+    lat: float
+    lon: float
+    commune_insee: str
+    commune_name: str
+    postal_code: str
+    van_slug: str
+    van_name: str
+    activity_slug: str
+    activity_name: str
+    activity_description: str
+    what_to_bring: str
+    audience: str
+    label: str
+    #: Known accessibility of the place (the town hall's, when the van parks there).
+    accessibility: str
+    season_name: str
+
+    @property
+    def hours(self) -> str:
+        return f"{format_time(self.start)}–{format_time(self.end)}"
+
+    @property
+    def title(self) -> str:
+        """What the visit is, in French (feeds are French)."""
+        return f"{self.activity_name} – {self.commune_name}"
+
+    @property
+    def location(self) -> str:
+        parts = [self.place_label, self.place_address]
+        if self.commune_name.casefold() not in " ".join(parts).casefold():
+            parts.append(" ".join(p for p in (self.postal_code, self.commune_name) if p))
+        return ", ".join(p.strip() for p in parts if p and p.strip())
+
+    def local_span(self) -> tuple[datetime, datetime]:
+        return local_span(self.date, self.start, self.end, self.timezone)
+
+
+@dataclass(frozen=True)
+class TourState:
+    """What the cache key is made of; ``last_modified`` is for HTTP."""
+
+    key: str
+    today: date
+    last_modified: datetime
+
+
+@dataclass
+class Snapshot:
+    state: TourState
+    visits: tuple[PublicVisit, ...]
+    by_id: dict[int, PublicVisit] = field(default_factory=dict)
+    by_commune: dict[str, list[PublicVisit]] = field(default_factory=dict)
+    by_van: dict[str, list[PublicVisit]] = field(default_factory=dict)
+    communes: list[tuple[str, str]] = field(default_factory=list)
+    vans: list[tuple[str, str]] = field(default_factory=list)
+    activities: list[tuple[str, str]] = field(default_factory=list)
+    depots: dict[str, tuple[float, float]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        communes: dict[str, str] = {}
+        vans: dict[str, str] = {}
+        activities: dict[str, str] = {}
+        for v in self.visits:
+            self.by_id[v.id] = v
+            self.by_commune.setdefault(v.commune_insee, []).append(v)
+            self.by_van.setdefault(v.van_slug, []).append(v)
+            communes[v.commune_insee] = v.commune_name
+            vans[v.van_slug] = v.van_name
+            if v.activity_slug:
+                activities[v.activity_slug] = v.activity_name
+        self.communes = sorted(communes.items(), key=lambda kv: (_fold(kv[1]), kv[0]))
+        self.vans = sorted(vans.items(), key=lambda kv: (_fold(kv[1]), kv[0]))
+        self.activities = sorted(activities.items(), key=lambda kv: (_fold(kv[1]), kv[0]))
+
+    def upcoming(self, visits: Iterable[PublicVisit] | None = None) -> list[PublicVisit]:
+        today = self.state.today
+        return [v for v in (self.visits if visits is None else visits) if v.date >= today]
+
+    def past(self, visits: Iterable[PublicVisit] | None = None) -> list[PublicVisit]:
+        today = self.state.today
+        return [v for v in (self.visits if visits is None else visits) if v.date < today]
+
+
+# --------------------------------------------------------------------------- #
+# Tour state and snapshot
+# --------------------------------------------------------------------------- #
+
+
+def site_today() -> date:
+    return datetime.now(ZoneInfo(SITE_TZ)).date()
+
+
+def tour_state(today: date | None = None) -> TourState:
+    """The current cache key: changes with any publication, any visit update
+    and at midnight (past visits, cancelled ones leaving the feeds)."""
+    today = today or site_today()
+    versions = db.session.execute(
+        select(TourVersion.id, TourVersion.published_at)
+        .where(TourVersion.status == "published")
+        .order_by(TourVersion.id)
+    ).all()
+    latest_visit, count = db.session.execute(select(func.max(Visit.updated_at), func.count(Visit.id))).one()
+    midnight = datetime.combine(today, time(0), ZoneInfo(SITE_TZ)).astimezone(UTC)
+    stamps = [midnight] + [p for _, p in versions if p is not None]
+    if latest_visit is not None:
+        stamps.append(latest_visit)
+    raw = f"{[(i, p.isoformat() if p else None) for i, p in versions]}|{latest_visit}|{count}|{today}"
+    key = hashlib.sha256(raw.encode()).hexdigest()[:24]
+    # HTTP dates have whole seconds: round down so If-Modified-Since compares equal.
+    return TourState(key=key, today=today, last_modified=max(stamps).replace(microsecond=0))
+
+
+def load_visits() -> list[PublicVisit]:
+    """Every published visit (scheduled or cancelled) with its names, one query."""
+    town = aliased(Commune)
+    rows = db.session.execute(
+        select(Visit, VisitRequest, town, Activity, Van, Season)
+        .join(VisitRequest, Visit.request_id == VisitRequest.id)
+        .join(town, VisitRequest.commune_insee == town.insee)
+        .join(Van, Visit.van_id == Van.id)
+        .join(Season, Visit.season_id == Season.id)
+        .outerjoin(Activity, VisitRequest.activity_id == Activity.id)
+        .order_by(Visit.date, Visit.start, Visit.id)
+    ).all()
+    out = []
+    for visit, req, commune, activity, van, season in rows:
+        # The venue defaults to the town hall (same point, same address): then
+        # the town hall's accessibility information applies to it.
+        at_town_hall = req.venue_lat is None and req.venue_address in ("", commune.townhall_address)
+        out.append(
+            PublicVisit(
+                id=visit.id,
+                date=visit.date,
+                start=visit.start,
+                end=visit.end,
+                timezone=season.timezone or SITE_TZ,
+                cancelled=visit.status == "cancelled",
+                cancelled_at=visit.cancelled_at,
+                revision=visit.revision,
+                updated_at=visit.updated_at,
+                place_label=visit.place_label or req.place_label,
+                place_address=visit.place_address or (commune.townhall_address if at_town_hall else ""),
+                lat=visit.lat,
+                lon=visit.lon,
+                commune_insee=commune.insee,
+                commune_name=commune.name,
+                postal_code=(commune.postal_codes or [""])[0],
+                van_slug=van.slug,
+                van_name=van.name,
+                activity_slug=activity.slug if activity else "",
+                activity_name=activity.name if activity else req.label,
+                activity_description=activity.description if activity else "",
+                what_to_bring=activity.what_to_bring if activity else "",
+                audience=activity.audience if activity else "",
+                label=req.label,
+                accessibility=commune.accessibility if at_town_hall else "",
+                season_name=season.name,
+            )
+        )
+    return out
+
+
+def load_depots() -> dict[str, tuple[float, float]]:
+    return {slug: (lat, lon) for slug, lat, lon in db.session.execute(select(Van.slug, Van.depot_lat, Van.depot_lon))}
+
+
+class PublicCache:
+    """Per-app, per-process cache of the snapshot and of rendered outputs."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._snapshot: Snapshot | None = None
+        self._rendered: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+
+    def snapshot(self, state: TourState) -> Snapshot:
+        with self._lock:
+            if self._snapshot is not None and self._snapshot.state.key == state.key:
+                return self._snapshot
+        snap = Snapshot(state=state, visits=tuple(load_visits()), depots=load_depots())
+        with self._lock:
+            self._snapshot = snap
+            self._rendered.clear()
+        return snap
+
+    def rendered(self, key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
+        with self._lock:
+            if key in self._rendered:
+                self._rendered.move_to_end(key)
+                return self._rendered[key]
+        value = build()
+        with self._lock:
+            self._rendered[key] = value
+            while len(self._rendered) > RENDER_CACHE_SIZE:
+                self._rendered.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._snapshot = None
+            self._rendered.clear()
+
+
+def init_cache(app: Flask) -> None:
+    app.extensions["tourplan_public_cache"] = PublicCache()
+
+
+def cache() -> PublicCache:
+    return current_app.extensions["tourplan_public_cache"]
+
+
+def current_snapshot() -> Snapshot:
+    return cache().snapshot(tour_state())
+
+
+# --------------------------------------------------------------------------- #
+# Filters, calendar, search
+# --------------------------------------------------------------------------- #
+
+
+@dataclass(frozen=True)
+class Filters:
+    commune: str = ""
+    van: str = ""
+    activity: str = ""
+
+    def apply(self, visits: Iterable[PublicVisit]) -> list[PublicVisit]:
+        return [
+            v
+            for v in visits
+            if (not self.commune or v.commune_insee == self.commune)
+            and (not self.van or v.van_slug == self.van)
+            and (not self.activity or v.activity_slug == self.activity)
+        ]
+
+    def as_args(self) -> dict[str, str]:
+        return {k: v for k, v in (("commune", self.commune), ("van", self.van), ("activite", self.activity)) if v}
+
+
+def read_filters(args: Any, snap: Snapshot) -> tuple[Filters, list[str]]:
+    """Filters from the query string; unknown values are dropped and named."""
+    ignored = []
+    values = {}
+    for name, param, known in (
+        ("commune", "commune", {k for k, _ in snap.communes}),
+        ("van", "van", {k for k, _ in snap.vans}),
+        ("activity", "activite", {k for k, _ in snap.activities}),
+    ):
+        value = (args.get(param) or "").strip()
+        if value and value not in known:
+            ignored.append(param)
+            value = ""
+        values[name] = value
+    return Filters(**values), ignored
+
+
+def month_weeks(year: int, month: int) -> list[list[date]]:
+    """The weeks (Monday first) covering a month, as full weeks of dates."""
+    first = date(year, month, 1)
+    start = first - timedelta(days=first.weekday())
+    nxt = date(year + month // 12, month % 12 + 1, 1)
+    weeks = []
+    day = start
+    while day < nxt:
+        weeks.append([day + timedelta(days=i) for i in range(7)])
+        day += timedelta(days=7)
+    return weeks
+
+
+def parse_month(text: str | None, today: date) -> tuple[int, int] | None:
+    """``YYYY-MM`` (None when malformed); today's month when absent."""
+    if not text:
+        return today.year, today.month
+    try:
+        year, month = text.split("-")
+        y, m = int(year), int(month)
+    except ValueError:
+        return None
+    if len(year) != 4 or not 1 <= m <= 12 or not 1900 <= y <= 2999:
+        return None
+    return y, m
+
+
+def _fold(text: str) -> str:
+    """Lower case, no accents, no punctuation: "Saint-Chély-d'Apcher" ~ "saint chely d apcher"."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    return " ".join("".join(c if c.isalnum() else " " for c in plain).split())
+
+
+def get_commune(insee: str) -> Commune | None:
+    return db.session.get(Commune, insee)
+
+
+def van_exists(slug: str) -> bool:
+    return db.session.execute(select(Van.id).where(Van.slug == slug)).first() is not None
+
+
+# --------------------------------------------------------------------------- #
+# Feeds
+# --------------------------------------------------------------------------- #
+
+
+def visit_description(v: PublicVisit, url: str) -> str:
+    lines = [v.activity_name]
+    if v.label and v.label != v.activity_name:
+        lines.append(v.label)
+    if v.activity_description:
+        lines.append(v.activity_description)
+    if v.audience:
+        lines.append(f"Public : {v.audience}")
+    if v.what_to_bring:
+        lines.append(f"À apporter : {v.what_to_bring}")
+    if v.cancelled:
+        lines.insert(0, "Cette visite est annulée.")
+    if url:
+        lines.append(f"Détails : {url}")
+    return "\n".join(lines)
+
+
+def feed_event(v: PublicVisit, host: str, url: str) -> FeedEvent:
+    start, end = v.local_span()
+    return FeedEvent(
+        uid=visit_uid(v.id, host),
+        sequence=v.revision,
+        summary=v.title,
+        start=start,
+        end=end,
+        dtstamp=v.updated_at,
+        last_modified=v.updated_at,
+        location=v.location,
+        geo=(v.lat, v.lon),
+        url=url,
+        description=visit_description(v, url),
+        cancelled=v.cancelled,
+    )
+
+
+def feed_bytes(visits: Iterable[PublicVisit], *, today: date, host: str, url_for_visit: Callable[[int], str],
+               name: str, prodid: str) -> bytes:
+    """A subscribable feed: cancelled visits stay until their day has passed."""
+    events = [feed_event(v, host, url_for_visit(v.id)) for v in visits if still_listed(v.date, v.cancelled, today)]
+    return build_feed(events, name=name, prodid=prodid, tzid=SITE_TZ,
+                      description="Passages du camion d'inclusion numérique")
+
+
+def single_event_bytes(v: PublicVisit, *, host: str, url: str) -> bytes:
+    return build_single_event(feed_event(v, host, url), prodid=f"-//tourplan//visite {v.id}//FR", tzid=SITE_TZ)
+
+
+# --------------------------------------------------------------------------- #
+# Map
+# --------------------------------------------------------------------------- #
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where visits happen (one map marker): its next visits, and how many more."""
+
+    lat: float
+    lon: float
+    title: str
+    commune_insee: str
+    address: str
+    visits: tuple[PublicVisit, ...]
+    more: int
+
+
+def places_of(visits: Iterable[PublicVisit], per_place: int = 4) -> list[Place]:
+    """Visits grouped by place (lat/lon), in order of each place's first visit."""
+    groups: dict[tuple[float, float], list[PublicVisit]] = {}
+    for v in visits:
+        groups.setdefault((round(v.lat, 5), round(v.lon, 5)), []).append(v)
+    places = []
+    for (lat, lon), group in groups.items():
+        first = group[0]
+        title = first.place_label or first.commune_name
+        if first.commune_name.casefold() not in title.casefold():
+            title = f"{title} ({first.commune_name})"
+        places.append(Place(lat, lon, title, first.commune_insee, first.place_address,
+                            tuple(group[:per_place]), max(0, len(group) - per_place)))
+    return places
+
+
+def map_points(places: Iterable[Place], describe: Callable[[PublicVisit], str],
+               url_for_commune: Callable[[str], str], more: Callable[[int], str]) -> list[MapPoint]:
+    """The markers of :func:`places_of` (the list beside the map shows the same)."""
+    points = []
+    for p in places:
+        lines = [describe(v) for v in p.visits]
+        if p.more:
+            lines.append(more(p.more))
+        points.append(MapPoint(p.lat, p.lon, p.title, tuple(lines), url_for_commune(p.commune_insee)))
+    return points
+
+
+def day_routes(snap: Snapshot, day: date, van: str = "", label: Callable[[str], str] = str) -> list[MapRoute]:
+    """Each van's route that day: depot, visits in time order, depot."""
+    by_van: dict[str, list[PublicVisit]] = {}
+    for v in snap.visits:
+        if v.date == day and not v.cancelled and (not van or v.van_slug == van):
+            by_van.setdefault(v.van_slug, []).append(v)
+    colors = ("#1d4ed8", "#b91c1c", "#047857", "#7c3aed", "#b45309")
+    routes = []
+    for i, (slug, visits) in enumerate(sorted(by_van.items())):
+        visits.sort(key=lambda v: (v.start, v.id))
+        pts = [(v.lat, v.lon) for v in visits]
+        depot = snap.depots.get(slug)
+        if depot:
+            pts = [depot, *pts, depot]
+        routes.append(MapRoute(tuple(pts), label(visits[0].van_name), colors[i % len(colors)]))
+    return routes
