@@ -217,3 +217,87 @@ def validate_request(req: VisitRequest) -> None:
         raise OperationError("l'heure de fin est avant l'heure de début", "latest_end")
     if (req.venue_lat is None) != (req.venue_lon is None):
         raise OperationError("un lieu a une latitude et une longitude", "venue_lat")
+
+
+_FIELD_NAMES_FR = {
+    "season": "saison",
+    "commune": "commune",
+    "activity": "activité",
+    "label": "libellé",
+    "structure_kind": "type de structure",
+    "structure_name": "nom de la structure",
+    "contact_name": "contact",
+    "email": "e-mail",
+    "phone": "téléphone",
+    "duration_minutes": "durée",
+    "periods": "périodes",
+    "weekdays": "jours",
+    "earliest_start": "heure d'arrivée",
+    "latest_end": "heure de départ",
+    "equipment": "matériel",
+    "expected_attendees": "participants",
+    "venue_label": "lieu",
+    "venue_address": "adresse du lieu",
+    "venue_lat": "position du lieu",
+    "venue_lon": "position du lieu",
+    "priority": "priorité",
+    "occurrences": "nombre de passages",
+    "min_days_between": "écart entre passages",
+    "required": "obligatoire",
+    "notes": "remarques",
+}
+
+
+def update_request(
+    req: VisitRequest,
+    by: str,
+    *,
+    season: Season | None = None,
+    commune: Commune | None = None,
+    activity: Activity | None = None,
+    label: str | None = None,
+    **fields: Any,
+) -> RequestStatusChange | None:
+    """An operator's edit. The status does not move; the history gets a line (same status
+    before and after) naming the changed fields, or nothing when nothing changed.
+    Validates like :func:`create_request`; on error nothing is kept (the caller rolls back)."""
+    unknown = set(fields) - _EDITABLE
+    if unknown:
+        raise OperationError(f"champ(s) inconnu(s) : {', '.join(sorted(unknown))}")
+    if not by.strip():
+        raise OperationError("il faut dire qui fait le changement", "by")
+    changed: list[str] = []
+    for name, value in (("season", season), ("commune", commune), ("activity", activity)):
+        if value is not None and getattr(req, name) is not value:
+            setattr(req, name, value)
+            changed.append(name)
+    if label is not None and label.strip() != req.label:
+        req.label = label.strip()
+        changed.append("label")
+    for key, value in fields.items():
+        if getattr(req, key) != value:
+            setattr(req, key, value)
+            changed.append(key)
+    validate_request(req)
+    if not changed:
+        return None
+    names = list(dict.fromkeys(_FIELD_NAMES_FR.get(c, c) for c in changed))
+    change = RequestStatusChange(
+        from_status=req.status, to_status=req.status, by=by.strip(), note="Modifiée : " + ", ".join(names), at=utcnow()
+    )
+    req.history.append(change)
+    req.updated_at = utcnow()
+    return change
+
+
+def set_priority(req: VisitRequest, priority: int, by: str) -> RequestStatusChange | None:
+    """The operator's weight for this request in the optimiser's objective (1 = nice to have)."""
+    if isinstance(priority, bool) or not isinstance(priority, int) or not 1 <= priority <= 100:
+        raise OperationError("la priorité est un entier entre 1 et 100", "priority")
+    before = req.priority
+    if before == priority:
+        return None
+    change = update_request(req, by, priority=priority)
+    if change is not None:
+        change.note = f"Priorité {before} → {priority}"
+    return change
