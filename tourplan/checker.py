@@ -270,6 +270,8 @@ def can_serve_alone(problem: Problem, van: Van, req: Request) -> bool:
     lo, hi = req.hours_on(van)
     out = problem.travel.minutes(van.depot, req.location)
     back = problem.travel.minutes(req.location, van.depot)
+    if van.max_drive_minutes is not None and out + back - 2 * LEG_TOLERANCE_MINUTES > van.max_drive_minutes:
+        return False  # the round trip alone drives more than the van may in a day
     b = van.break_
     candidates: list[tuple[float, float]] = []  # (earliest start of service, extra minutes of break after it)
     if b is None:
