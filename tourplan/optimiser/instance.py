@@ -61,9 +61,7 @@ class Instance:
         return StopSpec(self.request_loc[r], req.duration, lo, hi - req.duration)
 
     def schedule(self, vd: VanDay, stops: list[StopSpec]):
-        locs = [vd.spec.depot] + [s.loc for s in stops] + [vd.spec.depot]
-        exact = self.exact_drive(locs) if vd.spec.max_drive is not None else None
-        return schedule_day(vd.spec, stops, self.leg_minutes, exact)
+        return schedule_day(vd.spec, stops, self.leg_minutes)
 
 
 def _day_spec(van: Van, depot: int) -> DaySpec:
@@ -138,9 +136,7 @@ def _alone(inst: Instance, vi: int, ri: int) -> bool:
     st = inst.stop_spec(ri, van)
     if st.start_hi < st.start_lo:
         return False
-    locs = [spec.depot, st.loc, spec.depot]
-    exact = inst.exact_drive(locs) if spec.max_drive is not None else None
-    return schedule_day(spec, [st], inst.leg_minutes, exact) is not None
+    return schedule_day(spec, [st], inst.leg_minutes) is not None
 
 
 def km_scale(inst: Instance) -> int:

@@ -113,8 +113,7 @@ def solve_model(
             time.SetBreakIntervalsOfVehicle([iv], v, visit_transit)
 
     if any(vd.spec.max_drive is not None for vd in vds):
-        drive = np.ceil(inst.minutes[sub] - 1e-9).astype(np.int64)
-        drive_cb = routing.RegisterTransitMatrix(drive.tolist())
+        drive_cb = routing.RegisterTransitMatrix(leg.tolist())
         caps = [int(vd.spec.max_drive) if vd.spec.max_drive is not None else horizon * 10 for vd in vds]
         routing.AddDimensionWithVehicleCapacity(drive_cb, 0, caps, True, "Drive")
 

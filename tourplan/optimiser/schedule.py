@@ -93,18 +93,17 @@ def schedule_day(
     day: DaySpec,
     stops: Sequence[StopSpec],
     leg_minutes: LegMinutes,
-    exact_drive: float | None = None,
 ) -> Timing | None:
     """Times of a van-day serving ``stops`` in this order, or None if it cannot be done.
 
-    ``leg_minutes(a, b)`` gives the whole-minute driving time between locations;
-    ``exact_drive`` (the unrounded total) is checked against the driving limit when
-    given, otherwise the sum of whole-minute legs is.
+    ``leg_minutes(a, b)`` gives the whole-minute driving time between locations
+    (rounded to nearest); their sum is the day's stated driving and must keep
+    within the van's limit.
     """
     locs = [day.depot] + [s.loc for s in stops] + [day.depot]
     legs = [leg_minutes(a, b) for a, b in zip(locs, locs[1:], strict=False)]
     drive = sum(legs)
-    if day.max_drive is not None and max(drive, exact_drive or 0.0) > day.max_drive:
+    if day.max_drive is not None and drive > day.max_drive:
         return None
     has_break = day.break_earliest is not None and day.break_minutes > 0
     gaps = range(len(stops) + 1) if has_break else (-1,)
