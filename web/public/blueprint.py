@@ -47,7 +47,7 @@ NAV = [
 ]
 
 #: Endpoints of the request form, by whichever area provides it (issue 5).
-REQUEST_FORM_ENDPOINTS = ("requests.new", "requests.create", "requests.form", "public_requests.new")
+REQUEST_FORM_ENDPOINTS = ("requests.new_request",)
 FEED_CACHE_CONTROL = "public, max-age=900"
 PAGE_CACHE_CONTROL = "no-cache"
 
@@ -141,7 +141,7 @@ def _feed_response(state: ops.TourState, cache_key: tuple[str, ...], filename: s
     etag = _etag(state, "feed", *cache_key)
 
     def make() -> Response:
-        body = ops.cache().rendered(("feed", *cache_key), build)
+        body = ops.cache().rendered(state, ("feed", *cache_key), build)
         resp = Response(body, content_type="text/calendar; charset=utf-8")
         resp.headers["Content-Disposition"] = f'inline; filename="{filename}"'
         return resp
@@ -164,7 +164,7 @@ def _page(state: ops.TourState, template: str, **values: Any) -> Response:
     return _conditional(
         state,
         etag,
-        lambda: Response(ops.cache().rendered(("page", *key), lambda: render_template(template, **values))),
+        lambda: Response(ops.cache().rendered(state, ("page", *key), lambda: render_template(template, **values))),
         PAGE_CACHE_CONTROL,
     )
 
@@ -303,7 +303,7 @@ def map_frame() -> Response:
         )
         return build_map(points, routes, options)
 
-    page = ops.cache().rendered(key, build)
+    page = ops.cache().rendered(state, key, build)
     nonce = secrets.token_urlsafe(16)
     response = Response(page.replace(NONCE_PLACEHOLDER, nonce), content_type="text/html; charset=utf-8")
     tiles = " https://tile.openstreetmap.org" if current_app.config.get("TOURPLAN_MAP_TILES", True) else ""

@@ -240,7 +240,10 @@ class PublicCache:
             self._rendered.clear()
         return snap
 
-    def rendered(self, key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
+    def rendered(self, state: TourState, key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
+        """``build()``'s result for ``key`` in this tour state (the state is part
+        of the key: an entry made before a publication is never served after)."""
+        key = (state.key, *key)
         with self._lock:
             if key in self._rendered:
                 self._rendered.move_to_end(key)
