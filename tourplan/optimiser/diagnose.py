@@ -41,9 +41,12 @@ def static_reason(inst: Instance, ri: int) -> Reason | None:
                       f"{format_time(lo)}–{format_time(hi)} hold only {hi - lo} min")
     if inst.allowed[ri]:
         return None
-    if not any(ri in inst.alone_ok[p.vans.index(v)] for v in vans):
+    if not any(ri in inst.alone_lenient[p.vans.index(v)] for v in vans):
         return Reason("too_far_for_a_day", f"{req.duration} min on site plus the drive from and back to the "
                       "depot do not fit in any shift with its break")
+    if not any(ri in inst.alone_ok[p.vans.index(v)] for v in vans):
+        return Reason("capacity", "only just out of reach: the drive there and back, rounded to whole "
+                      "minutes, does not fit the shift or the driving limit")
     # Some van could serve it alone, but not on a day it has: the format has no word for this.
     return Reason("capacity", "the vans that could reach it in a day do not work on its days")
 

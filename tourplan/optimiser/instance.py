@@ -43,6 +43,9 @@ class Instance:
     allowed: list[list[int]] = field(default_factory=list)
     #: per van index: request indices whose visit that van can serve alone on some day-agnostic basis
     alone_ok: list[set[int]] = field(default_factory=list)
+    #: the same with every leg one minute shorter (what a checker tolerates): a visit outside
+    #: ``alone_ok`` but inside this is only just out of reach, not "too far for a day"
+    alone_lenient: list[set[int]] = field(default_factory=list)
     visits: list[Visit] = field(default_factory=list)
     request_index: dict[str, int] = field(default_factory=dict)
 
@@ -118,10 +121,16 @@ def build_instance(problem: Problem) -> Instance:
     inst.visits = list(problem.visits)
     inst.request_index = {r.id: i for i, r in enumerate(problem.requests)}
     inst.alone_ok = [set() for _ in problem.vans]
+    inst.alone_lenient = [set() for _ in problem.vans]
+    lenient = np.maximum(0, np.ceil(mins - 1.0 - 1e-9)).astype(np.int32)
     for ri, req in enumerate(problem.requests):
         for vi, van in enumerate(problem.vans):
-            if van.carries(req.equipment) and _alone(inst, vi, ri):
-                inst.alone_ok[vi].add(ri)
+            if van.carries(req.equipment):
+                if _alone(inst, vi, ri, inst.leg_minutes):
+                    inst.alone_ok[vi].add(ri)
+                    inst.alone_lenient[vi].add(ri)
+                elif _alone(inst, vi, ri, lambda a, b: int(lenient[a, b])):
+                    inst.alone_lenient[vi].add(ri)
     by_van_ok = [inst.alone_ok[vi] for vi in range(len(problem.vans))]
     inst.allowed = [
         [vd.index for vd in van_days if ri in by_van_ok[vd.van_index] and req.accepts_day(vd.day)]
@@ -130,13 +139,13 @@ def build_instance(problem: Problem) -> Instance:
     return inst
 
 
-def _alone(inst: Instance, vi: int, ri: int) -> bool:
+def _alone(inst: Instance, vi: int, ri: int, legs) -> bool:
     van = inst.problem.vans[vi]
     spec = _day_spec(van, inst.van_loc[vi])
     st = inst.stop_spec(ri, van)
     if st.start_hi < st.start_lo:
         return False
-    return schedule_day(spec, [st], inst.leg_minutes) is not None
+    return schedule_day(spec, [st], legs) is not None
 
 
 def km_scale(inst: Instance) -> int:
