@@ -117,12 +117,10 @@ def _empty_tables(app: Flask) -> None:
     with app.app_context():
         db.session.remove()
         tables = [t.name for t in db.metadata.sorted_tables]
+        # DELETE, not TRUNCATE: on a few rows it is much faster on PostgreSQL.
         with db.engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
-            else:
-                for t in reversed(tables):
-                    conn.execute(text(f'DELETE FROM "{t}"'))
+            for t in reversed(tables):
+                conn.execute(text(f'DELETE FROM "{t}"'))
         db.engine.dispose()
 
 
