@@ -25,6 +25,7 @@ from flask import (
 )
 from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
+from flask_babel import refresh as babel_refresh
 from werkzeug.http import is_resource_modified
 
 from tourplan.maps import NONCE_PLACEHOLDER, MapOptions, build_map
@@ -59,6 +60,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["longdate"] = _long_date
     app.jinja_env.filters["localdate"] = _local_date
     app.context_processor(_context)
+    # Flask-Babel caches the locale on ``g``; when one app context spans several
+    # requests (tests, scripts), the language chosen by the last request must win.
+    app.before_request(babel_refresh)
 
 
 # --------------------------------------------------------------------------- #
@@ -292,6 +296,7 @@ def map_frame() -> Response:
             describe=lambda v: f"{_long_date(v.date)}, {_hm(v.start)}–{_hm(v.end)} : {v.activity_name}",
             url_for_commune=lambda insee: url_for("public.commune", insee=insee),
             more=lambda n: _("et %(n)d autre(s) visite(s)", n=n),
+            link_text=_("Toutes les visites de cette commune"),
         )
         options = MapOptions(
             static_prefix=url_for("static", filename="vendor").rstrip("/"),

@@ -443,14 +443,15 @@ def places_of(visits: Iterable[PublicVisit], per_place: int = 4) -> list[Place]:
 
 
 def map_points(places: Iterable[Place], describe: Callable[[PublicVisit], str],
-               url_for_commune: Callable[[str], str], more: Callable[[int], str]) -> list[MapPoint]:
+               url_for_commune: Callable[[str], str], more: Callable[[int], str],
+               link_text: str = "Voir le détail") -> list[MapPoint]:
     """The markers of :func:`places_of` (the list beside the map shows the same)."""
     points = []
     for p in places:
         lines = [describe(v) for v in p.visits]
         if p.more:
             lines.append(more(p.more))
-        points.append(MapPoint(p.lat, p.lon, p.title, tuple(lines), url_for_commune(p.commune_insee)))
+        points.append(MapPoint(p.lat, p.lon, p.title, tuple(lines), url_for_commune(p.commune_insee), link_text))
     return points
 
 
