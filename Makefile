@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench lint install clean
+.PHONY: demo test bench lint install clean translations
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -35,3 +35,12 @@ lint: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+
+# Public site texts: refresh the catalogue from the sources, then translate the
+# new entries in web/public/translations/en/LC_MESSAGES/messages.po (the app
+# compiles it when it starts).
+translations: $(STAMP)
+	$(VENV)/bin/pybabel extract -F web/public/babel.cfg -k N_ -o web/public/translations/messages.pot \
+		--no-location --sort-output --project tourplan .
+	$(VENV)/bin/pybabel update -i web/public/translations/messages.pot -d web/public/translations \
+		--no-fuzzy-matching --width 120
