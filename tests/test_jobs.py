@@ -1,0 +1,246 @@
+"""Planning jobs: thread backend always, RQ backend when the local Redis answers.
+
+A job exports the season, solves it in a child process, imports a draft; a stop or
+a failure leaves the published tour as it was and says so on the job."""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.desk_helpers import draft, login, operator, small_season
+from tourplan.checker import check_plan
+from tourplan.plan import plan_from_json
+from tourplan.problem import problem_from_json
+
+REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+def _wait(app, job_id: int, timeout: float = 120.0):
+    from web.jobs.backends import thread_future
+
+    future = thread_future(app, job_id)
+    assert future is not None, "the job was not handed to the thread pool"
+    future.result(timeout=timeout)
+
+
+def _job(job_id: int):
+    from web.extensions import db
+    from web.jobs.models import PlanningJob
+
+    db.session.expire_all()
+    return db.session.get(PlanningJob, job_id)
+
+
+def _published_state(season_id: int):
+    from web.extensions import db
+    from web.tours.models import TourVersion, Visit
+
+    db.session.expire_all()
+    published = db.session.execute(
+        select(TourVersion.id).where(TourVersion.season_id == season_id, TourVersion.status == "published")
+    ).scalars().all()
+    visits = db.session.execute(
+        select(Visit.id, Visit.date, Visit.start, Visit.revision, Visit.status).order_by(Visit.id)
+    ).all()
+    return published, [tuple(v) for v in visits]
+
+
+def _publish_first_tour(data) -> None:
+    from web.tours.operations import publish_version
+
+    v = draft(data["season"])
+    publish_version(v.id, by="test@ops")
+
+
+def test_plan_button_runs_a_job_that_produces_a_checked_draft(app, client, make):
+    data = small_season(make)
+    operator()
+    login(client)
+    r = client.post("/operateur/planification/saisons/s1/planifier", data={"time_limit": "2"})
+    assert r.status_code == 302
+    job_id = int(r.headers["Location"].rstrip("/").split("/")[-1])
+    _wait(app, job_id)
+    job = _job(job_id)
+    assert job.status == "done", job.message
+    assert job.backend == "thread"
+    assert job.best_served_priority is not None and job.best_km is not None
+    version = job.version
+    assert version.status == "draft" and version.season_id == data["season"].id
+    report = check_plan(problem_from_json(version.problem_json), plan_from_json(version.plan_json))
+    assert report.ok, report.text()
+    page = client.get(f"/operateur/planification/travaux/{job_id}").get_data(as_text=True)
+    assert "Terminée" in page and f"/operateur/planification/versions/{version.id}" in page
+    assert 'http-equiv="refresh"' not in page  # a finished job's page stops refreshing
+    status = client.get(f"/operateur/planification/travaux/{job_id}.json").get_json()
+    assert status["status"] == "done" and status["version_id"] == version.id
+
+
+def test_running_job_page_refreshes_itself_and_reports_progress(app, client, make):
+    small_season(make)
+    app.config["TOURPLAN_SOLVER"] = "tests.jobs_fakes:sleepy"
+    operator()
+    login(client)
+    r = client.post("/operateur/planification/saisons/s1/planifier", data={"time_limit": "30"})
+    job_id = int(r.headers["Location"].split("/")[-1])
+    try:
+        deadline = time.monotonic() + 60
+        while _job(job_id).best_served_priority is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        page = client.get(f"/operateur/planification/travaux/{job_id}").get_data(as_text=True)
+        assert 'http-equiv="refresh"' in page
+        assert "En cours" in page and "42.0 km" in page
+        # A second run of the same season is refused while this one works.
+        again = client.post("/operateur/planification/saisons/s1/planifier", data={"time_limit": "5"},
+                            follow_redirects=True)
+        assert "déjà en cours" in again.get_data(as_text=True)
+    finally:
+        client.post(f"/operateur/planification/travaux/{job_id}/arreter")
+        _wait(app, job_id)
+
+
+def test_stop_ends_a_running_job_without_touching_the_published_tour(app, client, make):
+    from web.extensions import db
+    from web.tours.models import TourVersion
+
+    data = small_season(make)
+    _publish_first_tour(data)
+    before = _published_state(data["season"].id)
+    versions_before = db.session.scalar(select(func.count()).select_from(TourVersion))
+    app.config["TOURPLAN_SOLVER"] = "tests.jobs_fakes:sleepy"
+    operator()
+    login(client)
+    r = client.post("/operateur/planification/saisons/s1/planifier", data={"time_limit": "300"})
+    job_id = int(r.headers["Location"].split("/")[-1])
+    deadline = time.monotonic() + 60
+    while _job(job_id).status != "running" and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _job(job_id).status == "running"
+    r = client.post(f"/operateur/planification/travaux/{job_id}/arreter", follow_redirects=True)
+    assert "Arrêt demandé" in r.get_data(as_text=True)
+    started = time.monotonic()
+    _wait(app, job_id, timeout=30)
+    assert time.monotonic() - started < 30  # the sleeping solver was terminated, not waited for
+    job = _job(job_id)
+    assert job.status == "stopped"
+    assert "inchangée" in job.message and job.version_id is None
+    assert _published_state(data["season"].id) == before
+    assert db.session.scalar(select(func.count()).select_from(TourVersion)) == versions_before
+
+
+def test_failing_solve_marks_the_job_failed_with_its_message(app, client, make):
+    data = small_season(make)
+    _publish_first_tour(data)
+    before = _published_state(data["season"].id)
+    app.config["TOURPLAN_SOLVER"] = "tests.jobs_fakes:explode"
+    operator()
+    login(client)
+    r = client.post("/operateur/planification/saisons/s1/planifier", data={"time_limit": "5"})
+    job_id = int(r.headers["Location"].split("/")[-1])
+    _wait(app, job_id)
+    job = _job(job_id)
+    assert job.status == "failed"
+    assert "solveur en panne : matrice des distances illisible" in job.message
+    assert _published_state(data["season"].id) == before
+    page = client.get(f"/operateur/planification/travaux/{job_id}").get_data(as_text=True)
+    assert "Échouée" in page and "matrice des distances illisible" in page
+
+
+def test_a_solver_that_dies_fails_the_job_not_the_server(app, client, make):
+    data = small_season(make)
+    app.config["TOURPLAN_SOLVER"] = "tests.jobs_fakes:die"
+    operator()
+    login(client)
+    r = client.post("/operateur/planification/saisons/s1/planifier", data={"time_limit": "5"})
+    job_id = int(r.headers["Location"].split("/")[-1])
+    _wait(app, job_id)
+    job = _job(job_id)
+    assert job.status == "failed" and "brutalement" in job.message
+    assert _published_state(data["season"].id)[0] == []
+    assert client.get("/operateur/planification/").status_code == 200
+
+
+@pytest.mark.parametrize("value", ["", "abc", "0", "-5", "nan", "100000"])
+def test_nonsense_time_limit_is_refused_and_nothing_queued(app, client, make, value):
+    from web.extensions import db
+    from web.jobs.models import PlanningJob
+
+    small_season(make)
+    operator()
+    login(client)
+    r = client.post("/operateur/planification/saisons/s1/planifier", data={"time_limit": value},
+                    follow_redirects=True)
+    assert r.status_code == 200
+    assert "temps de calcul" in r.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(PlanningJob)) == 0
+
+
+def _redis_answers() -> bool:
+    try:
+        from redis import Redis
+
+        return bool(Redis.from_url(REDIS_URL, socket_connect_timeout=0.5).ping())
+    except Exception:  # noqa: BLE001
+        return False
+
+
+if _redis_answers():
+
+    def test_rq_backend_runs_the_job_in_a_worker_and_reports_the_same_way(make_app, make):
+        from redis import Redis
+        from rq import SimpleWorker
+
+        from web.extensions import db
+        from web.jobs.backends import QUEUE_NAME, redis_queue
+        from web.jobs.operations import job_status, start_job
+
+        rq_app = make_app(TOURPLAN_REDIS_URL=REDIS_URL)
+        with rq_app.app_context():
+            data = small_season(make)
+            queue = redis_queue(REDIS_URL)
+            queue.empty()
+            season = db.session.merge(data["season"])
+            job = start_job(season, by="ops@example.fr", time_limit=2)
+            assert job.backend == "rq" and job.status == "queued" and job.rq_job_id
+            assert queue.count == 1
+            worker = SimpleWorker([queue], connection=Redis.from_url(REDIS_URL))
+            worker.work(burst=True)
+            db.session.expire_all()
+            job = db.session.get(type(job), job.id)
+            status = job_status(job)
+            assert status["status"] == "done", status["message"]
+            assert status["version_id"] is not None and status["best_served_priority"] is not None
+            assert queue.name == QUEUE_NAME
+
+    def test_rq_job_stopped_before_a_worker_takes_it_never_runs(make_app, make):
+        from redis import Redis
+        from rq import SimpleWorker
+
+        from web.extensions import db
+        from web.jobs.backends import redis_queue
+        from web.jobs.operations import request_stop, start_job
+
+        rq_app = make_app(TOURPLAN_REDIS_URL=REDIS_URL)
+        with rq_app.app_context():
+            data = small_season(make)
+            queue = redis_queue(REDIS_URL)
+            queue.empty()
+            season = db.session.merge(data["season"])
+            job = start_job(season, by="ops@example.fr", time_limit=2)
+            request_stop(job, by="ops@example.fr")
+            SimpleWorker([queue], connection=Redis.from_url(REDIS_URL)).work(burst=True)
+            db.session.expire_all()
+            job = db.session.get(type(job), job.id)
+            assert job.status == "stopped" and job.version_id is None and job.started_at is None
+
+
+def test_export_plans_a_future_season_from_its_first_day(app, make):
+    # The export plans from today on: a season in the future is planned from its first day.
+    from web.jobs.operations import export_season
+
+    data = small_season(make)
+    problem, _serial = export_season(data["season"], today=date(2026, 11, 1))
+    assert problem["horizon"]["start"] == "2027-03-01"

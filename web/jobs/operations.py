@@ -1,0 +1,313 @@
+"""Planning jobs: queue, run, report, stop.
+
+The job body (:func:`run_job`) is the same for both backends: it exports the
+season (:func:`web.tours.operations.export_problem`, published future visits
+locked unless unlocked, plus the operator's own locks), solves it in a child
+process (:mod:`web.jobs.runner`) while writing its progress to the job row, and
+imports the plan as a draft (:func:`web.tours.operations.import_plan`, which the
+referee checks).  Nothing here touches the published version: a failure or a
+stop only marks the job (and, for a failure, records a *failed* version like
+the command line does).
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from tourplan.plan import plan_from_json
+from tourplan.problem import ProblemError, format_time, problem_from_json
+from web.core.errors import ConflictError, NotFoundError, OperationError
+from web.core.types import utcnow
+from web.desk.models import VisitPin
+from web.extensions import db
+from web.jobs.models import ACTIVE_STATUSES, PlanningJob
+from web.jobs.runner import DEFAULT_SOLVER, SolveFailed, SolveStopped, solve_in_child
+from web.seasons.models import Season
+from web.tours.models import Visit
+from web.tours.operations import (
+    export_problem,
+    import_plan,
+    parse_problem_request_id,
+    record_failed_run,
+)
+
+STATUS_LABELS = {
+    "queued": "En attente",
+    "running": "En cours",
+    "done": "Terminée",
+    "failed": "Échouée",
+    "stopped": "Arrêtée",
+}
+#: Bounds of the time an operator may give the optimiser (seconds).
+MIN_TIME_LIMIT = 1.0
+MAX_TIME_LIMIT = 3600.0
+#: Progress is written at most this often (seconds), so a fast search does not hammer the database.
+PROGRESS_EVERY = 0.5
+
+
+def get_job(job_id: int) -> PlanningJob:
+    job = db.session.get(PlanningJob, job_id)
+    if job is None:
+        raise NotFoundError(f"aucune planification n'a le numéro {job_id}", "job")
+    return job
+
+
+def active_job(season_id: int) -> PlanningJob | None:
+    return db.session.execute(
+        select(PlanningJob)
+        .where(PlanningJob.season_id == season_id, PlanningJob.status.in_(ACTIVE_STATUSES))
+        .order_by(PlanningJob.id.desc())
+    ).scalars().first()
+
+
+def parse_time_limit(value: Any) -> float:
+    """The time limit from a form or JSON body, refused with a French message when not sensible."""
+    if isinstance(value, bool):
+        raise OperationError("le temps de calcul doit être un nombre de secondes", "time_limit")
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        raise OperationError("le temps de calcul doit être un nombre de secondes", "time_limit") from None
+    if not MIN_TIME_LIMIT <= seconds <= MAX_TIME_LIMIT:  # also refuses NaN
+        raise OperationError(
+            f"le temps de calcul doit être entre {MIN_TIME_LIMIT:.0f} et {MAX_TIME_LIMIT:.0f} secondes", "time_limit"
+        )
+    return seconds
+
+
+def start_job(season: Season, *, by: str, time_limit: float) -> PlanningJob:
+    """Queue a plan run of ``season`` and hand it to the backend; one at a time per season."""
+    time_limit = parse_time_limit(time_limit)
+    running = active_job(season.id)
+    if running is not None:
+        raise ConflictError(
+            f"une planification de cette saison est déjà {STATUS_LABELS[running.status].lower()} "
+            f"(n° {running.id}, lancée par {running.created_by or 'quelqu’un'}) ; attendez-la ou arrêtez-la",
+            "season",
+        )
+    from web.jobs.backends import backend_name, submit
+
+    job = PlanningJob(
+        season_id=season.id, status="queued", time_limit=time_limit, created_by=by, backend=backend_name()
+    )
+    db.session.add(job)
+    db.session.commit()
+    try:
+        submit(job)
+    except Exception as e:  # noqa: BLE001  - e.g. Redis down: the job must not stay "queued" forever
+        current_app.logger.exception("could not queue planning job %s", job.id)
+        _finish(job.id, "failed", f"la planification n'a pas pu être mise en file d'attente : {e}")
+        db.session.refresh(job)
+    return job
+
+
+def request_stop(job: PlanningJob, *, by: str) -> PlanningJob:
+    """Ask a job to stop. A queued job stops at once; a running one within a second."""
+    if not job.active:
+        raise ConflictError(f"cette planification est déjà {STATUS_LABELS[job.status].lower()}", "job")
+    db.session.execute(
+        update(PlanningJob).where(PlanningJob.id == job.id).values(stop_requested=True),
+        execution_options={"synchronize_session": False},
+    )
+    # Only a job nobody has started yet is marked here; a running one marks itself.
+    db.session.execute(
+        update(PlanningJob)
+        .where(PlanningJob.id == job.id, PlanningJob.status == "queued")
+        .values(status="stopped", message=f"Arrêtée par {by} avant son démarrage.", finished_at=utcnow()),
+        execution_options={"synchronize_session": False},
+    )
+    db.session.commit()
+    db.session.refresh(job)
+    return job
+
+
+def _finish(job_id: int, status: str, message: str, version_id: int | None = None) -> None:
+    db.session.rollback()
+    db.session.execute(
+        update(PlanningJob)
+        .where(PlanningJob.id == job_id)
+        .values(status=status, message=message[:10000], finished_at=utcnow(), version_id=version_id),
+        execution_options={"synchronize_session": False},
+    )
+    db.session.commit()
+
+
+def locks_and_unlocks(season_id: int) -> tuple[list[VisitPin], set[int]]:
+    """The season's operator locks, and the ids of published visits the operator unlocked."""
+    pins = list(db.session.execute(select(VisitPin).where(VisitPin.season_id == season_id)).scalars())
+    unlock_keys = {(p.request_id, p.occurrence) for p in pins if p.kind == "unlock"}
+    unlocked: set[int] = set()
+    if unlock_keys:
+        for v in db.session.execute(select(Visit).where(Visit.season_id == season_id)).scalars():
+            if (v.request_id, v.occurrence) in unlock_keys:
+                unlocked.add(v.id)
+    return [p for p in pins if p.kind == "lock"], unlocked
+
+
+def export_season(season: Season, today: date | None = None) -> tuple[dict[str, Any], int]:
+    """The problem to solve (JSON) and the publication serial it was exported against:
+    the database helper's export, plus the desk's locks as ``locked`` entries."""
+    locks, unlocked = locks_and_unlocks(season.id)
+    exported = export_problem(season, today=today, unlocked=unlocked)
+    data = exported.data
+    if locks:
+        occurrences: dict[int, tuple[str, list[int] | None]] = {}
+        for r in data["requests"]:
+            rid, remaining = parse_problem_request_id(r["id"])
+            occurrences[rid] = (r["id"], remaining)
+        already = {(lk["request"], lk["occurrence"]) for lk in data["locked"]}
+        for pin in locks:
+            if pin.request_id not in occurrences or pin.date is None or pin.start is None or pin.van is None:
+                continue  # no longer planned (declined, cancelled, past): the lock has nothing to hold
+            pid, remaining = occurrences[pin.request_id]
+            if remaining is None:
+                occ = pin.occurrence
+            elif pin.occurrence in remaining:
+                occ = remaining.index(pin.occurrence)
+            else:
+                continue
+            if (pid, occ) in already or pin.date < date.fromisoformat(data["horizon"]["start"]):
+                continue
+            data["locked"].append(
+                {
+                    "request": pid,
+                    "occurrence": occ,
+                    "van": pin.van.slug,
+                    "date": pin.date.isoformat(),
+                    "start": format_time(pin.start),
+                    "slack_minutes": 0,
+                }
+            )
+        problem_from_json(data, source=f"season {season.slug}")  # still valid with the locks
+    return data, exported.base_serial
+
+
+def run_job(job_id: int) -> None:
+    """The job body, in an app context with its own session (thread or RQ worker)."""
+    job = db.session.get(PlanningJob, job_id)
+    if job is None:
+        return
+    # Claim the job: only one runner may move it from queued to running (a stop may have won).
+    claimed = db.session.execute(
+        update(PlanningJob)
+        .where(PlanningJob.id == job_id, PlanningJob.status == "queued")
+        .values(status="running", started_at=utcnow()),
+        execution_options={"synchronize_session": False},
+    ).rowcount
+    db.session.commit()
+    if claimed != 1:
+        return
+    season = db.session.get(Season, job.season_id)
+    season_id = job.season_id
+    by = job.created_by
+    time_limit = job.time_limit
+    data: dict[str, Any] | None = None
+    base_serial = 0
+    try:
+        data, base_serial = export_season(season)
+        db.session.commit()  # end the read transaction: the search may last minutes
+        plan_json = solve_in_child(
+            data,
+            time_limit,
+            on_progress=_progress_writer(job_id),
+            should_stop=_stop_reader(job_id),
+            solver=current_app.config.get("TOURPLAN_SOLVER") or DEFAULT_SOLVER,
+        )
+        plan = plan_from_json(plan_json, source="plan du solveur")
+        version = import_plan(season_id, data, plan, created_by=by, base_serial=base_serial)
+        s = plan.stats
+        _finish(
+            job_id,
+            "done",
+            f"Brouillon n° {version.number} : {s.served} visites sur {s.visits}, priorité {s.served_priority} "
+            f"sur {s.total_priority}, {s.distance_km:.1f} km.",
+            version.id,
+        )
+        _write_progress(job_id, s.served_priority, s.total_priority, s.distance_km, s.solve_seconds)
+    except SolveStopped:
+        _finish(job_id, "stopped", "Arrêtée à la demande d'un opérateur ; aucun brouillon créé, "
+                                   "la tournée publiée est inchangée.")
+    except (SolveFailed, ProblemError, OperationError) as e:
+        _fail(job_id, season_id, data, str(e), by, base_serial)
+    except Exception as e:  # noqa: BLE001  - any crash must end as a failed job, never a stuck one
+        current_app.logger.exception("planning job %s crashed", job_id)
+        _fail(job_id, season_id, data, f"erreur inattendue : {type(e).__name__}: {e}", by, base_serial)
+
+
+def _fail(job_id: int, season_id: int, data: dict[str, Any] | None, message: str, by: str, serial: int) -> None:
+    db.session.rollback()
+    text = f"Échec : {message}. La tournée publiée est inchangée."
+    version_id = None
+    if data is not None:
+        try:
+            version_id = record_failed_run(season_id, data, message, created_by=by, base_serial=serial).id
+        except Exception:  # noqa: BLE001  - the job's own status matters more than the trace
+            db.session.rollback()
+            current_app.logger.exception("could not record failed run of job %s", job_id)
+    _finish(job_id, "failed", text, version_id)
+
+
+def _write_progress(job_id: int, served: int, total: int, km: float, seconds: float) -> None:
+    db.session.execute(
+        update(PlanningJob)
+        .where(PlanningJob.id == job_id)
+        .values(best_served_priority=served, total_priority=total, best_km=round(km, 1), elapsed_seconds=seconds),
+        execution_options={"synchronize_session": False},
+    )
+    db.session.commit()
+
+
+def _progress_writer(job_id: int):  # noqa: ANN202
+    last = [0.0]
+
+    def write(served: int, total: int, km: float, seconds: float) -> None:
+        now = time.monotonic()
+        if now - last[0] < PROGRESS_EVERY:
+            return
+        last[0] = now
+        _write_progress(job_id, served, total, km, seconds)
+
+    return write
+
+
+def _stop_reader(job_id: int):  # noqa: ANN202
+    last = [0.0]
+
+    def should_stop() -> bool:
+        now = time.monotonic()
+        if now - last[0] < PROGRESS_EVERY:
+            return False
+        last[0] = now
+        flag = db.session.execute(select(PlanningJob.stop_requested).where(PlanningJob.id == job_id)).scalar()
+        db.session.commit()  # do not keep a read transaction open between polls
+        return bool(flag)
+
+    return should_stop
+
+
+def job_status(job: PlanningJob) -> dict[str, Any]:
+    """What the progress page and the API show."""
+    return {
+        "id": job.id,
+        "season": job.season.slug,
+        "status": job.status,
+        "status_label": STATUS_LABELS[job.status],
+        "backend": job.backend,
+        "time_limit": job.time_limit,
+        "best_served_priority": job.best_served_priority,
+        "total_priority": job.total_priority,
+        "best_km": job.best_km,
+        "elapsed_seconds": round(job.elapsed_seconds, 1),
+        "stop_requested": job.stop_requested,
+        "message": job.message,
+        "created_by": job.created_by,
+        "created_at": job.created_at.isoformat() if job.created_at else None,
+        "started_at": job.started_at.isoformat() if job.started_at else None,
+        "finished_at": job.finished_at.isoformat() if job.finished_at else None,
+        "version_id": job.version_id,
+    }
