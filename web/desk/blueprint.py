@@ -1,0 +1,389 @@
+"""Planning desk pages: plan jobs, draft review, locks and hand moves, publication, print.
+
+Thin views: the work is in :mod:`web.desk.operations` and :mod:`web.jobs.operations`.
+Every view is guarded by ``operator_required``; every POST carries the CSRF token.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date
+from typing import Any
+
+import segno
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy import select
+from werkzeug.routing import BuildError
+
+from tourplan.maps import NONCE_PLACEHOLDER, MapOptions, MapPoint, MapRoute, build_map
+from tourplan.problem import format_time
+from web.auth.decorators import operator_required
+from web.core.errors import ConflictError, NotFoundError, OperationError
+from web.desk import operations as ops
+from web.desk.moves import MoveRefused, date_fr
+from web.extensions import db
+from web.jobs import operations as jobs
+from web.jobs.models import PlanningJob
+from web.seasons.models import Season
+from web.tours.models import Visit
+from web.vans.models import Van
+
+bp = Blueprint(
+    "desk",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+    url_prefix="/operateur/planification",
+)
+
+#: Seconds between two refreshes of a running job's page (a <meta refresh>, works without JS).
+REFRESH_SECONDS = 2
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("TOURPLAN_PLAN_TIME_LIMIT", 30.0)
+    try:
+        from web.auth.blueprint import register_desk_link
+    except ImportError:  # pragma: no cover - auth always ships with the desk
+        return
+    register_desk_link(app, "desk.index", "Planification", 30)
+    app.jinja_env.filters.setdefault("hm", _hm)
+    app.jinja_env.filters.setdefault("date_fr", date_fr)
+
+
+def _hm(minutes: int | None) -> str:
+    return "" if minutes is None else format_time(minutes).replace(":", " h ")
+
+
+def _by() -> str:
+    return str(getattr(current_user, "email", "") or "opérateur")
+
+
+def _season(slug: str) -> Season:
+    season = db.session.execute(select(Season).where(Season.slug == slug)).scalar_one_or_none()
+    if season is None:
+        abort(404)
+    return season
+
+
+def _version(version_id: int):  # noqa: ANN202
+    try:
+        return ops.get_version(version_id)
+    except NotFoundError:
+        abort(404)
+
+
+def _int(name: str) -> int:
+    try:
+        return int(request.form.get(name, ""))
+    except ValueError:
+        abort(400)
+
+
+def _day(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text or "")
+    except ValueError:
+        return None
+
+
+# --------------------------------------------------------------------------- #
+# Seasons and jobs
+# --------------------------------------------------------------------------- #
+
+
+@bp.get("/")
+@operator_required
+def index() -> Any:
+    seasons = list(db.session.execute(select(Season).order_by(Season.start.desc())).scalars())
+    rows = []
+    for s in seasons:
+        versions = ops.versions_of(s.id)
+        rows.append({
+            "season": s,
+            "published": next((v for v in versions if v.status == "published"), None),
+            "drafts": [v for v in versions if v.status == "draft"][:3],
+            "job": jobs.active_job(s.id),
+        })
+    return render_template("desk/index.html", rows=rows,
+                           default_time_limit=current_app.config["TOURPLAN_PLAN_TIME_LIMIT"])
+
+
+@bp.get("/saisons/<slug>")
+@operator_required
+def season(slug: str) -> Any:
+    s = _season(slug)
+    recent = list(db.session.execute(
+        select(PlanningJob).where(PlanningJob.season_id == s.id).order_by(PlanningJob.id.desc()).limit(10)
+    ).scalars())
+    from web.desk.models import VisitPin
+
+    pins = list(db.session.execute(select(VisitPin).where(VisitPin.season_id == s.id)
+                                   .order_by(VisitPin.id)).scalars())
+    return render_template("desk/season.html", season=s, versions=ops.versions_of(s.id), jobs=recent,
+                           pins=pins, active=jobs.active_job(s.id),
+                           default_time_limit=current_app.config["TOURPLAN_PLAN_TIME_LIMIT"])
+
+
+@bp.post("/saisons/<slug>/planifier")
+@operator_required
+def plan(slug: str) -> Any:
+    s = _season(slug)
+    try:
+        job = jobs.start_job(s, by=_by(), time_limit=request.form.get("time_limit", ""))
+    except ConflictError as e:
+        flash(e.message[:1].upper() + e.message[1:] + ".", "error")
+        running = jobs.active_job(s.id)
+        return redirect(url_for(".job", job_id=running.id) if running else url_for(".season", slug=slug))
+    except OperationError as e:
+        flash(e.message[:1].upper() + e.message[1:] + ".", "error")
+        return redirect(url_for(".season", slug=slug))
+    flash("Planification lancée.", "success")
+    return redirect(url_for(".job", job_id=job.id))
+
+
+def _job(job_id: int) -> PlanningJob:
+    try:
+        return jobs.get_job(job_id)
+    except NotFoundError:
+        abort(404)
+
+
+@bp.get("/travaux/<int:job_id>")
+@operator_required
+def job(job_id: int) -> Any:
+    j = _job(job_id)
+    response = Response(render_template("desk/job.html", job=j, status=jobs.job_status(j),
+                                        refresh=REFRESH_SECONDS if j.active else None))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/travaux/<int:job_id>.json")
+@operator_required
+def job_json(job_id: int) -> Any:
+    response = jsonify(jobs.job_status(_job(job_id)))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/travaux/<int:job_id>/arreter")
+@operator_required
+def stop_job(job_id: int) -> Any:
+    j = _job(job_id)
+    try:
+        jobs.request_stop(j, by=_by())
+        flash("Arrêt demandé : la planification s'arrête dans un instant.", "success")
+    except OperationError as e:
+        flash(e.message[:1].upper() + e.message[1:] + ".", "error")
+    return redirect(url_for(".job", job_id=job_id))
+
+
+# --------------------------------------------------------------------------- #
+# Review of a version
+# --------------------------------------------------------------------------- #
+
+
+@bp.get("/versions/<int:version_id>")
+@operator_required
+def version(version_id: int) -> Any:
+    v = _version(version_id)
+    view = ops.VersionView(v)
+    routes = view.routes() if v.plan_json is not None else []
+    vans = list(db.session.execute(select(Van).order_by(Van.id)).scalars())
+    van_filter = request.args.get("van") or ""
+    by_van: dict[str, list[ops.RouteView]] = {}
+    for r in routes:
+        if not van_filter or r.van.slug == van_filter:
+            by_van.setdefault(r.van.slug, []).append(r)
+    days = sorted({r.day for r in routes})
+    return render_template(
+        "desk/version.html",
+        version=v,
+        view=view,
+        figures=view.figures() if v.plan_json is not None else None,
+        by_van=by_van,
+        vans=vans,
+        van_filter=van_filter,
+        days=days,
+        map_day=_day(request.args.get("jour")) or (days[0] if days else None),
+        left_out=view.left_out(),
+        diff=view.diff() if v.plan_json is not None else None,
+        digest=ops.plan_digest(v.plan_json),
+        unlocked=ops.unlocked_keys(v.season_id),
+        published_ids={(x.request_id, x.occurrence): x.id for x in db.session.execute(
+            select(Visit).where(Visit.season_id == v.season_id, Visit.status == "scheduled")).scalars()},
+        co2_factor=ops.CO2_KG_PER_KM,
+    )
+
+
+@bp.get("/versions/<int:version_id>/carte")
+@operator_required
+def version_map(version_id: int) -> Any:
+    """One day of a version on a map, as its own document for an iframe (it needs scripts,
+    so it gets its own CSP with a nonce, like the public map)."""
+    v = _version(version_id)
+    day = _day(request.args.get("jour"))
+    view = ops.VersionView(v)
+    routes = [r for r in view.routes() if day is None or r.day == day]
+    colors = ("#1d4ed8", "#b91c1c", "#047857", "#7c3aed", "#b45309")
+    points, lines = [], []
+    for i, r in enumerate(routes):
+        track = [(r.van.depot_lat, r.van.depot_lon)]
+        for s in r.stops:
+            req = s.request
+            points.append(MapPoint(req.lat, req.lon, f"{s.order}. {req.commune.name}",
+                                   (f"{r.van.name}, {s.times}", req.label)))
+            track.append((req.lat, req.lon))
+        track.append((r.van.depot_lat, r.van.depot_lon))
+        lines.append(MapRoute(tuple(track), f"{r.van.name} – {r.date_label}", colors[i % len(colors)]))
+    options = MapOptions(
+        static_prefix=url_for("static", filename="vendor").rstrip("/"),
+        title=f"Tournée du {date_fr(day)}" if day else "Tournée",
+        tiles=current_app.config.get("TOURPLAN_MAP_TILES", True),
+        center=(points[0].lat, points[0].lon) if points else (44.5, 3.5),
+        zoom=9,
+    )
+    page = build_map(points, lines, options)
+    nonce = secrets.token_urlsafe(16)
+    response = Response(page.replace(NONCE_PLACEHOLDER, nonce), content_type="text/html; charset=utf-8")
+    tiles = " https://tile.openstreetmap.org" if options.tiles else ""
+    response.headers["Content-Security-Policy"] = (
+        f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'self' 'nonce-{nonce}'; "
+        f"img-src 'self' data:{tiles}; connect-src 'none'; base-uri 'none'; form-action 'none'; "
+        "frame-ancestors 'self'"
+    )
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    return response
+
+
+def _back(version_id: int, anchor: str = "") -> Any:
+    target = url_for(".version", version_id=version_id, van=request.form.get("van_filter") or None)
+    return redirect(target + (f"#{anchor}" if anchor else ""))
+
+
+def _refused(e: OperationError | MoveRefused) -> None:
+    text = e.message
+    flash(text[:1].upper() + text[1:] + ("" if text.endswith(".") else "."), "error")
+
+
+@bp.post("/versions/<int:version_id>/verrouiller")
+@operator_required
+def lock(version_id: int) -> Any:
+    v = _version(version_id)
+    try:
+        ops.lock_visit(v, _int("request_id"), _int("occurrence"), by=_by(), digest=request.form.get("digest"))
+        flash("Visite verrouillée : elle restera à cette place lors des prochaines planifications.", "success")
+    except OperationError as e:
+        db.session.rollback()
+        _refused(e)
+    return _back(version_id, "tournees")
+
+
+@bp.post("/versions/<int:version_id>/deverrouiller")
+@operator_required
+def unlock(version_id: int) -> Any:
+    v = _version(version_id)
+    try:
+        ops.unlock_visit(v, _int("request_id"), _int("occurrence"), by=_by(), digest=request.form.get("digest"))
+        flash("Visite déverrouillée : la prochaine planification pourra la déplacer.", "success")
+    except OperationError as e:
+        db.session.rollback()
+        _refused(e)
+    return _back(version_id, "tournees")
+
+
+@bp.post("/versions/<int:version_id>/deplacer")
+@operator_required
+def move(version_id: int) -> Any:
+    v = _version(version_id)
+    day = _day(request.form.get("date"))
+    if day is None:
+        flash("Déplacement refusé : indiquez une date valide (AAAA-MM-JJ).", "error")
+        return _back(version_id, "tournees")
+    try:
+        ops.move(v, _int("request_id"), _int("occurrence"), request.form.get("van", ""), day, by=_by(),
+                 digest=request.form.get("digest"))
+        flash(f"Visite déplacée au {date_fr(day)} ; le brouillon respecte toutes les règles.", "success")
+    except (OperationError, MoveRefused) as e:
+        db.session.rollback()
+        _refused(e)
+    return _back(version_id, "tournees")
+
+
+@bp.post("/versions/<int:version_id>/publier")
+@operator_required
+def publish(version_id: int) -> Any:
+    v = _version(version_id)
+    try:
+        result = ops.publish(v, by=_by())
+    except OperationError as e:
+        db.session.rollback()
+        _refused(e)
+        return redirect(url_for(".version", version_id=version_id))
+    flash(
+        f"Version n° {result.version.number} publiée : {result.created} visite(s) nouvelle(s), "
+        f"{result.changed} modifiée(s), {result.unchanged} inchangée(s), {result.cancelled} annulée(s).",
+        "success",
+    )
+    return redirect(url_for(".version", version_id=version_id))
+
+
+# --------------------------------------------------------------------------- #
+# Print
+# --------------------------------------------------------------------------- #
+
+
+@bp.get("/versions/<int:version_id>/feuille/<van_slug>/<day>")
+@operator_required
+def route_sheet(version_id: int, van_slug: str, day: str) -> Any:
+    v = _version(version_id)
+    d = _day(day)
+    if d is None or v.plan_json is None:
+        abort(404)
+    try:
+        route = ops.VersionView(v).route(van_slug, d)
+    except NotFoundError:
+        abort(404)
+    return render_template("desk/route_sheet.html", version=v, route=route)
+
+
+def visit_url(visit_id: int) -> str:
+    try:
+        return url_for("public.visit", visit_id=visit_id, _external=True)
+    except BuildError:  # the public site is not installed: the address it would have
+        return url_for("desk.index", _external=True).split("/operateur/")[0] + f"/visites/{visit_id}"
+
+
+def qr_svg(url: str) -> Markup:
+    """The QR code of ``url`` as inline SVG (segno escapes nothing it is not given: the URL
+    is ours, built by url_for)."""
+    qr = segno.make(url, error="m", micro=False)
+    svg = qr.svg_inline(scale=8, border=2, dark="#000", light="#fff", title=f"QR code : {url}")
+    return Markup(svg)  # noqa: S704  - segno's own SVG of a URL we built
+
+
+@bp.get("/visites/<int:visit_id>/affiche")
+@operator_required
+def poster(visit_id: int) -> Any:
+    visit = db.session.get(Visit, visit_id)
+    if visit is None:
+        abort(404)
+    url = visit_url(visit.id)
+    return render_template("desk/poster.html", visit=visit, req=visit.request, url=url, qr=qr_svg(url),
+                           date_label=date_fr(visit.date))
