@@ -1,0 +1,263 @@
+"""JSON API /api/v1: same rules and errors as the pages, described by its OpenAPI document."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select
+
+from tests.desk_helpers import draft, login, operator, small_season
+
+
+def _token(email: str = "ops@example.fr") -> str:
+    from web.api.models import ApiToken, hash_token, new_token
+    from web.auth.models import Operator
+    from web.extensions import db
+
+    op = db.session.execute(select(Operator).where(Operator.email == email)).scalar_one()
+    token = new_token()
+    db.session.add(ApiToken(operator_id=op.id, token_hash=hash_token(token)))
+    db.session.commit()
+    return token
+
+
+@pytest.fixture
+def api(app, client, make):
+    """A season, an operator and its bearer token; ``api.post(path, body)`` / ``api.get(path)``."""
+    data = small_season(make)
+    operator()
+    token = _token()
+
+    class Api:
+        season = data
+        bearer = token
+
+        def get(self, path, **kw):
+            return client.get(path, headers={"Authorization": f"Bearer {token}"}, **kw)
+
+        def post(self, path, body=None, **kw):
+            return client.post(path, json=body if body is not None else {},
+                               headers={"Authorization": f"Bearer {token}"}, **kw)
+
+    return Api()
+
+
+def _count(model) -> int:
+    from web.extensions import db
+
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_api_refuses_anonymous_callers_with_json_401(client, make):
+    small_season(make)
+    for method, path in [("get", "/api/v1/seasons"), ("get", "/api/v1/requests"), ("post", "/api/v1/requests"),
+                         ("post", "/api/v1/seasons/s1/plan"), ("get", "/api/v1/versions")]:
+        r = getattr(client, method)(path, json={})
+        assert r.status_code == 401, path
+        assert r.get_json()["error"] and "field" in r.get_json()
+
+
+def test_a_wrong_or_revoked_token_is_refused(client, make):
+    small_season(make)
+    operator()
+    r = client.get("/api/v1/seasons", headers={"Authorization": "Bearer tp_not-a-real-token"})
+    assert r.status_code == 401
+    assert "jeton" in r.get_json()["error"]
+
+
+def test_operator_session_works_too(client, make):
+    small_season(make)
+    operator()
+    login(client)
+    r = client.get("/api/v1/seasons")
+    assert r.status_code == 200
+    assert [s["slug"] for s in r.get_json()["seasons"]] == ["s1"]
+
+
+def test_request_round_trip_create_get_accept(api):
+    body = {"season": "s1", "commune": "48002", "label": "Atelier tablette", "duration_minutes": 90,
+            "periods": [{"start": "2027-03-01", "end": "2027-03-05"}], "weekdays": [2, 4], "priority": 2,
+            "contact_name": "M. Roux", "email": "mairie@example.fr"}
+    r = api.post("/api/v1/requests", body)
+    assert r.status_code == 201, r.get_json()
+    created = r.get_json()
+    assert created["status"] == "submitted" and created["periods"] == body["periods"]
+    got = api.get(f"/api/v1/requests/{created['id']}").get_json()
+    assert got == created
+    r = api.post(f"/api/v1/requests/{created['id']}/accept", {"note": "ok"})
+    assert r.status_code == 200 and r.get_json()["status"] == "accepted"
+    # Accepting again is a state conflict, as on the pages.
+    again = api.post(f"/api/v1/requests/{created['id']}/accept")
+    assert again.status_code == 409 and again.get_json()["field"] == "status"
+    listed = api.get("/api/v1/requests?status=accepted&season=s1").get_json()["requests"]
+    assert created["id"] in [x["id"] for x in listed]
+
+
+def test_decline_needs_a_reason(api):
+    rid = api.post("/api/v1/requests", {"season": "s1", "commune": "48001", "label": "X",
+                                        "duration_minutes": 30}).get_json()["id"]
+    r = api.post(f"/api/v1/requests/{rid}/decline", {"reason": "  "})
+    assert r.status_code == 400 and r.get_json()["field"] == "reason"
+    r = api.post(f"/api/v1/requests/{rid}/decline", {"reason": "hors du territoire"})
+    assert r.status_code == 200 and r.get_json()["decline_reason"] == "hors du territoire"
+
+
+@pytest.mark.parametrize("body, field", [
+    ({"season": "s1", "commune": "48001", "label": "A", "duration_minutes": "90"}, "duration_minutes"),
+    ({"season": "s1", "commune": "48001", "label": "A", "duration_minutes": 0}, "duration_minutes"),
+    ({"season": "s1", "commune": "99999", "label": "A", "duration_minutes": 30}, "commune"),
+    ({"season": "nope", "commune": "48001", "label": "A", "duration_minutes": 30}, "season"),
+    ({"season": "s1", "commune": "48001", "label": "", "duration_minutes": 30}, "label"),
+    ({"season": "s1", "commune": "48001", "label": "A", "duration_minutes": 30,
+      "periods": [{"start": "2027-03-09", "end": "2027-03-01"}]}, "periods[0]"),
+    ({"season": "s1", "commune": "48001", "label": "A", "duration_minutes": 30, "venue_lat": 44.0}, "venue_lat"),
+    ({"season": "s1", "commune": "48001", "label": "A", "duration_minutes": 30, "weekdays": [0]}, "weekdays"),
+    ({"season": "s1", "commune": "48001", "label": "A", "duration_minutes": 30, "admin": True}, "admin"),
+])
+def test_bad_request_bodies_name_the_field_and_store_nothing(api, body, field):
+    from web.requests.models import VisitRequest
+
+    before = _count(VisitRequest)
+    r = api.post("/api/v1/requests", body)
+    assert r.status_code == 400, r.get_json()
+    assert r.get_json()["field"] == field
+    assert _count(VisitRequest) == before
+
+
+def test_not_json_and_unknown_things(api, client):
+    r = client.post("/api/v1/requests", data={"season": "s1"}, headers={"Authorization": f"Bearer {api.bearer}"})
+    assert r.status_code == 400 and "JSON" in r.get_json()["error"]  # a form post is not accepted
+    r = api.get("/api/v1/requests/999999")
+    assert r.status_code == 404 and r.get_json()["field"] is None
+    r = api.get("/api/v1/nothing-here")
+    assert r.status_code == 404 and "error" in r.get_json()
+    r = api.get("/api/v1/requests?status=bogus")
+    assert r.status_code == 400 and r.get_json()["field"] == "status"
+    r = client.delete("/api/v1/seasons")
+    assert r.status_code == 405 and "error" in r.get_json()
+
+
+def test_versions_publish_and_conflict(api):
+    from web.extensions import db
+    from web.seasons.models import Season
+
+    season = db.session.execute(select(Season)).scalar_one()
+    first = draft(season)
+    second = draft(season)
+    listed = api.get("/api/v1/versions?season=s1").get_json()["versions"]
+    assert {v["id"] for v in listed} == {first.id, second.id}
+    detail = api.get(f"/api/v1/versions/{first.id}").get_json()
+    assert detail["status"] == "draft" and detail["routes"] and detail["figures"]["co2_kg"] >= 0
+    assert detail["unserved"][0]["reason"] == "no_van_with_equipment"
+    r = api.post(f"/api/v1/versions/{first.id}/publish")
+    assert r.status_code == 200, r.get_json()
+    assert r.get_json()["status"] == "published" and r.get_json()["publication"]["created"] >= 1
+    # The second draft was planned before the first was published: publishing it is a conflict.
+    r = api.post(f"/api/v1/versions/{second.id}/publish")
+    assert r.status_code == 409
+    assert "conflit" in r.get_json()["error"]
+    r = api.post(f"/api/v1/versions/{first.id}/publish")
+    assert r.status_code == 409
+
+
+def test_plan_job_through_the_api(api, app):
+    from web.jobs.backends import thread_future
+
+    r = api.post("/api/v1/seasons/s1/plan", {"time_limit": 2})
+    assert r.status_code == 202, r.get_json()
+    job = r.get_json()
+    assert job["status"] in ("queued", "running")
+    assert api.post("/api/v1/seasons/s1/plan", {"time_limit": 2}).status_code == 409
+    thread_future(app, job["id"]).result(timeout=120)
+    done = api.get(f"/api/v1/jobs/{job['id']}").get_json()
+    assert done["status"] == "done" and done["version_id"]
+    season = api.get("/api/v1/seasons/s1").get_json()
+    assert season["active_job"] is None
+    r = api.post(f"/api/v1/jobs/{job['id']}/stop")
+    assert r.status_code == 409  # a finished job cannot be stopped
+
+
+def _rules(app):
+    out = set()
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith("api."):
+            path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule)
+            for method in rule.methods - {"HEAD", "OPTIONS"}:
+                out.add((path, method.lower()))
+    return out
+
+
+def test_openapi_document_lists_exactly_the_api_routes(app, client):
+    r = client.get("/api/v1/openapi.json")
+    assert r.status_code == 200
+    doc = r.get_json()
+    assert doc["openapi"].startswith("3.1")
+    documented = {(path, method) for path, ops in doc["paths"].items() for method in ops}
+    assert documented == _rules(app)
+    # Every reference points at a schema that exists.
+    text = json.dumps(doc)
+    for name in re.findall(r"#/components/schemas/(\w+)", text):
+        assert name in doc["components"]["schemas"]
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**40), 2**40) | st.floats(allow_nan=True) | st.text(max_size=30),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4),
+    max_leaves=12,
+)
+field_names = st.sampled_from(["season", "commune", "label", "activity", "duration_minutes", "periods", "weekdays",
+                               "earliest_start", "latest_end", "equipment", "venue_lat", "venue_lon", "priority",
+                               "occurrences", "min_days_between", "required", "notes", "phone", "email",
+                               "structure_kind", "expected_attendees", "reason", "note", "time_limit"])
+bodies = st.dictionaries(field_names, json_values, max_size=8) | json_values
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=bodies)
+def test_hostile_request_bodies_never_500_and_never_store_partial_data(api, body):
+    from web.requests.models import RequestStatusChange, VisitRequest
+
+    before = (_count(VisitRequest), _count(RequestStatusChange))
+    r = api.post("/api/v1/requests", body)
+    assert r.status_code in (201, 400), (r.status_code, r.get_data(as_text=True)[:300])
+    if r.status_code == 400:
+        assert set(r.get_json()) == {"error", "field"}
+        assert (_count(VisitRequest), _count(RequestStatusChange)) == before
+    else:
+        assert _count(VisitRequest) == before[0] + 1
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=bodies, which=st.sampled_from(["accept", "decline"]))
+def test_hostile_bodies_on_status_changes_never_500(api, body, which):
+    from web.requests.models import VisitRequest
+
+    req = api.season["plain"]
+    r = api.post(f"/api/v1/requests/{req.id}/{which}", body)
+    assert r.status_code in (200, 400, 409), (r.status_code, r.get_data(as_text=True)[:300])
+    from web.extensions import db
+
+    db.session.expire_all()
+    status = db.session.get(VisitRequest, req.id).status
+    assert status in ("accepted", "declined")
+
+
+def _sensible_limit(value) -> bool:
+    return not isinstance(value, bool) and isinstance(value, int | float) and 1 <= value <= 3600
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=bodies, limit=json_values.filter(lambda v: not _sensible_limit(v)))
+def test_hostile_move_and_plan_bodies_never_500(api, body, limit):
+    from web.jobs.models import PlanningJob
+
+    r = api.post("/api/v1/versions/1/move", body)
+    assert r.status_code in (400, 404, 409), (r.status_code, r.get_data(as_text=True)[:300])
+    r = api.post("/api/v1/seasons/s1/plan", {"time_limit": limit})
+    assert r.status_code == 400, (r.status_code, r.get_data(as_text=True)[:300])
+    assert r.get_json()["field"] == "time_limit"
+    assert _count(PlanningJob) == 0

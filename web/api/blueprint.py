@@ -1,0 +1,394 @@
+"""JSON API ``/api/v1``: the same operations and rules as the pages, errors as JSON.
+
+Authentication: an operator's session (the browser) or ``Authorization: Bearer <token>``
+(scripts; tokens from ``flask tourplan create-api-token EMAIL``). Every endpoint but the
+OpenAPI document needs one. The blueprint is exempt from CSRF tokens; a write must carry
+a JSON body (``Content-Type: application/json``), which a cross-site form cannot send.
+
+Errors: ``{"error": "...", "field": "..." | null}`` with 400 (bad input), 401 (no
+operator), 404 (unknown thing), 409 (state conflict: already published, wrong status,
+a job already running).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from datetime import date
+from typing import Any, TypeVar
+
+from flask import Blueprint, Flask, current_app, g, jsonify, request
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.exceptions import HTTPException
+
+from tourplan.problem import ProblemError
+from web.activities.models import Activity
+from web.api import schemas
+from web.api.models import ApiToken, hash_token
+from web.api.openapi import openapi_document
+from web.core.errors import ConflictError, NotFoundError, OperationError, TransitionError
+from web.desk import operations as desk
+from web.desk.moves import MoveRefused
+from web.extensions import csrf, db
+from web.jobs import operations as jobs
+from web.requests import operations as requests_ops
+from web.requests.models import STATUSES, VisitRequest
+from web.seasons.models import Season
+from web.tours.models import TourVersion
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)
+
+F = TypeVar("F", bound=Callable[..., Any])
+MAX_LIST = 500
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str, field: str | None = None) -> None:
+        self.status, self.message, self.field = status, message, field
+        super().__init__(message)
+
+
+def init_app(app: Flask) -> None:
+    # Routing errors (unknown path, wrong method) under /api/ are not raised in a view of
+    # this blueprint, so its handlers do not see them: wrap the app's HTTP error handler.
+    handlers = app.error_handler_spec.setdefault(None, {}).setdefault(None, {})
+    previous = handlers.get(HTTPException)
+
+    def http_error(e: HTTPException) -> Any:
+        if request.path.startswith(bp.url_prefix + "/") or request.path == bp.url_prefix:
+            return _error(e.code or 500, _HTTP_TEXT.get(e.code or 500, e.description or e.name), None)
+        return previous(e) if previous else e
+
+    app.register_error_handler(HTTPException, http_error)
+
+
+_HTTP_TEXT = {
+    400: "requête incorrecte",
+    401: "connexion d'un opérateur requise",
+    403: "accès refusé",
+    404: "adresse inconnue de l'API",
+    405: "méthode non autorisée sur cette adresse",
+    413: "corps de requête trop volumineux",
+    415: "le corps doit être du JSON (Content-Type: application/json)",
+    429: "trop de requêtes",
+}
+
+
+def _error(status: int, message: str, field: str | None) -> Any:
+    response = jsonify(error=message, field=field)
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="tourplan"'
+    return response
+
+
+@bp.errorhandler(ApiError)
+def _api_error(e: ApiError) -> Any:
+    db.session.rollback()
+    return _error(e.status, e.message, e.field)
+
+
+@bp.errorhandler(OperationError)
+def _operation_error(e: OperationError) -> Any:
+    db.session.rollback()
+    if isinstance(e, NotFoundError):
+        status = 404
+    elif isinstance(e, ConflictError | TransitionError):
+        status = 409
+    else:
+        status = 400
+    return _error(status, e.message, e.where or None)
+
+
+@bp.errorhandler(ProblemError)
+def _problem_error(e: ProblemError) -> Any:
+    db.session.rollback()
+    return _error(400, str(e), getattr(e, "where", None) or None)
+
+
+@bp.errorhandler(MoveRefused)
+def _move_refused(e: MoveRefused) -> Any:
+    db.session.rollback()
+    return _error(409, e.message, e.rule)
+
+
+@bp.errorhandler(HTTPException)
+def _http(e: HTTPException) -> Any:
+    db.session.rollback()
+    return _error(e.code or 500, _HTTP_TEXT.get(e.code or 500, e.description or e.name), None)
+
+
+@bp.errorhandler(Exception)
+def _unexpected(e: Exception) -> Any:  # pragma: no cover - a bug; still JSON, never a traceback
+    current_app.logger.exception("API error")
+    db.session.rollback()
+    return _error(500, "erreur inattendue du serveur", None)
+
+
+# --------------------------------------------------------------------------- #
+# Authentication
+# --------------------------------------------------------------------------- #
+
+
+def _bearer_operator() -> Any:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip() or len(token) > 200:
+        return None
+    row = db.session.execute(
+        select(ApiToken).where(ApiToken.token_hash == hash_token(token.strip()))
+    ).scalar_one_or_none()
+    if row is None or not row.operator.is_active:
+        return None
+    return row.operator
+
+
+def api_auth(view: F) -> F:
+    """An operator session or a valid bearer token; ``g.api_operator`` is who acts."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        operator = _bearer_operator() if request.headers.get("Authorization") else None
+        if operator is None and request.headers.get("Authorization"):
+            raise ApiError(401, "jeton d'API invalide ou révoqué")
+        if operator is None and current_user.is_authenticated:
+            operator = current_user
+        if operator is None:
+            raise ApiError(401, "connexion d'un opérateur requise (session ou jeton Bearer)")
+        g.api_operator = operator
+        return view(*args, **kwargs)
+
+    wrapper.operator_required = True  # type: ignore[attr-defined]  # listed with the guarded views
+    return wrapper  # type: ignore[return-value]
+
+
+def _by() -> str:
+    return str(g.api_operator.email)
+
+
+def _body() -> dict[str, Any]:
+    if not request.is_json:
+        raise ApiError(400, "le corps doit être du JSON (Content-Type: application/json)")
+    body = request.get_json(silent=True)
+    if body is None and not request.get_data():
+        body = {}
+    if not isinstance(body, dict):
+        raise ApiError(400, "le corps doit être un objet JSON")
+    return body
+
+
+# --------------------------------------------------------------------------- #
+# Look-ups
+# --------------------------------------------------------------------------- #
+
+
+def _season(slug: Any, field: str = "season") -> Season:
+    if not isinstance(slug, str) or not slug or len(slug) > 60:
+        raise ApiError(400 if field != "slug" else 404, "identifiant de saison attendu", field)
+    season = db.session.execute(select(Season).where(Season.slug == slug)).scalar_one_or_none()
+    if season is None:
+        raise ApiError(404 if field == "slug" else 400, f"aucune saison « {slug} »", field)
+    return season
+
+
+def _request(request_id: int) -> VisitRequest:
+    req = db.session.get(VisitRequest, request_id)
+    if req is None:
+        raise ApiError(404, f"aucune demande n° {request_id}")
+    return req
+
+
+def _version(version_id: int) -> TourVersion:
+    v = db.session.get(TourVersion, version_id)
+    if v is None:
+        raise ApiError(404, f"aucune version n° {version_id}")
+    return v
+
+
+# --------------------------------------------------------------------------- #
+# Endpoints
+# --------------------------------------------------------------------------- #
+
+
+@bp.get("/openapi.json")
+def openapi() -> Any:
+    return jsonify(openapi_document())
+
+
+@bp.get("/seasons")
+@api_auth
+def list_seasons() -> Any:
+    seasons = db.session.execute(select(Season).order_by(Season.start.desc()).limit(MAX_LIST)).scalars()
+    return jsonify(seasons=[schemas.season_json(s) for s in seasons])
+
+
+@bp.get("/seasons/<slug>")
+@api_auth
+def get_season(slug: str) -> Any:
+    season = _season(slug, "slug")
+    out = schemas.season_json(season)
+    published = next((v for v in desk.versions_of(season.id) if v.status == "published"), None)
+    out["published_version"] = published.id if published else None
+    active = jobs.active_job(season.id)
+    out["active_job"] = active.id if active else None
+    return jsonify(out)
+
+
+@bp.post("/seasons/<slug>/plan")
+@api_auth
+def plan_season(slug: str) -> Any:
+    season = _season(slug, "slug")
+    body = _body()
+    unknown = sorted(set(body) - {"time_limit"})
+    if unknown:
+        raise ApiError(400, "champ inconnu", unknown[0])
+    limit = body.get("time_limit", current_app.config.get("TOURPLAN_PLAN_TIME_LIMIT", 30.0))
+    if isinstance(limit, bool) or not isinstance(limit, int | float):
+        raise ApiError(400, "le temps de calcul doit être un nombre de secondes", "time_limit")
+    job = jobs.start_job(season, by=_by(), time_limit=limit)
+    response = jsonify(schemas.job_json(job))
+    response.status_code = 202
+    return response
+
+
+@bp.get("/jobs/<int:job_id>")
+@api_auth
+def get_job(job_id: int) -> Any:
+    return jsonify(schemas.job_json(jobs.get_job(job_id)))
+
+
+@bp.post("/jobs/<int:job_id>/stop")
+@api_auth
+def stop_job(job_id: int) -> Any:
+    _body()
+    job = jobs.request_stop(jobs.get_job(job_id), by=_by())
+    return jsonify(schemas.job_json(job))
+
+
+@bp.get("/requests")
+@api_auth
+def list_requests() -> Any:
+    query = select(VisitRequest).order_by(VisitRequest.id)
+    season = request.args.get("season")
+    if season:
+        query = query.where(VisitRequest.season_id == _season(season).id)
+    status = request.args.get("status")
+    if status:
+        if status not in STATUSES:
+            raise ApiError(400, f"statut inconnu ; valeurs : {', '.join(STATUSES)}", "status")
+        query = query.where(VisitRequest.status == status)
+    commune = request.args.get("commune")
+    if commune:
+        query = query.where(VisitRequest.commune_insee == commune[:5])
+    rows = db.session.execute(query.limit(MAX_LIST)).scalars()
+    return jsonify(requests=[schemas.request_json(r) for r in rows])
+
+
+@bp.post("/requests")
+@api_auth
+def create_request() -> Any:
+    body = _body()
+    fields = schemas.request_fields(body)
+    season = _season(body.get("season"))
+    commune = body.get("commune")
+    if not isinstance(commune, str) or not commune or len(commune) > 5:
+        raise ApiError(400, "code INSEE de la commune attendu", "commune")
+    activity = None
+    if body.get("activity") is not None:
+        slug = body["activity"]
+        if not isinstance(slug, str) or len(slug) > 60:
+            raise ApiError(400, "identifiant d'activité attendu", "activity")
+        activity = db.session.execute(select(Activity).where(Activity.slug == slug)).scalar_one_or_none()
+        if activity is None:
+            raise ApiError(400, f"aucune activité « {slug} »", "activity")
+    label = schemas.text_field(body, "label", limit=300)
+    try:
+        req = requests_ops.create_request(season=season, commune=commune, label=label, by=_by(),
+                                          activity=activity, **fields)
+    except NotFoundError as e:  # an unknown commune is bad input here, not an unknown URL
+        raise ApiError(400, e.message, e.where or "commune") from None
+    db.session.commit()
+    response = jsonify(schemas.request_json(req))
+    response.status_code = 201
+    return response
+
+
+@bp.get("/requests/<int:request_id>")
+@api_auth
+def get_request(request_id: int) -> Any:
+    return jsonify(schemas.request_json(_request(request_id)))
+
+
+@bp.post("/requests/<int:request_id>/accept")
+@api_auth
+def accept_request(request_id: int) -> Any:
+    body = _body()
+    req = _request(request_id)
+    requests_ops.accept(req, _by(), schemas.text_field(body, "note", required=False))
+    db.session.commit()
+    return jsonify(schemas.request_json(req))
+
+
+@bp.post("/requests/<int:request_id>/decline")
+@api_auth
+def decline_request(request_id: int) -> Any:
+    body = _body()
+    req = _request(request_id)
+    reason = schemas.text_field(body, "reason")
+    requests_ops.decline(req, _by(), reason)
+    db.session.commit()
+    return jsonify(schemas.request_json(req))
+
+
+@bp.get("/versions")
+@api_auth
+def list_versions() -> Any:
+    query = select(TourVersion).order_by(TourVersion.id.desc())
+    season = request.args.get("season")
+    if season:
+        query = query.where(TourVersion.season_id == _season(season).id)
+    rows = db.session.execute(query.limit(MAX_LIST)).scalars()
+    return jsonify(versions=[schemas.version_json(v) for v in rows])
+
+
+@bp.get("/versions/<int:version_id>")
+@api_auth
+def get_version(version_id: int) -> Any:
+    return jsonify(schemas.version_json(_version(version_id), detail=True))
+
+
+@bp.post("/versions/<int:version_id>/publish")
+@api_auth
+def publish_version(version_id: int) -> Any:
+    _body()
+    version = _version(version_id)
+    if version.status != "draft":
+        raise ApiError(409, f"la version n° {version.number} est « {version.status} » : seul un brouillon se publie",
+                       "version")
+    result = desk.publish(version, by=_by())
+    out = schemas.version_json(result.version)
+    out["publication"] = {"created": result.created, "changed": result.changed, "unchanged": result.unchanged,
+                          "cancelled": result.cancelled}
+    return jsonify(out)
+
+
+@bp.post("/versions/<int:version_id>/move")
+@api_auth
+def move_visit(version_id: int) -> Any:
+    body = _body()
+    unknown = sorted(set(body) - {"request", "occurrence", "van", "date"})
+    if unknown:
+        raise ApiError(400, "champ inconnu", unknown[0])
+    rid, occ = body.get("request"), body.get("occurrence", 0)
+    for name, value in (("request", rid), ("occurrence", occ)):
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**31:
+            raise ApiError(400, "nombre entier positif attendu", name)
+    van = body.get("van")
+    if not isinstance(van, str) or not van or len(van) > 60:
+        raise ApiError(400, "identifiant de camion attendu", "van")
+    day = schemas.iso_date("date", body.get("date"))
+    version = _version(version_id)
+    desk.move(version, rid, occ, van, date.fromisoformat(day), by=_by())
+    return jsonify(schemas.version_json(version, detail=True))
