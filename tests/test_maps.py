@@ -72,7 +72,8 @@ def test_texts_reach_popups_escaped_and_never_as_markup() -> None:
     assert "&lt;script&gt;" in shown and "<script" not in shown and "<img" not in shown
     assert 'href="/visites/1?a=1&amp;b=&quot;2&quot;"' in shown
     # The only tags the document has are the ones we expect (no injected ones).
-    assert {t for t, _ in tags_of(page)} <= {"html", "head", "meta", "title", "script", "link", "style", "body", "div"}
+    expected = {"html", "head", "meta", "title", "script", "link", "style", "body", "main", "h1", "div"}
+    assert {t for t, _ in tags_of(page)} <= expected
 
 
 def test_every_script_and_style_carries_the_nonce() -> None:
@@ -88,6 +89,8 @@ def test_document_is_accessible_in_its_frame() -> None:
     tags = tags_of(page)
     assert ("html", {"lang": "en"}) in tags
     assert "<title>Tour map</title>" in page
+    # A document of its own inside the iframe: a main landmark with a heading.
+    assert re.search(r"<main>\s*<h1 [^>]*>Tour map</h1>.*<div class=\"folium-map\".*</main>", page, re.S)
     [viewport] = [a["content"] for t, a in tags if t == "meta" and a.get("name") == "viewport"]
     assert "user-scalable=no" not in viewport and "maximum-scale" not in viewport
 

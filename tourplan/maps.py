@@ -191,11 +191,18 @@ def _finish(page: str, opt: MapOptions, nonce: str) -> str:
     lang = html.escape(opt.lang, quote=True)
     page, n = re.subn(r"<html>", f'<html lang="{lang}">', page, count=1)
     page, v = _VIEWPORT.subn('<meta name="viewport" content="width=device-width, initial-scale=1">', page, count=1)
-    head = f"<title>{html.escape(opt.title)}</title>"
+    title = html.escape(opt.title)
+    head = f"<title>{title}</title>"
+    # The frame is a document of its own: it needs a main landmark holding the
+    # map (and Leaflet's controls) and a heading, hidden but read out.
+    head += ("<style>main{height:100%}.tp-vh{position:absolute;width:1px;height:1px;overflow:hidden;"
+             "clip:rect(0,0,0,0);white-space:nowrap}</style>")
     head += "".join(f'<link rel="stylesheet" href="{html.escape(href)}"/>' for href in opt.extra_css)
     page, h = re.subn(r"<head>", "<head>\n    " + head, page, count=1)
-    if not (n and v and h):
-        raise MapError("folium's page layout changed: cannot add lang/title/viewport")
+    page, b = re.subn(r"<body>", f'<body>\n<main>\n<h1 class="tp-vh">{title}</h1>', page, count=1)
+    page, e = re.subn(r"</body>", "</main>\n</body>", page, count=1)
+    if not (n and v and h and b and e):
+        raise MapError("folium's page layout changed: cannot add lang/title/viewport/landmark")
     if "https://cdn" in page or "code.jquery.com" in page or "cdnjs" in page:
         raise MapError("the map still links a CDN asset")
     page = page.replace("<script>", f'<script nonce="{nonce}">')

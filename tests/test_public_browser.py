@@ -1,0 +1,192 @@
+"""Public pages in a real browser (Debian's Chromium driven by Playwright):
+axe-core finds no accessibility violation, the map works under its CSP with
+local assets only, the keyboard reaches everything, hostile text never runs.
+
+Collected only where Chromium is installed (CI installs it: ``apt-get install
+-y chromium``); browsers are never downloaded.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.public_data import Row, make_tour, next_weekday
+
+CHROMIUM = "/usr/bin/chromium"
+AXE = Path(__file__).resolve().parent / "vendor" / "axe-core-4.14.1" / "axe.min.js"
+ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+TODAY = date.today()
+SOON = next_weekday(TODAY + timedelta(days=1), 1)
+PAST = next_weekday(TODAY - timedelta(days=20), 1)
+LATER = next_weekday(TODAY + timedelta(days=9), 3)
+
+if shutil.which(CHROMIUM) or Path(CHROMIUM).exists():
+    from playwright.sync_api import Browser, Page, sync_playwright
+    from werkzeug.serving import make_server
+
+    @pytest.fixture(scope="module")
+    def browser() -> Iterator[Browser]:
+        with sync_playwright() as p:
+            b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            yield b
+            b.close()
+
+    class Server:
+        def __init__(self, app: Any) -> None:
+            self.httpd = make_server("127.0.0.1", 0, app, threaded=True)
+            self.url = f"http://127.0.0.1:{self.httpd.server_port}"
+            self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+            self.thread.start()
+
+        def stop(self) -> None:
+            self.httpd.shutdown()
+            self.thread.join(5)
+
+    @pytest.fixture
+    def site(app: Any, make: Any) -> Iterator[dict[str, Any]]:
+        t = make_tour(make)
+        mende, marv = t.requests["mende"], t.requests["marvejols"]
+        nord, sud = t.vans["nord"], t.vans["sud"]
+        visits = t.publish([
+            Row(mende, nord, PAST, 570, 690, 0), Row(mende, nord, SOON, 570, 690, 1),
+            Row(mende, nord, LATER, 840, 960, 2), Row(marv, sud, SOON, 840, 930, 0),
+        ])
+        t.publish([  # the LATER visit is cancelled: its marking is checked too
+            Row(mende, nord, PAST, 570, 690, 0), Row(mende, nord, SOON, 570, 690, 1),
+            Row(marv, sud, SOON, 840, 930, 0),
+        ])
+        server = Server(app)
+        yield {"url": server.url, "ids": [v.id for v in visits]}
+        server.stop()
+
+    def new_page(browser: Browser, bypass_csp: bool = False) -> tuple[Page, list[str]]:
+        """A page that may only reach our server (offline like a rural server
+        room), recording console errors and dialogs (an XSS would open one).
+        ``bypass_csp`` only to inject axe-core, which our policy rightly blocks."""
+        context = browser.new_context(bypass_csp=bypass_csp)
+        page = context.new_page()
+        problems: list[str] = []
+        page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+        page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+        page.on("dialog", lambda d: (problems.append(f"dialog: {d.message}"), d.dismiss()))
+
+        def only_local(route: Any) -> None:
+            if route.request.url.startswith("http://127.0.0.1:"):
+                route.continue_()
+            else:
+                route.abort()
+
+        page.route("**/*", only_local)
+        return page, problems
+
+    def axe_violations(page: Page) -> list[str]:
+        page.add_script_tag(path=str(AXE))
+        result = page.evaluate(
+            "async () => (await axe.run(document, {iframes: false, resultTypes: ['violations']})).violations"
+            ".map(v => v.id + ' (' + v.impact + '): ' + v.nodes.map(n => n.target.join(' ')).join(' | '))"
+        )
+        return list(result)
+
+    def public_urls(ids: list[int]) -> list[str]:
+        past, soon, later, marv = ids
+        return [
+            "/", "/recherche?q=m", "/calendrier", f"/calendrier?mois={LATER:%Y-%m}", "/calendrier?vue=liste",
+            "/calendrier?vue=liste&commune=48092&van=sud&activite=fablab", "/carte", f"/carte?jour={SOON}",
+            "/carte/cadre", f"/carte/cadre?jour={SOON}", "/communes/48095", "/communes/48092",
+            f"/visites/{soon}", f"/visites/{later}", f"/visites/{past}", "/accessibilite", "/donnees",
+            "/page-qui-n-existe-pas",
+        ]
+
+    def test_axe_finds_no_violation_on_any_public_page(browser: Browser, site: dict[str, Any]) -> None:
+        page, problems = new_page(browser, bypass_csp=True)
+        found = {}
+        for lang in ("fr", "en"):
+            page.goto(site["url"] + f"/langue/{lang}")
+            for url in public_urls(site["ids"]):
+                page.goto(site["url"] + url)
+                violations = axe_violations(page)
+                if violations:
+                    found[f"{lang} {url}"] = violations
+        assert found == {}
+        # The only errors allowed are the 404 of the missing page and blocked map tiles.
+        unexpected = [p for p in problems if "404" not in p and "ERR_FAILED" not in p]
+        assert unexpected == []
+
+    def test_map_runs_under_its_policy_with_local_assets(browser: Browser, site: dict[str, Any]) -> None:
+        page, problems = new_page(browser)
+        requested: list[str] = []
+        page.on("request", lambda r: requested.append(r.url))
+        page.goto(site["url"] + "/carte")
+        frame = page.frame_locator("iframe.map-frame")
+        markers = frame.locator(".leaflet-marker-icon")
+        markers.first.wait_for(state="visible", timeout=10_000)
+        assert markers.count() == 2  # Mende and Marvejols
+        assert frame.locator(".leaflet-control-attribution").inner_text().count("OpenStreetMap") == 1
+        # Keyboard: a marker takes the focus and Enter opens its popup.
+        markers.first.focus()
+        page.keyboard.press("Enter")
+        popup = frame.locator(".leaflet-popup-content")
+        popup.wait_for(state="visible", timeout=5_000)
+        assert "Mairie de" in popup.inner_text()
+        csp = [p for p in problems if "Content Security Policy" in p or "Refused" in p]
+        assert csp == []
+        scripts = [u for u in requested if u.endswith(".js")]
+        assert scripts and all(u.startswith(site["url"] + "/static/vendor/") for u in scripts)
+
+    def test_map_of_a_day_draws_the_routes(browser: Browser, site: dict[str, Any]) -> None:
+        page, problems = new_page(browser)
+        page.goto(site["url"] + f"/carte/cadre?jour={SOON}")
+        page.locator(".leaflet-marker-icon").first.wait_for(state="visible", timeout=10_000)
+        assert page.locator("path.leaflet-interactive").count() == 2  # one line per van
+        assert [p for p in problems if "Refused" in p] == []
+
+    def test_keyboard_skip_link_is_visible_and_moves_focus(browser: Browser, site: dict[str, Any]) -> None:
+        page, _ = new_page(browser)
+        page.goto(site["url"] + "/calendrier")
+        page.keyboard.press("Tab")
+        focused = page.evaluate("() => [document.activeElement.className, document.activeElement.hash]")
+        assert focused == ["skip-link", "#contenu"]
+        box = page.locator(".skip-link").bounding_box()
+        assert box is not None and box["y"] >= 0
+        outline = page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle")
+        assert outline != "none"  # focus is visible
+        page.keyboard.press("Enter")
+        assert page.evaluate("() => document.activeElement.id") == "contenu"
+
+    def test_hostile_text_never_runs_in_the_browser(browser: Browser, app: Any, make: Any) -> None:
+        from tests.public_data import Tour, activity
+        from web.extensions import db
+
+        evil = "<script>alert('x')</script>\"'><img src=x onerror=alert(2)>${alert(3)}`"
+        season = make.season("x", start=TODAY - timedelta(days=5), end=TODAY + timedelta(days=40))
+        commune = make.commune("48095", name="Mende " + evil, townhall_address=evil, accessibility=evil)
+        van = make.van("nord", name=evil)
+        act = activity("evil", name=evil, description=evil, what_to_bring=evil, audience=evil)
+        db.session.flush()
+        req = make.request(season, commune, label=evil, activity=act, venue_label=evil, venue_address=evil,
+                           venue_lat=44.52, venue_lon=3.49)
+        db.session.commit()
+        [visit] = Tour(season=season).publish([Row(req, van, SOON, 600, 720)])
+        server = Server(app)
+        try:
+            page, problems = new_page(browser)
+            for url in ("/", "/calendrier", "/calendrier?vue=liste", f"/carte?jour={SOON}", "/carte",
+                        "/communes/48095", f"/visites/{visit.id}", "/recherche?q=mende"):
+                page.goto(server.url + url)
+            page.goto(server.url + "/carte/cadre")
+            marker = page.locator(".leaflet-marker-icon").first
+            marker.wait_for(state="visible", timeout=10_000)
+            marker.click()
+            page.locator(".leaflet-popup-content").wait_for(state="visible", timeout=5_000)
+            assert "<script>alert('x')</script>" in page.locator(".leaflet-popup-content").inner_text()
+            assert [p for p in problems if p.startswith("dialog")] == []
+        finally:
+            server.stop()
