@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+FLASK  := $(VENV)/bin/flask --app web
 
 .PHONY: demo test bench lint install clean translations
 
@@ -16,11 +17,21 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 install: $(STAMP)
 
+# The demo builds instance/ from scratch: Lozère communes, the Tiers-Truck at Mende,
+# one season of ~120 requests, planned and published; then serves the site.
+DEMO_OPERATOR := operateur@demo.invalid
+DEMO_PASSWORD := lozere-demo
 demo: $(STAMP)
 	mkdir -p instance
-	$(PY) -m tourplan demo-problem --department 48 --weeks 13 --requests 120 --seed 1 -o instance/demo-problem.json
-	$(PY) -m tourplan solve instance/demo-problem.json -o instance/demo-plan.json --time-limit 20
-	$(PY) -m tourplan check instance/demo-problem.json instance/demo-plan.json
+	rm -f instance/tourplan.sqlite instance/tourplan.sqlite-wal instance/tourplan.sqlite-shm
+	$(FLASK) db upgrade
+	$(FLASK) tourplan demo --time-limit 20
+	echo "$(DEMO_PASSWORD)" | $(FLASK) tourplan create-operator $(DEMO_OPERATOR) --password-stdin
+	@echo
+	@echo "  Site public :        http://127.0.0.1:5000/"
+	@echo "  Espace opérateur :   http://127.0.0.1:5000/operateur/  ($(DEMO_OPERATOR) / $(DEMO_PASSWORD))"
+	@echo
+	$(FLASK) run --host 127.0.0.1 --port 5000
 
 test: $(STAMP)
 	$(PY) -m ruff check .
