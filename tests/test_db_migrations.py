@@ -54,3 +54,45 @@ def test_there_is_a_single_head(app):
     with app.app_context():
         config = app.extensions["migrate"].migrate.get_config()
         assert len(ScriptDirectory.from_config(config).get_heads()) == 1
+
+
+def test_upgrading_keeps_existing_rows_and_their_links(empty_database_url):
+    """Batch mode rebuilds SQLite tables by copying them: rows referred to must survive."""
+    from sqlalchemy import text
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "t", "SQLALCHEMY_DATABASE_URI": empty_database_url})
+    with app.app_context():
+        try:
+            first = _revisions(app)[0]
+            upgrade(revision=first)
+            with db.engine.begin() as conn:
+                conn.execute(text(
+                    "INSERT INTO communes (insee, name, department, postal_codes, population, lat, lon,"
+                    " point_corrected, townhall_address, opening_hours, email, phone, website, accessibility,"
+                    " updated_at) VALUES ('48095', 'Mende', '48', '[]', 1, 44.5, 3.5, false, '', '{}', '', '', '',"
+                    " '', '2027-01-01 00:00:00')"
+                ))
+                conn.execute(text(
+                    "INSERT INTO seasons (id, slug, name, start, \"end\", weekdays, closed_dates, timezone,"
+                    " lock_slack_minutes, publication_serial, version_counter)"
+                    " VALUES (1, 's', 'S', '2027-03-01', '2027-03-31', '[1]', '[]', 'Europe/Paris', 30, 0, 0)"
+                ))
+                conn.execute(text(
+                    "INSERT INTO visit_requests (season_id, commune_insee, structure_kind, structure_name,"
+                    " contact_name, email, phone, label, duration_minutes, periods, equipment, venue_label,"
+                    " venue_address, priority, occurrences, min_days_between, required, notes, status,"
+                    " decline_reason, tracking_token, created_at, updated_at) VALUES (1, '48095', 'mairie', '', '',"
+                    " '', '', 'Atelier', 60, '[]', '[]', '', '', 1, 1, 0, false, '', 'submitted', '', 'tok',"
+                    " '2027-01-01 00:00:00', '2027-01-01 00:00:00')"
+                ))
+            upgrade()
+            downgrade(revision=first)
+            upgrade()
+            with db.engine.connect() as conn:
+                rows = conn.execute(text(
+                    "SELECT r.label, c.name FROM visit_requests r JOIN communes c ON c.insee = r.commune_insee"
+                )).all()
+            assert [tuple(r) for r in rows] == [("Atelier", "Mende")]
+        finally:
+            db.session.remove()
+            db.engine.dispose()

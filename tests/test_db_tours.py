@@ -296,3 +296,28 @@ def test_two_concurrent_publications_one_wins_the_other_conflicts(season, make, 
     # Every visit comes from the winner: nothing half-published from the loser.
     assert {v.version_id for v in db_session.execute(select(Visit)).scalars()} == set(winners)
     assert db_session.execute(select(func.count()).select_from(Visit)).scalar_one() == 2
+
+
+def test_moving_the_venue_raises_the_revision_at_the_next_publication(season, make, db_session):
+    (a,) = _requests(make, db_session, season, 1)
+    publish_version(_plan(season, {(a.id, 0): (MON, 540)}).id, by="x")
+    before = _visits(db_session)[(a.id, 0)]
+    a.venue_label, a.venue_lat, a.venue_lon = "Salle des fêtes", a.commune.lat, a.commune.lon
+    db_session.commit()
+    result = publish_version(_plan(season, {(a.id, 0): (MON, 540)}).id, by="x")
+    assert result.changed == 1
+    after = _visits(db_session)[(a.id, 0)]
+    assert (after[0], after[4]) == (before[0], 1)
+    assert db_session.get(Visit, after[0]).place_label == "Salle des fêtes"
+
+
+def test_requests_whose_visits_all_took_place_are_done(season, make, db_session):
+    a, b = _requests(make, db_session, season, 2)
+    publish_version(_plan(season, {(a.id, 0): (MON, 540), (b.id, 0): (date(2027, 3, 20 - 5), 540)}).id, by="x")
+    from web.tours.operations import close_past_requests
+
+    assert close_past_requests(season, by="system", today=date(2027, 3, 10)) == 1
+    db_session.commit()
+    db_session.refresh(a)
+    db_session.refresh(b)
+    assert (a.status, b.status) == ("done", "planned")

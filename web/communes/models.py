@@ -32,9 +32,10 @@ class Commune(db.Model):
     townhall_address: Mapped[str] = mapped_column(Text, default="")
     #: ISO weekday ("1".."7") -> list of [start, end] minutes after midnight.
     opening_hours: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    email: Mapped[str] = mapped_column(String(254), default="")
-    phone: Mapped[str] = mapped_column(String(40), default="")
-    website: Mapped[str] = mapped_column(String(500), default="")
+    # Copied verbatim from outside data: no length limit that an odd entry could break on PostgreSQL.
+    email: Mapped[str] = mapped_column(Text, default="")
+    phone: Mapped[str] = mapped_column(Text, default="")
+    website: Mapped[str] = mapped_column(Text, default="")
     accessibility: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
