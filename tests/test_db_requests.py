@@ -112,3 +112,14 @@ def test_unknown_commune_is_named(db_session, make):
     season = make.season()
     with pytest.raises(OperationError, match="99999"):
         create_request(season=season, commune="99999", label="Atelier", duration_minutes=60)
+
+
+@pytest.mark.parametrize(("field", "limit"), [("phone", 40), ("contact_name", 200), ("label", 300)])
+def test_too_long_texts_are_refused_on_every_database(db_session, make, field, limit):
+    season, commune = make.season(), make.commune()
+    db_session.commit()
+    fields = {"duration_minutes": 60, "label": "Atelier", field: "x" * (limit + 1)}
+    label = fields.pop("label")
+    with pytest.raises(OperationError, match=f"{limit} caractères") as e:
+        create_request(season=season, commune=commune, label=label, **fields)
+    assert e.value.where == field

@@ -186,6 +186,12 @@ def validate_request(req: VisitRequest) -> None:
     """Check what the schema cannot say well, with a message naming the field."""
     if not req.label:
         raise OperationError("le libellé est obligatoire", "label")
+    # PostgreSQL refuses text longer than its column (SQLite silently keeps it): say so first.
+    for column in VisitRequest.__table__.columns:
+        limit = getattr(column.type, "length", None)
+        value = getattr(req, column.key, None)
+        if limit and isinstance(value, str) and len(value) > limit:
+            raise OperationError(f"trop long : {limit} caractères au plus", column.key)
     if req.structure_kind not in STRUCTURE_KINDS:
         raise OperationError(f"type de structure inconnu {req.structure_kind!r}", "structure_kind")
     d = req.duration_minutes
