@@ -25,6 +25,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -47,7 +48,7 @@ STRUCTURE_LABELS = {
     "autre": "Autre",
 }
 WEEKDAY_LABELS = {1: "Lundi", 2: "Mardi", 3: "Mercredi", 4: "Jeudi", 5: "Vendredi", 6: "Samedi", 7: "Dimanche"}
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2028\u2029]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
 _SINGLE_LINE = re.compile(r"[\r\n\t]+")
 
 
@@ -221,6 +222,11 @@ class WholeNumberField(StringField):
         return self.raw or ""
 
 
+def options(pairs: Any) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms choices (plain tuples are deprecated in WTForms 3.3)."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
 def int_or_none(value: Any) -> int | None:
     """Coercion of select/radio values that never raises (WTForms' own error is in English)."""
     if isinstance(value, int):
@@ -326,7 +332,7 @@ class RequestForm(ErrorSummaryMixin, FlaskForm):
     commune_choice = RadioField("Précisez la commune", validate_choice=False)
     structure_kind = SelectField(
         "Type de structure",
-        choices=[(k, STRUCTURE_LABELS[k]) for k in STRUCTURE_KINDS],
+        choices=options((k, STRUCTURE_LABELS[k]) for k in STRUCTURE_KINDS),
         default="mairie",
         validate_choice=False,
     )
@@ -353,7 +359,7 @@ class RequestForm(ErrorSummaryMixin, FlaskForm):
     expected_attendees = WholeNumberField("Nombre de participants attendus", minimum=0, maximum=10000)
     venue_kind = RadioField(
         "Lieu de stationnement",
-        choices=[("mairie", "Devant la mairie"), ("autre", "À une autre adresse")],
+        choices=options([("mairie", "Devant la mairie"), ("autre", "À une autre adresse")]),
         default="mairie",
         validate_choice=False,
     )
@@ -368,14 +374,14 @@ class RequestForm(ErrorSummaryMixin, FlaskForm):
         super().__init__(*args, **kwargs)
         self.seasons = {s.id: s for s in seasons}
         self.activities = {a.id: a for a in activities}
-        self.season.choices = [
+        self.season.choices = options(
             (s.id, f"{s.name} (du {format_date_fr(s.start)} au {format_date_fr(s.end)})") for s in seasons
-        ]
+        )
         if len(seasons) == 1 and not self.season.data:
             self.season.data = seasons[0].id
-        self.activity.choices = [(a.id, a.name) for a in activities]
+        self.activity.choices = options((a.id, a.name) for a in activities)
         days = sorted({d for s in seasons for d in (s.weekdays or [])}) or list(range(1, 8))
-        self.weekdays.choices = [(d, WEEKDAY_LABELS[d]) for d in days]
+        self.weekdays.choices = options((d, WEEKDAY_LABELS[d]) for d in days)
         self.commune_obj: Commune | None = None
         self.commune_candidates: list[CommuneHit] = []
         self.commune_choice.choices = []
@@ -413,7 +419,7 @@ class RequestForm(ErrorSummaryMixin, FlaskForm):
             self.commune_obj = commune
             return
         self.commune_candidates = candidates[:10]
-        self.commune_choice.choices = [(c.insee, c.label) for c in self.commune_candidates]
+        self.commune_choice.choices = options((c.insee, c.label) for c in self.commune_candidates)
         if candidates:
             raise ValidationError("Plusieurs communes correspondent : choisissez la vôtre dans la liste ci-dessous.")
         raise ValidationError("Aucune commune ne correspond : vérifiez l'orthographe ou indiquez le code postal.")
@@ -535,3 +541,106 @@ class RequestForm(ErrorSummaryMixin, FlaskForm):
 
 class CancelForm(FlaskForm):
     submit = SubmitField("Oui, annuler ma demande")
+
+
+class OperatorRequestForm(RequestForm):
+    """The operator's edit: the public form's fields and checks, plus what only the team sets."""
+
+    priority = WholeNumberField(
+        "Priorité", minimum=1, maximum=100, required="Indiquez une priorité (1 = souhaitable, 5 = essentielle)."
+    )
+    duration_minutes = WholeNumberField(
+        "Durée de la visite (minutes)", minimum=15, maximum=720, required="Indiquez la durée en minutes."
+    )
+    occurrences = WholeNumberField(
+        "Nombre de passages", minimum=1, maximum=20, required="Indiquez le nombre de passages."
+    )
+    min_days_between = WholeNumberField("Jours au moins entre deux passages", minimum=0, maximum=365)
+    required_visit = RadioField(
+        "Visite obligatoire",
+        choices=options([("non", "Non"), ("oui", "Oui : le planning doit la servir")]),
+        default="non",
+        validate_choice=False,
+    )
+    submit = SubmitField("Enregistrer les modifications")
+
+    def validate_latest_end(self, field: Field) -> None:
+        # The window must hold the duration the operator set, not the activity's usual one.
+        start, end = self.earliest_start.data, field.data
+        if start is None or end is None or self.earliest_start.errors:
+            return
+        if end <= start:
+            raise ValidationError("L'heure de départ doit être après l'heure d'arrivée.")
+        duration = self.duration_minutes.data
+        if isinstance(duration, int) and end - start < duration:
+            raise ValidationError(f"Ce créneau est plus court que la visite ({duration_text(duration)}).")
+
+    def request_fields(self) -> dict[str, Any]:
+        fields = super().request_fields()
+        fields.update(
+            priority=self.priority.data,
+            duration_minutes=self.duration_minutes.data,
+            occurrences=self.occurrences.data,
+            min_days_between=self.min_days_between.data or 0,
+            required=self.required_visit.data == "oui",
+        )
+        return fields
+
+    @staticmethod
+    def initial_data(req: Any) -> dict[str, Any]:
+        """The form's values for an existing request."""
+        from web.communes.search import CommuneHit
+
+        commune = req.commune
+        hit = CommuneHit(commune.insee, commune.name, commune.department, tuple(commune.postal_codes or ()))
+        townhall = req.venue_lat is None and req.venue_label in ("", f"Mairie de {commune.name}")
+        periods = []
+        for p in req.periods or []:
+            try:
+                periods.append({"start": date.fromisoformat(p["start"]), "end": date.fromisoformat(p["end"])})
+            except (KeyError, TypeError, ValueError):
+                continue
+        return {
+            "season": req.season_id,
+            "commune": hit.label,
+            "structure_kind": req.structure_kind,
+            "structure_name": req.structure_name,
+            "contact_name": req.contact_name,
+            "email": req.email,
+            "phone": req.phone,
+            "activity": req.activity_id,
+            "periods": periods or [{}],
+            "weekdays": list(req.weekdays or []),
+            "earliest_start": req.earliest_start,
+            "latest_end": req.latest_end,
+            "expected_attendees": req.expected_attendees,
+            "venue_kind": "mairie" if townhall else "autre",
+            "venue_label": "" if townhall else req.venue_label,
+            "venue_address": "" if townhall else req.venue_address,
+            "notes": req.notes,
+            "priority": req.priority,
+            "duration_minutes": req.duration_minutes,
+            "occurrences": req.occurrences,
+            "min_days_between": req.min_days_between,
+            "required_visit": "oui" if req.required else "non",
+        }
+
+
+class DeclineForm(FlaskForm):
+    reason = LongTextField(
+        "Motif du refus (visible par la commune)", max_length=2000, required="Indiquez le motif du refus."
+    )
+    submit = SubmitField("Refuser la demande")
+
+
+class StatusForm(FlaskForm):
+    """Accept, reopen, cancel...: the target status comes from the button pressed."""
+
+    to_status = StringField()
+    note = LongTextField("Note (facultative)", max_length=2000)
+    submit = SubmitField("Valider")
+
+
+class PriorityForm(FlaskForm):
+    priority = WholeNumberField("Priorité", minimum=1, maximum=100, required="Indiquez une priorité.")
+    submit = SubmitField("Changer la priorité")

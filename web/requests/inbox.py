@@ -1,7 +1,257 @@
-"""Operator inbox of requests (filled in below)."""
+"""Operator inbox of requests: list with filters, detail with history, accept, decline with a
+reason, other allowed status moves, priority, edit. Every view is ``operator_required``;
+every change goes through :mod:`web.requests.operations` and names the operator."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+from wtforms import Form, SelectField
+
+from web.activities.models import Activity
+from web.auth.decorators import operator_required
+from web.auth.forms import csrf_failed
+from web.communes.models import Commune
+from web.core.errors import OperationError
+from web.extensions import db
+from web.requests import operations as ops
+from web.requests.forms import DeclineForm, OperatorRequestForm, PriorityForm, StatusForm, options
+from web.requests.models import STATUSES, VisitRequest
+from web.seasons.models import Season
 
 bp = Blueprint("inbox", __name__, template_folder="templates", url_prefix="/operateur/demandes")
+
+PAGE_SIZE = 50
+
+#: Buttons for the moves other than accept/decline, with what they mean to the operator.
+MOVE_LABELS = {
+    "accepted": "Accepter",
+    "submitted": "Rouvrir (remettre en « Reçue »)",
+    "cancelled": "Annuler la demande",
+    "done": "Marquer comme réalisée",
+}
+
+
+@bp.record_once
+def _menu(state: Any) -> None:
+    from web.auth.blueprint import register_desk_link
+
+    register_desk_link(state.app, "inbox.index", "Demandes", 10)
+
+
+class FilterForm(Form):
+    """The inbox filters: read from the query string (a GET form, bookmarkable, no CSRF needed)."""
+
+    statut = SelectField("Statut", validate_choice=False)
+    commune = SelectField("Commune", validate_choice=False)
+    activite = SelectField("Activité", validate_choice=False)
+
+
+def _filter_form() -> FilterForm:
+    form = FilterForm(request.args)
+    form.statut.choices = options([("", "Tous")] + [(s, ops.STATUS_LABELS[s]) for s in STATUSES])
+    communes = db.session.execute(
+        select(Commune.insee, Commune.name)
+        .where(Commune.insee.in_(select(VisitRequest.commune_insee).distinct()))
+        .order_by(Commune.name)
+    ).all()
+    form.commune.choices = options([("", "Toutes")] + [(insee, f"{name} ({insee})") for insee, name in communes])
+    activities = db.session.execute(select(Activity.id, Activity.name).order_by(Activity.name)).all()
+    form.activite.choices = options([("", "Toutes")] + [(str(i), name) for i, name in activities])
+    return form
+
+
+@bp.route("/")
+@operator_required
+def index() -> Any:
+    form = _filter_form()
+    query = select(VisitRequest)
+    status = form.statut.data or ""
+    if status in STATUSES:
+        query = query.where(VisitRequest.status == status)
+    insee = (form.commune.data or "")[:5]
+    if insee:
+        query = query.where(VisitRequest.commune_insee == insee)
+    activity = form.activite.data or ""
+    if activity.isdigit() and len(activity) < 10:
+        query = query.where(VisitRequest.activity_id == int(activity))
+    total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    page = request.args.get("page", "1")
+    page_number = max(1, min(int(page), 100_000)) if page.isdigit() and len(page) < 7 else 1
+    rows = list(
+        db.session.execute(
+            query.order_by(VisitRequest.created_at.desc(), VisitRequest.id.desc())
+            .limit(PAGE_SIZE)
+            .offset((page_number - 1) * PAGE_SIZE)
+        ).scalars()
+    )
+    counts = dict(
+        db.session.execute(select(VisitRequest.status, func.count()).group_by(VisitRequest.status)).tuples().all()
+    )
+    args = {k: v for k, v in request.args.items() if k in ("statut", "commune", "activite") and v}
+    return render_template(
+        "inbox/index.html",
+        form=form,
+        rows=rows,
+        total=total,
+        counts=counts,
+        page=page_number,
+        pages=max(1, -(-total // PAGE_SIZE)),
+        args=args,
+    )
+
+
+def _request_or_404(request_id: int) -> VisitRequest:
+    req = db.session.get(VisitRequest, request_id)
+    if req is None:
+        abort(404)
+    return req
+
+
+def _detail(req: VisitRequest, *, decline: DeclineForm | None = None, status: int = 200, error: str = "") -> Any:
+    from web.requests.blueprint import request_visits
+
+    moves = [s for s in MOVE_LABELS if s in ops.allowed_transitions(req.status)]
+    page = render_template(
+        "inbox/detail.html",
+        req=req,
+        decline_form=decline or DeclineForm(formdata=None),
+        status_form=StatusForm(formdata=None),
+        priority_form=PriorityForm(formdata=None, data={"priority": req.priority}),
+        moves=moves,
+        move_labels=MOVE_LABELS,
+        can_decline="declined" in ops.allowed_transitions(req.status),
+        visits=request_visits(req),
+        error=error,
+    )
+    return current_app.make_response((page, status))
+
+
+@bp.route("/<int:request_id>")
+@operator_required
+def detail(request_id: int) -> Any:
+    return _detail(_request_or_404(request_id))
+
+
+def _refused(req: VisitRequest, message: str, status: int = 409, **kwargs: Any) -> Any:
+    db.session.rollback()
+    return _detail(db.session.get(VisitRequest, req.id) or req, status=status, error=message, **kwargs)
+
+
+@bp.route("/<int:request_id>/statut", methods=["POST"])
+@operator_required
+def change_status(request_id: int) -> Any:
+    req = _request_or_404(request_id)
+    form = StatusForm()
+    if not form.validate_on_submit():
+        if csrf_failed(form):
+            return _refused(req, "Le formulaire a expiré. Rechargez la page et recommencez.", 400)
+        return _refused(req, " ".join(e for f in form for e in f.errors if isinstance(e, str)), 422)
+    to_status = (form.to_status.data or "").strip()[:20]
+    if to_status == "declined":
+        return _refused(req, "Pour refuser, indiquez le motif dans le formulaire « Refuser ».", 422)
+    try:
+        ops.change_status(req, to_status, current_user.email, form.note.data or "")
+        db.session.commit()
+    except OperationError as e:
+        return _refused(req, f"Action impossible : {e.message}.")
+    flash(f"Demande {req.id} : {ops.STATUS_LABELS[to_status].lower()}.", "success")
+    return redirect(url_for("inbox.detail", request_id=req.id))
+
+
+@bp.route("/<int:request_id>/refuser", methods=["POST"])
+@operator_required
+def decline(request_id: int) -> Any:
+    req = _request_or_404(request_id)
+    form = DeclineForm()
+    if not form.validate_on_submit():
+        if csrf_failed(form):
+            return _refused(req, "Le formulaire a expiré. Rechargez la page et recommencez.", 400)
+        return _refused(req, "Le refus n'est pas enregistré : indiquez son motif.", 422, decline=form)
+    try:
+        ops.decline(req, current_user.email, form.reason.data)
+        db.session.commit()
+    except OperationError as e:
+        return _refused(req, f"Action impossible : {e.message}.", decline=form)
+    flash(f"Demande {req.id} refusée.", "success")
+    return redirect(url_for("inbox.detail", request_id=req.id))
+
+
+@bp.route("/<int:request_id>/priorite", methods=["POST"])
+@operator_required
+def priority(request_id: int) -> Any:
+    req = _request_or_404(request_id)
+    form = PriorityForm()
+    if not form.validate_on_submit():
+        if csrf_failed(form):
+            return _refused(req, "Le formulaire a expiré. Rechargez la page et recommencez.", 400)
+        return _refused(req, "Priorité : " + " ".join(form.priority.errors), 422)
+    try:
+        ops.set_priority(req, form.priority.data, current_user.email)
+        db.session.commit()
+    except OperationError as e:
+        return _refused(req, f"Action impossible : {e.message}.", 422)
+    flash(f"Demande {req.id} : priorité {req.priority}.", "success")
+    return redirect(url_for("inbox.detail", request_id=req.id))
+
+
+@bp.route("/<int:request_id>/modifier", methods=["GET", "POST"])
+@operator_required
+def edit(request_id: int) -> Any:
+    req = _request_or_404(request_id)
+    seasons = list(db.session.execute(select(Season).order_by(Season.start, Season.id)).scalars())
+    activities = list(db.session.execute(select(Activity).order_by(Activity.name, Activity.id)).scalars())
+    form = OperatorRequestForm(seasons=seasons, activities=activities, data=OperatorRequestForm.initial_data(req))
+    errors: list[tuple[str, str]] = []
+    status = 200
+    if request.method == "POST":
+        if form.wants_more_periods():
+            form.periods.append_entry()
+        elif form.validate_on_submit():
+            try:
+                ops.update_request(
+                    req,
+                    current_user.email,
+                    season=form.chosen_season,
+                    commune=form.commune_obj,
+                    activity=form.chosen_activity,
+                    label=form.request_label() if _label_follows(req) else None,
+                    equipment=list(form.chosen_activity.equipment or [])
+                    if form.chosen_activity is not req.activity
+                    else req.equipment,
+                    **form.request_fields(),
+                )
+                db.session.commit()
+            except OperationError as e:
+                db.session.rollback()
+                errors.append(("", e.message))
+                status = 422
+            else:
+                flash(f"Demande {req.id} modifiée.", "success")
+                return redirect(url_for("inbox.detail", request_id=req.id))
+        else:
+            status = 400 if csrf_failed(form) else 422
+            if csrf_failed(form):
+                errors.append(("", "Le formulaire a expiré. Vérifiez les valeurs et renvoyez-le."))
+            errors += form.error_items()
+    from web.requests.blueprint import activity_descriptions
+
+    page = render_template(
+        "inbox/edit.html",
+        req=req,
+        form=form,
+        errors=errors,
+        descriptions=activity_descriptions(activities),
+        action=url_for("inbox.edit", request_id=req.id),
+    )
+    return current_app.make_response((page, status))
+
+
+def _label_follows(req: VisitRequest) -> bool:
+    """The label was generated from activity and commune: keep it in step with them."""
+    if req.activity is None:
+        return False
+    return req.label == f"{req.activity.name} – {req.commune.name}"[:300]

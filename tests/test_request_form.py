@@ -1,0 +1,493 @@
+"""The public request form, the commune suggestions and the private tracking page."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from flask import Flask
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select
+
+TODAY = date.today()
+START = TODAY + timedelta(days=7)
+END = TODAY + timedelta(days=120)
+
+
+@pytest.fixture
+def world(make: Any, db_session: Any) -> dict[str, Any]:
+    """A season from next week, a few communes (two sharing a postal code), one activity."""
+    from web.activities.models import Activity
+
+    season = make.season("printemps", start=START, end=END)
+    mende = make.commune("48095", name="Mende", postal_codes=["48000"], townhall_address="Place Urbain V")
+    make.commune("48146", name="Saint-Chély-d'Apcher", postal_codes=["48200"])
+    make.commune("48002", name="Albaret-Sainte-Marie", postal_codes=["48200"])
+    activity = Activity(slug="demarches", name="Aide aux démarches", duration_minutes=120, equipment=["laptops"])
+    db_session.add(activity)
+    db_session.commit()
+    return {"season": season.id, "mende": mende.insee, "activity": activity.id}
+
+
+def valid_data(world: dict[str, Any], **overrides: Any) -> dict[str, Any]:
+    data = {
+        "season": str(world["season"]),
+        "commune": "mende",
+        "structure_kind": "médiathèque",
+        "structure_name": "Médiathèque du Gévaudan",
+        "contact_name": "Jeanne Martin",
+        "email": "jeanne.martin@mairie-mende.fr",
+        "phone": "+33 4.66.49.12.34",
+        "activity": str(world["activity"]),
+        "periods-0-start": (START + timedelta(days=3)).isoformat(),
+        "periods-0-end": (START + timedelta(days=20)).strftime("%d/%m/%Y"),
+        "weekdays": ["2", "4"],
+        "earliest_start": "9h",
+        "latest_end": "16:30",
+        "expected_attendees": "12",
+        "venue_kind": "mairie",
+        "notes": "Salle accessible.",
+    }
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def stored_requests(app: Flask) -> list[Any]:
+    from web.extensions import db
+    from web.requests.models import VisitRequest
+
+    with app.app_context():
+        rows = list(db.session.execute(select(VisitRequest)).scalars())
+        for r in rows:
+            _ = (r.history, r.commune)  # load before the context closes
+        return rows
+
+
+def count_requests(app: Flask) -> int:
+    from web.extensions import db
+    from web.requests.models import RequestStatusChange, VisitRequest
+
+    with app.app_context():
+        n = db.session.execute(select(func.count()).select_from(VisitRequest)).scalar_one()
+        h = db.session.execute(select(func.count()).select_from(RequestStatusChange)).scalar_one()
+        assert (n == 0) == (h == 0)
+        return n
+
+
+# Storing ------------------------------------------------------------------------------------
+
+
+def test_a_valid_request_is_stored_submitted_with_a_token_and_leads_to_its_tracking_page(
+    app: Flask, world: dict[str, Any]
+) -> None:
+    client = app.test_client()
+    assert client.get("/demander").status_code == 200
+    response = client.post("/demander", data=valid_data(world))
+    assert response.status_code == 302
+    [req] = stored_requests(app)
+    assert req.status == "submitted"
+    assert len(req.tracking_token) >= 32
+    assert response.headers["Location"] == f"/suivi/{req.tracking_token}"
+    assert req.commune_insee == "48095"
+    assert req.structure_kind == "médiathèque"
+    assert req.phone == "04 66 49 12 34"  # normalised
+    assert req.periods == [
+        {"start": (START + timedelta(days=3)).isoformat(), "end": (START + timedelta(days=20)).isoformat()}
+    ]
+    assert req.weekdays == [2, 4]
+    assert (req.earliest_start, req.latest_end) == (9 * 60, 16 * 60 + 30)
+    assert req.duration_minutes == 120 and req.equipment == ["laptops"]  # from the catalogue
+    assert req.venue_label == "Mairie de Mende" and req.venue_address == "Place Urbain V"
+    assert req.expected_attendees == 12
+    assert [(h.from_status, h.to_status, h.by) for h in req.history] == [(None, "submitted", "commune")]
+
+    page = client.get(response.headers["Location"])
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Reçue" in text and req.tracking_token in text
+    assert page.headers["Cache-Control"] == "no-store"
+
+
+def test_the_form_shows_each_activity_with_its_usual_duration_and_equipment(app: Flask, world: dict[str, Any]) -> None:
+    text = app.test_client().get("/demander").get_data(as_text=True)
+    assert "Aide aux démarches" in text
+    assert "durée habituelle 2 h" in text and "ordinateurs portables" in text
+
+
+def test_another_venue_is_kept(app: Flask, world: dict[str, Any]) -> None:
+    data = valid_data(world, venue_kind="autre", venue_label="Salle des fêtes", venue_address="2 rue du Pont")
+    assert app.test_client().post("/demander", data=data).status_code == 302
+    [req] = stored_requests(app)
+    assert (req.venue_label, req.venue_address) == ("Salle des fêtes", "2 rue du Pont")
+
+
+def test_several_periods_without_javascript(app: Flask, world: dict[str, Any]) -> None:
+    client = app.test_client()
+    data = valid_data(world)
+    more = client.post("/demander", data={**data, "add_period": "+ Ajouter une période"})
+    assert more.status_code == 200
+    text = more.get_data(as_text=True)
+    assert 'name="periods-1-start"' in text and 'name="periods-1-end"' in text
+    assert 'class="error"' not in text  # asking for a row is not an error
+    assert count_requests(app) == 0
+    second = {"periods-1-start": (END - timedelta(days=10)).isoformat(), "periods-1-end": END.isoformat()}
+    assert client.post("/demander", data={**data, **second}).status_code == 302
+    [req] = stored_requests(app)
+    assert len(req.periods) == 2 and req.periods[1]["end"] == END.isoformat()
+
+
+def test_an_ambiguous_postal_code_offers_a_choice_and_the_choice_is_kept(app: Flask, world: dict[str, Any]) -> None:
+    client = app.test_client()
+    response = client.post("/demander", data=valid_data(world, commune="48200"))
+    text = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'value="48146"' in text and 'value="48002"' in text
+    assert count_requests(app) == 0
+    chosen = client.post("/demander", data=valid_data(world, commune="48200", commune_choice="48146"))
+    assert chosen.status_code == 302
+    assert stored_requests(app)[0].commune_insee == "48146"
+
+
+# Validation: the message next to its field, in the summary, nothing stored -----------------------
+
+INVALID_CASES = [
+    # (overrides, id of the field the error belongs to, part of the message)
+    (
+        {"periods-0-start": (START + timedelta(days=10)).isoformat(), "periods-0-end": START.isoformat()},
+        "periods-0-end",
+        "avant de commencer",
+    ),
+    (
+        {
+            "periods-0-start": (END + timedelta(days=1)).isoformat(),
+            "periods-0-end": (END + timedelta(days=5)).isoformat(),
+        },
+        "periods-0-start",
+        "en dehors de la saison",
+    ),
+    ({"periods-0-start": "31/02/2027"}, "periods-0-start", "Ce n'est pas une date"),
+    ({"periods-0-start": "", "periods-0-end": ""}, "periods", "au moins une période"),
+    ({"phone": "12 34"}, "phone", "pas un numéro de téléphone"),
+    ({"phone": "+44 20 7946 0958"}, "phone", "pas un numéro de téléphone"),
+    ({"email": "jeanne.martin"}, "email", "pas une adresse e-mail"),
+    ({"contact_name": "   "}, "contact_name", "Indiquez le nom"),
+    ({"commune": "Atlantis"}, "commune", "Aucune commune ne correspond"),
+    ({"commune": ""}, "commune", "Indiquez la commune"),
+    ({"activity": "999"}, "activity", "Choisissez une activité"),
+    ({"activity": "abc"}, "activity", "Choisissez une activité"),
+    ({"structure_kind": "mafia"}, "structure_kind", "Choisissez un type"),
+    ({"weekdays": ["6"]}, "weekdays", "Choisissez parmi les jours proposés"),
+    ({"earliest_start": "25:00"}, "earliest_start", "pas une heure"),
+    ({"earliest_start": "15:00", "latest_end": "16:00"}, "latest_end", "plus court que l'activité"),
+    ({"earliest_start": "15:00", "latest_end": "14:00"}, "latest_end", "après l'heure d'arrivée"),
+    ({"expected_attendees": "douze"}, "expected_attendees", "nombre entier"),
+    ({"expected_attendees": "-3"}, "expected_attendees", "entre 0 et"),
+    ({"venue_kind": "autre", "venue_label": "Salle", "venue_address": ""}, "venue_address", "Indiquez l'adresse"),
+    ({"notes": "x" * 2001}, "notes", "trop long"),
+]
+
+
+@pytest.mark.parametrize(("overrides", "field_id", "message"), INVALID_CASES)
+def test_each_error_is_shown_next_to_its_field_and_nothing_is_stored(
+    app: Flask, world: dict[str, Any], overrides: dict[str, Any], field_id: str, message: str
+) -> None:
+    response = app.test_client().post("/demander", data=valid_data(world, **overrides))
+    text = response.get_data(as_text=True)
+    assert response.status_code == 422
+    error = re.search(rf'<p class="error" id="{re.escape(field_id)}-erreur">(.*?)</p>', text, re.S)
+    assert error, f"no error next to {field_id}"
+    assert message in error.group(1).replace("&#39;", "'")
+    # The summary at the top links to the field (a group's first option for radios/checkboxes).
+    summary = re.search(r'<div class="error-summary".*?</div>', text, re.S)
+    assert summary and re.search(rf'<a href="#{re.escape(field_id)}(-0|-0-start)?">', summary.group(0))
+    # The field (or its group) points at its error for screen readers.
+    assert re.search(rf'aria-describedby="[^"]*\b{re.escape(field_id)}-erreur\b', text)
+    assert "<title>Erreur" in text
+    assert count_requests(app) == 0
+
+
+def test_a_past_period_is_refused(make: Any, db_session: Any, app: Flask) -> None:
+    from web.activities.models import Activity
+
+    season = make.season("longue", start=TODAY - timedelta(days=60), end=TODAY + timedelta(days=60))
+    make.commune("48095", name="Mende")
+    activity = Activity(slug="a", name="A", duration_minutes=60)
+    db_session.add(activity)
+    db_session.commit()
+    data = valid_data(
+        {"season": season.id, "activity": activity.id},
+        **{
+            "periods-0-start": (TODAY - timedelta(days=30)).isoformat(),
+            "periods-0-end": (TODAY - timedelta(days=20)).isoformat(),
+        },
+    )
+    text = app.test_client().post("/demander", data=data).get_data(as_text=True)
+    assert "déjà passée" in text
+    assert count_requests(app) == 0
+
+
+def test_the_honeypot_stores_nothing(app: Flask, world: dict[str, Any]) -> None:
+    response = app.test_client().post("/demander", data=valid_data(world, website="http://spam.example"))
+    assert response.status_code == 400
+    assert count_requests(app) == 0
+
+
+def test_the_honeypot_is_hidden_from_people(app: Flask, world: dict[str, Any]) -> None:
+    text = app.test_client().get("/demander").get_data(as_text=True)
+    assert re.search(r'<div class="hp" aria-hidden="true">', text)
+    assert 'tabindex="-1"' in text
+
+
+def test_stored_requests_are_limited_per_address(make_app: Any, world: dict[str, Any]) -> None:
+    app = make_app(TOURPLAN_REQUEST_MAX_STORED=2)
+    client = app.test_client()
+    for _ in range(2):
+        assert client.post("/demander", data=valid_data(world)).status_code == 302
+    blocked = client.post("/demander", data=valid_data(world))
+    assert blocked.status_code == 429
+    assert "Réessayez dans une heure" in blocked.get_data(as_text=True)
+    assert count_requests(app) == 2
+    # Another address is not affected.
+    other = app.test_client().post("/demander", data=valid_data(world), environ_base={"REMOTE_ADDR": "10.0.0.9"})
+    assert other.status_code == 302
+
+
+def test_form_posts_of_any_kind_are_limited_per_address(make_app: Any, world: dict[str, Any]) -> None:
+    app = make_app(TOURPLAN_REQUEST_MAX_POSTS=3)
+    client = app.test_client()
+    for _ in range(3):
+        assert client.post("/demander", data=valid_data(world, phone="nope")).status_code == 422
+    assert client.post("/demander", data=valid_data(world)).status_code == 429
+    assert count_requests(app) == 0
+
+
+def test_the_form_requires_its_csrf_token_when_csrf_is_on(make_app: Any, world: dict[str, Any]) -> None:
+    app = make_app(WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    assert client.post("/demander", data=valid_data(world)).status_code == 400
+    assert count_requests(app) == 0
+    page = client.get("/demander").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    assert client.post("/demander", data=valid_data(world, csrf_token=token)).status_code == 302
+    assert count_requests(app) == 1
+
+
+def test_no_open_season_means_no_form(app: Flask) -> None:
+    text = app.test_client().get("/demander").get_data(as_text=True)
+    assert "Aucune saison n'est ouverte" in text
+    assert "<form" not in text.split("<main", 1)[1]
+
+
+# Hostile input --------------------------------------------------------------------------------
+
+HOSTILE = st.one_of(
+    st.text(max_size=300),
+    st.sampled_from(
+        [
+            "<script>alert(1)</script>",
+            "\"'><img src=x onerror=alert(1)>",
+            "Robert'); DROP TABLE visit_requests;--",
+            "\x00\x01nul",
+            "é" * 5000,
+            "🚐" * 400,
+            "‮reversed",
+            "{{ 7*7 }}",
+        ]
+    ),
+)
+TEXT_FIELDS = ["commune", "structure_name", "contact_name", "email", "phone", "venue_label", "venue_address", "notes"]
+OTHER_FIELDS = [
+    "season",
+    "activity",
+    "structure_kind",
+    "periods-0-start",
+    "periods-0-end",
+    "earliest_start",
+    "latest_end",
+    "expected_attendees",
+    "venue_kind",
+    "commune_choice",
+]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(field=st.sampled_from(TEXT_FIELDS + OTHER_FIELDS), value=HOSTILE, other=st.booleans())
+def test_hostile_input_never_gives_a_500_nor_a_partial_request(
+    make_app: Any, world: dict[str, Any], field: str, value: str, other: bool
+) -> None:
+    app = make_app(TOURPLAN_REQUEST_MAX_STORED=10**6, TOURPLAN_REQUEST_MAX_POSTS=10**6)
+    purge_requests(app)  # an earlier failing example may have left one
+    data = valid_data(world, **{field: value})
+    if other:
+        data["venue_kind"] = "autre"
+        data.setdefault("venue_label", "Salle")
+        data.setdefault("venue_address", "Rue")
+    response = app.test_client().post("/demander", data=data)
+    assert response.status_code in (302, 422), response.status_code
+    rows = stored_requests(app)
+    if response.status_code == 422:
+        assert rows == []
+        return
+    # Stored: complete, and free text kept as typed (minus control characters).
+    [req] = rows
+    assert req.status == "submitted" and req.history and req.tracking_token
+    if field in ("structure_name", "contact_name", "notes") or (field in ("venue_label", "venue_address") and other):
+        stored = getattr(req, field)
+        # Nothing invented, control characters gone (a NUL would break PostgreSQL).
+        assert set(stored) <= set(value) | {" "}
+        assert not any(unicodedata.category(c) == "Cc" and c not in "\n\t" for c in stored)
+    text = app.test_client().get(f"/suivi/{req.tracking_token}").get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in text and "<img src=x" not in text
+
+
+def purge_requests(app: Flask) -> None:
+    from web.extensions import db
+    from web.requests.models import VisitRequest
+
+    with app.app_context():
+        for req in db.session.execute(select(VisitRequest)).scalars():
+            db.session.delete(req)
+        db.session.commit()
+
+
+def test_script_in_every_text_field_comes_out_escaped(app: Flask, world: dict[str, Any]) -> None:
+    evil = "<script>alert('x')</script>\"'"
+    data = valid_data(
+        world,
+        structure_name=evil,
+        contact_name=evil,
+        notes=evil,
+        venue_kind="autre",
+        venue_label=evil,
+        venue_address=evil,
+    )
+    response = app.test_client().post("/demander", data=data)
+    assert response.status_code == 302
+    text = app.test_client().get(response.headers["Location"]).get_data(as_text=True)
+    assert "<script>alert" not in text
+    assert "&lt;script&gt;alert" in text
+    # And back in the form when another field is wrong.
+    text = app.test_client().post("/demander", data={**data, "phone": "x"}).get_data(as_text=True)
+    assert "<script>alert" not in text
+
+
+# Suggestions ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("st chely", ["48146"]),
+        ("SAINT-CHÉLY", ["48146"]),
+        ("48200", ["48002", "48146"]),
+        ("48095", ["48095"]),
+        ("men", ["48095"]),
+        ("m", []),
+    ],
+)
+def test_commune_suggestions_by_name_postal_code_or_insee(
+    app: Flask, world: dict[str, Any], query: str, expected: list[str]
+) -> None:
+    response = app.test_client().get("/demander/communes.json", query_string={"q": query})
+    assert response.status_code == 200
+    assert sorted(item["insee"] for item in response.get_json()) == expected
+
+
+def test_a_suggestion_label_typed_back_selects_that_commune(app: Flask, world: dict[str, Any]) -> None:
+    [hit] = app.test_client().get("/demander/communes.json?q=chely").get_json()
+    assert app.test_client().post("/demander", data=valid_data(world, commune=hit["label"])).status_code == 302
+    assert stored_requests(app)[0].commune_insee == "48146"
+
+
+# Tracking and cancelling --------------------------------------------------------------------------
+
+
+def submit(app: Flask, world: dict[str, Any]) -> str:
+    response = app.test_client().post("/demander", data=valid_data(world))
+    assert response.status_code == 302
+    return response.headers["Location"]
+
+
+def test_an_unknown_token_is_a_404(app: Flask) -> None:
+    assert app.test_client().get("/suivi/not-a-real-token").status_code == 404
+    assert app.test_client().post("/suivi/not-a-real-token/annuler").status_code == 404
+
+
+def test_the_tracking_page_shows_the_decision_and_published_dates(app: Flask, world: dict[str, Any], make: Any) -> None:
+    from web.extensions import db
+    from web.requests.models import VisitRequest
+    from web.requests.operations import decline
+    from web.tours.models import Visit
+
+    url = submit(app, world)
+    client = app.test_client()
+    req = db.session.execute(select(VisitRequest)).scalar_one()
+    van = make.van()
+    db.session.flush()
+    visit_day = START + timedelta(days=5)
+    db.session.add(
+        Visit(
+            request_id=req.id,
+            occurrence=0,
+            season_id=req.season_id,
+            van_id=van.id,
+            date=visit_day,
+            start=10 * 60,
+            end=12 * 60,
+            place_label="Mairie de Mende",
+            lat=44.5,
+            lon=3.5,
+            status="scheduled",
+            revision=0,
+        )
+    )
+    db.session.commit()
+    text = client.get(url).get_data(as_text=True)
+    assert visit_day.strftime("%d/%m/%Y") in text and "10:00" in text and "12:00" in text
+
+    db.session.refresh(req)
+    decline(req, "ops@example.fr", "Hors de notre secteur")
+    db.session.commit()
+    text = client.get(url).get_data(as_text=True)
+    assert "Refusée" in text and "Hors de notre secteur" in text
+    assert "ops@example.fr" not in text  # operators' addresses stay private
+    assert "Annuler cette demande" not in text
+
+
+def test_cancelling_asks_for_confirmation_then_cancels(app: Flask, world: dict[str, Any]) -> None:
+    url = submit(app, world)
+    client = app.test_client()
+    assert "Annuler cette demande" in client.get(url).get_data(as_text=True)
+    confirm = client.get(url + "/annuler")
+    assert confirm.status_code == 200
+    assert "Oui, annuler ma demande" in confirm.get_data(as_text=True)
+    assert stored_requests(app)[0].status == "submitted"  # a GET changes nothing
+
+    done = client.post(url + "/annuler")
+    assert done.status_code == 302 and done.headers["Location"] == url
+    [req] = stored_requests(app)
+    assert req.status == "cancelled"
+    assert [(h.to_status, h.by) for h in req.history][-1] == ("cancelled", "commune")
+    assert "Annulée" in client.get(url).get_data(as_text=True)
+
+    again = client.post(url + "/annuler")
+    assert again.status_code == 409
+    assert "ne peut plus être annulée" in again.get_data(as_text=True)
+
+
+def test_cancelling_needs_the_csrf_token_when_csrf_is_on(make_app: Any, world: dict[str, Any]) -> None:
+    app = make_app(WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    page = client.get("/demander").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    url = client.post("/demander", data=valid_data(world, csrf_token=token)).headers["Location"]
+    assert client.post(url + "/annuler").status_code == 400
+    assert stored_requests(app)[0].status == "submitted"
+    confirm = client.get(url + "/annuler").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', confirm).group(1)
+    assert client.post(url + "/annuler", data={"csrf_token": token}).status_code == 302
+    assert stored_requests(app)[0].status == "cancelled"
