@@ -330,3 +330,35 @@ def test_instance_only_pairs_visits_with_van_days_that_could_serve_them() -> Non
     days = {(inst.van_days[i].van.id, inst.van_days[i].day.isoweekday()) for i in inst.allowed[0]}
     assert days == {("v1", 2)}
     assert inst.allowed[1] == []
+
+
+# --------------------------------------------------------------------------- #
+# The model layer alone
+# --------------------------------------------------------------------------- #
+
+
+def test_model_serves_a_visit_only_on_an_allowed_vehicle_and_keeps_gaps() -> None:
+    from tourplan.optimiser.model import GapPair, Node, big_m, solve_model
+
+    p = problem([request("perm", at(0.1), occurrences=2, min_days_between=3)])
+    inst = build_instance(p)
+    vehicles = list(range(len(inst.van_days)))  # Monday to Friday
+    m = big_m(inst, 2, len(vehicles))
+    lo, hi = 8 * 60, 18 * 60 - 90
+    nodes = [Node(0, 0, (1, 2), m, lo, hi), Node(1, 0, tuple(vehicles), m, lo, hi)]
+    routes = solve_model(inst, vehicles, nodes, time_limit=0.5, gaps=[GapPair(0, 1, 3)])
+    served = {k: v for v, r in enumerate(routes) for k in r}
+    assert served[0] in (1, 2)
+    assert served[1] - served[0] >= 3
+
+
+def test_model_drops_a_visit_only_when_it_cannot_fit() -> None:
+    from tourplan.optimiser.model import Node, big_m, solve_model
+
+    p = problem([request("a", at(0.1), duration_minutes=300), request("b", at(0.1, 0.01), duration_minutes=300)],
+                vans=[NO_BREAK], horizon={"start": "2027-03-01", "end": "2027-03-01"})
+    inst = build_instance(p)
+    m = big_m(inst, 2, 1)
+    nodes = [Node(0, 0, (0,), m * 2, 480, 780), Node(1, 1, (0,), m, 480, 780)]
+    routes = solve_model(inst, [0], nodes, time_limit=0.3)
+    assert routes == [[0]]  # the more costly one to leave out is kept

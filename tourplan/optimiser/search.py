@@ -393,15 +393,27 @@ class Searcher:
         return count
 
 
+@dataclass(frozen=True)
+class Tuning:
+    """Knobs of the search, measured on the tour benchmarks (bench/tours.py)."""
+
+    flat_van_days: int = 60  # up to this many van-days, one model for the whole season
+    block_van_days: int = 15  # otherwise blocks of about this many van-days (a week of three vans)
+    construct_share: float = 0.5  # of the time limit, for the rolling construction
+    cap_factor: float = 5.0  # candidates per block: this many times 3 visits per van-day
+    improve_cap_factor: float = 2.0  # the same for the improvement windows (smaller: faster km moves)
+
+
 def run_search(inst: Instance, state: State, time_limit: float, progress: Progress | None,
-               started: float) -> State:
+               started: float, tuning: Tuning | None = None) -> State:
+    tn = tuning or Tuning()
     deadline = started + time_limit
-    s = Searcher(inst, state, deadline, progress, started)
+    s = Searcher(inst, state, deadline, progress, started, cap_factor=tn.cap_factor)
     n_vd = len(inst.van_days)
     if n_vd == 0:
         return state
-    flat = n_vd <= 60
-    blocks = [list(range(n_vd))] if flat else make_blocks(inst, 15)
+    flat = n_vd <= tn.flat_van_days
+    blocks = [list(range(n_vd))] if flat else make_blocks(inst, tn.block_van_days)
     # Days each request still has after each block, for the urgency bonus.
     block_of = {}
     for b, vds in enumerate(blocks):
@@ -411,7 +423,7 @@ def run_search(inst: Instance, state: State, time_limit: float, progress: Progre
     for b in range(len(blocks)):
         later_by_block.append({ri: sum(1 for x in al if block_of[x] > b) for ri, al in enumerate(inst.allowed)})
 
-    construct_share = 0.6 if not flat else 0.5
+    construct_share = tn.construct_share if not flat else 0.5
     per_block = max(0.2, s.remaining() * construct_share / len(blocks))
     for b, vds in enumerate([] if state.seeded else blocks):
         s.window(vds, min(per_block, s.remaining() - 0.1), construct=True, later=later_by_block[b])
@@ -430,6 +442,7 @@ def run_search(inst: Instance, state: State, time_limit: float, progress: Progre
         for w in windows:
             if s.remaining() <= 0.5:
                 break
+            s.cap_factor = tn.improve_cap_factor
             s.window(w, min(per, s.remaining() - 0.3), construct=False)
             s.report()
         s.insert_unserved()
