@@ -54,4 +54,4 @@ translations: $(STAMP)
 	$(VENV)/bin/pybabel extract -F web/public/babel.cfg -k N_ -o web/public/translations/messages.pot \
 		--no-location --sort-output --project tourplan .
 	$(VENV)/bin/pybabel update -i web/public/translations/messages.pot -d web/public/translations \
-		--no-fuzzy-matching --width 120
+		--no-fuzzy-matching --ignore-obsolete --width 120
