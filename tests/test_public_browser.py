@@ -98,7 +98,8 @@ if shutil.which(CHROMIUM) or Path(CHROMIUM).exists():
     def public_urls(ids: list[int]) -> list[str]:
         past, soon, later, marv = ids
         return [
-            "/", "/recherche?q=m", "/calendrier", f"/calendrier?mois={LATER:%Y-%m}", "/calendrier?vue=liste",
+            "/", "/recherche?q=m", "/calendrier", f"/calendrier?mois={LATER:%Y-%m}",
+            f"/calendrier?vue=liste&mois={PAST:%Y-%m}",
             "/calendrier?vue=liste&commune=48092&van=sud&activite=fablab", "/carte", f"/carte?jour={SOON}",
             "/carte/cadre", f"/carte/cadre?jour={SOON}", "/communes/48095", "/communes/48092",
             f"/visites/{soon}", f"/visites/{later}", f"/visites/{past}", "/accessibilite", "/donnees",

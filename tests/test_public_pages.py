@@ -128,7 +128,7 @@ def test_month_navigation_and_bad_month(client: FlaskClient, tour: dict[str, Any
 
 def test_filters_by_commune_van_and_activity(client: FlaskClient, tour: dict[str, Any]) -> None:
     past, soon, later, marv = tour["ids"]
-    base = "/calendrier?vue=liste"
+    base = f"/calendrier?vue=liste&mois={SOON:%Y-%m}"
     assert {f"/visites/{soon}", f"/visites/{marv}"} <= set(page(client, base).links())
     only_marv = set(page(client, base + "&commune=48092").links())
     assert f"/visites/{marv}" in only_marv and f"/visites/{soon}" not in only_marv
@@ -140,11 +140,16 @@ def test_filters_by_commune_van_and_activity(client: FlaskClient, tour: dict[str
     assert "Filtre inconnu ignoré : commune." in p.text
 
 
-def test_list_view_shows_past_visits_apart(client: FlaskClient, tour: dict[str, Any]) -> None:
-    html = client.get("/calendrier?vue=liste").get_data(as_text=True)
-    upcoming, _, past = html.partition("Visites passées récentes")
-    assert f"/visites/{tour['ids'][0]}" in past and f"/visites/{tour['ids'][0]}" not in upcoming
-    assert f"/visites/{tour['ids'][1]}" in upcoming
+def test_list_view_is_one_month_with_past_visits_marked(client: FlaskClient, tour: dict[str, Any]) -> None:
+    past, soon, later, marv = tour["ids"]
+    html = client.get(f"/calendrier?vue=liste&mois={PAST:%Y-%m}").get_data(as_text=True)
+    assert re.search(rf'<span class="visit past">\s*<a href="/visites/{past}">', html)
+    assert "(visite passée)" in Page(html).text
+    months = {f"{d:%Y-%m}" for d in (SOON, LATER)}
+    listed = set().union(*(page(client, f"/calendrier?vue=liste&mois={m}").links() for m in months))
+    assert {f"/visites/{soon}", f"/visites/{later}", f"/visites/{marv}"} <= listed
+    if f"{PAST:%Y-%m}" not in months:
+        assert f"/visites/{past}" not in listed
 
 
 def test_cancelled_visit_is_marked_with_its_cancellation_date(client: FlaskClient, tour: dict[str, Any]) -> None:
@@ -155,7 +160,8 @@ def test_cancelled_visit_is_marked_with_its_cancellation_date(client: FlaskClien
     months = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
               "novembre", "décembre"]
     expected = f"annulé le {when.day} {months[when.month - 1]} {when.year}"
-    for url in (f"/calendrier?mois={LATER:%Y-%m}", "/calendrier?vue=liste", "/communes/48095", f"/visites/{later}"):
+    for url in (f"/calendrier?mois={LATER:%Y-%m}", f"/calendrier?vue=liste&mois={LATER:%Y-%m}", "/communes/48095",
+                f"/visites/{later}"):
         text = page(client, url).text
         assert "Annulé" in text and expected in text, url
 
@@ -260,7 +266,8 @@ def test_english_on_request_and_back(client: FlaskClient, tour: dict[str, Any]) 
     assert r.status_code == 302 and r.headers["Location"] == "/calendrier?vue=liste"
     p = page(client, "/calendrier?vue=liste")
     assert ("html", {"lang": "en"}) in p.tags
-    assert "Upcoming visits" in p.text and "Visites à venir" not in p.text
+    assert "List view" in p.text and "Vue en liste" not in p.text
+    assert "Calendar of visits" in p.text or "Visit calendar" in p.text
     client.get("/langue/fr")
     assert ("html", {"lang": "fr"}) in page(client, "/").tags
 
@@ -282,10 +289,11 @@ def test_security_headers_on_pages(client: FlaskClient, tour: dict[str, Any]) ->
 
 def test_pages_answer_304_when_unchanged_and_refresh_after_publication(client: FlaskClient,
                                                                        tour: dict[str, Any]) -> None:
-    first = client.get("/calendrier?vue=liste")
-    assert client.get("/calendrier?vue=liste", headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+    url = f"/calendrier?vue=liste&mois={LATER:%Y-%m}"
+    first = client.get(url)
+    assert client.get(url, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
     later = cancel_later(tour)
-    again = client.get("/calendrier?vue=liste", headers={"If-None-Match": first.headers["ETag"]})
+    again = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 200
     assert "Annulé" in again.get_data(as_text=True) and f"/visites/{later}" in again.get_data(as_text=True)
 

@@ -100,7 +100,7 @@ def assert_inert(html: str, where: str, nonce: str | None = None) -> None:
 
 def test_pages_show_hostile_text_as_text(client: FlaskClient, hostile: dict[str, Any]) -> None:
     a, b = hostile["ids"]
-    urls = ["/", "/calendrier", f"/calendrier?mois={SOON:%Y-%m}", "/calendrier?vue=liste", "/carte",
+    urls = ["/", "/calendrier", f"/calendrier?mois={SOON:%Y-%m}", f"/calendrier?vue=liste&mois={SOON:%Y-%m}", "/carte",
             f"/carte?jour={SOON}", "/communes/48095", f"/visites/{a}", f"/visites/{b}",
             "/recherche?q=" + EVIL, "/recherche?q=commune"]
     for url in urls:

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, Timezone, vDuration, vText
@@ -184,15 +185,28 @@ def build_calendar(events: Iterable[FeedEvent], *, name: str, prodid: str, tzid:
     cal.add("refresh-interval", refresh, parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", vDuration(refresh).to_ical().decode())
     ordered = sorted(events, key=lambda e: (e.start, e.uid))
-    components = [_event(ev) for ev in ordered]
+    bodies = [_event_bytes(ev) for ev in ordered]
     # One VTIMEZONE per zone used (overseas communes are not on Paris time),
     # the calendar's own zone always first.
     zones = dict.fromkeys([tzid, *(_zone_key(ev.start) or tzid for ev in ordered)])
     for zone in zones:
         cal.add_component(vtimezone(zone))
-    for component in components:
-        cal.add_component(component)
-    return cal.to_ical()
+    head = cal.to_ical()
+    end = b"END:VCALENDAR\r\n"
+    if not head.endswith(end):
+        raise FeedError("unexpected calendar serialisation")  # never: the library ends every component so
+    return head[: -len(end)] + b"".join(bodies) + end
+
+
+@lru_cache(maxsize=50_000)
+def _event_bytes(ev: FeedEvent) -> bytes:
+    """A VEVENT's text, memoised: serialising is the slow part of a feed, and the
+    same visit appears in several feeds (all, commune, van) and publications."""
+    return _event(ev).to_ical()
+
+
+def clear_event_cache() -> None:
+    _event_bytes.cache_clear()
 
 
 def build_feed(events: Iterable[FeedEvent], *, name: str, prodid: str, tzid: str = DEFAULT_TZID,

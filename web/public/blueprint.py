@@ -157,18 +157,19 @@ def _feed_response(state: ops.TourState, cache_key: tuple[str, ...], filename: s
     return response
 
 
-def _page(state: ops.TourState, template: str, **values: Any) -> Response:
-    """A cached, conditional HTML page (same bytes until the tour or the day changes)."""
+def _page(state: ops.TourState, template: str, values: Callable[[], dict[str, Any]]) -> Response:
+    """A cached, conditional HTML page (same bytes until the tour or the day
+    changes). ``values`` is only called when the page must be rendered."""
     lang = str(get_locale() or "fr")
     if session.get("_flashes"):
-        return Response(render_template(template, **values))
+        return Response(render_template(template, **values()))
     # Who is looking is part of the key: the layout may greet a logged-in operator.
     key = (template, lang, request.full_path, str(session.get("_user_id", "")))
     etag = _etag(state, "page", *key)
     return _conditional(
         state,
         etag,
-        lambda: Response(ops.cache().rendered(state, ("page", *key), lambda: render_template(template, **values))),
+        lambda: Response(ops.cache().rendered(state, ("page", *key), lambda: render_template(template, **values()))),
         PAGE_CACHE_CONTROL,
     )
 
@@ -190,10 +191,13 @@ def _feed_links(endpoint: str, **kwargs: Any) -> dict[str, str]:
 @bp.get("/")
 def index() -> Response:
     state = ops.tour_state()
-    snap = ops.cache().snapshot(state)
-    upcoming = [v for v in snap.upcoming() if not v.cancelled][:8]
-    return _page(state, "public/index.html", upcoming=upcoming, snap=snap,
-                 feed=_feed_links("public.feed_all"))
+
+    def values() -> dict[str, Any]:
+        snap = ops.cache().snapshot(state)
+        upcoming = [v for v in snap.upcoming() if not v.cancelled][:8]
+        return {"upcoming": upcoming, "snap": snap, "feed": _feed_links("public.feed_all")}
+
+    return _page(state, "public/index.html", values)
 
 
 @bp.get("/recherche")
@@ -210,33 +214,34 @@ def search() -> Any:
 @bp.get("/calendrier")
 def calendar() -> Response:
     state = ops.tour_state()
+    return _page(state, "public/calendar.html", lambda: _calendar_values(state))
+
+
+def _calendar_values(state: ops.TourState) -> dict[str, Any]:
     snap = ops.cache().snapshot(state)
     filters, ignored = ops.read_filters(request.args, snap)
     view = "liste" if request.args.get("vue") == "liste" else "mois"
     month = ops.parse_month(request.args.get("mois"), state.today)
-    bad_month = month is None
     year, mon = month or (state.today.year, state.today.month)
     visits = filters.apply(snap.visits)
     weeks = ops.month_weeks(year, mon)
+    first = date(year, mon, 1)
+    shown_days = {d for week in weeks for d in week}
     by_day: dict[date, list[ops.PublicVisit]] = {}
     for v in visits:
-        by_day.setdefault(v.date, []).append(v)
-    first = date(year, mon, 1)
-    prev_month = (first - timedelta(days=1)).strftime("%Y-%m")
-    next_month = (weeks[-1][-1] + timedelta(days=1)).strftime("%Y-%m") if weeks[-1][-1].month == mon \
-        else date(year + mon // 12, mon % 12 + 1, 1).strftime("%Y-%m")
-    if view == "liste":
-        listed = [v for v in visits if v.date >= state.today]
-        past = [v for v in visits if v.date < state.today][-30:]
-    else:
-        listed = past = []
-    return _page(
-        state, "public/calendar.html", snap=snap, filters=filters, ignored=ignored, view=view, year=year,
-        month=mon, first=first, weeks=weeks, by_day=by_day, prev_month=prev_month, next_month=next_month,
-        listed=listed, past=past, bad_month=bad_month, today=state.today,
-        month_label=format_date(first, format="LLLL y"), weekdays=_weekday_names(),
-        feed=_feed_links("public.feed_all"),
-    )
+        if v.date in shown_days:
+            by_day.setdefault(v.date, []).append(v)
+    # The list is a month long too: bounded pages on a weak connection.
+    listed = [v for v in visits if (v.date.year, v.date.month) == (year, mon)] if view == "liste" else []
+    return {
+        "snap": snap, "filters": filters, "ignored": ignored, "view": view, "year": year, "month": mon,
+        "first": first, "weeks": weeks, "by_day": by_day,
+        "prev_month": (first - timedelta(days=1)).strftime("%Y-%m"),
+        "next_month": date(year + mon // 12, mon % 12 + 1, 1).strftime("%Y-%m"),
+        "listed": listed, "bad_month": month is None, "today": state.today,
+        "month_label": format_date(first, format="LLLL y"), "weekdays": _weekday_names(),
+        "feed": _feed_links("public.feed_all"),
+    }
 
 
 def _weekday_names() -> list[tuple[str, str]]:
@@ -258,19 +263,24 @@ def _map_day(state: ops.TourState) -> tuple[date | None, bool]:
 @bp.get("/carte")
 def map() -> Response:  # noqa: A001 — the page is the map
     state = ops.tour_state()
-    snap = ops.cache().snapshot(state)
-    filters, ignored = ops.read_filters(request.args, snap)
-    day, bad_day = _map_day(state)
-    if day:
-        shown = [v for v in filters.apply(snap.visits) if v.date == day and not v.cancelled]
-    else:
-        shown = [v for v in filters.apply(snap.upcoming()) if not v.cancelled]
-    places = ops.places_of(shown) if not day else []
-    frame_args = {**filters.as_args(), **({"jour": day.isoformat()} if day else {})}
-    days = sorted({v.date for v in snap.upcoming() if not v.cancelled})
-    return _page(state, "public/map.html", snap=snap, filters=filters, ignored=ignored, day=day,
-                 bad_day=bad_day, shown=shown, places=places, frame_url=url_for("public.map_frame", **frame_args),
-                 days=days, today=state.today)
+
+    def values() -> dict[str, Any]:
+        snap = ops.cache().snapshot(state)
+        filters, ignored = ops.read_filters(request.args, snap)
+        day, bad_day = _map_day(state)
+        if day:
+            shown = [v for v in filters.apply(snap.visits) if v.date == day and not v.cancelled]
+        else:
+            shown = [v for v in filters.apply(snap.upcoming()) if not v.cancelled]
+        frame_args = {**filters.as_args(), **({"jour": day.isoformat()} if day else {})}
+        return {
+            "snap": snap, "filters": filters, "ignored": ignored, "day": day, "bad_day": bad_day, "shown": shown,
+            "places": ops.places_of(shown) if not day else [],
+            "frame_url": url_for("public.map_frame", **frame_args),
+            "days": sorted({v.date for v in snap.upcoming() if not v.cancelled}), "today": state.today,
+        }
+
+    return _page(state, "public/map.html", values)
 
 
 @bp.get("/carte/cadre")
@@ -345,8 +355,8 @@ def visit(visit_id: int) -> Response:
     v = snap.by_id.get(visit_id)
     if v is None:
         abort(404)
-    return _page(state, "public/visit.html", v=v, today=state.today,
-                 feed=_feed_links("public.feed_commune", insee=v.commune_insee))
+    return _page(state, "public/visit.html", lambda: {
+        "v": v, "today": state.today, "feed": _feed_links("public.feed_commune", insee=v.commune_insee)})
 
 
 @bp.get("/accessibilite")
