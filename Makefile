@@ -40,6 +40,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m bench.tours
 	$(PY) -m bench.solomon
+	$(PY) -m bench.public
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
