@@ -108,10 +108,6 @@ class _Legs:
     def minutes(self, a: int, b: int) -> int:
         return int(self.problem.travel.minutes(self.points[a], self.points[b]) + 0.5)
 
-    def exact(self, locs: Sequence[int]) -> float:
-        t = self.problem.travel
-        return sum(t.minutes(self.points[a], self.points[b]) for a, b in zip(locs, locs[1:], strict=False))
-
     def km(self, locs: Sequence[int]) -> float:
         t = self.problem.travel
         return sum(t.km(self.points[a], self.points[b]) for a, b in zip(locs, locs[1:], strict=False))
@@ -148,9 +144,8 @@ def _schedule(problem: Problem, legs: _Legs, van: Van, keys: Sequence[tuple[str,
     stops = [_stop_spec(problem, legs, van, k) for k in keys]
     if any(s.start_hi < s.start_lo for s in stops):
         return None
-    locs = [depot] + [s.loc for s in stops] + [depot]
-    exact = legs.exact(locs) if spec.max_drive is not None else None
-    return schedule_day(spec, stops, legs.minutes, exact)
+    # The driving limit applies to the stated whole-minute legs (problem-format § Travel).
+    return schedule_day(spec, stops, legs.minutes)
 
 
 def _route(problem: Problem, legs: _Legs, van: Van, day: date, keys: Sequence[tuple[str, int]], t: Timing) -> Route:

@@ -1,0 +1,129 @@
+"""Planning desk pages: refused to anonymous visitors; a draft's review, map and print pages."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+
+from sqlalchemy import select
+
+from tests.desk_helpers import draft, login, operator, small_season
+
+DESK = "/operateur/planification"
+
+
+def _fill(rule) -> str:
+    values = {"slug": "s1", "job_id": "1", "version_id": "1", "visit_id": "1", "van_slug": "truck-1",
+              "day": "2027-03-02"}
+    return re.sub(r"<(?:[^:>]+:)?([^>]+)>", lambda m: values[m.group(1)], rule.rule)
+
+
+def test_every_desk_page_and_action_is_refused_to_anonymous_visitors(app, client, make):
+    data = small_season(make)
+    v = draft(data["season"])
+    assert v.id == 1
+    rules = [r for r in app.url_map.iter_rules() if r.endpoint.startswith("desk.") and r.endpoint != "desk.static"]
+    assert len(rules) >= 12
+    for rule in rules:
+        url = _fill(rule)
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            json_poll = url.endswith(".json")
+            r = client.open(url, method=method, headers={"Accept": "application/json"} if json_poll else {})
+            if json_poll:
+                assert r.status_code == 401, url
+            else:
+                assert r.status_code == 302 and "/operateur/connexion" in r.headers["Location"], (method, url)
+    # Nothing moved: still one draft, no job.
+    from web.extensions import db
+    from web.jobs.models import PlanningJob
+
+    assert db.session.execute(select(PlanningJob)).first() is None
+
+
+def test_review_page_shows_figures_timeline_left_out_and_diff(app, client, make):
+    data = small_season(make)
+    v = draft(data["season"])
+    operator()
+    login(client)
+    html = unescape(client.get(f"{DESK}/versions/{v.id}").get_data(as_text=True))
+    assert f"Version n° {v.number} (brouillon)" in html
+    assert f"{v.served} sur {v.visits}" in html
+    assert f"{v.served_priority} sur {v.total_priority}" in html
+    # CO2 stated with its factor.
+    assert "0,25 kg CO<sub>2</sub>e par km" in html
+    assert f"{v.distance_km * 0.25:.0f} kg CO<sub>2</sub>e" in html
+    # One table per van-day, with a caption naming van and day, and every served visit in it.
+    captions = re.findall(r"<caption>Tiers-Truck, (\w+ \d\d/\d\d/2027)", html)
+    assert len(captions) == v.van_days
+    for label in ("Aide aux démarches — Altier", "Initiation seniors — Balsièges"):
+        assert label in html
+    # The laser-cutter visit is left out, with its reason in French.
+    left = html.split('id="laissees"')[1]
+    assert "Découpe laser — Altier" in left
+    assert "aucun camion n'emporte l'équipement nécessaire" in left
+    # Nothing is published yet: all visits would be new.
+    assert "Aucune tournée n'est encore publiée" in html
+    # A map of one day, in a frame, with the same content in the tables.
+    assert f'src="{DESK}/versions/{v.id}/carte?jour=2027-03-' in html.replace("&amp;", "&")
+
+
+def test_day_map_is_a_self_contained_document_with_its_own_csp(app, client, make):
+    data = small_season(make)
+    v = draft(data["season"])
+    operator()
+    login(client)
+    row = v.rows[0]
+    r = client.get(f"{DESK}/versions/{v.id}/carte?jour={row.date.isoformat()}")
+    assert r.status_code == 200
+    html = r.get_data(as_text=True)
+    assert "/static/vendor/leaflet" in html and "unpkg.com" not in html and "cdn.jsdelivr" not in html
+    assert "nonce-" in r.headers["Content-Security-Policy"]
+    assert row.request.commune.name in html
+
+
+def _publish(version_id: int) -> None:
+    from web.tours.operations import publish_version
+
+    publish_version(version_id, by="test@ops")
+
+
+def test_route_sheet_lists_order_times_addresses_contacts_and_km(app, client, make):
+    data = small_season(make)
+    v = draft(data["season"])
+    operator()
+    login(client)
+    plain = data["plain"]
+    row = next(r for r in v.rows if r.request_id == plain.id)
+    r = client.get(f"{DESK}/versions/{v.id}/feuille/truck-1/{row.date.isoformat()}")
+    assert r.status_code == 200
+    html = unescape(r.get_data(as_text=True))
+    assert "Feuille de route – Tiers-Truck" in html
+    assert "Mme Martin" in html and "04 66 00 00 01" in html and "Mairie d'Altier" in html
+    assert plain.commune.townhall_address in html
+    start = f"{row.start // 60:02d} h {row.start % 60:02d}"
+    assert start in html
+    assert "@media print" in client.get(f"{DESK}/static/print.css").get_data(as_text=True)
+    assert client.get(f"{DESK}/versions/{v.id}/feuille/truck-1/2030-01-01").status_code == 404
+    assert client.get(f"{DESK}/versions/{v.id}/feuille/truck-1/pas-une-date").status_code == 404
+
+
+def test_poster_has_the_visit_details_and_an_inline_qr_code_to_the_visit_page(app, client, make):
+    from web.extensions import db
+    from web.tours.models import Visit
+
+    data = small_season(make)
+    v = draft(data["season"])
+    _publish(v.id)
+    operator()
+    login(client)
+    visit = db.session.execute(select(Visit).where(Visit.request_id == data["plain"].id)).scalar_one()
+    r = client.get(f"{DESK}/visites/{visit.id}/affiche")
+    assert r.status_code == 200
+    html = r.get_data(as_text=True)
+    assert "<svg" in html and "<path" in html  # the QR code, inline
+    assert f"http://localhost/visites/{visit.id}" in html
+    assert "Altier" in html and f"{visit.start // 60:02d} h {visit.start % 60:02d}" in html
+    assert "print.css" in html
+    # The visit page the QR code leads to exists.
+    assert client.get(f"/visites/{visit.id}").status_code == 200
+    assert client.get(f"{DESK}/visites/999999/affiche").status_code == 404
