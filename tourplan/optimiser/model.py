@@ -11,7 +11,7 @@ no saving of kilometres can ever pay for a visit left out.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -59,6 +59,7 @@ def solve_model(
     gaps: Sequence[GapPair] = (),
     first_strategy: str = "PARALLEL_CHEAPEST_INSERTION",
     metaheuristic: str = "GUIDED_LOCAL_SEARCH",
+    on_solution: Callable[[], None] | None = None,
 ) -> list[list[int]] | None:
     """Routes (node positions per vehicle position), or None if no solution was found.
 
@@ -141,6 +142,8 @@ def solve_model(
     params.time_limit.FromMilliseconds(max(1, int(time_limit * 1000)))
     params.log_search = False
 
+    if on_solution is not None:
+        routing.AddAtSolutionCallback(on_solution)
     if initial is not None:
         routing.CloseModelWithParameters(params)
         routes = [[manager.NodeToIndex(nd + k) for k in r] for r in initial]

@@ -197,8 +197,16 @@ class Searcher:
     progress: Progress | None = None
     started: float = field(default_factory=_time.monotonic)
     cap_factor: float = 5.0
+    _last_report: float = 0.0
+
+    def heartbeat(self) -> None:
+        """Called at each OR-Tools solution: report (the incumbent) at most once a second."""
+        now = _time.monotonic()
+        if self.progress is not None and now - self._last_report >= 1.0:
+            self.report()
 
     def report(self) -> None:
+        self._last_report = _time.monotonic()
         if self.progress is not None:
             self.progress(
                 self.state.served_priority(),
@@ -301,7 +309,8 @@ class Searcher:
         seconds = min(seconds, self.remaining())
         if seconds <= 0.05:
             return False
-        result = solve_model(inst, vds, nodes, time_limit=seconds, initial=initial, gaps=gaps)
+        result = solve_model(inst, vds, nodes, time_limit=seconds, initial=initial, gaps=gaps,
+                             on_solution=self.heartbeat if self.progress is not None else None)
         if result is None:
             return False
         new_routes: dict[int, list[int]] = {}
@@ -397,7 +406,7 @@ class Searcher:
 class Tuning:
     """Knobs of the search, measured on the tour benchmarks (bench/tours.py)."""
 
-    flat_van_days: int = 60  # up to this many van-days, one model for the whole season
+    flat_van_days: int = 20  # up to this many van-days, one model for the whole season
     block_van_days: int = 15  # otherwise blocks of about this many van-days (a week of three vans)
     construct_share: float = 0.5  # of the time limit, for the rolling construction
     cap_factor: float = 5.0  # candidates per block: this many times 3 visits per van-day
