@@ -88,9 +88,10 @@ def index() -> Any:
             .offset((page_number - 1) * PAGE_SIZE)
         ).scalars()
     )
-    counts = dict(
-        db.session.execute(select(VisitRequest.status, func.count()).group_by(VisitRequest.status)).tuples().all()
-    )
+    counts = {
+        status: n
+        for status, n in db.session.execute(select(VisitRequest.status, func.count()).group_by(VisitRequest.status))
+    }
     args = {k: v for k, v in request.args.items() if k in ("statut", "commune", "activite") and v}
     return render_template(
         "inbox/index.html",
