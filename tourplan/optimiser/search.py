@@ -16,6 +16,7 @@ The state holds visit indices per van-day; :mod:`schedule` decides every time.
 
 from __future__ import annotations
 
+import bisect
 import time as _time
 from collections import defaultdict
 from collections.abc import Callable
@@ -423,19 +424,17 @@ def run_search(inst: Instance, state: State, time_limit: float, progress: Progre
         return state
     flat = n_vd <= tn.flat_van_days
     blocks = [list(range(n_vd))] if flat else make_blocks(inst, tn.block_van_days)
-    # Days each request still has after each block, for the urgency bonus.
-    block_of = {}
-    for b, vds in enumerate(blocks):
-        for vd in vds:
-            block_of[vd] = b
-    later_by_block: list[dict[int, int]] = []
-    for b in range(len(blocks)):
-        later_by_block.append({ri: sum(1 for x in al if block_of[x] > b) for ri, al in enumerate(inst.allowed)})
+    # Van-days each request still has after each block, for the urgency bonus.  Blocks are
+    # runs of consecutive van-day indices (van-days are numbered by date).
+    block_end = [max(vds) for vds in blocks]
+
+    def later(b: int) -> dict[int, int]:
+        return {ri: len(al) - bisect.bisect_right(al, block_end[b]) for ri, al in enumerate(inst.allowed)}
 
     construct_share = tn.construct_share if not flat else 0.5
     per_block = max(0.2, s.remaining() * construct_share / len(blocks))
     for b, vds in enumerate([] if state.seeded else blocks):
-        s.window(vds, min(per_block, s.remaining() - 0.1), construct=True, later=later_by_block[b])
+        s.window(vds, min(per_block, s.remaining() - 0.1), construct=True, later=later(b))
         s.report()
         if s.remaining() <= 0.2:
             break
