@@ -198,6 +198,8 @@ def test_map_frame_has_its_own_policy_and_may_only_be_framed_here(client: FlaskC
     nonce = re.search(r"'nonce-([^']+)'", csp).group(1)
     assert "unsafe-inline" not in csp and "frame-ancestors 'self'" in csp
     assert r.headers["X-Frame-Options"] == "SAMEORIGIN"
+    # The tile servers' usage policy wants a Referer: the frame sends its origin only.
+    assert r.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
     scripts = re.findall(r"<script([^>]*)>", r.get_data(as_text=True))
     assert scripts and all(f'nonce="{nonce}"' in s for s in scripts)
     assert client.get("/carte/cadre").headers["Content-Security-Policy"] != csp  # a fresh nonce each time

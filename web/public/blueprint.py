@@ -328,6 +328,9 @@ def map_frame() -> Response:
         "frame-ancestors 'self'"
     )
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    # OpenStreetMap's tile servers refuse requests without a Referer: send our
+    # origin (never the page's path) with the tile requests of this frame.
+    response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
     response.headers["Cache-Control"] = "no-cache"
     return response
 
