@@ -261,3 +261,42 @@ def test_hostile_move_and_plan_bodies_never_500(api, body, limit):
     assert r.status_code == 400, (r.status_code, r.get_data(as_text=True)[:300])
     assert r.get_json()["field"] == "time_limit"
     assert _count(PlanningJob) == 0
+
+
+def test_create_api_token_command_prints_a_working_token_stored_hashed(app, runner, client, make):
+    from web.api.models import ApiToken
+    from web.extensions import db
+
+    small_season(make)
+    operator()
+    result = runner.invoke(args=["tourplan", "create-api-token", "ops@example.fr", "--label", "script"])
+    assert result.exit_code == 0, result.output
+    token = result.output.strip()
+    assert token.startswith("tp_")
+    stored = db.session.execute(select(ApiToken)).scalar_one()
+    assert stored.token_hash != token and token not in stored.token_hash
+    r = client.get("/api/v1/seasons", headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 200
+    result = runner.invoke(args=["tourplan", "create-api-token", "nobody@example.fr"])
+    assert result.exit_code != 0 and "Traceback" not in result.output
+
+
+def test_api_writes_need_no_csrf_token_but_pages_do(make_app, make):
+    csrf_app = make_app(WTF_CSRF_ENABLED=True)
+    with csrf_app.app_context():
+        small_season(make)
+        operator()
+        token = _token()
+    client = csrf_app.test_client()
+    r = client.post("/api/v1/requests", json={"season": "s1", "commune": "48001", "label": "Atelier",
+                                              "duration_minutes": 30},
+                    headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 201, r.get_json()
+    # The desk's forms keep their CSRF protection (logged in or not, no token: refused).
+    r = client.post("/operateur/planification/saisons/s1/planifier", data={"time_limit": "5"})
+    assert r.status_code in (400, 302)
+    from web.extensions import db
+    from web.jobs.models import PlanningJob
+
+    with csrf_app.app_context():
+        assert db.session.execute(select(PlanningJob)).first() is None

@@ -235,3 +235,29 @@ def test_publish_from_the_desk_then_conflict_for_an_older_draft(app, client, mak
     html = unescape(client.post(f"{DESK}/versions/{second.id}/publier", follow_redirects=True).get_data(as_text=True))
     assert f"Conflit : la version #{first.number} a été publiée par ops@example.fr" in html
     assert _refresh(second).status == "draft"
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+form_values = st.text(max_size=20) | st.integers(-10**12, 10**12).map(str) | st.sampled_from(
+    ["2027-03-08", "2027-02-30", "0", "-1", "truck-1", "nope", "9" * 30, "<script>"])
+
+
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(form=st.dictionaries(st.sampled_from(["request_id", "occurrence", "van", "date", "digest"]), form_values),
+       action=st.sampled_from(["deplacer", "verrouiller", "deverrouiller"]))
+def test_hostile_desk_forms_never_500_and_leave_valid_plans(app, client, make, form, action):
+    from web.extensions import db
+    from web.tours.models import TourVersion
+
+    if db.session.execute(select(TourVersion)).first() is None:
+        data = small_season(make)
+        draft(data["season"])
+        operator()
+        login(client)
+    v = db.session.execute(select(TourVersion)).scalar_one()
+    r = client.post(f"{DESK}/versions/{v.id}/{action}", data=form)
+    assert r.status_code in (302, 400, 404), r.status_code
+    v = _refresh(v)
+    assert check_plan(problem_from_json(v.problem_json), plan_from_json(v.plan_json)).ok

@@ -100,7 +100,7 @@ def test_route_sheet_lists_order_times_addresses_contacts_and_km(app, client, ma
     assert "Feuille de route – Tiers-Truck" in html
     assert "Mme Martin" in html and "04 66 00 00 01" in html and "Mairie d'Altier" in html
     assert plain.commune.townhall_address in html
-    start = f"{row.start // 60:02d} h {row.start % 60:02d}"
+    start = f"{row.start // 60} h {row.start % 60:02d}"
     assert start in html
     assert "@media print" in client.get(f"{DESK}/static/print.css").get_data(as_text=True)
     assert client.get(f"{DESK}/versions/{v.id}/feuille/truck-1/2030-01-01").status_code == 404
@@ -122,7 +122,7 @@ def test_poster_has_the_visit_details_and_an_inline_qr_code_to_the_visit_page(ap
     html = r.get_data(as_text=True)
     assert "<svg" in html and "<path" in html  # the QR code, inline
     assert f"http://localhost/visites/{visit.id}" in html
-    assert "Altier" in html and f"{visit.start // 60:02d} h {visit.start % 60:02d}" in html
+    assert "Altier" in html and f"{visit.start // 60} h {visit.start % 60:02d}" in html
     assert "print.css" in html
     # The visit page the QR code leads to exists.
     assert client.get(f"/visites/{visit.id}").status_code == 200

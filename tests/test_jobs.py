@@ -244,3 +244,40 @@ def test_export_plans_a_future_season_from_its_first_day(app, make):
     data = small_season(make)
     problem, _serial = export_season(data["season"], today=date(2026, 11, 1))
     assert problem["horizon"]["start"] == "2027-03-01"
+
+
+def test_a_job_whose_runner_died_does_not_block_the_season_forever(app, client, make):
+    from datetime import UTC, datetime, timedelta
+
+    from web.extensions import db
+    from web.jobs.models import PlanningJob
+
+    data = small_season(make)
+    zombie = PlanningJob(season_id=data["season"].id, status="running", time_limit=10, created_by="x",
+                         started_at=datetime.now(UTC) - timedelta(hours=2))
+    db.session.add(zombie)
+    db.session.commit()
+    operator()
+    login(client)
+    r = client.post("/operateur/planification/saisons/s1/planifier", data={"time_limit": "2"})
+    job_id = int(r.headers["Location"].split("/")[-1])
+    assert job_id != zombie.id
+    _wait(app, job_id)
+    assert _job(job_id).status == "done"
+    old = _job(zombie.id)
+    assert old.status == "failed" and "ne donne plus de nouvelles" in old.message
+
+
+def test_a_recent_running_job_is_not_declared_dead():
+    from datetime import UTC, datetime, timedelta
+
+    from web.jobs.models import PlanningJob
+    from web.jobs.operations import is_stale
+
+    now = datetime.now(UTC)
+    job = PlanningJob(status="running", time_limit=600, backend="thread", started_at=now - timedelta(minutes=5),
+                      created_at=now - timedelta(minutes=5))
+    assert not is_stale(job, now)
+    assert is_stale(job, now + timedelta(minutes=20))
+    waiting = PlanningJob(status="queued", time_limit=10, backend="rq", created_at=now - timedelta(days=1))
+    assert not is_stale(waiting, now)

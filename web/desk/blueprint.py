@@ -30,7 +30,6 @@ from sqlalchemy import select
 from werkzeug.routing import BuildError
 
 from tourplan.maps import NONCE_PLACEHOLDER, MapOptions, MapPoint, MapRoute, build_map
-from tourplan.problem import format_time
 from web.auth.decorators import operator_required
 from web.core.errors import ConflictError, NotFoundError, OperationError
 from web.desk import operations as ops
@@ -67,7 +66,7 @@ def init_app(app: Flask) -> None:
 
 
 def _hm(minutes: int | None) -> str:
-    return "" if minutes is None else format_time(minutes).replace(":", " h ")
+    return "" if minutes is None else ops.hm(minutes)
 
 
 def _by() -> str:

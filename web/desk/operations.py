@@ -45,6 +45,11 @@ UNSERVED_REASONS_FR: dict[str, str] = {
 }
 
 
+def hm(minutes: int) -> str:
+    """A time of day the French way: ``9 h 05``."""
+    return f"{minutes // 60} h {minutes % 60:02d}"
+
+
 def get_version(version_id: int) -> TourVersion:
     version = db.session.get(TourVersion, version_id)
     if version is None:
@@ -72,7 +77,7 @@ class StopView:
 
     @property
     def times(self) -> str:
-        return f"{format_time(self.start)}–{format_time(self.end)}"
+        return f"{hm(self.start)}–{hm(self.end)}"
 
 
 @dataclass

@@ -13,7 +13,7 @@ the command line does).
 from __future__ import annotations
 
 import time
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import current_app
@@ -26,7 +26,7 @@ from web.core.types import utcnow
 from web.desk.models import VisitPin
 from web.extensions import db
 from web.jobs.models import ACTIVE_STATUSES, PlanningJob
-from web.jobs.runner import DEFAULT_SOLVER, SolveFailed, SolveStopped, solve_in_child
+from web.jobs.runner import DEFAULT_SOLVER, GRACE_SECONDS, SolveFailed, SolveStopped, solve_in_child
 from web.seasons.models import Season
 from web.tours.models import Visit
 from web.tours.operations import (
@@ -48,6 +48,8 @@ MIN_TIME_LIMIT = 1.0
 MAX_TIME_LIMIT = 3600.0
 #: Progress is written at most this often (seconds), so a fast search does not hammer the database.
 PROGRESS_EVERY = 0.5
+#: Beyond its time limit and the runner's grace, a job silent this much longer is declared dead.
+STALE_MARGIN_SECONDS = 60.0
 
 
 def get_job(job_id: int) -> PlanningJob:
@@ -57,7 +59,33 @@ def get_job(job_id: int) -> PlanningJob:
     return job
 
 
+def is_stale(job: PlanningJob, now: datetime | None = None) -> bool:
+    """A job still marked running long after it must have ended: its runner died (server
+    restarted, worker killed). A queued RQ job may wait for a worker as long as it takes."""
+    if not job.active or (job.status == "queued" and job.backend == "rq"):
+        return False
+    began = job.started_at or job.created_at
+    limit = timedelta(seconds=job.time_limit + GRACE_SECONDS + STALE_MARGIN_SECONDS)
+    return (now or utcnow()) > began + limit
+
+
+def _expire_if_stale(job: PlanningJob) -> bool:
+    if not is_stale(job):
+        return False
+    _finish(job.id, "failed", "Interrompue : la planification ne donne plus de nouvelles (serveur ou worker "
+                              "redémarré ?). La tournée publiée est inchangée.")
+    db.session.refresh(job)
+    return True
+
+
 def active_job(season_id: int) -> PlanningJob | None:
+    job = _active_job(season_id)
+    if job is not None and _expire_if_stale(job):
+        return _active_job(season_id)
+    return job
+
+
+def _active_job(season_id: int) -> PlanningJob | None:
     return db.session.execute(
         select(PlanningJob)
         .where(PlanningJob.season_id == season_id, PlanningJob.status.in_(ACTIVE_STATUSES))
@@ -108,6 +136,7 @@ def start_job(season: Season, *, by: str, time_limit: float) -> PlanningJob:
 
 def request_stop(job: PlanningJob, *, by: str) -> PlanningJob:
     """Ask a job to stop. A queued job stops at once; a running one within a second."""
+    _expire_if_stale(job)
     if not job.active:
         raise ConflictError(f"cette planification est déjà {STATUS_LABELS[job.status].lower()}", "job")
     db.session.execute(
