@@ -198,6 +198,7 @@ class Searcher:
     progress: Progress | None = None
     started: float = field(default_factory=_time.monotonic)
     cap_factor: float = 5.0
+    tuning: Tuning | None = None
     _last_report: float = 0.0
 
     def heartbeat(self) -> None:
@@ -310,7 +311,9 @@ class Searcher:
         seconds = min(seconds, self.remaining())
         if seconds <= 0.05:
             return False
+        tn = self.tuning or Tuning()
         result = solve_model(inst, vds, nodes, time_limit=seconds, initial=initial, gaps=gaps,
+                             metaheuristic=tn.metaheuristic, first_strategy=tn.first_strategy,
                              on_solution=self.heartbeat if self.progress is not None else None)
         if result is None:
             return False
@@ -412,13 +415,15 @@ class Tuning:
     construct_share: float = 0.5  # of the time limit, for the rolling construction
     cap_factor: float = 5.0  # candidates per block: this many times 3 visits per van-day
     improve_cap_factor: float = 2.0  # the same for the improvement windows (smaller: faster km moves)
+    metaheuristic: str = "GUIDED_LOCAL_SEARCH"
+    first_strategy: str = "PARALLEL_CHEAPEST_INSERTION"
 
 
 def run_search(inst: Instance, state: State, time_limit: float, progress: Progress | None,
                started: float, tuning: Tuning | None = None) -> State:
     tn = tuning or Tuning()
     deadline = started + time_limit
-    s = Searcher(inst, state, deadline, progress, started, cap_factor=tn.cap_factor)
+    s = Searcher(inst, state, deadline, progress, started, cap_factor=tn.cap_factor, tuning=tn)
     n_vd = len(inst.van_days)
     if n_vd == 0:
         return state
