@@ -546,6 +546,9 @@ def cancel_request_visits(req: VisitRequest, today: date | None = None) -> int:
     calendars see them as cancelled at once, without waiting for a new publication."""
     today = today or date.today()
     now = utcnow()
+    # Wait for a publication of the season in progress (it holds this row), so that
+    # the visits it creates are seen here and none stays scheduled for a cancelled request.
+    db.session.execute(select(Season.id).where(Season.id == req.season_id).with_for_update())
     n = 0
     for visit in db.session.execute(
         select(Visit).where(Visit.request_id == req.id, Visit.status == "scheduled", Visit.date >= today)
