@@ -462,6 +462,7 @@ def run_search(inst: Instance, state: State, time_limit: float, progress: Progre
         sweep += 1
         if flat and sweep >= 1:
             break
+    s.report()
     return state
 
 
