@@ -67,7 +67,8 @@ if shutil.which(CHROMIUM) or Path(CHROMIUM).exists():
         yield {"url": server.url, "ids": [v.id for v in visits]}
         server.stop()
 
-    def new_page(browser: Browser, bypass_csp: bool = False) -> tuple[Page, list[str]]:
+    def new_page(browser: Browser, bypass_csp: bool = False,
+                 outside: list[tuple[str, str | None]] | None = None) -> tuple[Page, list[str]]:
         """A page that may only reach our server (offline like a rural server
         room), recording console errors and dialogs (an XSS would open one).
         ``bypass_csp`` only to inject axe-core, which our policy rightly blocks."""
@@ -82,6 +83,8 @@ if shutil.which(CHROMIUM) or Path(CHROMIUM).exists():
             if route.request.url.startswith("http://127.0.0.1:"):
                 route.continue_()
             else:
+                if outside is not None:
+                    outside.append((route.request.url, route.request.all_headers().get("referer")))
                 route.abort()
 
         page.route("**/*", only_local)
@@ -122,7 +125,8 @@ if shutil.which(CHROMIUM) or Path(CHROMIUM).exists():
         assert unexpected == []
 
     def test_map_runs_under_its_policy_with_local_assets(browser: Browser, site: dict[str, Any]) -> None:
-        page, problems = new_page(browser)
+        outside: list[tuple[str, str | None]] = []
+        page, problems = new_page(browser, outside=outside)
         requested: list[str] = []
         page.on("request", lambda r: requested.append(r.url))
         page.goto(site["url"] + "/carte")
@@ -141,6 +145,10 @@ if shutil.which(CHROMIUM) or Path(CHROMIUM).exists():
         assert csp == []
         scripts = [u for u in requested if u.endswith(".js")]
         assert scripts and all(u.startswith(site["url"] + "/static/vendor/") for u in scripts)
+        # Only map tiles leave the site, and they carry our origin as Referer
+        # (OpenStreetMap's tile servers refuse requests without one).
+        assert outside and all(u.startswith("https://tile.openstreetmap.org/") for u, _ in outside)
+        assert {ref for _, ref in outside} == {site["url"] + "/"}
 
     def test_map_of_a_day_draws_the_routes(browser: Browser, site: dict[str, Any]) -> None:
         page, problems = new_page(browser)
