@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tourplan.checker import check_plan
-from tourplan.optimiser import solve
+from tourplan.optimiser import Tuning, solve
 from tourplan.plan import Plan
 from tourplan.problem import format_time, problem_from_json
 
@@ -108,3 +108,12 @@ def test_visits_locked_from_a_plan_stay_on_their_van_and_date(data: dict[str, An
         van, day, start = where[s.key]
         assert (van, day) == (r.van, r.day)
         assert abs(start - s.start) <= slack
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems())
+def test_plans_cut_into_blocks_of_van_days_pass_the_checker_too(data: dict[str, Any]) -> None:
+    # Small problems are solved in one model; force the rolling decomposition used for seasons.
+    problem = problem_from_json(copy.deepcopy(data))
+    plan = solve(problem, time_limit=0.8, tuning=Tuning(flat_van_days=0, block_van_days=3))
+    assert_sound(problem, plan)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from tourplan.optimiser.tuning import Tuning
 from tourplan.plan import Plan
 from tourplan.problem import Problem
 
@@ -24,12 +25,13 @@ def solve(
     progress: Progress | None = None,
     *,
     initial: Plan | None = None,
+    tuning: Tuning | None = None,
 ) -> Plan:
     """Plan ``problem``: most priority served, then fewest km, within ``time_limit`` seconds.
 
     ``progress(served_priority, total_priority, km, seconds)`` is called as the search improves.
     ``initial`` (a plan of the same problem) warm-starts the search: its routes are kept
-    where they are still valid.
+    where they are still valid.  ``tuning`` overrides the search's knobs (tests, benchmarks).
     """
     from tourplan.optimiser.instance import build_instance
     from tourplan.optimiser.result import build_plan
@@ -42,8 +44,8 @@ def solve(
         seed_from_plan(state, initial)
     # Leave room for writing the plan: the whole call keeps within the limit.
     margin = max(0.3, 0.015 * time_limit)
-    run_search(inst, state, max(0.1, time_limit - margin), progress, started)
+    run_search(inst, state, max(0.1, time_limit - margin), progress, started, tuning)
     return build_plan(state, time.monotonic() - started)
 
 
-__all__ = ["solve"]
+__all__ = ["Tuning", "solve"]

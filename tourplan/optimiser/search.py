@@ -26,6 +26,7 @@ from tourplan.optimiser.diagnose import locked_reason, static_reason
 from tourplan.optimiser.instance import Instance
 from tourplan.optimiser.model import GapPair, Node, big_m, solve_model
 from tourplan.optimiser.schedule import StopSpec, Timing
+from tourplan.optimiser.tuning import Tuning
 
 Progress = Callable[[int, int, float, float], None]
 
@@ -404,19 +405,6 @@ class Searcher:
                 st.set_route(best[1], best[2])
                 count += 1
         return count
-
-
-@dataclass(frozen=True)
-class Tuning:
-    """Knobs of the search, measured on the tour benchmarks (bench/tours.py)."""
-
-    flat_van_days: int = 20  # up to this many van-days, one model for the whole season
-    block_van_days: int = 15  # otherwise blocks of about this many van-days (a week of three vans)
-    construct_share: float = 0.5  # of the time limit, for the rolling construction
-    cap_factor: float = 5.0  # candidates per block: this many times 3 visits per van-day
-    improve_cap_factor: float = 2.0  # the same for the improvement windows (smaller: faster km moves)
-    metaheuristic: str = "GUIDED_LOCAL_SEARCH"
-    first_strategy: str = "PARALLEL_CHEAPEST_INSERTION"
 
 
 def run_search(inst: Instance, state: State, time_limit: float, progress: Progress | None,

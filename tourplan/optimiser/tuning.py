@@ -1,0 +1,18 @@
+"""The search's knobs, in a module of their own (no OR-Tools import)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """Knobs of the search, measured on the tour benchmarks (bench/tours.py)."""
+
+    flat_van_days: int = 20  # up to this many van-days, one model for the whole season
+    block_van_days: int = 15  # otherwise blocks of about this many van-days (a week of three vans)
+    construct_share: float = 0.5  # of the time limit, for the rolling construction
+    cap_factor: float = 5.0  # candidates per block: this many times 3 visits per van-day
+    improve_cap_factor: float = 2.0  # the same for the improvement windows (smaller: faster km moves)
+    metaheuristic: str = "GUIDED_LOCAL_SEARCH"
+    first_strategy: str = "PARALLEL_CHEAPEST_INSERTION"
