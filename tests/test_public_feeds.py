@@ -116,6 +116,7 @@ def test_each_feed_has_its_own_prodid_and_visits(client: FlaskClient, tour: dict
     prodids = {str(icalendar.Calendar.from_ical(d)["PRODID"]) for d in (mende, nord, sud, everything)}
     assert len(prodids) == 4
     assert icalendar.Calendar.from_ical(mende)["X-WR-CALNAME"] == "Camion numérique – Mende"
+    assert icalendar.Calendar.from_ical(sud)["X-WR-CALNAME"] == "Camion numérique – Camion Sud"
 
 
 def test_unknown_commune_or_van_feed_is_404(client: FlaskClient, tour: dict[str, Any]) -> None:

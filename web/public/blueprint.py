@@ -250,7 +250,8 @@ def _weekday_names() -> list[tuple[str, str]]:
              format="EEE")) for i in range(7)]
 
 
-def _map_day(state: ops.TourState) -> tuple[date | None, bool]:
+def _map_day() -> tuple[date | None, bool]:
+    """The ``jour`` asked for (None when absent), and whether it was malformed."""
     text = (request.args.get("jour") or "").strip()
     if not text:
         return None, False
@@ -267,7 +268,7 @@ def map() -> Response:  # noqa: A001 — the page is the map
     def values() -> dict[str, Any]:
         snap = ops.cache().snapshot(state)
         filters, ignored = ops.read_filters(request.args, snap)
-        day, bad_day = _map_day(state)
+        day, bad_day = _map_day()
         if day:
             shown = [v for v in filters.apply(snap.visits) if v.date == day and not v.cancelled]
         else:
@@ -290,7 +291,7 @@ def map_frame() -> Response:
     state = ops.tour_state()
     snap = ops.cache().snapshot(state)
     filters, _ignored = ops.read_filters(request.args, snap)
-    day, _bad = _map_day(state)
+    day, _bad = _map_day()
     lang = str(get_locale() or "fr")
     key = ("map", lang, request.full_path)
 
@@ -425,16 +426,15 @@ def feed_commune(insee: str) -> Response:
 
 @bp.get("/vans/<slug>.ics")
 def feed_van(slug: str) -> Response:
-    if not ops.van_exists(slug):
+    van_name = ops.van_name(slug)
+    if van_name is None:
         abort(404)
     state = ops.tour_state()
     host = uid_host()
 
     def build() -> bytes:
         snap = ops.cache().snapshot(state)
-        visits = snap.by_van.get(slug, [])
-        van_name = visits[0].van_name if visits else slug
-        return ops.feed_bytes(visits, today=state.today, host=host, url_for_visit=_visit_url,
+        return ops.feed_bytes(snap.by_van.get(slug, []), today=state.today, host=host, url_for_visit=_visit_url,
                               name=f"Camion numérique – {van_name}", prodid=f"-//tourplan//van {slug}//FR")
 
     return _feed_response(state, ("van", slug, host, request.host_url), f"van-{slug}.ics", build)

@@ -364,8 +364,9 @@ def get_commune(insee: str) -> Commune | None:
     return db.session.get(Commune, insee)
 
 
-def van_exists(slug: str) -> bool:
-    return db.session.execute(select(Van.id).where(Van.slug == slug)).first() is not None
+def van_name(slug: str) -> str | None:
+    """The van's name, None when no van has that slug."""
+    return db.session.execute(select(Van.name).where(Van.slug == slug)).scalar_one_or_none()
 
 
 # --------------------------------------------------------------------------- #
