@@ -437,7 +437,7 @@ def run_search(inst: Instance, state: State, time_limit: float, progress: Progre
     windows = [blocks[0]] if flat else [blocks[i] + blocks[i + 1] for i in range(len(blocks) - 1)]
     sweep = 0
     while s.remaining() > 0.5:
-        per = max(0.5, (s.remaining() - 0.3) / max(1, len(windows)))
+        per = max(0.5, (s.remaining() - 0.3) / max(1, len(windows) * max(1, tn.sweeps - sweep)))
         if flat:
             per = s.remaining() - 0.3
         for w in windows:

@@ -14,5 +14,6 @@ class Tuning:
     construct_share: float = 0.5  # of the time limit, for the rolling construction
     cap_factor: float = 5.0  # candidates per block: this many times 3 visits per van-day
     improve_cap_factor: float = 2.0  # the same for the improvement windows (smaller: faster km moves)
+    sweeps: int = 1  # improvement sweeps the remaining time is shared between
     metaheuristic: str = "GUIDED_LOCAL_SEARCH"
     first_strategy: str = "PARALLEL_CHEAPEST_INSERTION"
