@@ -1,0 +1,1 @@
+"""Public site: calendar, map, commune and visit pages, iCalendar feeds of the published tour."""
