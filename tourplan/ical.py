@@ -198,7 +198,7 @@ def build_calendar(events: Iterable[FeedEvent], *, name: str, prodid: str, tzid:
     return head[: -len(end)] + b"".join(bodies) + end
 
 
-@lru_cache(maxsize=50_000)
+@lru_cache(maxsize=20_000)  # ~0.5 KiB each: about 10 MiB at most
 def _event_bytes(ev: FeedEvent) -> bytes:
     """A VEVENT's text, memoised: serialising is the slow part of a feed, and the
     same visit appears in several feeds (all, commune, van) and publications."""
