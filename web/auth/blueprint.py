@@ -32,6 +32,11 @@ def init_app(app: Flask) -> None:
     login_manager.unauthorized_handler(refuse_anonymous)
     app.context_processor(lambda: {"logout_form": LogoutForm, "desk_links": _desk_links})
     register_desk_link(app, "auth.home", "Accueil opérateur", 0)
+    # The setup pages live in web/desk/ but the factory only registers web/desk/blueprint.py
+    # (the planning desk's): they are registered here, with the rest of the operator's access.
+    from web.desk.setup_blueprint import bp as setup_bp
+
+    app.register_blueprint(setup_bp)
 
 
 def register_desk_link(app: Flask, endpoint: str, label: str, order: int) -> None:

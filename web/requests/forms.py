@@ -241,17 +241,21 @@ class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
 
+    def __init__(self, label: str, *, invalid: str = "Choisissez parmi les jours proposés.", **kwargs: Any) -> None:
+        super().__init__(label, **kwargs)
+        self.invalid_message = invalid
+
     def pre_validate(self, form: Any) -> None:
-        allowed = {value for value, *_ in self.iter_choices()}
-        if any(str(v) not in {str(a) for a in allowed} for v in self.data or []):
-            raise ValidationError("Choisissez parmi les jours proposés.")
+        allowed = {str(value) for value, *_ in self.iter_choices()}
+        if any(str(v) not in allowed for v in self.data or []):
+            raise ValidationError(self.invalid_message)
 
     def process_formdata(self, valuelist: list[Any]) -> None:
         try:
             self.data = [self.coerce(v) for v in valuelist[:20]]
         except (TypeError, ValueError):
             self.data = []
-            self.process_errors.append("Choisissez parmi les jours proposés.")
+            self.process_errors.append(self.invalid_message)
 
 
 def _french_phone(raw: str) -> str | None:

@@ -1,0 +1,269 @@
+"""Setup pages: vans (depot, shift, break, driving limit, equipment, days off) and seasons
+(horizon, weekdays, closed dates pre-filled with French public holidays, editable)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select
+
+from tests.test_auth import PASSWORD, add_operator
+
+
+@pytest.fixture
+def ops_client(app: Flask) -> FlaskClient:
+    add_operator(app)
+    client = app.test_client()
+    assert (
+        client.post("/operateur/connexion", data={"email": "ops@example.fr", "password": PASSWORD}).status_code == 302
+    )
+    return client
+
+
+def van_data(**overrides: Any) -> dict[str, Any]:
+    data = {
+        "slug": "tiers-truck",
+        "name": "Tiers-Truck",
+        "depot_label": "Mende, garage municipal",
+        "depot_lat": "44,5181",
+        "depot_lon": "3.5006",
+        "shift_start": "08:00",
+        "shift_end": "18:30",
+        "break_minutes": "45",
+        "break_earliest": "12:00",
+        "break_latest": "14:00",
+        "max_drive_minutes": "300",
+        "equipment": ["laptops", "satellite-uplink"],
+        "other_equipment": "scanner, casques-vr",
+        "days_off": "24/12/2027\n2027-12-31\n",
+    }
+    data.update(overrides)
+    return data
+
+
+def season_data(**overrides: Any) -> dict[str, Any]:
+    data = {
+        "slug": "printemps-2027",
+        "name": "Printemps 2027",
+        "start": "01/04/2027",
+        "end": "30/06/2027",
+        "weekdays": ["1", "2", "3", "4", "5"],
+        "closed_dates": "",
+        "department": "",
+        "timezone": "Europe/Paris",
+        "lock_slack_minutes": "30",
+    }
+    data.update(overrides)
+    return data
+
+
+def errors(response: Any) -> dict[str, str]:
+    text = response.get_data(as_text=True).replace("&#39;", "'")
+    return {
+        m.group(1): re.sub(r"<[^>]+>", "", m.group(2))
+        for m in re.finditer(r'<p class="error" id="([\w-]+)-erreur">(.*?)</p>', text, re.S)
+    }
+
+
+def all_vans(app: Flask) -> list[Any]:
+    from web.extensions import db
+    from web.vans.models import Van
+
+    with app.app_context():
+        return list(db.session.execute(select(Van)).scalars())
+
+
+def all_seasons(app: Flask) -> list[Any]:
+    from web.extensions import db
+    from web.seasons.models import Season
+
+    with app.app_context():
+        return list(db.session.execute(select(Season)).scalars())
+
+
+# Vans -------------------------------------------------------------------------------------------
+
+
+def test_create_a_van_then_edit_it(app: Flask, ops_client: FlaskClient) -> None:
+    response = ops_client.post("/operateur/parametres/camions/nouveau", data=van_data())
+    assert response.status_code == 302, errors(response)
+    [van] = all_vans(app)
+    assert (van.slug, van.name, van.depot_label) == ("tiers-truck", "Tiers-Truck", "Mende, garage municipal")
+    assert (van.depot_lat, van.depot_lon) == (44.5181, 3.5006)
+    assert (van.shift_start, van.shift_end) == (8 * 60, 18 * 60 + 30)
+    assert (van.break_minutes, van.break_earliest, van.break_latest) == (45, 12 * 60, 14 * 60)
+    assert van.max_drive_minutes == 300
+    assert van.equipment == ["casques-vr", "laptops", "satellite-uplink", "scanner"]
+    assert van.days_off == ["2027-12-24", "2027-12-31"]
+
+    page = ops_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert 'value="44,5181"' in page and 'value="18:30"' in page and "24/12/2027" in page
+    assert 'value="casques-vr, scanner"' in page  # free-text equipment comes back as typed
+
+    edit = van_data(name="Tiers-Truck 2", shift_end="17:00", max_drive_minutes="", days_off="", other_equipment="")
+    del edit["slug"]
+    assert ops_client.post(f"/operateur/parametres/camions/{van.id}", data=edit).status_code == 302
+    [van] = all_vans(app)
+    assert (van.name, van.shift_end, van.max_drive_minutes, van.days_off) == ("Tiers-Truck 2", 17 * 60, None, [])
+    assert van.slug == "tiers-truck"  # never changes
+    assert van.equipment == ["laptops", "satellite-uplink"]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"name": ""}, "name", "Indiquez le nom"),
+        ({"slug": "Tiers Truck!"}, "slug", "minuscules"),
+        ({"depot_lat": "95"}, "depot_lat", "de -90 à 90"),
+        ({"depot_lon": "est"}, "depot_lon", "pas un nombre"),
+        ({"depot_lat": ""}, "depot_lat", "degrés décimaux"),
+        ({"shift_start": "18:00", "shift_end": "08:00"}, "shift_end", "finir après avoir commencé"),
+        ({"shift_start": ""}, "shift_start", "Indiquez l'heure de début"),
+        ({"shift_end": "8h70"}, "shift_end", "pas une heure"),
+        ({"break_latest": "12:30"}, "break_latest", "ne tient pas"),
+        ({"break_minutes": "-5"}, "break_minutes", "entre 0 et 240"),
+        ({"max_drive_minutes": "beaucoup"}, "max_drive_minutes", "nombre entier"),
+        ({"equipment": ["laptops", "jetpack"]}, "equipment", "matériel proposé"),
+        ({"other_equipment": "Gros Écran"}, "other_equipment", "minuscules"),
+        ({"days_off": "24/12/2027\n31/02/2027"}, "days_off", "« 31/02/2027 » (ligne 2) n'est pas une date"),
+    ],
+)
+def test_van_errors_are_shown_next_to_their_field_and_nothing_is_saved(
+    app: Flask, ops_client: FlaskClient, overrides: dict[str, Any], field: str, message: str
+) -> None:
+    response = ops_client.post("/operateur/parametres/camions/nouveau", data=van_data(**overrides))
+    assert response.status_code == 422
+    found = errors(response)
+    assert field in found, found
+    assert message in found[field]
+    assert f'href="#{field}' in response.get_data(as_text=True)  # in the summary too
+    assert all_vans(app) == []
+
+
+def test_a_second_van_with_the_same_slug_is_refused(app: Flask, ops_client: FlaskClient) -> None:
+    assert ops_client.post("/operateur/parametres/camions/nouveau", data=van_data()).status_code == 302
+    again = ops_client.post("/operateur/parametres/camions/nouveau", data=van_data(name="Autre"))
+    assert again.status_code == 422
+    assert "existe déjà" in errors(again)["slug"]
+    assert len(all_vans(app)) == 1
+
+
+# Seasons ----------------------------------------------------------------------------------------
+
+
+def test_a_new_season_gets_the_french_public_holidays_of_its_horizon(app: Flask, ops_client: FlaskClient) -> None:
+    response = ops_client.post("/operateur/parametres/saisons/nouvelle", data=season_data())
+    assert response.status_code == 302, errors(response)
+    [season] = all_seasons(app)
+    assert (season.slug, season.start, season.end) == ("printemps-2027", date(2027, 4, 1), date(2027, 6, 30))
+    assert season.weekdays == [1, 2, 3, 4, 5]
+    # Labour day, Victory in Europe day, Ascension, Whit Monday 2027 (Easter Monday is 29 March).
+    assert season.closed_dates == ["2027-05-01", "2027-05-06", "2027-05-08", "2027-05-17"]
+
+
+def test_closed_dates_are_editable_and_holidays_can_be_added_back(app: Flask, ops_client: FlaskClient) -> None:
+    ops_client.post("/operateur/parametres/saisons/nouvelle", data=season_data())
+    [season] = all_seasons(app)
+    url = f"/operateur/parametres/saisons/{season.id}"
+    edit = season_data(closed_dates="06/05/2027\n14/06/2027", weekdays=["2", "4"], lock_slack_minutes="45")
+    del edit["slug"]
+    assert ops_client.post(url, data=edit).status_code == 302
+    [season] = all_seasons(app)
+    assert season.closed_dates == ["2027-05-06", "2027-06-14"]
+    assert (season.weekdays, season.lock_slack_minutes) == ([2, 4], 45)
+
+    # The "add the public holidays" button merges them into the list without saving.
+    page = ops_client.post(url, data={**edit, "add_holidays": "1"})
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    for d in ("01/05/2027", "06/05/2027", "08/05/2027", "14/06/2027", "17/05/2027"):
+        assert d in text
+    assert all_seasons(app)[0].closed_dates == ["2027-05-06", "2027-06-14"]
+
+
+def test_local_holidays_of_alsace_moselle(app: Flask, ops_client: FlaskClient) -> None:
+    data = season_data(start="01/12/2027", end="31/12/2027", department="57")
+    assert ops_client.post("/operateur/parametres/saisons/nouvelle", data=data).status_code == 302
+    assert all_seasons(app)[0].closed_dates == ["2027-12-25", "2027-12-26"]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"end": "01/03/2027"}, "end", "avant de commencer"),
+        ({"start": "hier"}, "start", "pas une date"),
+        ({"start": ""}, "start", "Indiquez le premier jour"),
+        ({"weekdays": []}, "weekdays", "au moins un jour"),
+        ({"weekdays": ["8"]}, "weekdays", "Choisissez parmi"),
+        ({"closed_dates": "14/07/2027"}, "closed_dates", "En dehors de la saison"),
+        ({"closed_dates": "le 3 mai"}, "closed_dates", "n'est pas une date"),
+        ({"timezone": "Mars/Olympus"}, "timezone", "fuseau horaire"),
+        ({"lock_slack_minutes": "-1"}, "lock_slack_minutes", "entre 0 et 1440"),
+        ({"department": "999"}, "department", "numéro de département"),
+        ({"slug": "Été 2027"}, "slug", "minuscules"),
+    ],
+)
+def test_season_errors_are_shown_next_to_their_field_and_nothing_is_saved(
+    app: Flask, ops_client: FlaskClient, overrides: dict[str, Any], field: str, message: str
+) -> None:
+    response = ops_client.post("/operateur/parametres/saisons/nouvelle", data=season_data(**overrides))
+    assert response.status_code == 422
+    found = errors(response)
+    assert field in found, found
+    assert message in found[field]
+    assert all_seasons(app) == []
+
+
+def test_setup_forms_need_the_csrf_token_when_csrf_is_on(make_app: Any) -> None:
+    app = make_app(WTF_CSRF_ENABLED=True)
+    add_operator(app)
+    client = app.test_client()
+    page = client.get("/operateur/connexion").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    client.post("/operateur/connexion", data={"email": "ops@example.fr", "password": PASSWORD, "csrf_token": token})
+    assert client.post("/operateur/parametres/camions/nouveau", data=van_data()).status_code == 400
+    assert all_vans(app) == []
+    page = client.get("/operateur/parametres/camions/nouveau").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    assert client.post("/operateur/parametres/camions/nouveau", data=van_data(csrf_token=token)).status_code == 302
+
+
+def test_the_pages_list_vans_and_seasons_and_are_labelled_in_french(app: Flask, ops_client: FlaskClient) -> None:
+    ops_client.post("/operateur/parametres/camions/nouveau", data=van_data())
+    ops_client.post("/operateur/parametres/saisons/nouvelle", data=season_data())
+    text = ops_client.get("/operateur/parametres/").get_data(as_text=True)
+    assert "Tiers-Truck" in text and "Printemps 2027" in text and "du 01/04/2027 au 30/06/2027" in text
+    form = ops_client.get("/operateur/parametres/camions/nouveau").get_data(as_text=True)
+    # Every input has a label tied to it (keyboard and screen-reader users).
+    ids = set(re.findall(r'<input[^>]*\bid="([^"]+)"[^>]*type="(?:text|number|time)"', form))
+    ids |= set(re.findall(r'<input[^>]*type="(?:text|number|time)"[^>]*\bid="([^"]+)"', form))
+    assert ids
+    for field_id in ids:
+        assert f'<label for="{field_id}">' in form, field_id
+
+
+HOSTILE = st.one_of(st.text(max_size=200), st.sampled_from(["<script>x</script>", "\x00", "9" * 400, "1e309", "NaN"]))
+VAN_FIELDS = [k for k in van_data() if k != "equipment"]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(field=st.sampled_from(VAN_FIELDS), value=HOSTILE)
+def test_hostile_van_input_never_gives_a_500(app: Flask, ops_client: FlaskClient, field: str, value: str) -> None:
+    from web.extensions import db
+    from web.vans.models import Van
+
+    response = ops_client.post("/operateur/parametres/camions/nouveau", data=van_data(**{field: value}))
+    assert response.status_code in (302, 422)
+    with app.app_context():
+        n = db.session.execute(select(func.count()).select_from(Van)).scalar_one()
+        assert n == (1 if response.status_code == 302 else 0)
+        for van in db.session.execute(select(Van)).scalars():
+            db.session.delete(van)
+        db.session.commit()

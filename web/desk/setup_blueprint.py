@@ -1,0 +1,149 @@
+"""Setup pages of the operator desk: vans (depot, shift, break, driving limit, equipment,
+days off) and seasons (horizon, service weekdays, closed dates with public holidays).
+
+Registered by :mod:`web.auth.blueprint` (the app factory only registers each area's
+``blueprint`` module, and ``web/desk/blueprint.py`` is the planning desk's)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from web.auth.decorators import operator_required
+from web.auth.forms import csrf_failed
+from web.core.errors import OperationError
+from web.desk.setup_forms import SeasonForm, VanForm
+from web.desk.setup_operations import save_season, save_van
+from web.extensions import db
+from web.seasons.models import Season
+from web.seasons.operations import holidays_between
+from web.vans.models import Van
+
+bp = Blueprint("setup", __name__, template_folder="setup_templates", url_prefix="/operateur/parametres")
+
+EXPIRED = "Le formulaire a expiré. Vérifiez les valeurs et renvoyez-le."
+
+
+@bp.record_once
+def _menu(state: Any) -> None:
+    from web.auth.blueprint import register_desk_link
+
+    register_desk_link(state.app, "setup.index", "Camions et saisons", 20)
+
+
+@bp.route("/")
+@operator_required
+def index() -> Any:
+    vans = list(db.session.execute(select(Van).order_by(Van.name, Van.id)).scalars())
+    seasons = list(db.session.execute(select(Season).order_by(Season.start.desc(), Season.id)).scalars())
+    return render_template("setup/index.html", vans=vans, seasons=seasons)
+
+
+def _page(template: str, form: Any, status: int, errors: list[tuple[str, str]], **context: Any) -> Any:
+    page = render_template(template, form=form, errors=errors + form.error_items(), **context)
+    return current_app.make_response((page, status))
+
+
+@bp.route("/camions/nouveau", methods=["GET", "POST"], defaults={"van_id": None})
+@bp.route("/camions/<int:van_id>", methods=["GET", "POST"])
+@operator_required
+def van(van_id: int | None) -> Any:
+    existing = None
+    if van_id is not None:
+        existing = db.session.get(Van, van_id)
+        if existing is None:
+            abort(404)
+    form = VanForm(obj=existing, creating=existing is None)
+    if request.method == "GET" and existing is not None:
+        form.show_equipment(list(existing.equipment or []))
+    errors: list[tuple[str, str]] = []
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                saved = save_van(existing, None if existing else form.slug.data, form.van_values())
+                db.session.commit()
+            except OperationError as e:
+                db.session.rollback()
+                if not form.attach(e.where, e.message):
+                    errors.append(("", e.message))
+                status = 422
+            else:
+                flash(f"Camion « {saved.name} » enregistré.", "success")
+                return redirect(url_for("setup.van", van_id=saved.id))
+        else:
+            status = 400 if csrf_failed(form) else 422
+            if csrf_failed(form):
+                errors.append(("", EXPIRED))
+    return _page("setup/van.html", form, status, errors, van=existing)
+
+
+@bp.route("/saisons/nouvelle", methods=["GET", "POST"], defaults={"season_id": None})
+@bp.route("/saisons/<int:season_id>", methods=["GET", "POST"])
+@operator_required
+def season(season_id: int | None) -> Any:
+    existing = None
+    if season_id is not None:
+        existing = db.session.get(Season, season_id)
+        if existing is None:
+            abort(404)
+    form = SeasonForm(obj=existing, creating=existing is None)
+    if request.method == "GET" and existing is None:
+        form.weekdays.data = [1, 2, 3, 4, 5]
+        form.lock_slack_minutes.data = current_app.config.get("TOURPLAN_DEFAULT_LOCK_SLACK_MINUTES", 30)
+    errors: list[tuple[str, str]] = []
+    status = 200
+    if request.method == "POST" and form.add_holidays.data:
+        # Fill in the public holidays of the horizon; nothing is saved until "Enregistrer".
+        form.validate()
+        start, end = form.start.data, form.end.data
+        messages: list[str] = []
+        if form.closed_dates.line_errors:
+            messages = [e for e in form.closed_dates.errors if e]
+        elif start and end and start <= end and not form.department.errors:
+            added = holidays_between(start, end, (form.department.data or "").upper())
+            form.closed_dates.set_dates(sorted(set(form.closed_dates.dates) | set(added)))
+            flash(
+                f"{len(added)} jour(s) férié(s) dans la période, ajoutés à la liste : vérifiez puis enregistrez.",
+                "info",
+            )
+        else:
+            messages = ["Indiquez d'abord un premier et un dernier jour valides (et le département s'il y a lieu)."]
+        # Only the dates matter for this button; the other fields are checked on saving.
+        for f in form:
+            f.errors = []
+        form.closed_dates.errors = messages
+        return _page("setup/season.html", form, 200, errors, season=existing)
+    if request.method == "POST":
+        if form.validate_on_submit():
+            closed = form.closed_dates.dates
+            if existing is None and not (form.closed_dates.data or "").strip():
+                closed = holidays_between(form.start.data, form.end.data, (form.department.data or "").upper())
+            try:
+                saved = save_season(
+                    existing,
+                    slug=form.slug.data if existing is None else None,
+                    name=form.name.data,
+                    start=form.start.data,
+                    end=form.end.data,
+                    weekdays=sorted(set(form.weekdays.data)),
+                    closed_dates=closed,
+                    timezone=form.timezone.data,
+                    lock_slack_minutes=form.lock_slack_minutes.data,
+                )
+                db.session.commit()
+            except OperationError as e:
+                db.session.rollback()
+                if not form.attach(e.where, e.message):
+                    errors.append(("", e.message))
+                status = 422
+            else:
+                flash(f"Saison « {saved.name} » enregistrée.", "success")
+                return redirect(url_for("setup.season", season_id=saved.id))
+        else:
+            status = 400 if csrf_failed(form) else 422
+            if csrf_failed(form):
+                errors.append(("", EXPIRED))
+    return _page("setup/season.html", form, status, errors, season=existing)

@@ -1,0 +1,136 @@
+"""Vans and seasons as the operator edits them (the setup pages). The checks mirror the
+schema's constraints and problem-format v1, with French messages naming the field, so a
+bad value is refused here with a sentence and never reaches the database as a 500."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import select
+
+from web.core.errors import OperationError
+from web.extensions import db
+from web.seasons.models import Season
+from web.seasons.operations import SLUG_RE, create_season
+from web.vans.models import Van
+
+VAN_FIELDS = (
+    "name",
+    "depot_label",
+    "depot_lat",
+    "depot_lon",
+    "shift_start",
+    "shift_end",
+    "break_earliest",
+    "break_latest",
+    "break_minutes",
+    "max_drive_minutes",
+    "equipment",
+    "days_off",
+)
+EQUIPMENT_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+
+
+def check_van(values: dict[str, Any]) -> None:
+    """Raise OperationError(message, field) for the first rule the values break."""
+    if not values.get("name"):
+        raise OperationError("le nom est obligatoire", "name")
+    if not -90 <= values["depot_lat"] <= 90:
+        raise OperationError("la latitude va de -90 à 90", "depot_lat")
+    if not -180 <= values["depot_lon"] <= 180:
+        raise OperationError("la longitude va de -180 à 180", "depot_lon")
+    if not 0 <= values["shift_start"] < values["shift_end"] <= 24 * 60:
+        raise OperationError("la journée finit avant de commencer", "shift_end")
+    if values["break_minutes"] < 0:
+        raise OperationError("la pause ne peut pas être négative", "break_minutes")
+    if values["break_latest"] - values["break_earliest"] < values["break_minutes"]:
+        raise OperationError(
+            f"une pause de {values['break_minutes']} minutes ne tient pas dans cette fenêtre", "break_latest"
+        )
+    if values.get("max_drive_minutes") is not None and values["max_drive_minutes"] < 0:
+        raise OperationError("la limite de conduite ne peut pas être négative", "max_drive_minutes")
+    for item in values.get("equipment", []):
+        if not EQUIPMENT_RE.match(item):
+            raise OperationError(f"« {item} » : un matériel s'écrit en minuscules, chiffres et tirets", "equipment")
+
+
+def save_van(van: Van | None, slug: str | None, values: dict[str, Any]) -> Van:
+    """Create (``van`` None, ``slug`` given) or update a van. The slug never changes once
+    created: it is the van's id in problem files and in its calendar feed's address."""
+    unknown = set(values) - set(VAN_FIELDS)
+    if unknown:
+        raise OperationError(f"champ(s) inconnu(s) : {', '.join(sorted(unknown))}")
+    check_van(values)
+    if van is None:
+        if not slug or not SLUG_RE.match(slug):
+            raise OperationError("l'identifiant ne contient que a-z, 0-9 et des tirets (60 au plus)", "slug")
+        if db.session.execute(select(Van).where(Van.slug == slug)).scalar_one_or_none() is not None:
+            raise OperationError(f"un camion « {slug} » existe déjà", "slug")
+        van = Van(slug=slug)
+        db.session.add(van)
+    values = {
+        **values,
+        "days_off": sorted(set(values.get("days_off", []))),
+        "equipment": sorted(set(values.get("equipment", []))),
+    }
+    for key, value in values.items():
+        setattr(van, key, value)
+    return van
+
+
+def check_season(start: date, end: date, weekdays: Iterable[int], closed: Iterable[str], timezone: str) -> None:
+    if end < start:
+        raise OperationError("la saison finit avant de commencer", "end")
+    if (end - start).days > 2 * 366:
+        raise OperationError("une saison dure deux ans au plus", "end")
+    days = list(weekdays)
+    if not days or any(d not in range(1, 8) for d in days):
+        raise OperationError("choisissez au moins un jour de service", "weekdays")
+    for d in closed:
+        if not start.isoformat() <= d <= end.isoformat():
+            raise OperationError(f"le {date.fromisoformat(d):%d/%m/%Y} est en dehors de la saison", "closed_dates")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise OperationError(f"fuseau horaire inconnu « {timezone} »", "timezone") from None
+
+
+def save_season(
+    season: Season | None,
+    *,
+    slug: str | None,
+    name: str,
+    start: date,
+    end: date,
+    weekdays: list[int],
+    closed_dates: list[str],
+    timezone: str,
+    lock_slack_minutes: int,
+) -> Season:
+    """Create or update a season. The slug is fixed at creation (it names the season in commands)."""
+    closed = sorted(set(closed_dates))
+    check_season(start, end, weekdays, closed, timezone)
+    if not 0 <= lock_slack_minutes <= 24 * 60:
+        raise OperationError("la marge va de 0 à 1440 minutes", "lock_slack_minutes")
+    if season is None:
+        return create_season(
+            slug or "",
+            name,
+            start,
+            end,
+            weekdays=weekdays,
+            closed_dates=closed,
+            timezone=timezone,
+            lock_slack_minutes=lock_slack_minutes,
+        )
+    season.name = name.strip() or season.slug
+    season.start, season.end = start, end
+    season.weekdays = sorted(set(weekdays))
+    season.closed_dates = closed
+    season.timezone = timezone
+    season.lock_slack_minutes = lock_slack_minutes
+    return season
