@@ -14,7 +14,7 @@ import pytest
 from tourplan.checker import check_plan
 from tourplan.optimiser import solve
 from tourplan.optimiser.instance import build_instance
-from tourplan.optimiser.schedule import DaySpec, StopSpec, schedule_day
+from tourplan.optimiser.schedule import DaySpec, StopSpec, schedule_day, schedule_day_rounded
 from tourplan.plan import Plan
 from tourplan.problem import Problem, problem_from_json
 
@@ -118,6 +118,17 @@ def test_schedule_respects_the_driving_limit_and_the_shift() -> None:
     assert schedule_day(limited, [StopSpec(1, 60, 480, 1000)], legs({(0, 1): 51})) is None
     short = DaySpec(depot=0, shift_start=480, shift_end=600)
     assert schedule_day(short, [StopSpec(1, 60, 480, 1000)], legs({(0, 1): 31})) is None
+
+
+def test_published_times_are_round_when_the_day_allows_it() -> None:
+    # Leaving at 08:00 with a 36-min drive, the exact start is 08:36: residents read 08:45.
+    nobreak = DaySpec(depot=0, shift_start=480, shift_end=1080)
+    t = schedule_day_rounded(nobreak, [StopSpec(1, 60, 480, 1000), StopSpec(2, 60, 480, 1000)],
+                             legs({(0, 1): 36, (1, 2): 17, (0, 2): 40}))
+    assert t is not None and t.start == (525, 615)  # 08:45, then 09:45 + 17 min → 10:15
+    # A start pinned to 08:37 exactly (a locked visit with no slack) keeps its exact minute.
+    t = schedule_day_rounded(nobreak, [StopSpec(1, 60, 517, 517)], legs({(0, 1): 36}))
+    assert t is not None and t.start == (517,)
 
 
 # --------------------------------------------------------------------------- #

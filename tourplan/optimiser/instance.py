@@ -15,7 +15,7 @@ from datetime import date
 
 import numpy as np
 
-from tourplan.optimiser.schedule import DaySpec, StopSpec, schedule_day
+from tourplan.optimiser.schedule import DaySpec, StopSpec, schedule_day, schedule_day_rounded
 from tourplan.problem import EARTH_RADIUS_KM, Point, Problem, Request, Van, Visit
 
 
@@ -63,7 +63,9 @@ class Instance:
         lo, hi = req.hours_on(van)
         return StopSpec(self.request_loc[r], req.duration, lo, hi - req.duration)
 
-    def schedule(self, vd: VanDay, stops: list[StopSpec]):
+    def schedule(self, vd: VanDay, stops: list[StopSpec], *, rounded: bool = False):
+        if rounded:
+            return schedule_day_rounded(vd.spec, stops, self.leg_minutes)
         return schedule_day(vd.spec, stops, self.leg_minutes)
 
 

@@ -40,7 +40,7 @@ def build_plan(state: State, seconds: float) -> Plan:
         if not visits:
             continue
         vd = inst.van_days[vd_i]
-        t = state.timing(vd_i, visits)
+        t = state.timing(vd_i, visits, rounded=True)
         if t is None:  # pragma: no cover - the search only keeps routes the schedule accepts
             raise AssertionError(f"route {vd.van.id} {vd.day} has no valid schedule")
         stops = tuple(

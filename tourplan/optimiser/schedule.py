@@ -56,8 +56,11 @@ class Timing:
 LegMinutes = Callable[[int, int], int]
 
 
-def _simulate(day: DaySpec, stops: Sequence[StopSpec], legs: Sequence[int], leave: int, gap: int):
-    """Earliest times when the break is taken in gap ``gap`` (-1: no break); None if infeasible."""
+def _simulate(day: DaySpec, stops: Sequence[StopSpec], legs: Sequence[int], leave: int, gap: int, step: int = 1):
+    """Earliest times when the break is taken in gap ``gap`` (-1: no break); None if infeasible.
+
+    Services start on a multiple of ``step`` minutes.
+    """
     t = leave
     arrive: list[int] = []
     start: list[int] = []
@@ -80,6 +83,8 @@ def _simulate(day: DaySpec, stops: Sequence[StopSpec], legs: Sequence[int], leav
             return arrive, start, end, arr, brk
         s = stops[i]
         st = arr if arr > s.start_lo else s.start_lo
+        if step > 1:
+            st = -(-st // step) * step
         if st > s.start_hi:
             return None
         arrive.append(arr)
@@ -93,12 +98,14 @@ def schedule_day(
     day: DaySpec,
     stops: Sequence[StopSpec],
     leg_minutes: LegMinutes,
+    step: int = 1,
 ) -> Timing | None:
     """Times of a van-day serving ``stops`` in this order, or None if it cannot be done.
 
     ``leg_minutes(a, b)`` gives the whole-minute driving time between locations
     (rounded to nearest); their sum is the day's stated driving and must keep
-    within the van's limit.
+    within the van's limit.  With ``step`` > 1 every service starts on a multiple
+    of ``step`` minutes (None if the day cannot hold that).
     """
     locs = [day.depot] + [s.loc for s in stops] + [day.depot]
     legs = [leg_minutes(a, b) for a, b in zip(locs, locs[1:], strict=False)]
@@ -110,7 +117,7 @@ def schedule_day(
     best = None
     best_gap = -1
     for gap in gaps:
-        res = _simulate(day, stops, legs, day.shift_start, gap)
+        res = _simulate(day, stops, legs, day.shift_start, gap, step)
         if res is not None and (best is None or res[3] < best[3]):
             best, best_gap = res, gap
     if best is None:
@@ -120,7 +127,7 @@ def schedule_day(
         first = best[1][0]
         later = first - legs[0] - (day.break_minutes if best_gap == 0 else 0)
         if later > day.shift_start:
-            res = _simulate(day, stops, legs, later, best_gap)
+            res = _simulate(day, stops, legs, later, best_gap, step)
             if res is not None and res[1][0] == first:
                 return _timing(res, later, best_gap, day, drive)
     return _timing(best, day.shift_start, best_gap, day, drive)
@@ -138,3 +145,17 @@ def _timing(res, leave: int, gap: int, day: DaySpec, drive: int) -> Timing:
         break_end=None if brk is None else brk + day.break_minutes,
         drive_minutes=drive,
     )
+
+
+#: Published times read better on round figures ("9 h 15", not "9 h 06"): the plan uses
+#: the first of these steps a van-day can hold, the exact minute as a last resort.
+PUBLIC_TIME_STEPS = (15, 5, 1)
+
+
+def schedule_day_rounded(day: DaySpec, stops: Sequence[StopSpec], leg_minutes: LegMinutes) -> Timing | None:
+    """Like :func:`schedule_day`, with service starts on the roundest step the day allows."""
+    for step in PUBLIC_TIME_STEPS:
+        timing = schedule_day(day, stops, leg_minutes, step)
+        if timing is not None:
+            return timing
+    return None

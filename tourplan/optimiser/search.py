@@ -56,8 +56,8 @@ class State:
             return base
         return StopSpec(base.loc, base.duration, max(base.start_lo, lk[1]), min(base.start_hi, lk[2]))
 
-    def timing(self, vd: int, visits: list[int]) -> Timing | None:
-        return self.inst.schedule(self.inst.van_days[vd], [self.stop(v, vd) for v in visits])
+    def timing(self, vd: int, visits: list[int], *, rounded: bool = False) -> Timing | None:
+        return self.inst.schedule(self.inst.van_days[vd], [self.stop(v, vd) for v in visits], rounded=rounded)
 
     def route_km(self, vd: int, visits: list[int]) -> float:
         if not visits:

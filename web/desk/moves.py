@@ -3,8 +3,8 @@
 Pure functions on :class:`tourplan.problem.Problem` and :class:`tourplan.plan.Plan`
 (no Flask, no database) so they are tested alone.  A move is refused with a
 :class:`MoveRefused` naming the rule it breaks, in French.  Times are rebuilt with
-the optimiser's own exact scheduler (:func:`tourplan.optimiser.schedule.schedule_day`)
-and the resulting plan is judged by :func:`tourplan.checker.check_plan`: a move
+the optimiser's own scheduler (:func:`tourplan.optimiser.schedule.schedule_day_rounded`,
+which also times the optimiser's plans) and the resulting plan is judged by :func:`tourplan.checker.check_plan`: a move
 is accepted only when the whole plan passes.
 """
 
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from tourplan.checker import check_plan
-from tourplan.optimiser.schedule import DaySpec, StopSpec, Timing, schedule_day
+from tourplan.optimiser.schedule import DaySpec, StopSpec, Timing, schedule_day_rounded
 from tourplan.plan import Plan, Route, Stats, Stop, Unserved
 from tourplan.problem import Point, Problem, Request, Van
 
@@ -145,7 +145,7 @@ def _schedule(problem: Problem, legs: _Legs, van: Van, keys: Sequence[tuple[str,
     if any(s.start_hi < s.start_lo for s in stops):
         return None
     # The driving limit applies to the stated whole-minute legs (problem-format § Travel).
-    return schedule_day(spec, stops, legs.minutes)
+    return schedule_day_rounded(spec, stops, legs.minutes)
 
 
 def _route(problem: Problem, legs: _Legs, van: Van, day: date, keys: Sequence[tuple[str, int]], t: Timing) -> Route:
