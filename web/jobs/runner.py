@@ -9,7 +9,9 @@ Why a child process rather than calling the solver in the job's thread:
   fails the job instead of taking the web server or the RQ worker down with it.
 
 The child is *spawned* (not forked): forking a threaded web server is unsafe.
-No Flask here: the job layer passes plain callables.
+Spawning re-imports the parent's ``__main__`` module in the child, so a script that
+starts jobs itself must keep its work under ``if __name__ == "__main__":`` (``flask
+run``, gunicorn and ``rq worker`` do). No Flask here: the job layer passes plain callables.
 """
 
 from __future__ import annotations
