@@ -56,13 +56,12 @@ REFRESH_SECONDS = 2
 
 def init_app(app: Flask) -> None:
     app.config.setdefault("TOURPLAN_PLAN_TIME_LIMIT", 30.0)
-    try:
-        from web.auth.blueprint import register_desk_link
-    except ImportError:  # pragma: no cover - auth always ships with the desk
-        return
+    # Own names: other areas register their own "date_fr"-like filters with other formats.
+    app.jinja_env.filters["desk_hm"] = _hm
+    app.jinja_env.filters["desk_date"] = date_fr
+    from web.auth.blueprint import register_desk_link
+
     register_desk_link(app, "desk.index", "Planification", 30)
-    app.jinja_env.filters.setdefault("hm", _hm)
-    app.jinja_env.filters.setdefault("date_fr", date_fr)
 
 
 def _hm(minutes: int | None) -> str:
