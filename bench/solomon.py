@@ -23,7 +23,7 @@ DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "bench" / "sol
 def family(name: str) -> str:
     """C1, C2, R1, R2, RC1 or RC2: the usual grouping of the 56 instances."""
     letters = name.rstrip("0123456789")
-    return letters + name[len(letters)]
+    return name[: len(letters) + 1]  # a name without digits is its own family
 
 
 def read_bks(path: Path) -> dict[str, tuple[int, float]]:

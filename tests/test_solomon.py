@@ -173,3 +173,32 @@ def test_cli_prints_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     out = json.loads(capsys.readouterr().out)
     assert set(out) >= {"instance", "vehicles", "distance", "feasible", "seconds", "routes"}
     assert out["feasible"] is True
+
+
+def test_bench_without_data_says_so_and_succeeds(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from bench.solomon import main as bench_main
+
+    assert bench_main(["--data", str(tmp_path)]) == 0
+    assert "skipped" in capsys.readouterr().out
+
+
+def test_bench_reports_gap_to_best_known(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from bench.solomon import main as bench_main
+
+    rows = [
+        (0, 0, 0, 0, 0, 1000, 0),
+        (1, 10, 0, 10, 0, 1000, 0),
+        (2, 20, 0, 10, 0, 1000, 0),
+        (3, 0, 10, 10, 0, 1000, 0),
+        (4, 0, 20, 10, 0, 1000, 0),
+    ]
+    write(tmp_path, solomon_text("SPOKES", 3, 20, rows), "SPOKES.txt")
+    # A made-up best-known distance of 78.4: the optimum 80 is then 2.04 % above it.
+    (tmp_path / "bks.csv").write_text(
+        "instance,vehicles,distance,objective,source\nSPOKES,2,78.4,distance-only,test\n", encoding="utf-8"
+    )
+    assert bench_main(["--data", str(tmp_path), "--time-limit", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "| SPOKES | 2 | 80.00 | yes | 2 | 78.40 | 2.04 |" in out
+    assert "Mean gap over 1 feasible instances: 2.04 %" in out
+    assert bench_main(["--data", str(tmp_path), "--only", "NOPE"]) == 2

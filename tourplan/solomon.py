@@ -1,8 +1,9 @@
 """Classic Solomon VRPTW instances: read them, solve them with OR-Tools, check the result.
 
-This is a yardstick for the routing engine, not part of a season plan: the same
-OR-Tools machinery the optimiser uses, measured against published best-known
-results (``python -m tourplan bench solomon FILE``, ``python -m bench.solomon``).
+This is a yardstick, not part of a season plan: the OR-Tools routing library the
+optimiser is built on, driven by an iterated local search (see
+:func:`solve_instance`), measured against published best-known results
+(``python -m tourplan bench solomon FILE``, ``python -m bench.solomon``).
 
 Conventions are those of the distance-only best-known results: Euclidean
 distances in real numbers (no rounding), travel time equals distance, a vehicle
