@@ -1,0 +1,147 @@
+"""End to end in a real browser (Debian's Chromium via Playwright, JavaScript off for the
+operator so everything must work with plain forms and a <meta refresh>): a commune asks
+for a visit, an operator logs in, accepts it, plans, reviews and publishes; the visit is
+then on the commune's page and in its feed, and the commune's tracking link shows the date.
+
+Collected only where Chromium is installed (CI installs it); browsers are never downloaded.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.desk_helpers import PASSWORD, operator
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+START = date.today() + timedelta(days=7)
+END = START + timedelta(days=60)
+
+if shutil.which(CHROMIUM) or Path(CHROMIUM).exists():
+    from playwright.sync_api import Browser, Page, sync_playwright
+    from werkzeug.serving import make_server
+
+    @pytest.fixture(scope="module")
+    def browser() -> Iterator[Browser]:
+        with sync_playwright() as p:
+            b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            yield b
+            b.close()
+
+    @pytest.fixture
+    def site(app: Any, make: Any, db_session: Any) -> Iterator[str]:
+        from web.activities.models import Activity
+
+        make.season("printemps", start=START, end=END)
+        make.commune("48095", name="Mende", postal_codes=["48000"], townhall_address="Place Urbain V",
+                     lat=44.5181, lon=3.5006)
+        make.van("tiers-truck", depot_lat=44.52, depot_lon=3.49)
+        db_session.add(Activity(slug="demarches", name="Aide aux démarches", duration_minutes=120,
+                                equipment=["laptops"]))
+        db_session.commit()
+        operator()
+        app.config["WTF_CSRF_ENABLED"] = True
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        yield f"http://127.0.0.1:{server.server_port}"
+        server.shutdown()
+        thread.join(5)
+
+    def local_page(browser: Browser, *, javascript: bool = True) -> Page:
+        page = browser.new_context(java_script_enabled=javascript).new_page()
+        page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("http://127.0.0.1:")
+                   else route.abort())
+        return page
+
+    def wait_for_text(page: Page, text: str, timeout: float = 120.0) -> str:
+        """Wait while the page refreshes itself (meta refresh), without touching it."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                html = page.content()
+            except Exception:  # noqa: BLE001  - mid-navigation
+                html = ""
+            if text in html:
+                return html
+            time.sleep(0.5)
+        raise AssertionError(f"{text!r} never appeared; last page: {page.content()[:2000]}")
+
+    def test_request_accept_plan_review_publish_then_public(browser: Browser, site: str, app: Any) -> None:
+        from sqlalchemy import select
+
+        from web.extensions import db
+        from web.tours.models import Visit
+
+        # A commune asks for a visit.
+        commune = local_page(browser)
+        commune.goto(site + "/demander")
+        commune.fill("#commune", "Mende (48000) – 48095")
+        commune.select_option("#structure_kind", "mairie")
+        commune.fill("#contact_name", "Jeanne Martin")
+        commune.fill("#email", "jeanne@mairie-mende.fr")
+        commune.fill("#phone", "04 66 49 12 34")
+        commune.check("#activity-0")
+        commune.fill("#periods-0-start", (START + timedelta(days=2)).isoformat())
+        commune.fill("#periods-0-end", (START + timedelta(days=20)).isoformat())
+        commune.click("input[name=submit]")
+        commune.wait_for_load_state()
+        # Sent: the browser lands on the private tracking page.
+        assert "/suivi/" in commune.url, commune.content()[:2000]
+        tracking = commune.url
+        assert "Pas encore de date" in commune.content()
+
+        # An operator, without JavaScript, accepts it...
+        ops = local_page(browser, javascript=False)
+        ops.goto(site + "/operateur/connexion")
+        ops.fill("#email", "ops@example.fr")
+        ops.fill("#password", PASSWORD)
+        ops.click("input[name=submit]")
+        ops.wait_for_load_state()
+        with app.app_context():
+            from web.requests.models import VisitRequest
+
+            rid = db.session.execute(select(VisitRequest.id)).scalar_one()
+        ops.goto(site + f"/operateur/demandes/{rid}")
+        ops.locator("form:has(input[name=to_status][value=accepted]) button").click()
+        ops.wait_for_load_state()
+
+        # ... plans the season, follows the job page as it refreshes itself ...
+        ops.goto(site + "/operateur/planification/saisons/printemps")
+        ops.fill("#time-limit-printemps", "3")
+        ops.locator("form.plan-form button").click()
+        ops.wait_for_load_state()
+        assert "/operateur/planification/travaux/" in ops.url
+        wait_for_text(ops, "Terminée")
+        ops.click("text=Relire le brouillon")
+        ops.wait_for_load_state()
+        review = ops.content()
+        assert "Visites servies" in review and "Mende" in review
+
+        # ... and publishes it.
+        ops.click("text=Publier cette version")
+        ops.wait_for_load_state()
+        assert "publiée : 1 visite(s) nouvelle(s)" in ops.content()
+
+        with app.app_context():
+            visit = db.session.execute(select(Visit)).scalar_one()
+        # The visit is on the commune's page and in its feed ...
+        public = local_page(browser)
+        public.goto(site + "/communes/48095")
+        page_text = public.content()
+        assert f"/visites/{visit.id}" in page_text, page_text[page_text.find("<main"):][:3000]
+        feed = public.request.get(site + "/communes/48095.ics").text()
+        assert f"UID:visit-{visit.id}@" in feed and visit.date.strftime("%Y%m%d") in feed
+        # ... and the commune's tracking link shows its date.
+        commune.goto(tracking)
+        text = commune.content()
+        assert "Pas encore de date" not in text
+        assert f"/visites/{visit.id}" in text, text[text.find("<main"):][:3000]
