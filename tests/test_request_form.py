@@ -491,3 +491,36 @@ def test_cancelling_needs_the_csrf_token_when_csrf_is_on(make_app: Any, world: d
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', confirm).group(1)
     assert client.post(url + "/annuler", data={"csrf_token": token}).status_code == 302
     assert stored_requests(app)[0].status == "cancelled"
+
+
+REDIS_URL = "redis://127.0.0.1:6379/14"
+
+
+def _redis_answers() -> bool:
+    try:
+        import redis
+
+        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5).ping())
+    except Exception:
+        return False
+
+
+@pytest.mark.skipif(not _redis_answers(), reason="no Redis on 127.0.0.1:6379")
+def test_with_redis_the_limit_is_shared_by_every_app_process(make_app: Any, world: dict[str, Any]) -> None:
+    import secrets
+
+    import redis
+
+    # Two apps stand for two server processes; a fresh address keeps runs independent.
+    address = "10." + ".".join(str(secrets.randbelow(250) + 1) for _ in range(3))
+    one = make_app(TOURPLAN_REDIS_URL=REDIS_URL, TOURPLAN_REQUEST_MAX_STORED=2)
+    two = make_app(TOURPLAN_REDIS_URL=REDIS_URL, TOURPLAN_REQUEST_MAX_STORED=2)
+    env = {"REMOTE_ADDR": address}
+    try:
+        assert one.test_client().post("/demander", data=valid_data(world), environ_base=env).status_code == 302
+        assert two.test_client().post("/demander", data=valid_data(world), environ_base=env).status_code == 302
+        assert one.test_client().post("/demander", data=valid_data(world), environ_base=env).status_code == 429
+        assert count_requests(one) == 2
+    finally:
+        r = redis.Redis.from_url(REDIS_URL)
+        r.delete(f"tourplan:rl:request-stored:{address}", f"tourplan:rl:request-post:{address}")

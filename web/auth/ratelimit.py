@@ -7,6 +7,7 @@ Used for failed logins and for the public request form. ``count`` never records;
 
 from __future__ import annotations
 
+import secrets
 import threading
 import time
 from collections import deque
@@ -67,7 +68,7 @@ class RedisLimiter:
         now = time.time()
         pipe = self._redis.pipeline()
         pipe.zremrangebyscore(name, 0, now - window)
-        pipe.zadd(name, {f"{now:.6f}:{id(pipe)}": now})
+        pipe.zadd(name, {f"{now:.6f}:{secrets.token_hex(6)}": now})  # unique member per event
         pipe.zcard(name)
         pipe.expire(name, int(window) + 1)
         return int(pipe.execute()[2])

@@ -39,6 +39,7 @@ from web.requests.forms import (
     equipment_text,
     format_date_fr,
     format_minutes,
+    local_today,
 )
 from web.requests.models import VisitRequest
 from web.seasons.models import Season
@@ -96,7 +97,9 @@ def _datetime_fr(value: datetime | None) -> str:
 def open_seasons() -> list[Season]:
     """Seasons a commune can still ask for: those not over yet, soonest first."""
     return list(
-        db.session.execute(select(Season).where(Season.end >= date.today()).order_by(Season.start, Season.id)).scalars()
+        db.session.execute(
+            select(Season).where(Season.end >= local_today()).order_by(Season.start, Season.id)
+        ).scalars()
     )
 
 

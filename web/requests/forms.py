@@ -9,8 +9,9 @@ bounded to the column's length, so no input can reach the database as a 500.
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -59,6 +60,12 @@ def clean_text(value: Any, *, multiline: bool = False) -> str:
     value = _CONTROL.sub("", value)
     value = value.replace("\r\n", "\n") if multiline else _SINGLE_LINE.sub(" ", value)
     return value.strip()
+
+
+def local_today() -> date:
+    """Today in France: the server's clock may be on UTC, and a commune's "today" starts at
+    midnight in Paris (up to two hours earlier)."""
+    return datetime.now(ZoneInfo("Europe/Paris")).date()
 
 
 def format_date_fr(d: date) -> str:
@@ -462,7 +469,7 @@ class RequestForm(ErrorSummaryMixin, FlaskForm):
                             f"Le {format_date_fr(d)} est en dehors de la saison "
                             f"(du {format_date_fr(season.start)} au {format_date_fr(season.end)})."
                         )
-            if end < date.today() and not sub.end.errors:
+            if end < local_today() and not sub.end.errors:
                 sub.end.errors.append("Cette période est déjà passée.")
         if filled == 0:
             raise ValidationError("Indiquez au moins une période (date de début et date de fin).")
