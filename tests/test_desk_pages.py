@@ -127,3 +127,32 @@ def test_poster_has_the_visit_details_and_an_inline_qr_code_to_the_visit_page(ap
     # The visit page the QR code leads to exists.
     assert client.get(f"/visites/{visit.id}").status_code == 200
     assert client.get(f"{DESK}/visites/999999/affiche").status_code == 404
+
+
+def test_a_long_season_is_reviewed_a_month_at_a_time(app, client, make):
+    from datetime import date
+
+    import web.desk.blueprint as desk_bp
+    from web.extensions import db
+
+    make.van("truck-1")
+    season = make.season("s2", start=date(2027, 3, 22), end=date(2027, 4, 9))
+    c = make.commune("48001", name="Altier", lat=44.4733, lon=3.8586)
+    make.request(season, c, label="En mars", periods=[{"start": "2027-03-22", "end": "2027-03-31"}])
+    make.request(season, c, label="En avril", periods=[{"start": "2027-04-01", "end": "2027-04-09"}])
+    db.session.commit()
+    v = draft(season)
+    assert {r.date.month for r in v.rows} == {3, 4}
+    operator()
+    login(client)
+    old = desk_bp.MAX_VAN_DAYS_ON_PAGE
+    desk_bp.MAX_VAN_DAYS_ON_PAGE = 1  # these two van-days stand for a long season
+    try:
+        html = client.get(f"{DESK}/versions/{v.id}").get_data(as_text=True)
+        assert "En mars" in html.split('id="tournees"')[1] and "En avril" not in html.split('id="tournees"')[1]
+        april = client.get(f"{DESK}/versions/{v.id}?mois=2027-04").get_data(as_text=True)
+        assert "En avril" in april.split('id="tournees"')[1] and "En mars" not in april.split('id="tournees"')[1]
+        everything = client.get(f"{DESK}/versions/{v.id}?mois=tout").get_data(as_text=True)
+        assert "En mars" in everything and "En avril" in everything
+    finally:
+        desk_bp.MAX_VAN_DAYS_ON_PAGE = old

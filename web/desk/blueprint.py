@@ -52,6 +52,8 @@ bp = Blueprint(
 
 #: Seconds between two refreshes of a running job's page (a <meta refresh>, works without JS).
 REFRESH_SECONDS = 2
+#: Above this many van-days, the review shows one month at a time.
+MAX_VAN_DAYS_ON_PAGE = 40
 
 
 def init_app(app: Flask) -> None:
@@ -205,9 +207,16 @@ def version(version_id: int) -> Any:
     routes = view.routes() if v.plan_json is not None else []
     vans = list(db.session.execute(select(Van).order_by(Van.id)).scalars())
     van_filter = request.args.get("van") or ""
+    months = sorted({r.day.strftime("%Y-%m") for r in routes})
+    month = request.args.get("mois") or ""
+    if month == "tout":
+        month = ""
+    elif month not in months:
+        # A long season would make a page of thousands of forms: show it a month at a time.
+        month = months[0] if len(routes) > MAX_VAN_DAYS_ON_PAGE else ""
     by_van: dict[str, list[ops.RouteView]] = {}
     for r in routes:
-        if not van_filter or r.van.slug == van_filter:
+        if (not van_filter or r.van.slug == van_filter) and (not month or r.day.strftime("%Y-%m") == month):
             by_van.setdefault(r.van.slug, []).append(r)
     days = sorted({r.day for r in routes})
     return render_template(
@@ -218,6 +227,8 @@ def version(version_id: int) -> Any:
         by_van=by_van,
         vans=vans,
         van_filter=van_filter,
+        months=months,
+        month=month,
         days=days,
         map_day=_day(request.args.get("jour")) or (days[0] if days else None),
         left_out=view.left_out(),
@@ -271,7 +282,8 @@ def version_map(version_id: int) -> Any:
 
 
 def _back(version_id: int, anchor: str = "") -> Any:
-    target = url_for(".version", version_id=version_id, van=request.form.get("van_filter") or None)
+    target = url_for(".version", version_id=version_id, van=request.form.get("van_filter") or None,
+                     mois=request.form.get("month_filter") or None)
     return redirect(target + (f"#{anchor}" if anchor else ""))
 
 
