@@ -281,3 +281,39 @@ def test_a_recent_running_job_is_not_declared_dead():
     assert is_stale(job, now + timedelta(minutes=20))
     waiting = PlanningJob(status="queued", time_limit=10, backend="rq", created_at=now - timedelta(days=1))
     assert not is_stale(waiting, now)
+
+
+def test_the_schema_allows_one_active_job_per_season(app, make):
+    from sqlalchemy.exc import IntegrityError
+
+    from web.extensions import db
+    from web.jobs.models import PlanningJob
+
+    data = small_season(make)
+    sid = data["season"].id
+    db.session.add(PlanningJob(season_id=sid, status="running", time_limit=5))
+    db.session.commit()
+    db.session.add(PlanningJob(season_id=sid, status="queued", time_limit=5))
+    with pytest.raises(IntegrityError):
+        db.session.commit()
+    db.session.rollback()
+    # Finished jobs do not count.
+    db.session.add_all([PlanningJob(season_id=sid, status=s, time_limit=5) for s in ("done", "failed", "stopped")])
+    db.session.commit()
+
+
+def test_a_start_that_loses_the_race_is_a_conflict_not_a_500(app, make, monkeypatch):
+    from web.core.errors import ConflictError
+    from web.extensions import db
+    from web.jobs import operations as jobs
+    from web.jobs.models import PlanningJob
+
+    data = small_season(make)
+    db.session.add(PlanningJob(season_id=data["season"].id, status="running", time_limit=5))
+    db.session.commit()
+    # As if the other operator's job were inserted just after our check.
+    monkeypatch.setattr(jobs, "active_job", lambda season_id: None)
+    with pytest.raises(ConflictError) as e:
+        jobs.start_job(data["season"], by="ops@example.fr", time_limit=5)
+    assert "vient d'être lancée" in e.value.message
+    assert db.session.query(PlanningJob).count() == 1

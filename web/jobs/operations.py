@@ -18,6 +18,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from tourplan.plan import plan_from_json
 from tourplan.problem import ProblemError, format_time, problem_from_json
@@ -124,7 +125,13 @@ def start_job(season: Season, *, by: str, time_limit: float) -> PlanningJob:
         season_id=season.id, status="queued", time_limit=time_limit, created_by=by, backend=backend_name()
     )
     db.session.add(job)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # Someone started one between our check and our insert (the schema's unique index).
+        db.session.rollback()
+        raise ConflictError("une planification de cette saison vient d'être lancée par quelqu'un d'autre ; "
+                            "suivez-la ou arrêtez-la", "season") from None
     try:
         submit(job)
     except Exception as e:  # noqa: BLE001  - e.g. Redis down: the job must not stay "queued" forever
