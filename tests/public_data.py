@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from tourplan.calendar import local_today
 from web.activities.models import Activity
 from web.extensions import db
 from web.tours.models import TourVersion, VersionVisit, Visit
@@ -89,7 +90,7 @@ def activity(slug: str, **kw: Any) -> Activity:
 def make_tour(make: Any, today: date | None = None) -> Tour:
     """Two communes, two vans, two activities; a season from a month ago to
     next winter, so there are past, summer and winter dates."""
-    today = today or date.today()
+    today = today or local_today()
     season = make.season("tournee", start=today - timedelta(days=40), end=date(today.year + 1, 12, 31),
                          weekdays=[1, 2, 3, 4, 5, 6])
     tour = Tour(season=season)

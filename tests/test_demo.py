@@ -9,6 +9,7 @@ from datetime import date, timedelta
 import pytest
 
 from tourplan.activities import ACTIVITIES, ACTIVITY_BY_KEY
+from tourplan.calendar import local_today
 from tourplan.cli import main
 from tourplan.communes import load_communes
 from tourplan.demo import build_demo_problem, next_monday, public_holidays
@@ -177,7 +178,7 @@ def test_bad_arguments_are_clear_errors(kwargs, where):
 def test_default_start_is_the_next_monday():
     assert next_monday(date(2026, 11, 21)) == date(2026, 11, 23)  # a Saturday
     assert next_monday(date(2026, 11, 23)) == date(2026, 11, 30)  # a Monday: the following one
-    assert next_monday().isoweekday() == 1 and next_monday() > date.today()
+    assert next_monday().isoweekday() == 1 and next_monday() > local_today()
 
 
 def test_alsace_moselle_keeps_its_own_holidays():

@@ -12,17 +12,18 @@ import shutil
 import threading
 import time
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.desk_helpers import PASSWORD, operator
+from tourplan.calendar import local_today
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
-START = date.today() + timedelta(days=7)
+START = local_today() + timedelta(days=7)
 END = START + timedelta(days=60)
 
 if shutil.which(CHROMIUM) or Path(CHROMIUM).exists():

@@ -4,7 +4,7 @@ request's history with the operator's e-mail; forbidden moves refused with a cle
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -12,8 +12,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.test_auth import PASSWORD, add_operator
+from tourplan.calendar import local_today
 
-TODAY = date.today()
+TODAY = local_today()
 START = TODAY + timedelta(days=7)
 END = TODAY + timedelta(days=120)
 PERIOD = [{"start": (START + timedelta(days=2)).isoformat(), "end": (START + timedelta(days=30)).isoformat()}]

@@ -11,19 +11,20 @@ from __future__ import annotations
 import shutil
 import threading
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.public_data import Row, make_tour, next_weekday
+from tourplan.calendar import local_today
 
 CHROMIUM = "/usr/bin/chromium"
 AXE = Path(__file__).resolve().parent / "vendor" / "axe-core-4.14.1" / "axe.min.js"
 ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
-TODAY = date.today()
+TODAY = local_today()
 SOON = next_weekday(TODAY + timedelta(days=1), 1)
 PAST = next_weekday(TODAY - timedelta(days=20), 1)
 LATER = next_weekday(TODAY + timedelta(days=9), 3)

@@ -14,10 +14,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.public_data import Row, Tour, make_tour, next_weekday
+from tourplan.calendar import local_today
 from web.extensions import db
 from web.tours.models import Visit
 
-TODAY = date.today()
+TODAY = local_today()
 SUMMER = date(TODAY.year + 1, 7, 1)  # Europe/Paris is UTC+2 then
 WINTER = next_weekday(date(TODAY.year + 1, 12, 1), 2)  # ... and UTC+1 then
 

@@ -14,10 +14,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.public_data import Row, make_tour, next_weekday
+from tourplan.calendar import local_today
 from web.extensions import db
 from web.tours.models import Visit
 
-TODAY = date.today()
+TODAY = local_today()
 PAST = next_weekday(TODAY - timedelta(days=20), 1)  # a Tuesday three weeks ago at most
 SOON = next_weekday(TODAY + timedelta(days=1), 1)  # next Tuesday
 LATER = next_weekday(TODAY + timedelta(days=9), 3)  # a Thursday in one or two weeks

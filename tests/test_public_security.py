@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from html.parser import HTMLParser
 from typing import Any
 
@@ -15,10 +15,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.public_data import Row, Tour, activity, next_weekday
+from tourplan.calendar import local_today
 from web.extensions import db
 
 EVIL = "<script>alert('x')</script>\"'><img src=x onerror=alert(2)>&amp;${alert(3)}`"
-SOON = next_weekday(date.today() + timedelta(days=1), 2)
+SOON = next_weekday(local_today() + timedelta(days=1), 2)
 
 
 def evil(field: str) -> str:
@@ -27,7 +28,7 @@ def evil(field: str) -> str:
 
 @pytest.fixture
 def hostile(app: Flask, make: Any) -> dict[str, Any]:
-    today = date.today()
+    today = local_today()
     season = make.season("hostile", start=today - timedelta(days=10), end=today + timedelta(days=60))
     season.name = evil("season")
     commune = make.commune("48095", name=evil("commune"), townhall_address=evil("townhall"),

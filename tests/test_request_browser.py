@@ -10,16 +10,18 @@ from __future__ import annotations
 import shutil
 import threading
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tourplan.calendar import local_today
+
 CHROMIUM = "/usr/bin/chromium"
 AXE = Path(__file__).resolve().parent / "vendor" / "axe-core-4.14.1" / "axe.min.js"
 ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
-TODAY = date.today()
+TODAY = local_today()
 START = TODAY + timedelta(days=7)
 END = TODAY + timedelta(days=120)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -13,7 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-TODAY = date.today()
+from tourplan.calendar import local_today
+
+TODAY = local_today()
 START = TODAY + timedelta(days=7)
 END = TODAY + timedelta(days=120)
 

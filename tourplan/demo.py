@@ -17,6 +17,7 @@ from typing import Any
 import holidays
 
 from tourplan.activities import ACTIVITIES, ACTIVITY_BY_KEY, Activity
+from tourplan.calendar import local_today
 from tourplan.communes import CommuneRecord, load_communes, normalise_department
 from tourplan.problem import Point, ProblemError, format_time, haversine_km, parse_date, problem_from_json
 
@@ -45,7 +46,7 @@ _HOLIDAY_SUBDIVISIONS = {"57": "57", "67": "6AE", "68": "6AE", "971": "971", "97
 
 def next_monday(today: date | None = None) -> date:
     """The Monday after ``today`` (a week later when today is a Monday)."""
-    today = today or date.today()
+    today = today or local_today()
     return today + timedelta(days=7 - today.weekday())
 
 

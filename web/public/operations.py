@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask, current_app
 from sqlalchemy import func, select
 
+from tourplan.calendar import SERVICE_TIMEZONE, local_today
 from tourplan.ical import FeedEvent, build_feed, build_single_event, local_span, still_listed, visit_uid
 from tourplan.maps import MapPoint, MapRoute
 from tourplan.problem import format_time
@@ -35,7 +36,7 @@ from web.seasons.models import Season
 from web.tours.models import TourVersion, Visit
 from web.vans.models import Van
 
-SITE_TZ = "Europe/Paris"
+SITE_TZ = SERVICE_TIMEZONE
 #: Rendered pages/feeds kept per tour state (bounded: query strings are free text).
 RENDER_CACHE_SIZE = 512
 
@@ -144,7 +145,7 @@ class Snapshot:
 
 
 def site_today() -> date:
-    return datetime.now(ZoneInfo(SITE_TZ)).date()
+    return local_today(SITE_TZ)
 
 
 def tour_state(today: date | None = None) -> TourState:

@@ -24,6 +24,7 @@ from flask import (
 from sqlalchemy import select
 from werkzeug.routing import BuildError
 
+from tourplan.calendar import local_today
 from web.activities.models import Activity
 from web.auth.forms import csrf_failed
 from web.auth.ratelimit import client_address, init_limiter, limiter
@@ -39,7 +40,6 @@ from web.requests.forms import (
     equipment_text,
     format_date_fr,
     format_minutes,
-    local_today,
 )
 from web.requests.models import VisitRequest
 from web.seasons.models import Season

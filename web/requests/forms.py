@@ -9,9 +9,8 @@ bounded to the column's length, so no input can reach the database as a 500.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -31,6 +30,7 @@ from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from tourplan.activities import EQUIPMENT
+from tourplan.calendar import local_today
 from web.activities.models import Activity
 from web.auth.operations import valid_email
 from web.communes.models import Commune
@@ -60,12 +60,6 @@ def clean_text(value: Any, *, multiline: bool = False) -> str:
     value = _CONTROL.sub("", value)
     value = value.replace("\r\n", "\n") if multiline else _SINGLE_LINE.sub(" ", value)
     return value.strip()
-
-
-def local_today() -> date:
-    """Today in France: the server's clock may be on UTC, and a commune's "today" starts at
-    midnight in Paris (up to two hours earlier)."""
-    return datetime.now(ZoneInfo("Europe/Paris")).date()
 
 
 def format_date_fr(d: date) -> str:

@@ -24,6 +24,7 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
+from tourplan.calendar import local_today
 from tourplan.plan import UNSERVED_REASONS, Plan
 from tourplan.problem import Problem, ProblemError, format_time, problem_from_json
 from web.core.errors import ConflictError, NotFoundError, OperationError
@@ -93,7 +94,7 @@ def export_problem(
     The horizon starts at ``today`` (or the season's start if later): the past is not
     planned again. Published visits from that day on are ``locked`` with the season's
     slack, except the visit ids in ``unlocked`` which the optimiser may move."""
-    today = today or date.today()
+    today = today or local_today()
     first = max(season.start, today)
     if first > season.end:
         raise OperationError(f"la saison {season.slug} est terminée ({season.end})", "season")
@@ -544,7 +545,7 @@ def _update_request_statuses(version: TourVersion, by: str) -> None:
 def cancel_request_visits(req: VisitRequest, today: date | None = None) -> int:
     """Cancel the request's visits still to come (called when the request is cancelled);
     calendars see them as cancelled at once, without waiting for a new publication."""
-    today = today or date.today()
+    today = today or local_today()
     now = utcnow()
     # Wait for a publication of the season in progress (it holds this row), so that
     # the visits it creates are seen here and none stays scheduled for a cancelled request.
@@ -563,7 +564,7 @@ def cancel_request_visits(req: VisitRequest, today: date | None = None) -> int:
 
 def close_past_requests(season: Season, *, by: str, today: date | None = None) -> int:
     """Planned requests whose every occurrence took place become ``done``. The caller commits."""
-    today = today or date.today()
+    today = today or local_today()
     rows = db.session.execute(
         select(Visit.request_id, func.count(), func.max(Visit.date))
         .where(Visit.season_id == season.id, Visit.status == "scheduled")
