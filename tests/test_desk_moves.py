@@ -245,7 +245,8 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 form_values = st.text(max_size=20) | st.integers(-10**12, 10**12).map(str) | st.sampled_from(
-    ["2027-03-08", "2027-02-30", "0", "-1", "truck-1", "nope", "9" * 30, "<script>"])
+    ["2027-03-08", "2027-03-02", "2027-02-30", "0", "1", "2", "3", "4", "-1", "truck-1", "nope", "9" * 30,
+     "<script>"])
 
 
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -265,3 +266,17 @@ def test_hostile_desk_forms_never_500_and_leave_valid_plans(app, client, make, f
     assert r.status_code in (302, 400, 404), r.status_code
     v = _refresh(v)
     assert check_plan(problem_from_json(v.problem_json), plan_from_json(v.plan_json)).ok
+
+
+def test_unlocking_a_visit_that_was_never_locked_is_harmless(app, client, make):
+    from web.desk.models import VisitPin
+    from web.extensions import db
+
+    data = small_season(make)
+    v = draft(data["season"])
+    operator()
+    login(client)
+    r = client.post(f"{DESK}/versions/{v.id}/deverrouiller", follow_redirects=True, data={
+        "request_id": data["plain"].id, "occurrence": 0, "digest": _page_digest(client, v.id)})
+    assert r.status_code == 200 and "Visite déverrouillée" in unescape(r.get_data(as_text=True))
+    assert db.session.execute(select(VisitPin)).first() is None

@@ -30,6 +30,7 @@ from sqlalchemy import select
 from werkzeug.routing import BuildError
 
 from tourplan.maps import NONCE_PLACEHOLDER, MapOptions, MapPoint, MapRoute, build_map
+from tourplan.problem import ProblemError
 from web.auth.decorators import operator_required
 from web.core.errors import ConflictError, NotFoundError, OperationError
 from web.desk import operations as ops
@@ -299,6 +300,9 @@ def lock(version_id: int) -> Any:
     try:
         ops.lock_visit(v, _int("request_id"), _int("occurrence"), by=_by(), digest=request.form.get("digest"))
         flash("Visite verrouillée : elle restera à cette place lors des prochaines planifications.", "success")
+    except ProblemError as e:
+        db.session.rollback()
+        flash(f"Verrouillage refusé : {e}.", "error")
     except OperationError as e:
         db.session.rollback()
         _refused(e)

@@ -302,6 +302,8 @@ def unlock_visit(version: TourVersion, request_id: int, occurrence: int, *, by: 
     pin = _pin(version.season_id, request_id, occurrence)
     if published is not None:
         pin.kind, pin.van_id, pin.date, pin.start, pin.created_by = "unlock", None, None, None, by
+    elif pin in db.session.new:
+        db.session.expunge(pin)  # nothing was pinned: nothing to remove
     else:
         db.session.delete(pin)
     data = dict(version.problem_json)
