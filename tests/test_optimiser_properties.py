@@ -95,6 +95,7 @@ def test_every_plan_passes_the_checker_and_explains_every_visit(data: dict[str, 
 def test_visits_locked_from_a_plan_stay_on_their_van_and_date(data: dict[str, Any], slack: int) -> None:
     problem = problem_from_json(copy.deepcopy(data))
     first = solve(problem, time_limit=0.5)
+    assert_sound(problem, first)  # the locks below come from it
     served = [(r, s) for r in first.routes for s in r.stops][:3]
     data = copy.deepcopy(data)
     data["locked"] = [{"request": s.request, "occurrence": s.occurrence, "van": r.van, "date": r.day.isoformat(),
