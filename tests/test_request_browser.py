@@ -194,8 +194,11 @@ def test_the_request_form_by_keyboard_with_suggestions_and_error_focus(browser: 
 
     # Submitting with errors: the summary takes the focus and links to the fields.
     page.fill("#contact_name", "")
-    page.click("input[name=submit]")
-    assert page.evaluate("() => document.activeElement.id") == "erreurs"
+    with page.expect_navigation():
+        page.click("input[name=submit]")
+    # The focus moves once the page has loaded: wait for it rather than race it.
+    page.wait_for_function("() => document.activeElement && document.activeElement.id === 'erreurs'",
+                           timeout=5_000)
     assert page.title().startswith("Erreur")
     page.click("#erreurs a[href='#contact_name']")
     assert page.evaluate("() => location.hash") == "#contact_name"
