@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, SubmitField
+from wtforms import SelectField, SubmitField
 from wtforms.validators import ValidationError
 
 from tourplan.activities import EQUIPMENT
@@ -20,8 +20,8 @@ from web.requests.forms import (
     MultiCheckboxField,
     TextField,
     TimeOfDayField,
+    TypedTextField,
     WholeNumberField,
-    clean_text,
     format_date_fr,
     options,
 )
@@ -39,32 +39,27 @@ TIMEZONES = [
 ]
 
 
-class CoordinateField(StringField):
+class CoordinateField(TypedTextField):
     """A latitude or longitude in decimal degrees; a comma or a point as decimal separator."""
 
     def __init__(self, label: str, *, limit: float, **kwargs: Any) -> None:
         super().__init__(label, render_kw={"inputmode": "decimal", **kwargs.pop("render_kw", {})}, **kwargs)
         self.limit = limit
-        self.raw = ""
 
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        self.raw = clean_text(valuelist[0])[:40] if valuelist else ""
-        self.data = None
-        if re.fullmatch(r"-?\d{1,3}(?:[.,]\d{1,10})?", self.raw):
-            self.data = float(self.raw.replace(",", "."))
+    def parse(self, raw: str) -> float:
+        if not re.fullmatch(r"-?\d{1,3}(?:[.,]\d{1,10})?", raw):
+            raise ValueError("Ce n'est pas un nombre : écrivez par exemple 44,5181.")
+        return float(raw.replace(",", "."))
 
     def pre_validate(self, form: Any) -> None:
+        super().pre_validate(form)
         if self.data is None:
-            if not self.raw:
-                raise ValidationError("Indiquez une valeur en degrés décimaux, par exemple 44,5181.")
-            raise ValidationError("Ce n'est pas un nombre : écrivez par exemple 44,5181.")
+            raise ValidationError("Indiquez une valeur en degrés décimaux, par exemple 44,5181.")
         if not -self.limit <= self.data <= self.limit:
             raise ValidationError(f"La valeur va de -{self.limit:g} à {self.limit:g}.")
 
-    def _value(self) -> str:
-        if self.data is not None:
-            return f"{self.data:.6f}".rstrip("0").rstrip(".").replace(".", ",")
-        return self.raw or ""
+    def show(self, value: float) -> str:
+        return f"{value:.6f}".rstrip("0").rstrip(".").replace(".", ",")
 
 
 class DateListField(LongTextField):

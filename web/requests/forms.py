@@ -122,105 +122,104 @@ class LongTextField(TextAreaField):
             raise ValidationError(f"Ce texte est trop long : {self.max_length} caractères au plus.")
 
 
-class FrDateField(StringField):
+class TypedTextField(StringField):
+    """A value typed as text and read into a Python value by :meth:`parse`.
+
+    What was typed is kept (``raw``) so a value that does not parse is shown back
+    with its message next to the field, instead of being silently emptied.
+    """
+
+    max_raw = 40
+
+    def __init__(self, label: str, **kwargs: Any) -> None:
+        super().__init__(label, **kwargs)
+        self.raw = ""
+        self.parse_error = ""
+
+    def parse(self, raw: str) -> Any:
+        """The value of non-empty ``raw``; a ValueError's message is shown to the user."""
+        raise NotImplementedError
+
+    def show(self, value: Any) -> str:
+        return str(value)
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.raw = clean_text(valuelist[0])[: self.max_raw] if valuelist else ""
+        self.data = None
+        self.parse_error = ""
+        if self.raw:
+            try:
+                self.data = self.parse(self.raw)
+            except ValueError as e:
+                self.parse_error = str(e)
+
+    def pre_validate(self, form: Any) -> None:
+        if self.parse_error:
+            raise ValidationError(self.parse_error)
+
+    def _value(self) -> str:
+        return self.show(self.data) if self.data is not None else self.raw or ""
+
+
+class FrDateField(TypedTextField):
     """A date from ``<input type=date>`` (AAAA-MM-JJ) or typed as JJ/MM/AAAA."""
 
     def __init__(self, label: str, **kwargs: Any) -> None:
         super().__init__(label, render_kw={"type": "date", **kwargs.pop("render_kw", {})}, **kwargs)
-        self.raw = ""
-        self.parse_error = ""
 
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        self.raw = clean_text(valuelist[0])[:40] if valuelist else ""
-        self.data = None
-        self.parse_error = ""
-        if not self.raw:
-            return
-        m = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", self.raw)
+    def parse(self, raw: str) -> date:
+        m = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", raw)
         try:
-            if m:
-                self.data = date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
-            else:
-                self.data = date.fromisoformat(self.raw)
+            return date(int(m.group(3)), int(m.group(2)), int(m.group(1))) if m else date.fromisoformat(raw)
         except ValueError:
-            self.parse_error = "Ce n'est pas une date : écrivez-la JJ/MM/AAAA (par exemple 14/03/2027)."
+            raise ValueError("Ce n'est pas une date : écrivez-la JJ/MM/AAAA (par exemple 14/03/2027).") from None
 
-    def pre_validate(self, form: Any) -> None:
-        if self.parse_error:
-            raise ValidationError(self.parse_error)
-
-    def _value(self) -> str:
-        if self.data:
-            return self.data.isoformat()
-        return self.raw or ""
+    def show(self, value: date) -> str:
+        return value.isoformat()
 
 
-class TimeOfDayField(StringField):
+class TimeOfDayField(TypedTextField):
     """An hour as HH:MM (``<input type=time>``), kept as minutes after midnight."""
+
+    max_raw = 20
 
     def __init__(self, label: str, **kwargs: Any) -> None:
         super().__init__(label, render_kw={"type": "time", **kwargs.pop("render_kw", {})}, **kwargs)
-        self.raw = ""
-        self.parse_error = ""
 
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        self.raw = clean_text(valuelist[0])[:20] if valuelist else ""
-        self.data = None
-        self.parse_error = ""
-        if not self.raw:
-            return
-        m = re.fullmatch(r"(\d{1,2})(?:\s*[:hH]\s*(\d{2})?)?", self.raw)
+    def parse(self, raw: str) -> int:
+        m = re.fullmatch(r"(\d{1,2})(?:\s*[:hH]\s*(\d{2})?)?", raw)
         hours, minutes = (int(m.group(1)), int(m.group(2) or 0)) if m else (99, 0)
         if hours > 24 or minutes > 59 or (hours == 24 and minutes):
-            self.parse_error = "Ce n'est pas une heure : écrivez-la HH:MM (par exemple 09:30)."
-            return
-        self.data = hours * 60 + minutes
+            raise ValueError("Ce n'est pas une heure : écrivez-la HH:MM (par exemple 09:30).")
+        return hours * 60 + minutes
 
-    def pre_validate(self, form: Any) -> None:
-        if self.parse_error:
-            raise ValidationError(self.parse_error)
-
-    def _value(self) -> str:
-        if self.data is not None:
-            return format_minutes(self.data)
-        return self.raw or ""
+    def show(self, value: int) -> str:
+        return format_minutes(value)
 
 
-class WholeNumberField(StringField):
+class WholeNumberField(TypedTextField):
+    max_raw = 30
+
     def __init__(self, label: str, *, minimum: int, maximum: int, required: str | None = None, **kwargs: Any) -> None:
         render_kw = {"inputmode": "numeric", "type": "number", "min": minimum, "max": maximum}
         super().__init__(label, render_kw={**render_kw, **kwargs.pop("render_kw", {})}, **kwargs)
         self.minimum, self.maximum = minimum, maximum
         self.required_message = required
-        self.raw = ""
-        self.parse_error = ""
 
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        self.raw = clean_text(valuelist[0])[:30] if valuelist else ""
-        self.data = None
-        self.parse_error = ""
-        if not self.raw:
-            return
-        compact = self.raw.replace(" ", "").replace("\u202f", "").replace("\xa0", "")
+    def parse(self, raw: str) -> int:
+        compact = raw.replace(" ", "").replace("\u202f", "").replace("\xa0", "")
         if not re.fullmatch(r"-?\d{1,9}", compact):
-            self.parse_error = "Indiquez un nombre entier (sans lettres ni virgule)."
-            return
-        self.data = int(compact)
+            raise ValueError("Indiquez un nombre entier (sans lettres ni virgule).")
+        return int(compact)
 
     def pre_validate(self, form: Any) -> None:
-        if self.parse_error:
-            raise ValidationError(self.parse_error)
+        super().pre_validate(form)
         if self.data is None:
             if self.required_message:
                 raise ValidationError(self.required_message)
             return
         if not self.minimum <= self.data <= self.maximum:
             raise ValidationError(f"Indiquez un nombre entre {self.minimum} et {self.maximum}.")
-
-    def _value(self) -> str:
-        if self.data is not None:
-            return str(self.data)
-        return self.raw or ""
 
 
 def options(pairs: Any) -> list[SelectChoice]:
