@@ -11,7 +11,8 @@ that only make sense on one database: the others are *deselected*, not skipped.
 
 Fixtures: ``app`` (CSRF off; ``make_app(**config)`` for another one), ``client``,
 ``runner``, ``db_session`` (``db.session`` inside an app context), ``make``
-(small builders of communes, vans, seasons, requests).
+(small builders of communes, vans, seasons, requests), ``browser`` (Chromium, see
+tests/browser.py).
 """
 
 from __future__ import annotations
@@ -20,13 +21,16 @@ import os
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 PG_URL = os.environ.get("TOURPLAN_TEST_DATABASE_URL", "").strip()
 DIALECT = "postgresql" if PG_URL else "sqlite"
@@ -275,3 +279,23 @@ class Make:
 @pytest.fixture
 def make(db_session: Any) -> Make:
     return Make()
+
+
+# --------------------------------------------------------------------------- #
+# Browser
+# --------------------------------------------------------------------------- #
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium driven by Playwright, launched once for the session. Playwright is
+    imported here, not at the top, so machines without it still collect the other tests;
+    browser test modules are only collected where Chromium is installed (tests/browser.py)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import ARGS, CHROMIUM
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()

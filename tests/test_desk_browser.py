@@ -4,33 +4,20 @@ and without JavaScript for the job page. Collected only where Chromium is instal
 
 from __future__ import annotations
 
-import shutil
-import threading
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from tests.browser import HAVE_CHROMIUM, axe_violations, live_server, new_page
 from tests.desk_helpers import PASSWORD, draft, operator, small_season
 
-CHROMIUM = "/usr/bin/chromium"
-AXE = Path(__file__).resolve().parent / "vendor" / "axe-core-4.14.1" / "axe.min.js"
-ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
 DESK = "/operateur/planification"
 
-if shutil.which(CHROMIUM) or Path(CHROMIUM).exists():
-    from playwright.sync_api import Browser, Page, sync_playwright
-    from werkzeug.serving import make_server
-
-    @pytest.fixture(scope="module")
-    def browser() -> Iterator[Browser]:
-        with sync_playwright() as p:
-            b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            yield b
-            b.close()
-
+if HAVE_CHROMIUM:
     @pytest.fixture
     def desk(app: Any, make: Any) -> Iterator[dict[str, Any]]:
         from web.extensions import db
@@ -52,34 +39,19 @@ if shutil.which(CHROMIUM) or Path(CHROMIUM).exists():
                "sheet": f"{DESK}/versions/{second.id}/feuille/{row.van.slug}/{row.date.isoformat()}"}
         db.session.commit()
         app.config["WTF_CSRF_ENABLED"] = True
-        httpd = make_server("127.0.0.1", 0, app, threaded=True)
-        thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-        thread.start()
-        yield {"url": f"http://127.0.0.1:{httpd.server_port}", **ids}
-        httpd.shutdown()
-        thread.join(5)
+        with live_server(app) as url:
+            yield {"url": url, **ids}
 
     def logged_in_page(browser: Browser, url: str) -> tuple[Page, list[str]]:
         # CSP bypassed only to inject axe-core, which the site's policy rightly blocks.
-        context = browser.new_context(bypass_csp=True)
-        page = context.new_page()
-        problems: list[str] = []
-        page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-        page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("http://127.0.0.1:")
-                   else route.abort())
+        # Console errors are not counted here: page errors and dialogs are.
+        page, problems = new_page(browser, bypass_csp=True, console_errors=False)
         page.goto(url + "/operateur/connexion")
         page.fill("input[name=email]", "ops@example.fr")
         page.fill("input[name=password]", PASSWORD)
         page.click("form button[type=submit], form input[type=submit]")
         page.wait_for_load_state()
         return page, problems
-
-    def axe_violations(page: Page) -> list[str]:
-        page.add_script_tag(path=str(AXE))
-        return list(page.evaluate(
-            "async () => (await axe.run(document, {iframes: false, resultTypes: ['violations']})).violations"
-            ".map(v => v.id + ' (' + v.impact + '): ' + v.nodes.map(n => n.target.join(' ')).join(' | '))"
-        ))
 
     def test_axe_finds_no_violation_on_operator_pages(browser: Browser, desk: dict[str, Any]) -> None:
         page, problems = logged_in_page(browser, desk["url"])

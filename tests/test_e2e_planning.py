@@ -8,35 +8,24 @@ Collected only where Chromium is installed (CI installs it); browsers are never 
 
 from __future__ import annotations
 
-import shutil
-import threading
 import time
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from tests.browser import HAVE_CHROMIUM, live_server, new_page
 from tests.desk_helpers import PASSWORD, operator
 from tourplan.calendar import local_today
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
 START = local_today() + timedelta(days=7)
 END = START + timedelta(days=60)
 
-if shutil.which(CHROMIUM) or Path(CHROMIUM).exists():
-    from playwright.sync_api import Browser, Page, sync_playwright
-    from werkzeug.serving import make_server
-
-    @pytest.fixture(scope="module")
-    def browser() -> Iterator[Browser]:
-        with sync_playwright() as p:
-            b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            yield b
-            b.close()
-
+if HAVE_CHROMIUM:
     @pytest.fixture
     def site(app: Any, make: Any, db_session: Any) -> Iterator[str]:
         from web.activities.models import Activity
@@ -50,18 +39,12 @@ if shutil.which(CHROMIUM) or Path(CHROMIUM).exists():
         db_session.commit()
         operator()
         app.config["WTF_CSRF_ENABLED"] = True
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        yield f"http://127.0.0.1:{server.server_port}"
-        server.shutdown()
-        thread.join(5)
+        with live_server(app) as url:
+            yield url
 
     def local_page(browser: Browser, *, javascript: bool = True) -> Page:
-        page = browser.new_context(java_script_enabled=javascript).new_page()
-        page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("http://127.0.0.1:")
-                   else route.abort())
-        return page
+        # This journey checks outcomes, not console noise: the problems list is not asserted.
+        return new_page(browser, javascript=javascript)[0]
 
     def wait_for_text(page: Page, text: str, timeout: float = 120.0) -> str:
         """Wait while the page refreshes itself (meta refresh), without touching it."""

@@ -8,49 +8,25 @@ Collected only where Chromium is installed (CI installs it: ``apt-get install
 
 from __future__ import annotations
 
-import shutil
-import threading
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from tests.browser import HAVE_CHROMIUM, axe_violations, live_server, new_page
 from tests.public_data import Row, make_tour, next_weekday
 from tourplan.calendar import local_today
 
-CHROMIUM = "/usr/bin/chromium"
-AXE = Path(__file__).resolve().parent / "vendor" / "axe-core-4.14.1" / "axe.min.js"
-ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
+
 TODAY = local_today()
 SOON = next_weekday(TODAY + timedelta(days=1), 1)
 PAST = next_weekday(TODAY - timedelta(days=20), 1)
 LATER = next_weekday(TODAY + timedelta(days=9), 3)
 
-if shutil.which(CHROMIUM) or Path(CHROMIUM).exists():
-    from playwright.sync_api import Browser, Page, sync_playwright
-    from werkzeug.serving import make_server
-
-    @pytest.fixture(scope="module")
-    def browser() -> Iterator[Browser]:
-        with sync_playwright() as p:
-            b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            yield b
-            b.close()
-
-    class Server:
-        def __init__(self, app: Any) -> None:
-            self.httpd = make_server("127.0.0.1", 0, app, threaded=True)
-            self.url = f"http://127.0.0.1:{self.httpd.server_port}"
-            self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-            self.thread.start()
-
-        def stop(self) -> None:
-            self.httpd.shutdown()
-            self.thread.join(5)
-
+if HAVE_CHROMIUM:
     @pytest.fixture
     def site(app: Any, make: Any) -> Iterator[dict[str, Any]]:
         t = make_tour(make)
@@ -64,40 +40,8 @@ if shutil.which(CHROMIUM) or Path(CHROMIUM).exists():
             Row(mende, nord, PAST, 570, 690, 0), Row(mende, nord, SOON, 570, 690, 1),
             Row(marv, sud, SOON, 840, 930, 0),
         ])
-        server = Server(app)
-        yield {"url": server.url, "ids": [v.id for v in visits]}
-        server.stop()
-
-    def new_page(browser: Browser, bypass_csp: bool = False,
-                 outside: list[tuple[str, str | None]] | None = None) -> tuple[Page, list[str]]:
-        """A page that may only reach our server (offline like a rural server
-        room), recording console errors and dialogs (an XSS would open one).
-        ``bypass_csp`` only to inject axe-core, which our policy rightly blocks."""
-        context = browser.new_context(bypass_csp=bypass_csp)
-        page = context.new_page()
-        problems: list[str] = []
-        page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
-        page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-        page.on("dialog", lambda d: (problems.append(f"dialog: {d.message}"), d.dismiss()))
-
-        def only_local(route: Any) -> None:
-            if route.request.url.startswith("http://127.0.0.1:"):
-                route.continue_()
-            else:
-                if outside is not None:
-                    outside.append((route.request.url, route.request.all_headers().get("referer")))
-                route.abort()
-
-        page.route("**/*", only_local)
-        return page, problems
-
-    def axe_violations(page: Page) -> list[str]:
-        page.add_script_tag(path=str(AXE))
-        result = page.evaluate(
-            "async () => (await axe.run(document, {iframes: false, resultTypes: ['violations']})).violations"
-            ".map(v => v.id + ' (' + v.impact + '): ' + v.nodes.map(n => n.target.join(' ')).join(' | '))"
-        )
-        return list(result)
+        with live_server(app) as url:
+            yield {"url": url, "ids": [v.id for v in visits]}
 
     def public_urls(ids: list[int]) -> list[str]:
         past, soon, later, marv = ids
@@ -185,18 +129,15 @@ if shutil.which(CHROMIUM) or Path(CHROMIUM).exists():
                            venue_lat=44.52, venue_lon=3.49)
         db.session.commit()
         [visit] = Tour(season=season).publish([Row(req, van, SOON, 600, 720)])
-        server = Server(app)
-        try:
+        with live_server(app) as base:
             page, problems = new_page(browser)
             for url in ("/", "/calendrier", "/calendrier?vue=liste", f"/carte?jour={SOON}", "/carte",
                         "/communes/48095", f"/visites/{visit.id}", "/recherche?q=mende"):
-                page.goto(server.url + url)
-            page.goto(server.url + "/carte/cadre")
+                page.goto(base + url)
+            page.goto(base + "/carte/cadre")
             marker = page.locator(".leaflet-marker-icon").first
             marker.wait_for(state="visible", timeout=10_000)
             marker.click()
             page.locator(".leaflet-popup-content").wait_for(state="visible", timeout=5_000)
             assert "<script>alert('x')</script>" in page.locator(".leaflet-popup-content").inner_text()
             assert [p for p in problems if p.startswith("dialog")] == []
-        finally:
-            server.stop()
