@@ -6,6 +6,7 @@ Registered by :mod:`web.auth.blueprint` (the app factory only registers each are
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -46,6 +47,31 @@ def _page(template: str, form: Any, status: int, errors: list[tuple[str, str]], 
     return current_app.make_response((page, status))
 
 
+def _submit(form: Any, save: Callable[[], Any], saved_message: str, endpoint: str, id_arg: str,
+            template: str, **context: Any) -> Any:
+    """Validate a posted setup form, save it in one transaction and go back to its page.
+
+    A refusal from the operations layer is shown next to the field it names; nothing
+    is stored then.
+    """
+    errors: list[tuple[str, str]] = []
+    if form.validate_on_submit():
+        try:
+            saved = save()
+            db.session.commit()
+        except OperationError as e:
+            db.session.rollback()
+            if not form.attach(e.where, e.message):
+                errors.append(("", e.message))
+            return _page(template, form, 422, errors, **context)
+        flash(saved_message.format(name=saved.name), "success")
+        return redirect(url_for(endpoint, **{id_arg: saved.id}))
+    if csrf_failed(form):
+        errors.append(("", EXPIRED))
+        return _page(template, form, 400, errors, **context)
+    return _page(template, form, 422, errors, **context)
+
+
 @bp.route("/camions/nouveau", methods=["GET", "POST"], defaults={"van_id": None})
 @bp.route("/camions/<int:van_id>", methods=["GET", "POST"])
 @operator_required
@@ -58,26 +84,12 @@ def van(van_id: int | None) -> Any:
     form = VanForm(obj=existing, creating=existing is None)
     if request.method == "GET" and existing is not None:
         form.show_equipment(list(existing.equipment or []))
-    errors: list[tuple[str, str]] = []
-    status = 200
     if request.method == "POST":
-        if form.validate_on_submit():
-            try:
-                saved = save_van(existing, None if existing else form.slug.data, form.van_values())
-                db.session.commit()
-            except OperationError as e:
-                db.session.rollback()
-                if not form.attach(e.where, e.message):
-                    errors.append(("", e.message))
-                status = 422
-            else:
-                flash(f"Camion « {saved.name} » enregistré.", "success")
-                return redirect(url_for("setup.van", van_id=saved.id))
-        else:
-            status = 400 if csrf_failed(form) else 422
-            if csrf_failed(form):
-                errors.append(("", EXPIRED))
-    return _page("setup/van.html", form, status, errors, van=existing)
+        return _submit(
+            form, lambda: save_van(existing, None if existing else form.slug.data, form.van_values()),
+            "Camion « {name} » enregistré.", "setup.van", "van_id", "setup/van.html", van=existing,
+        )
+    return _page("setup/van.html", form, 200, [], van=existing)
 
 
 @bp.route("/saisons/nouvelle", methods=["GET", "POST"], defaults={"season_id": None})
@@ -93,8 +105,6 @@ def season(season_id: int | None) -> Any:
     if request.method == "GET" and existing is None:
         form.weekdays.data = [1, 2, 3, 4, 5]
         form.lock_slack_minutes.data = current_app.config.get("TOURPLAN_DEFAULT_LOCK_SLACK_MINUTES", 30)
-    errors: list[tuple[str, str]] = []
-    status = 200
     if request.method == "POST" and form.add_holidays.data:
         # Fill in the public holidays of the horizon; nothing is saved until "Enregistrer".
         form.validate()
@@ -115,35 +125,26 @@ def season(season_id: int | None) -> Any:
         for f in form:
             f.errors = []
         form.closed_dates.errors = messages
-        return _page("setup/season.html", form, 200, errors, season=existing)
+        return _page("setup/season.html", form, 200, [], season=existing)
+
+    def save() -> Season:
+        closed = form.closed_dates.dates
+        if existing is None and not (form.closed_dates.data or "").strip():
+            # A new season with no closed dates given gets the public holidays of its horizon.
+            closed = holidays_between(form.start.data, form.end.data, (form.department.data or "").upper())
+        return save_season(
+            existing,
+            slug=form.slug.data if existing is None else None,
+            name=form.name.data,
+            start=form.start.data,
+            end=form.end.data,
+            weekdays=sorted(set(form.weekdays.data)),
+            closed_dates=closed,
+            timezone=form.timezone.data,
+            lock_slack_minutes=form.lock_slack_minutes.data,
+        )
+
     if request.method == "POST":
-        if form.validate_on_submit():
-            closed = form.closed_dates.dates
-            if existing is None and not (form.closed_dates.data or "").strip():
-                closed = holidays_between(form.start.data, form.end.data, (form.department.data or "").upper())
-            try:
-                saved = save_season(
-                    existing,
-                    slug=form.slug.data if existing is None else None,
-                    name=form.name.data,
-                    start=form.start.data,
-                    end=form.end.data,
-                    weekdays=sorted(set(form.weekdays.data)),
-                    closed_dates=closed,
-                    timezone=form.timezone.data,
-                    lock_slack_minutes=form.lock_slack_minutes.data,
-                )
-                db.session.commit()
-            except OperationError as e:
-                db.session.rollback()
-                if not form.attach(e.where, e.message):
-                    errors.append(("", e.message))
-                status = 422
-            else:
-                flash(f"Saison « {saved.name} » enregistrée.", "success")
-                return redirect(url_for("setup.season", season_id=saved.id))
-        else:
-            status = 400 if csrf_failed(form) else 422
-            if csrf_failed(form):
-                errors.append(("", EXPIRED))
-    return _page("setup/season.html", form, status, errors, season=existing)
+        return _submit(form, save, "Saison « {name} » enregistrée.", "setup.season", "season_id",
+                       "setup/season.html", season=existing)
+    return _page("setup/season.html", form, 200, [], season=existing)
