@@ -271,6 +271,12 @@ def test_english_on_request_and_back(client: FlaskClient, tour: dict[str, Any]) 
     assert ("html", {"lang": "en"}) in p.tags
     assert "List view" in p.text and "Vue en liste" not in p.text
     assert "Calendar of visits" in p.text or "Visit calendar" in p.text
+    # Every menu entry, whichever area adds it, reads in English too.
+    html = client.get("/calendrier?vue=liste").get_data(as_text=True)
+    nav = re.search(r'<nav aria-label="Main navigation">(.*?)</nav>', html, re.S).group(1)
+    assert ">Ask for a visit<" in nav
+    for french in ("Accueil", "Calendrier", "Carte", "Demander un passage"):
+        assert f">{french}<" not in nav, french
     client.get("/langue/fr")
     assert ("html", {"lang": "fr"}) in page(client, "/").tags
 
