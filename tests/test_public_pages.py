@@ -254,6 +254,19 @@ def test_visit_elsewhere_than_the_town_hall_does_not_claim_its_accessibility(
     assert "Accès de plain-pied" not in text and "Non renseignée" in text
 
 
+def test_visit_page_shows_a_request_label_only_when_it_says_more_than_the_activity(
+        client: FlaskClient, tour: dict[str, Any], make: Any) -> None:
+    t = tour["tour"]
+    activity = t.activities["demarches"]
+    plain = make.request(t.season, t.communes["mende"], label=f"{activity.name} — Mende", activity=activity)
+    special = make.request(t.season, t.communes["mende"], label="Spécial impôts en ligne", activity=activity)
+    db.session.commit()
+    rows = [Row(plain, t.vans["nord"], LATER, 9 * 60, 10 * 60), Row(special, t.vans["nord"], LATER, 11 * 60, 12 * 60)]
+    v_plain, v_special = t.publish([*tour["rows"], *rows])[-2:]
+    assert f"{activity.name} — Mende" not in page(client, f"/visites/{v_plain.id}").text
+    assert "Spécial impôts en ligne" in page(client, f"/visites/{v_special.id}").text
+
+
 def test_statement_and_data_pages(client: FlaskClient, tour: dict[str, Any]) -> None:
     a11y = page(client, "/accessibilite").text
     assert "Déclaration d'accessibilité" in a11y and "non conforme" in a11y and "Défenseur des droits" in a11y
