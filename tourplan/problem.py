@@ -647,6 +647,16 @@ def load_problem(path: str | Path) -> Problem:
 # --------------------------------------------------------------------------- #
 
 
+def hours_json(earliest_start: int | None, latest_end: int | None) -> dict[str, str]:
+    """A request's ``hours`` object; empty when neither bound is set (the van's shift applies)."""
+    hours = {}
+    if earliest_start is not None:
+        hours["earliest_start"] = format_time(earliest_start)
+    if latest_end is not None:
+        hours["latest_end"] = format_time(latest_end)
+    return hours
+
+
 def problem_to_json(p: Problem) -> dict[str, Any]:
     """The problem as format-v1 JSON; ``problem_from_json`` reads it back equal."""
 
@@ -686,12 +696,7 @@ def problem_to_json(p: Problem) -> dict[str, Any]:
             d["windows"] = [{"start": w.start.isoformat(), "end": w.end.isoformat()} for w in r.windows]
         if r.weekdays is not None:
             d["weekdays"] = sorted(r.weekdays)
-        hours = {}
-        if r.earliest_start is not None:
-            hours["earliest_start"] = format_time(r.earliest_start)
-        if r.latest_end is not None:
-            hours["latest_end"] = format_time(r.latest_end)
-        if hours:
+        if hours := hours_json(r.earliest_start, r.latest_end):
             d["hours"] = hours
         return d
 

@@ -26,7 +26,7 @@ from sqlalchemy import func, select, update
 
 from tourplan.calendar import local_today
 from tourplan.plan import UNSERVED_REASONS, Plan
-from tourplan.problem import Problem, ProblemError, format_time, problem_from_json
+from tourplan.problem import Problem, ProblemError, format_time, hours_json, problem_from_json
 from web.core.errors import ConflictError, NotFoundError, OperationError
 from web.core.types import utcnow
 from web.extensions import db
@@ -175,12 +175,7 @@ def _request_to_problem(req: VisitRequest, pid: str, occurrences: int) -> dict[s
         data["windows"] = [{"start": p["start"], "end": p["end"]} for p in req.periods]
     if req.weekdays:
         data["weekdays"] = sorted(req.weekdays)
-    hours = {}
-    if req.earliest_start is not None:
-        hours["earliest_start"] = format_time(req.earliest_start)
-    if req.latest_end is not None:
-        hours["latest_end"] = format_time(req.latest_end)
-    if hours:
+    if hours := hours_json(req.earliest_start, req.latest_end):
         data["hours"] = hours
     return data
 
