@@ -352,13 +352,18 @@ def commune(insee: str) -> Response:
     ))
 
 
-@bp.get("/visites/<int:visit_id>")
-def visit(visit_id: int) -> Response:
+def _published_visit(visit_id: int) -> tuple[Any, Any]:
+    """The tour state and the visit as published, or a 404 page."""
     state = ops.tour_state()
-    snap = ops.cache().snapshot(state)
-    v = snap.by_id.get(visit_id)
+    v = ops.cache().snapshot(state).by_id.get(visit_id)
     if v is None:
         abort(404)
+    return state, v
+
+
+@bp.get("/visites/<int:visit_id>")
+def visit(visit_id: int) -> Response:
+    state, v = _published_visit(visit_id)
     return _page(state, "public/visit.html", lambda: {
         "v": v, "today": state.today, "feed": _feed_links("public.feed_commune", insee=v.commune_insee)})
 
@@ -442,11 +447,7 @@ def feed_van(slug: str) -> Response:
 
 @bp.get("/visites/<int:visit_id>.ics")
 def visit_ics(visit_id: int) -> Response:
-    state = ops.tour_state()
-    snap = ops.cache().snapshot(state)
-    v = snap.by_id.get(visit_id)
-    if v is None:
-        abort(404)
+    state, v = _published_visit(visit_id)
     host = uid_host()
     response = _feed_response(
         state, ("visit", str(visit_id), host, request.host_url), f"visite-{visit_id}.ics",
