@@ -52,7 +52,7 @@ def test_problem_written_back_reads_the_same():
         (lambda d: d["requests"][0].__setitem__("windows", [{"start": "2027-03-05", "end": "2027-03-01"}]),
          "requests[0].windows[0].end", "before it starts"),
         (lambda d: d["requests"][1].__setitem__("duration_minutes", -30), "requests[1].duration_minutes",
-         "at least 0"),
+         "at least 1"),
         (lambda d: d["requests"][2].pop("location"), "requests[2].location", "required"),
         (lambda d: d["vans"][0].__setitem__("equipment", "laptops"), "vans[0].equipment", "expected a list"),
         (lambda d: d["horizon"].__setitem__("start", "01/03/2027"), "horizon.start", "YYYY-MM-DD"),
@@ -65,7 +65,7 @@ def test_problem_written_back_reads_the_same():
         (lambda d: d["requests"][1].__setitem__("id", "rA"), "requests[1].id", "used twice"),
         (lambda d: d["requests"][1].__setitem__("location", {"lat": 44.3, "lon": 3.0}),
          "requests[1].location", "missing from travel.points"),
-        (lambda d: d.__setitem__("version", 2), "version", "version 1"),
+        (lambda d: d.__setitem__("version", 3), "version", "versions 1, 2"),
     ],
 )
 def test_bad_input_names_the_field(mutate, where, words):

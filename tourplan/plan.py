@@ -1,4 +1,4 @@
-"""The tour plan (problem-format v1): what the optimiser returns and the checker judges.
+"""The tour plan (problem-format versions 1 and 2): what the optimiser returns and the checker judges.
 
 A :class:`Plan` is plain data; it can be built by the optimiser, read back from a
 file or from the database.  Its figures (``stats``) are what the plan *states*;
@@ -16,6 +16,7 @@ from typing import Any
 
 from tourplan.problem import (
     FORMAT_VERSION,
+    READ_VERSIONS,
     JsonReader,
     ProblemError,
     format_time,
@@ -30,6 +31,7 @@ UNSERVED_REASONS: dict[str, str] = {
     "window_too_short": "its hours cannot hold its duration",
     "capacity": "it could be served alone, but not together with the rest of the plan",
     "locked_conflict": "its locked date, van or time cannot be kept",
+    "rhythm": "its rhythm (days between visits, weekday, start time) cannot be kept with its other visits",
 }
 
 STATUSES = ("feasible", "infeasible")
@@ -86,6 +88,14 @@ class Stats:
     drive_minutes: int = 0
     van_days: int = 0
     solve_seconds: float = 0.0
+    #: version 2: published visits moved, and served priority - move_cost * moved
+    moved: int = 0
+    objective: float = 0.0
+
+
+def objective_value(served_priority: int, moved: int, move_cost: float) -> float:
+    """The version-2 objective's first term (format § Version 2), one rounding for everyone."""
+    return round(served_priority - move_cost * moved, 6)
 
 
 @dataclass(frozen=True)
@@ -115,6 +125,7 @@ def plan_summary(plan: Plan) -> str:
         f"  visits served   {s.served} of {s.visits}  (priority {s.served_priority} of {s.total_priority})",
         f"  distance        {s.distance_km:.1f} km, {s.drive_minutes // 60} h {s.drive_minutes % 60:02d} driving",
         f"  van-days        {s.van_days}",
+        *([f"  published moved {s.moved}  (objective {s.objective:g})"] if plan.version >= 2 else []),
         f"  solved in       {s.solve_seconds:.1f} s",
     ]
     if plan.unserved:
@@ -141,6 +152,7 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
             "drive_minutes": s.drive_minutes,
             "van_days": s.van_days,
             "solve_seconds": round(s.solve_seconds, 1),
+            **({"moved": s.moved, "objective": _number(s.objective)} if plan.version >= 2 else {}),
         },
         "routes": [_route_json(r) for r in plan.routes],
         "unserved": [
@@ -148,6 +160,10 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
             for u in plan.unserved
         ],
     }
+
+
+def _number(x: float) -> int | float:
+    return int(x) if float(x).is_integer() else x
 
 
 def _route_json(r: Route) -> dict[str, Any]:
@@ -179,8 +195,8 @@ def plan_from_json(data: Any, source: str | None = None) -> Plan:
     rd = JsonReader(source)
     top = rd.obj(data, "")
     version = rd.int(rd.req(top, "version", ""), "version")
-    if version != FORMAT_VERSION:
-        raise rd.fail("version", f"this program reads version {FORMAT_VERSION}, got {version}")
+    if version not in READ_VERSIONS:
+        raise rd.fail("version", f"this program reads versions {', '.join(map(str, READ_VERSIONS))}, got {version}")
     status = rd.str(rd.req(top, "status", ""), "status")
     if status not in STATUSES:
         raise rd.fail("status", f"expected one of {', '.join(STATUSES)}, got {status!r}")
@@ -251,6 +267,8 @@ def plan_from_json(data: Any, source: str | None = None) -> Plan:
         drive_minutes=num("drive_minutes", int),
         van_days=num("van_days", int),
         solve_seconds=num("solve_seconds", float),
+        moved=num("moved", int),
+        objective=num("objective", float),
     )
     return Plan(
         problem=rd.str(top.get("problem", ""), "problem", empty=True),
@@ -275,6 +293,7 @@ __all__ = [
     "UNSERVED_REASONS",
     "Unserved",
     "load_plan",
+    "objective_value",
     "plan_from_json",
     "plan_to_json",
 ]

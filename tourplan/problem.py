@@ -1,4 +1,4 @@
-"""The tour problem (problem-format v1): validated, immutable data.
+"""The tour problem (problem-format versions 1 and 2): validated, immutable data.
 
 Everything downstream — optimiser, checker, web application — works on a
 :class:`Problem`, never on raw JSON, so every rule of the format is read and
@@ -8,8 +8,11 @@ checked once, here.  Times of day are whole minutes after midnight; dates are
 
 from __future__ import annotations
 
+import difflib
 import json
 import math
+import re
+import zoneinfo
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -17,10 +20,20 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-FORMAT_VERSION = 1
+#: The newest version this program reads and writes; it reads every version in READ_VERSIONS.
+FORMAT_VERSION = 2
+READ_VERSIONS = (1, 2)
 EARTH_RADIUS_KM = 6371.0088
 ALL_WEEKDAYS = frozenset(range(1, 8))
 DEFAULT_WEEKDAYS = frozenset(range(1, 6))
+
+#: Bounds that keep reading and solving within reach of a time limit: a season is at most
+#: a few years, a file at most tens of megabytes (a 100 MB file takes a minute just to parse).
+MAX_HORIZON_DAYS = 3 * 366
+MAX_FILE_BYTES = 50 * 1024 * 1024
+MAX_VISITS = 50_000
+MAX_MATRIX_POINTS = 5_000
+MAX_JSON_DEPTH = 64
 
 
 class ProblemError(ValueError):
@@ -47,30 +60,30 @@ def format_time(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
+_TIME_RE = re.compile(r"([0-9]{2}):([0-9]{2})", re.ASCII)
+_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+
+
 def parse_time(text: str) -> int:
     """``HH:MM`` as minutes after midnight (``24:00`` allowed as end of day)."""
-    if not isinstance(text, str) or len(text) != 5 or text[2] != ":":
+    # ASCII digits only: str.isdigit() also takes '²' and Arabic-Indic digits.
+    m_ = _TIME_RE.fullmatch(text) if isinstance(text, str) else None
+    if m_ is None:
         raise ValueError(f"expected a time HH:MM, got {text!r}")
-    hh, mm = text[:2], text[3:]
-    if not (hh.isdigit() and mm.isdigit()):
-        raise ValueError(f"expected a time HH:MM, got {text!r}")
-    h, m = int(hh), int(mm)
+    h, m = int(m_.group(1)), int(m_.group(2))
     if m > 59 or h > 24 or (h == 24 and m):
         raise ValueError(f"{text!r} is not a time of day")
     return h * 60 + m
 
 
 def parse_date(text: str) -> date:
-    if not isinstance(text, str):
+    # Only YYYY-MM-DD: date.fromisoformat also takes ISO-week dates ("2027-W10-1").
+    if not isinstance(text, str) or _DATE_RE.fullmatch(text) is None:
         raise ValueError(f"expected a date YYYY-MM-DD, got {text!r}")
     try:
-        return date.fromisoformat(text) if len(text) == 10 else _bad_date(text)
+        return date.fromisoformat(text)
     except ValueError:
-        raise ValueError(f"expected a date YYYY-MM-DD, got {text!r}") from None
-
-
-def _bad_date(text: str) -> date:
-    raise ValueError(text)
+        raise ValueError(f"{text!r} is not a date of the calendar") from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,6 +204,14 @@ class Request:
     occurrences: int = 1
     min_days_between: int = 0
     required: bool = False
+    #: Rhythm (version 2): most days between consecutive visits, same weekday, starts close together.
+    max_days_between: int | None = None
+    same_weekday: bool = False
+    same_start_within_minutes: int | None = None
+
+    @property
+    def has_rhythm(self) -> bool:
+        return self.max_days_between is not None or self.same_weekday or self.same_start_within_minutes is not None
 
     def accepts_day(self, day: date) -> bool:
         """The host can receive the van that day (windows and weekdays)."""
@@ -218,6 +239,37 @@ class Locked:
 
 
 @dataclass(frozen=True)
+class History:
+    """An occurrence already held (or settled) before the horizon: not planned, but its date
+    counts for the request's spacing and rhythm (version 2)."""
+
+    request: str
+    occurrence: int
+    day: date
+
+
+@dataclass(frozen=True)
+class Published:
+    """A visit the public has been told of (version 2): a plan may move it, at a cost."""
+
+    request: str
+    occurrence: int
+    van: str
+    day: date
+    start: int
+
+
+@dataclass(frozen=True)
+class Stability:
+    """What moving a published visit costs (version 2)."""
+
+    #: priority points one moved published visit costs
+    move_cost: float = 1.0
+    #: a start that moves by at most this much on the same van and date is not a move
+    start_slack_minutes: int = 60
+
+
+@dataclass(frozen=True)
 class Visit:
     """One occurrence of a request: the unit that is served or left out."""
 
@@ -242,6 +294,9 @@ class Problem:
     travel: Travel = field(default_factory=Travel)
     locked: tuple[Locked, ...] = ()
     version: int = FORMAT_VERSION
+    history: tuple[History, ...] = ()
+    published: tuple[Published, ...] = ()
+    stability: Stability = field(default_factory=Stability)
 
     # -- look-ups -------------------------------------------------------- #
     @cached_property
@@ -257,12 +312,34 @@ class Problem:
         return {(lk.request, lk.occurrence): lk for lk in self.locked}
 
     @cached_property
+    def history_keys(self) -> frozenset[tuple[str, int]]:
+        return frozenset((h.request, h.occurrence) for h in self.history)
+
+    @cached_property
+    def history_dates(self) -> dict[str, tuple[date, ...]]:
+        """Per request id, the dates of its occurrences already held, in order."""
+        out: dict[str, list[date]] = {}
+        for h in self.history:
+            out.setdefault(h.request, []).append(h.day)
+        return {k: tuple(sorted(v)) for k, v in out.items()}
+
+    @cached_property
+    def published_by_visit(self) -> dict[tuple[str, int], Published]:
+        """Published visits that a plan may move (an occurrence also locked is locked, not here)."""
+        locked = self.locked_by_visit
+        return {(p.request, p.occurrence): p for p in self.published if (p.request, p.occurrence) not in locked}
+
+    @cached_property
     def visits(self) -> tuple[Visit, ...]:
-        return tuple(Visit(r, k) for r in self.requests for k in range(r.occurrences))
+        """The occurrences to plan: every occurrence of every request, less those in history."""
+        held = self.history_keys
+        return tuple(
+            Visit(r, k) for r in self.requests for k in range(r.occurrences) if (r.id, k) not in held
+        )
 
     @property
     def total_priority(self) -> int:
-        return sum(r.priority * r.occurrences for r in self.requests)
+        return sum(v.request.priority for v in self.visits)
 
     # -- calendar -------------------------------------------------------- #
     def days(self) -> Iterator[date]:
@@ -305,9 +382,16 @@ class JsonReader:
     def fail(self, where: str, message: str) -> ProblemError:
         return ProblemError(message, where, self.source)
 
-    def obj(self, value: Any, where: str) -> Mapping[str, Any]:
+    def obj(self, value: Any, where: str, known: Sequence[str] | None = None) -> Mapping[str, Any]:
+        """An object; with ``known``, a field not in it is refused (a typo must not make a rule vanish)."""
         if not isinstance(value, Mapping):
             raise self.fail(where, f"expected an object, got {_kind(value)}")
+        if known is not None:
+            for key in value:
+                if key not in known:
+                    close = difflib.get_close_matches(str(key), known, n=1)
+                    hint = f" (did you mean {close[0]!r}?)" if close else f"; known fields: {', '.join(known)}"
+                    raise self.fail(_join(where, str(key)), f"unknown field{hint}")
         return value
 
     def list(self, value: Any, where: str) -> Sequence[Any]:
@@ -325,12 +409,18 @@ class JsonReader:
             raise self.fail(where, f"expected a non-empty text, got {_kind(value)}")
         return value
 
-    def int(self, value: Any, where: str, *, minimum: int | None = None) -> int:
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
+    def int(self, value: Any, where: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or (isinstance(value, float) and (not math.isfinite(value) or value != int(value)))
+        ):
             raise self.fail(where, f"expected a whole number, got {_kind(value)}")
         n = int(value)
         if minimum is not None and n < minimum:
             raise self.fail(where, f"must be at least {minimum}, got {n}")
+        if maximum is not None and n > maximum:
+            raise self.fail(where, f"must be at most {maximum}, got {n}")
         return n
 
     def num(self, value: Any, where: str, *, positive: bool = False) -> float:
@@ -393,11 +483,26 @@ def _kind(value: Any) -> str:
         return f"{str(value).lower()}"
     if isinstance(value, (dict, list)):
         return "an object" if isinstance(value, dict) else "a list"
-    return repr(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _join(where: str, key: str) -> str:
     return f"{where}.{key}" if where else key
+
+
+TOP_FIELDS = ("version", "name", "timezone", "horizon", "travel", "vans", "requests", "locked")
+TOP_FIELDS_V2 = (*TOP_FIELDS, "history", "published", "stability")
+HORIZON_FIELDS = ("start", "end", "weekdays", "closed_dates")
+VAN_FIELDS = ("id", "name", "depot", "shift", "break", "max_drive_minutes", "equipment", "unavailable_dates")
+REQUEST_FIELDS = (
+    "id", "label", "commune", "location", "duration_minutes", "windows", "weekdays", "hours", "equipment",
+    "priority", "occurrences", "min_days_between", "required",
+)
+RHYTHM_FIELDS = ("max_days_between", "same_weekday", "same_start_within_minutes")
+LOCKED_FIELDS = ("request", "occurrence", "van", "date", "start", "slack_minutes")
 
 
 def problem_from_json(data: Any, source: str | None = None) -> Problem:
@@ -405,16 +510,29 @@ def problem_from_json(data: Any, source: str | None = None) -> Problem:
     rd = JsonReader(source)
     top = rd.obj(data, "")
     version = rd.int(rd.req(top, "version", ""), "version")
-    if version != FORMAT_VERSION:
-        raise rd.fail("version", f"this program reads version {FORMAT_VERSION}, got {version}")
+    if version not in READ_VERSIONS:
+        raise rd.fail("version", f"this program reads versions {', '.join(map(str, READ_VERSIONS))}, got {version}")
+    v2 = version >= 2
+    if not v2:
+        for key in top:
+            if key in TOP_FIELDS_V2 and key not in TOP_FIELDS:
+                raise rd.fail(key, "is a field of version 2: set \"version\": 2")
+    rd.obj(top, "", TOP_FIELDS_V2)
     name = rd.str(top.get("name", "tour"), "name")
     timezone = rd.str(top.get("timezone", "Europe/Paris"), "timezone")
+    try:
+        zoneinfo.ZoneInfo(timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise rd.fail("timezone", f"{timezone!r} is not a time zone of the tz database (e.g. 'Europe/Paris')") from None
 
-    hz = rd.obj(rd.req(top, "horizon", ""), "horizon")
+    hz = rd.obj(rd.req(top, "horizon", ""), "horizon", HORIZON_FIELDS)
     h_start = rd.date(rd.req(hz, "start", "horizon"), "horizon.start")
     h_end = rd.date(rd.req(hz, "end", "horizon"), "horizon.end")
     if h_end < h_start:
         raise rd.fail("horizon.end", f"ends ({h_end}) before it starts ({h_start})")
+    if (h_end - h_start).days + 1 > MAX_HORIZON_DAYS:
+        raise rd.fail("horizon.end", f"the horizon spans {(h_end - h_start).days + 1} days; at most "
+                                     f"{MAX_HORIZON_DAYS} (about three years) can be planned at once")
     weekdays = rd.weekdays(hz["weekdays"], "horizon.weekdays") if "weekdays" in hz else DEFAULT_WEEKDAYS
     closed = rd.dates(hz.get("closed_dates", []), "horizon.closed_dates")
 
@@ -427,31 +545,96 @@ def problem_from_json(data: Any, source: str | None = None) -> Problem:
 
     raw_requests = rd.list(top.get("requests", []), "requests")
     requests = tuple(
-        _read_request(rd, r, f"requests[{i}]", h_start, h_end) for i, r in enumerate(raw_requests)
+        _read_request(rd, r, f"requests[{i}]", v2) for i, r in enumerate(raw_requests)
     )
     _no_duplicates(rd, [r.id for r in requests], "requests")
+    total = sum(r.occurrences for r in requests)
+    if total > MAX_VISITS:
+        raise rd.fail("requests", f"asks for {total} visits; at most {MAX_VISITS} can be planned at once")
 
     van_ids = {v.id for v in vans}
     by_id = {r.id: r for r in requests}
+
+    def visit_ref(raw: Mapping[str, Any], where: str) -> tuple[str, int]:
+        rid = rd.str(rd.req(raw, "request", where), f"{where}.request")
+        occ = rd.int(raw.get("occurrence", 0), f"{where}.occurrence", minimum=0)
+        if rid not in by_id:
+            raise rd.fail(f"{where}.request", f"no request has the id {rid!r}")
+        if occ >= by_id[rid].occurrences:
+            raise rd.fail(
+                f"{where}.occurrence",
+                f"request {rid!r} has {by_id[rid].occurrences} occurrence(s), numbered from 0; got {occ}",
+            )
+        return rid, occ
+
+    def van_ref(raw: Mapping[str, Any], where: str) -> str:
+        vid = rd.str(rd.req(raw, "van", where), f"{where}.van")
+        if vid not in van_ids:
+            raise rd.fail(f"{where}.van", f"no van has the id {vid!r}")
+        return vid
+
     locked = []
     seen: set[tuple[str, int]] = set()
     for i, raw in enumerate(rd.list(top.get("locked", []), "locked")):
         where = f"locked[{i}]"
-        lk = _read_locked(rd, raw, where)
-        if lk.request not in by_id:
-            raise rd.fail(f"{where}.request", f"no request has the id {lk.request!r}")
-        if lk.van not in van_ids:
-            raise rd.fail(f"{where}.van", f"no van has the id {lk.van!r}")
-        if lk.occurrence >= by_id[lk.request].occurrences:
-            raise rd.fail(
-                f"{where}.occurrence",
-                f"request {lk.request!r} has {by_id[lk.request].occurrences} occurrence(s), "
-                f"numbered from 0; got {lk.occurrence}",
-            )
-        if (lk.request, lk.occurrence) in seen:
-            raise rd.fail(where, f"visit {lk.request!r} #{lk.occurrence} is locked twice")
-        seen.add((lk.request, lk.occurrence))
-        locked.append(lk)
+        data_ = rd.obj(raw, where, LOCKED_FIELDS)
+        rid, occ = visit_ref(data_, where)
+        vid = van_ref(data_, where)
+        day = rd.date(rd.req(data_, "date", where), f"{where}.date")
+        if not h_start <= day <= h_end:
+            raise rd.fail(f"{where}.date", f"{day} lies outside the horizon ({h_start} to {h_end})")
+        if (rid, occ) in seen:
+            raise rd.fail(where, f"visit {rid!r} #{occ} is locked twice")
+        seen.add((rid, occ))
+        locked.append(Locked(
+            request=rid, occurrence=occ, van=vid, day=day,
+            start=rd.time(rd.req(data_, "start", where), f"{where}.start"),
+            slack_minutes=rd.int(data_.get("slack_minutes", 0), f"{where}.slack_minutes", minimum=0, maximum=1440),
+        ))
+
+    history = []
+    held: set[tuple[str, int]] = set()
+    for i, raw in enumerate(rd.list(top.get("history", []), "history")):
+        where = f"history[{i}]"
+        data_ = rd.obj(raw, where, ("request", "occurrence", "date"))
+        rid, occ = visit_ref(data_, where)
+        day = rd.date(rd.req(data_, "date", where), f"{where}.date")
+        if day >= h_start:
+            raise rd.fail(f"{where}.date", f"history is what took place before the horizon; {day} is not before "
+                                           f"{h_start}")
+        if (rid, occ) in held:
+            raise rd.fail(where, f"visit {rid!r} #{occ} is in history twice")
+        if (rid, occ) in seen:
+            raise rd.fail(where, f"visit {rid!r} #{occ} is both in history and locked")
+        held.add((rid, occ))
+        history.append(History(rid, occ, day))
+
+    published = []
+    told: set[tuple[str, int]] = set()
+    for i, raw in enumerate(rd.list(top.get("published", []), "published")):
+        where = f"published[{i}]"
+        data_ = rd.obj(raw, where, ("request", "occurrence", "van", "date", "start"))
+        rid, occ = visit_ref(data_, where)
+        vid = van_ref(data_, where)
+        day = rd.date(rd.req(data_, "date", where), f"{where}.date")
+        if (rid, occ) in held:
+            raise rd.fail(where, f"visit {rid!r} #{occ} is both in history and published")
+        if (rid, occ) in told:
+            raise rd.fail(where, f"visit {rid!r} #{occ} is published twice")
+        told.add((rid, occ))
+        published.append(Published(rid, occ, vid, day, rd.time(rd.req(data_, "start", where), f"{where}.start")))
+
+    stability = Stability()
+    if top.get("stability") is not None:
+        st = rd.obj(top["stability"], "stability", ("move_cost", "start_slack_minutes"))
+        move_cost = rd.num(st.get("move_cost", 1), "stability.move_cost")
+        if move_cost < 0:
+            raise rd.fail("stability.move_cost", f"must not be negative, got {move_cost}")
+        stability = Stability(
+            move_cost=move_cost,
+            start_slack_minutes=rd.int(st.get("start_slack_minutes", 60), "stability.start_slack_minutes",
+                                       minimum=0, maximum=1440),
+        )
 
     if travel.model == "matrix":
         pts = [(f"vans[{i}].depot", v.depot) for i, v in enumerate(vans)]
@@ -472,6 +655,9 @@ def problem_from_json(data: Any, source: str | None = None) -> Problem:
         requests=requests,
         locked=tuple(locked),
         version=version,
+        history=tuple(history),
+        published=tuple(published),
+        stability=stability,
     )
 
 
@@ -489,6 +675,7 @@ def _read_travel(rd: JsonReader, raw: Any) -> Travel:
     data = rd.obj(raw, "travel")
     model = data.get("model", "haversine")
     if model == "haversine":
+        rd.obj(data, "travel", ("model", "circuity", "speed_kmh"))
         return Travel(
             model="haversine",
             circuity=rd.num(data.get("circuity", 1.3), "travel.circuity", positive=True),
@@ -496,9 +683,13 @@ def _read_travel(rd: JsonReader, raw: Any) -> Travel:
         )
     if model != "matrix":
         raise rd.fail("travel.model", f"expected 'haversine' or 'matrix', got {_kind(model)}")
+    rd.obj(data, "travel", ("model", "points", "km", "minutes"))
+    raw_points = rd.list(rd.req(data, "points", "travel"), "travel.points")
+    if len(raw_points) > MAX_MATRIX_POINTS:
+        raise rd.fail("travel.points", f"has {len(raw_points)} points; at most {MAX_MATRIX_POINTS}")
     points = tuple(
         rd.point(p, f"travel.points[{i}]")
-        for i, p in enumerate(rd.list(rd.req(data, "points", "travel"), "travel.points"))
+        for i, p in enumerate(raw_points)
     )
     n = len(points)
 
@@ -524,26 +715,26 @@ def _read_travel(rd: JsonReader, raw: Any) -> Travel:
 
 
 def _read_van(rd: JsonReader, raw: Any, where: str) -> Van:
-    data = rd.obj(raw, where)
+    data = rd.obj(raw, where, VAN_FIELDS)
     vid = rd.str(rd.req(data, "id", where), f"{where}.id")
-    depot_raw = rd.req(data, "depot", where)
+    depot_raw = rd.obj(rd.req(data, "depot", where), f"{where}.depot", ("lat", "lon", "label"))
     depot = rd.point(depot_raw, f"{where}.depot")
     label = depot_raw.get("label", "")
     label = rd.str(label, f"{where}.depot.label", empty=True)
     shift_start, shift_end = 8 * 60, 18 * 60
     if "shift" in data:
-        sh = rd.obj(data["shift"], f"{where}.shift")
+        sh = rd.obj(data["shift"], f"{where}.shift", ("start", "end"))
         shift_start = rd.time(rd.req(sh, "start", f"{where}.shift"), f"{where}.shift.start")
         shift_end = rd.time(rd.req(sh, "end", f"{where}.shift"), f"{where}.shift.end")
         if shift_end <= shift_start:
             raise rd.fail(f"{where}.shift.end", "the shift ends before it starts")
     brk = None
     if data.get("break") is not None:
-        b = rd.obj(data["break"], f"{where}.break")
+        b = rd.obj(data["break"], f"{where}.break", ("earliest", "latest", "minutes"))
         bw = f"{where}.break"
         earliest = rd.time(rd.req(b, "earliest", bw), f"{bw}.earliest")
         latest = rd.time(rd.req(b, "latest", bw), f"{bw}.latest")
-        minutes = rd.int(rd.req(b, "minutes", bw), f"{bw}.minutes", minimum=0)
+        minutes = rd.int(rd.req(b, "minutes", bw), f"{bw}.minutes", minimum=0, maximum=1440)
         if latest - earliest < minutes:
             raise rd.fail(bw, f"a {minutes}-minute break cannot fit between {format_time(earliest)} "
                               f"and {format_time(latest)}")
@@ -551,7 +742,7 @@ def _read_van(rd: JsonReader, raw: Any, where: str) -> Van:
             brk = Break(earliest, latest, minutes)
     max_drive = None
     if data.get("max_drive_minutes") is not None:
-        max_drive = rd.int(data["max_drive_minutes"], f"{where}.max_drive_minutes", minimum=0)
+        max_drive = rd.int(data["max_drive_minutes"], f"{where}.max_drive_minutes", minimum=0, maximum=1440)
     return Van(
         id=vid,
         name=rd.str(data.get("name", vid), f"{where}.name"),
@@ -566,13 +757,18 @@ def _read_van(rd: JsonReader, raw: Any, where: str) -> Van:
     )
 
 
-def _read_request(rd: JsonReader, raw: Any, where: str, h_start: date, h_end: date) -> Request:
+def _read_request(rd: JsonReader, raw: Any, where: str, v2: bool) -> Request:
     data = rd.obj(raw, where)
+    if not v2:
+        for key in RHYTHM_FIELDS:
+            if key in data:
+                raise rd.fail(f"{where}.{key}", "is a field of version 2: set \"version\": 2")
+    rd.obj(data, where, (*REQUEST_FIELDS, *RHYTHM_FIELDS))
     rid = rd.str(rd.req(data, "id", where), f"{where}.id")
     windows = []
     for i, w in enumerate(rd.list(data.get("windows", []), f"{where}.windows")):
         ww = f"{where}.windows[{i}]"
-        wd = rd.obj(w, ww)
+        wd = rd.obj(w, ww, ("start", "end"))
         start = rd.date(rd.req(wd, "start", ww), f"{ww}.start")
         end = rd.date(rd.req(wd, "end", ww), f"{ww}.end")
         if end < start:
@@ -581,21 +777,35 @@ def _read_request(rd: JsonReader, raw: Any, where: str, h_start: date, h_end: da
     earliest = latest = None
     if data.get("hours") is not None:
         hw = f"{where}.hours"
-        h = rd.obj(data["hours"], hw)
+        h = rd.obj(data["hours"], hw, ("earliest_start", "latest_end"))
         if h.get("earliest_start") is not None:
             earliest = rd.time(h["earliest_start"], f"{hw}.earliest_start")
         if h.get("latest_end") is not None:
             latest = rd.time(h["latest_end"], f"{hw}.latest_end")
         if earliest is not None and latest is not None and latest < earliest:
             raise rd.fail(f"{hw}.latest_end", "the hours end before they start")
-    duration = rd.int(rd.req(data, "duration_minutes", where), f"{where}.duration_minutes", minimum=0)
-    priority = rd.int(data.get("priority", 1), f"{where}.priority", minimum=1)
-    occurrences = rd.int(data.get("occurrences", 1), f"{where}.occurrences", minimum=1)
+    # A visit of no length is a typo, not a visit.
+    duration = rd.int(rd.req(data, "duration_minutes", where), f"{where}.duration_minutes", minimum=1, maximum=1440)
+    priority = rd.int(data.get("priority", 1), f"{where}.priority", minimum=1, maximum=1_000_000)
+    occurrences = rd.int(data.get("occurrences", 1), f"{where}.occurrences", minimum=1, maximum=MAX_VISITS)
+    min_gap = rd.int(data.get("min_days_between", 0), f"{where}.min_days_between", minimum=0,
+                     maximum=MAX_HORIZON_DAYS)
+    max_gap = None
+    if data.get("max_days_between") is not None:
+        max_gap = rd.int(data["max_days_between"], f"{where}.max_days_between", minimum=1,
+                         maximum=MAX_HORIZON_DAYS)
+        if max_gap < min_gap:
+            raise rd.fail(f"{where}.max_days_between", f"is {max_gap}, less than min_days_between ({min_gap})")
+    same_start = None
+    if data.get("same_start_within_minutes") is not None:
+        same_start = rd.int(data["same_start_within_minutes"], f"{where}.same_start_within_minutes", minimum=0,
+                            maximum=1440)
     return Request(
         id=rid,
         label=rd.str(data.get("label", rid), f"{where}.label"),
         commune=rd.str(data.get("commune", ""), f"{where}.commune", empty=True),
-        location=rd.point(rd.req(data, "location", where), f"{where}.location"),
+        location=rd.point(rd.obj(rd.req(data, "location", where), f"{where}.location", ("lat", "lon")),
+                          f"{where}.location"),
         duration=duration,
         windows=tuple(windows),
         weekdays=rd.weekdays(data["weekdays"], f"{where}.weekdays") if data.get("weekdays") is not None else None,
@@ -604,27 +814,52 @@ def _read_request(rd: JsonReader, raw: Any, where: str, h_start: date, h_end: da
         equipment=rd.strings(data.get("equipment", []), f"{where}.equipment"),
         priority=priority,
         occurrences=occurrences,
-        min_days_between=rd.int(data.get("min_days_between", 0), f"{where}.min_days_between", minimum=0),
+        min_days_between=min_gap,
         required=rd.bool(data.get("required", False), f"{where}.required"),
+        max_days_between=max_gap,
+        same_weekday=rd.bool(data.get("same_weekday", False), f"{where}.same_weekday"),
+        same_start_within_minutes=same_start,
     )
 
 
-def _read_locked(rd: JsonReader, raw: Any, where: str) -> Locked:
-    data = rd.obj(raw, where)
-    return Locked(
-        request=rd.str(rd.req(data, "request", where), f"{where}.request"),
-        occurrence=rd.int(data.get("occurrence", 0), f"{where}.occurrence", minimum=0),
-        van=rd.str(rd.req(data, "van", where), f"{where}.van"),
-        day=rd.date(rd.req(data, "date", where), f"{where}.date"),
-        start=rd.time(rd.req(data, "start", where), f"{where}.start"),
-        slack_minutes=rd.int(data.get("slack_minutes", 0), f"{where}.slack_minutes", minimum=0),
-    )
+def _json_depth_ok(text: str, limit: int) -> bool:
+    """True when no array or object nests deeper than ``limit`` (strings are skipped).
+
+    Checked before parsing: the json module recurses once per level and a file nested
+    100,000 deep would end in a RecursionError instead of a message."""
+    depth = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth > limit:
+                return False
+        elif ch in "]}":
+            depth -= 1
+    return True
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number of JSON")
 
 
 def read_json_file(path: str | Path) -> Any:
     """Parse a JSON file; unreadable or malformed files raise ProblemError naming the line."""
     source = str(path)
     try:
+        size = Path(path).stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ProblemError(f"is {size / 1e6:.0f} MB; files over {MAX_FILE_BYTES // 2**20} MiB are beyond what "
+                               "can be read and planned within a time limit", source=source)
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ProblemError("no such file", source=source) from None
@@ -632,10 +867,21 @@ def read_json_file(path: str | Path) -> Any:
         raise ProblemError("is a folder, not a file", source=source) from None
     except (OSError, UnicodeDecodeError) as e:
         raise ProblemError(f"cannot be read ({e.__class__.__name__}: {e})", source=source) from None
+    return parse_json_text(text, source)
+
+
+def parse_json_text(text: str, source: str | None = None) -> Any:
+    """Parse JSON text the way every input of tourplan is parsed: NaN, Infinity, nesting deeper
+    than MAX_JSON_DEPTH and integers too long to convert are refused with a message."""
+    if not _json_depth_ok(text, MAX_JSON_DEPTH):
+        raise ProblemError(f"nests arrays or objects more than {MAX_JSON_DEPTH} deep", source=source)
     try:
-        return json.loads(text)
+        return json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as e:
         raise ProblemError(f"malformed JSON at line {e.lineno}, column {e.colno}: {e.msg}", source=source) from None
+    except (ValueError, RecursionError) as e:
+        # e.g. an integer of thousands of digits (Python's int conversion limit)
+        raise ProblemError(f"malformed JSON: {str(e).splitlines()[0][:200]}", source=source) from None
 
 
 def load_problem(path: str | Path) -> Problem:
@@ -658,7 +904,7 @@ def hours_json(earliest_start: int | None, latest_end: int | None) -> dict[str, 
 
 
 def problem_to_json(p: Problem) -> dict[str, Any]:
-    """The problem as format-v1 JSON; ``problem_from_json`` reads it back equal."""
+    """The problem as JSON of its own version; ``problem_from_json`` reads it back equal."""
 
     def van_json(v: Van) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -698,9 +944,15 @@ def problem_to_json(p: Problem) -> dict[str, Any]:
             d["weekdays"] = sorted(r.weekdays)
         if hours := hours_json(r.earliest_start, r.latest_end):
             d["hours"] = hours
+        if r.max_days_between is not None:
+            d["max_days_between"] = r.max_days_between
+        if r.same_weekday:
+            d["same_weekday"] = True
+        if r.same_start_within_minutes is not None:
+            d["same_start_within_minutes"] = r.same_start_within_minutes
         return d
 
-    return {
+    out: dict[str, Any] = {
         "version": p.version,
         "name": p.name,
         "timezone": p.timezone,
@@ -725,3 +977,15 @@ def problem_to_json(p: Problem) -> dict[str, Any]:
             for lk in p.locked
         ],
     }
+    if p.version >= 2:
+        out["history"] = [
+            {"request": h.request, "occurrence": h.occurrence, "date": h.day.isoformat()} for h in p.history
+        ]
+        out["published"] = [
+            {"request": x.request, "occurrence": x.occurrence, "van": x.van, "date": x.day.isoformat(),
+             "start": format_time(x.start)}
+            for x in p.published
+        ]
+        out["stability"] = {"move_cost": p.stability.move_cost,
+                            "start_slack_minutes": p.stability.start_slack_minutes}
+    return out
