@@ -7,12 +7,13 @@ module, never the optimiser's own statements.  Each broken rule becomes a
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from tourplan.plan import Plan, Route
-from tourplan.problem import Problem, Request, Van, format_time
+from tourplan.plan import Plan, Route, Stop, objective_value
+from tourplan.problem import Locked, Problem, Request, Van, format_time
 
 #: A stated leg may be this many minutes shorter than the exact driving time (format § Travel).
 LEG_TOLERANCE_MINUTES = 1.0
@@ -46,6 +47,9 @@ class CheckReport:
     distance_km: float = 0.0
     drive_minutes: int = 0
     van_days: int = 0
+    #: version 2: published visits the plan moves, and the objective's first term
+    moved: int = 0
+    objective: float = 0.0
 
     @property
     def ok(self) -> bool:
@@ -59,6 +63,8 @@ class CheckReport:
             f"served {self.served} of {self.visits} visits, priority {self.served_priority} of "
             f"{self.total_priority}, {self.distance_km:.1f} km, {self.van_days} van-days"
         )
+        if self.moved:
+            head += f", {self.moved} published visit(s) moved (objective {self.objective:g})"
         if self.ok:
             return f"OK: every rule holds; {head}"
         lines = [f"{len(self.violations)} violation(s); {head}"]
@@ -77,8 +83,12 @@ def check_plan(problem: Problem, plan: Plan) -> CheckReport:
     if plan.problem and plan.problem != problem.name:
         bad(Violation("problem", f"the plan is for problem {plan.problem!r}, not {problem.name!r}"))
 
+    if problem.version >= 2 and plan.version < 2:
+        bad(Violation("version", f"the plan is version {plan.version}; a plan of a version-2 problem is version 2"))
+    held = problem.history_keys
     seen: dict[tuple[str, int], str] = {}
     served_days: dict[str, list[date]] = defaultdict(list)
+    served_starts: dict[str, list[int]] = defaultdict(list)
     served_at: dict[tuple[str, int], tuple[str, date, int]] = {}
     van_dates: set[tuple[str, date]] = set()
 
@@ -97,6 +107,10 @@ def check_plan(problem: Problem, plan: Plan) -> CheckReport:
             req = problem.request_by_id.get(stop.request)
             if req is None or not 0 <= stop.occurrence < req.occurrences:
                 continue  # reported by _check_route
+            if stop.key in held:
+                bad(Violation("coverage", f"visit {stop.request} #{stop.occurrence} is in history (already held); "
+                                          "it is not planned again", label, i))
+                continue
             where = seen.get(stop.key)
             if where is not None:
                 bad(Violation("coverage", f"visit {stop.request} #{stop.occurrence} is already served by {where}",
@@ -104,6 +118,7 @@ def check_plan(problem: Problem, plan: Plan) -> CheckReport:
                 continue
             seen[stop.key] = label
             served_days[req.id].append(route.day)
+            served_starts[req.id].append(stop.start)
             served_at[stop.key] = (route.van, route.day, stop.start)
             rep.served += 1
             rep.served_priority += req.priority
@@ -113,12 +128,24 @@ def check_plan(problem: Problem, plan: Plan) -> CheckReport:
         if req is None or not 0 <= u.occurrence < req.occurrences:
             bad(Violation("unknown", f"unserved visit {u.request} #{u.occurrence} is not in the problem"))
             continue
+        if u.key in held:
+            bad(Violation("coverage", f"visit {u.request} #{u.occurrence} is in history (already held); it is "
+                                      "neither served nor unserved"))
+            continue
         if u.key in seen:
             bad(Violation("coverage", f"visit {u.request} #{u.occurrence} is both served ({seen[u.key]}) "
                                       "and listed as unserved"))
             continue
         seen[u.key] = "unserved"
         _check_reason(problem, req, u.reason, u.occurrence, bad)
+    for u in plan.unserved:
+        lk = problem.locked_by_visit.get(u.key)
+        if u.reason == "locked_conflict" and lk is not None and u.key not in served_at:
+            days = served_days.get(lk.request, []) + list(problem.history_dates.get(lk.request, ()))
+            if _could_stay(problem, plan, lk, days):
+                bad(Violation("reason", f"unserved visit {u.request} #{u.occurrence} is given as a locked conflict, "
+                                        f"yet it fits where it is locked ({lk.van} {lk.day} at "
+                                        f"{format_time(lk.start)} ± {lk.slack_minutes} min) with the plan's route"))
 
     for visit in problem.visits:
         if visit.key not in seen:
@@ -126,12 +153,16 @@ def check_plan(problem: Problem, plan: Plan) -> CheckReport:
                                       "nor listed as unserved"))
 
     for req in problem.requests:
-        days = sorted(served_days.get(req.id, []))
-        for d0, d1 in zip(days, days[1:], strict=False):
-            if (d1 - d0).days < req.min_days_between:
-                bad(Violation("recurrence", f"request {req.id} is visited on {d0} and {d1}, "
-                                            f"{(d1 - d0).days} days apart; at least {req.min_days_between} "
-                                            "are required"))
+        _check_spacing(req, served_days.get(req.id, []), problem.history_dates.get(req.id, ()),
+                       served_starts.get(req.id, []), bad)
+
+    if problem.version >= 2:
+        for key, pub in problem.published_by_visit.items():
+            at = served_at.get(key)
+            if at is None or (at[0], at[1]) != (pub.van, pub.day) or \
+                    abs(at[2] - pub.start) > problem.stability.start_slack_minutes:
+                rep.moved += 1
+        rep.objective = objective_value(rep.served_priority, rep.moved, problem.stability.move_cost)
 
     for lk in problem.locked:
         at = served_at.get((lk.request, lk.occurrence))
@@ -155,8 +186,131 @@ def check_plan(problem: Problem, plan: Plan) -> CheckReport:
     if not required_left and plan.status == "infeasible":
         bad(Violation("status", "status is 'infeasible' but every required visit is served"))
 
-    _check_stats(plan, rep, bad)
+    _check_stats(plan, rep, bad, problem.version >= 2 and plan.version >= 2)
     return rep
+
+
+def _check_spacing(req: Request, days: list[date], history: tuple[date, ...], starts: list[int], bad) -> None:
+    """Days between visits (history included) and the rhythm of a recurring request."""
+    dated = sorted([(d, False) for d in days] + [(d, True) for d in history])
+    for (d0, h0), (d1, h1) in zip(dated, dated[1:], strict=False):
+        gap = (d1 - d0).days
+        if h0 and h1:
+            continue  # both held already: nothing this plan could change
+        what = "held" if h0 else "visited"
+        if gap < req.min_days_between:
+            bad(Violation("recurrence", f"request {req.id} is {what} on {d0} and visited on {d1}, {gap} days apart; "
+                                        f"at least {req.min_days_between} are required"))
+        if req.max_days_between is not None and gap > req.max_days_between:
+            bad(Violation("rhythm", f"request {req.id} is {what} on {d0} and visited on {d1}, {gap} days apart; "
+                                    f"at most {req.max_days_between} are allowed"))
+    if req.same_weekday and len({d.isoweekday() for d, _ in dated}) > 1 and days:
+        bad(Violation("rhythm", f"request {req.id} asks for the same weekday and is visited on weekdays "
+                                f"{', '.join(str(w) for w in sorted({d.isoweekday() for d, _ in dated}))}"))
+    within = req.same_start_within_minutes
+    if within is not None and starts and max(starts) - min(starts) > within:
+        bad(Violation("rhythm", f"request {req.id} starts between {format_time(min(starts))} and "
+                                f"{format_time(max(starts))}; its visits start within {within} min of each other"))
+
+
+# --------------------------------------------------------------------------- #
+# Could a locked visit left out have stayed?
+# --------------------------------------------------------------------------- #
+
+
+def _could_stay(problem: Problem, plan: Plan, lk: Locked, other_days: list[date]) -> bool:
+    """A sufficient test: the locked visit, inserted into the plan's route of its van-day (or
+    alone), gives a route that breaks no rule, and keeps its request's spacing."""
+    van = problem.van_by_id.get(lk.van)
+    req = problem.request_by_id[lk.request]
+    if van is None or not problem.van_works(van, lk.day) or not van.carries(req.equipment):
+        return False
+    if not req.accepts_day(lk.day):
+        return False
+    if any(abs((lk.day - d).days) < req.min_days_between for d in other_days):
+        return False
+    route = next((r for r in plan.routes if (r.van, r.day) == (lk.van, lk.day)), None)
+    stops = list(route.stops) if route is not None else []
+    windows = []
+    for st in stops:
+        other = problem.request_by_id.get(st.request)
+        if other is None:
+            return False
+        lo, hi = other.hours_on(van)
+        lock = problem.locked_by_visit.get(st.key)
+        if lock is not None:
+            lo, hi = max(lo, lock.start - lock.slack_minutes), min(hi, lock.start + lock.slack_minutes + other.duration)
+        windows.append((other, lo, hi))
+    lo, hi = req.hours_on(van)
+    mine = (req, max(lo, lk.start - lk.slack_minutes), min(hi, lk.start + lk.slack_minutes + req.duration))
+    new_stop = Stop(lk.request, lk.occurrence, 0, 0, 0)
+    gaps = range(len(stops) + 2) if van.break_ else [None]
+    for pos in range(len(stops) + 1):
+        order = stops[:pos] + [new_stop] + stops[pos:]
+        wins = windows[:pos] + [mine] + windows[pos:]
+        for gap in gaps:
+            candidate = _earliest_route(problem, van, lk.day, order, wins, gap)
+            if candidate is None:
+                continue
+            found: list[Violation] = []
+            _check_route(problem, van, candidate, "", found.append, CheckReport())
+            if not found:
+                return True
+    return False
+
+
+def _earliest_route(problem: Problem, van: Van, day: date, stops: list[Stop],
+                    windows: list[tuple[Request, int, int]], break_gap: int | None) -> Route | None:
+    """The stops in this order at their earliest times, the break taken before stop ``break_gap``
+    (``len(stops)``: before driving back; ``len(stops) + 1``: no break). Legs are rounded up,
+    so a route found here holds whatever the rounding."""
+    travel = problem.travel
+    t = van.shift_start
+    here = van.depot
+    out: list[Stop] = []
+    brk: tuple[int, int] | None = None
+    drive = 0
+    km = 0.0
+
+    def take_break(now: int) -> int | None:
+        nonlocal brk
+        b = van.break_
+        assert b is not None
+        b0 = max(now, b.earliest)
+        if b0 + b.minutes > b.latest:
+            return None
+        brk = (b0, b0 + b.minutes)
+        return b0 + b.minutes
+
+    for i, (st, (req, lo, hi)) in enumerate(zip(stops, windows, strict=True)):
+        if break_gap == i:
+            after = take_break(t)
+            if after is None:
+                return None
+            t = after
+        leg = math.ceil(travel.minutes(here, req.location) - 1e-9)
+        drive += leg
+        km += travel.km(here, req.location)
+        arrive = t + leg
+        start = max(arrive, lo)
+        if start + req.duration > hi:
+            return None
+        out.append(Stop(st.request, st.occurrence, arrive, start, start + req.duration))
+        t = start + req.duration
+        here = req.location
+    if break_gap == len(stops):
+        after = take_break(t)
+        if after is None:
+            return None
+        t = after
+    leg = math.ceil(travel.minutes(here, van.depot) - 1e-9)
+    drive += leg
+    km += travel.km(here, van.depot)
+    back = t + leg
+    if back > van.shift_end or (van.break_ is not None and brk is None):
+        return None
+    return Route(van.id, day, van.shift_start, back, tuple(out), round(km, 1), drive,
+                 brk[0] if brk else None, brk[1] if brk else None)
 
 
 def _check_route(problem: Problem, van: Van, route: Route, label: str, bad, rep: CheckReport) -> None:
@@ -330,8 +484,13 @@ def _check_reason(problem: Problem, req: Request, reason: str, occurrence: int, 
         bad(Violation("reason", f"{name} is given as a locked conflict but is not locked"))
 
 
-def _check_stats(plan: Plan, rep: CheckReport, bad) -> None:
+def _check_stats(plan: Plan, rep: CheckReport, bad, v2: bool) -> None:
     s = plan.stats
+    if v2:
+        if s.moved != rep.moved:
+            bad(Violation("stats", f"stats.moved states {s.moved}; the plan moves {rep.moved} published visit(s)"))
+        if abs(s.objective - rep.objective) > 1e-6:
+            bad(Violation("stats", f"stats.objective states {s.objective:g}; the plan's is {rep.objective:g}"))
     expected = {
         "visits": rep.visits,
         "served": rep.served,
