@@ -52,8 +52,20 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(file=sys.stderr)
         print(plan.summary(), file=sys.stderr)
+        _print_moves(problem, plan)
     write_json(plan.to_json(), args.output)
     return EXIT_OK
+
+
+def _print_moves(problem: Any, plan: Any) -> None:
+    """Which published visits the plan moves, and why (version-2 problems)."""
+    from tourplan.changes import MOVE_REASONS, explain_moves
+
+    for m in explain_moves(problem, plan):
+        where = "left out" if m.now is None else f"now {m.now[0]} {m.now[1]} {m.now[2] // 60:02d}:{m.now[2] % 60:02d}"
+        kind = "forced" if m.forced else "chosen"
+        print(f"  moved ({kind})  {m.request} #{m.occurrence} published {m.published.van} {m.published.day}, "
+              f"{where}: {MOVE_REASONS[m.reason]} ({m.detail})", file=sys.stderr)
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
@@ -90,7 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("solve", help="plan a season from a problem file")
-    p.add_argument("problem", help="problem file (problem-format v1)")
+    p.add_argument("problem", help="problem file (problem-format version 1 or 2)")
     p.add_argument("-o", "--output", default="-", help="plan file to write (default: standard output)")
     p.add_argument("--time-limit", type=float, default=10.0, metavar="S", help="seconds of search (default 10)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress line nor summary")

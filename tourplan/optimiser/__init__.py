@@ -26,12 +26,18 @@ def solve(
     *,
     initial: Plan | None = None,
     tuning: Tuning | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> Plan:
     """Plan ``problem``: most priority served, then fewest km, within ``time_limit`` seconds.
 
     ``progress(served_priority, total_priority, km, seconds)`` is called as the search improves.
     ``initial`` (a plan of the same problem) warm-starts the search: its routes are kept
     where they are still valid.  ``tuning`` overrides the search's knobs (tests, benchmarks).
+    When ``should_stop()`` turns true (asked a few times a second), the search ends within about
+    a second and the best plan found so far is returned: a stop never throws work away.
+
+    Version 2: published visits start where the public was told and move only when that
+    pays for itself (served priority − move_cost × moved, then km).
     """
     from tourplan.optimiser.instance import build_instance
     from tourplan.optimiser.result import build_plan
@@ -44,7 +50,7 @@ def solve(
         seed_from_plan(state, initial)
     # Leave room for writing the plan: the whole call keeps within the limit.
     margin = max(0.3, 0.015 * time_limit)
-    run_search(inst, state, max(0.1, time_limit - margin), progress, started, tuning)
+    run_search(inst, state, max(0.1, time_limit - margin), progress, started, tuning, should_stop)
     return build_plan(state, time.monotonic() - started)
 
 

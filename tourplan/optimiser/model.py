@@ -3,9 +3,12 @@
 The search layer cuts a season into such sub-models (a few weeks at a time) and
 calls :func:`solve_model` on each, possibly warm-started from current routes.
 
-Objective: arc cost = kilometres (10 m units); leaving a visit out costs its
-``penalty``, which the caller sets to at least ``priority * big_m(...)`` so that
-no saving of kilometres can ever pay for a visit left out.
+Objective: arc cost = kilometres (10 m units) plus each node's ``extra`` (what
+serving the visit *there* costs, e.g. moving a published visit); leaving a visit
+out costs its ``penalty``, which the caller sets to at least ``priority * big_m(...)``
+so that no saving of kilometres can ever pay for a visit left out.  A visit may be
+offered as several nodes sharing one ``group`` (a published visit: kept where the
+public was told, or moved elsewhere); at most one of them is served.
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ class Node:
     penalty: int  # cost of leaving it out
     start_lo: int
     start_hi: int
+    extra: int = 0  # cost of serving it as this node
+    group: int | None = None  # nodes of one group are alternatives for the same visit
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,7 @@ def solve_model(
     first_strategy: str = "PARALLEL_CHEAPEST_INSERTION",
     metaheuristic: str = "GUIDED_LOCAL_SEARCH",
     on_solution: Callable[[], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> list[list[int]] | None:
     """Routes (node positions per vehicle position), or None if no solution was found.
 
@@ -79,6 +85,9 @@ def solve_model(
 
     sub = np.ix_(locs, locs)
     cost = np.rint(inst.km[sub] * KM_UNITS).astype(np.int64)
+    extra = np.array([0] * nd + [x.extra for x in nodes], dtype=np.int64)
+    if extra.any():
+        cost = cost + extra[None, :]  # entering a node pays its extra
     leg = inst.leg[sub].astype(np.int64)
     svc = np.array(service, dtype=np.int64)
     cost_cb = routing.RegisterTransitMatrix(cost.tolist())
@@ -97,7 +106,14 @@ def solve_model(
         time.CumulVar(idx).SetRange(x.start_lo, x.start_hi)
         # (SetAllowedVehiclesForIndex does not accept a Python list in this OR-Tools build.)
         routing.VehicleVar(idx).SetValues([-1, *x.vehicles])
-        routing.AddDisjunction([idx], int(x.penalty))
+        if x.group is None:
+            routing.AddDisjunction([idx], int(x.penalty))
+    groups: dict[int, list[int]] = {}
+    for k, x in enumerate(nodes):
+        if x.group is not None:
+            groups.setdefault(x.group, []).append(k)
+    for members in groups.values():
+        routing.AddDisjunction([manager.NodeToIndex(nd + k) for k in members], int(nodes[members[0]].penalty), 1)
 
     if any(vd.spec.break_minutes for vd in vds):
         visit_transit = [0] * routing.Size()
@@ -144,6 +160,10 @@ def solve_model(
 
     if on_solution is not None:
         routing.AddAtSolutionCallback(on_solution)
+    stop_limit = None  # kept referenced while the search runs
+    if should_stop is not None:
+        stop_limit = solver.CustomLimit(should_stop)
+        routing.AddSearchMonitor(stop_limit)
     if initial is not None:
         routing.CloseModelWithParameters(params)
         routes = [[manager.NodeToIndex(nd + k) for k in r] for r in initial]
@@ -154,6 +174,7 @@ def solve_model(
             solution = routing.SolveFromAssignmentWithParameters(assignment, params)
     else:
         solution = routing.SolveWithParameters(params)
+    del stop_limit
     if solution is None:
         return None
     out: list[list[int]] = []

@@ -1,4 +1,4 @@
-"""Result: turn the search state into a format-v1 Plan with exact times and reasons."""
+"""Result: turn the search state into a Plan (of the problem's version) with exact times and reasons."""
 
 from __future__ import annotations
 
@@ -6,17 +6,17 @@ from collections import defaultdict
 
 from tourplan.optimiser.diagnose import CAPACITY
 from tourplan.optimiser.search import State
-from tourplan.plan import Plan, Route, Stats, Stop, Unserved
+from tourplan.plan import Plan, Route, Stats, Stop, Unserved, objective_value
 
 
 def build_plan(state: State, seconds: float) -> Plan:
     inst = state.inst
     p = inst.problem
-    # Visits of one request are interchangeable except locked ones: number the served
-    # ones in date order from the occurrence numbers nobody has locked.
-    locked_occ = {lk.request: set() for lk in p.locked}
-    for lk in p.locked:
-        locked_occ[lk.request].add(lk.occurrence)
+    # Visits of one request are interchangeable except locked and published ones (the public
+    # knows them by their number): number the others in date order from the numbers left.
+    locked_occ: dict[str, set[int]] = defaultdict(set)
+    for key in [*p.locked_by_visit, *p.published_by_visit]:
+        locked_occ[key[0]].add(key[1])
     number: dict[int, int] = {}
     served_by_req: dict[int, list[int]] = defaultdict(list)
     for v in state.where:
@@ -24,7 +24,7 @@ def build_plan(state: State, seconds: float) -> Plan:
     for ri, vis in enumerate(state.request_visits):
         req = p.requests[ri]
         fixed = locked_occ.get(req.id, set())
-        free = [k for k in range(req.occurrences) if k not in fixed]
+        free = [k for k in range(req.occurrences) if k not in fixed and (req.id, k) not in p.history_keys]
         mine = [v for v in vis if inst.visits[v].occurrence in fixed]
         for v in mine:
             number[v] = inst.visits[v].occurrence
@@ -61,6 +61,7 @@ def build_plan(state: State, seconds: float) -> Plan:
     unserved.sort(key=lambda u: (u.request, u.occurrence))
     required_left = any(p.request_by_id[u.request].required for u in unserved)
     served_pri = sum(state.priority(v) for v in state.where)
+    moved = state.moved()
     stats = Stats(
         visits=len(inst.visits),
         served=len(state.where),
@@ -71,5 +72,8 @@ def build_plan(state: State, seconds: float) -> Plan:
         drive_minutes=sum(r.drive_minutes for r in routes),
         van_days=len(routes),
         solve_seconds=seconds,
+        moved=moved,
+        objective=objective_value(served_pri, moved, p.stability.move_cost),
     )
-    return Plan(p.name, "infeasible" if required_left else "feasible", tuple(routes), tuple(unserved), stats)
+    return Plan(p.name, "infeasible" if required_left else "feasible", tuple(routes), tuple(unserved), stats,
+                version=p.version)

@@ -11,6 +11,12 @@
 3. Insertion — any unserved visit that still fits somewhere (exact schedule
    check) is inserted where it adds the fewest km.
 
+Published visits (problem-format v2) are soft pins: they start on their van-day at
+their published time (the state is seeded with them), and every model offers each
+one twice, *kept* (its van-day, its start within the slack, at no cost) or *moved*
+(any other van-day, at ``move_cost`` priority points).  A window's result is kept
+only if it raises served priority − move_cost × moved, or keeps it with fewer km.
+
 The state holds visit indices per van-day; :mod:`schedule` decides every time.
 """
 
@@ -42,6 +48,11 @@ class State:
     request_visits: list[list[int]] = field(default_factory=list)
     _spec_cache: dict[tuple[int, int], StopSpec] = field(default_factory=dict)
     seeded: bool = False  # routes came from an earlier plan: skip construction
+    #: published (not locked) visit -> (its published van-day, or None if that van-day is gone; start)
+    published: dict[int, tuple[int | None, int]] = field(default_factory=dict)
+    #: per request index: day ordinals of its occurrences in history (held before the horizon)
+    history_ordinals: list[list[int]] = field(default_factory=list)
+    move_cost: float = 1.0
 
     # -- queries --------------------------------------------------------- #
     def stop(self, v: int, vd: int) -> StopSpec:
@@ -53,8 +64,30 @@ class State:
         if base is None:
             base = self._spec_cache[key] = self.inst.stop_spec(ri, day.van)
         if lk is None:
-            return base
+            pub = self.published.get(v)
+            if pub is None or pub[0] != vd:
+                return base
+            # On its published van-day a visit keeps its published start (within the slack).
+            slack = self.inst.problem.stability.start_slack_minutes
+            return StopSpec(base.loc, base.duration, max(base.start_lo, pub[1] - slack),
+                            min(base.start_hi, pub[1] + slack))
         return StopSpec(base.loc, base.duration, max(base.start_lo, lk[1]), min(base.start_hi, lk[2]))
+
+    def kept(self, v: int) -> bool:
+        """A published visit still where the public was told (its start is held by ``stop``)."""
+        pub = self.published[v]
+        return pub[0] is not None and self.where.get(v) == pub[0]
+
+    def moved(self) -> int:
+        return sum(1 for v in self.published if not self.kept(v))
+
+    def objective(self) -> float:
+        """Served priority − move_cost × moved published visits (format § Version 2)."""
+        return self.served_priority() - self.move_cost * self.moved()
+
+    def value(self, v: int) -> float:
+        """What leaving ``v`` out costs: its priority, and for a published visit its move."""
+        return self.priority(v) + (self.move_cost if v in self.published else 0.0)
 
     def timing(self, vd: int, visits: list[int], *, rounded: bool = False) -> Timing | None:
         return self.inst.schedule(self.inst.van_days[vd], [self.stop(v, vd) for v in visits], rounded=rounded)
@@ -76,11 +109,12 @@ class State:
         return sum(self.route_km(vd, r) for vd, r in self.routes.items())
 
     def served_ordinals(self, ri: int, skip: set[int] | frozenset[int] = frozenset()) -> list[int]:
+        """Days (ordinals) of the request's served visits outside ``skip``, and of its history."""
         return [
             self.inst.van_days[self.where[v]].ordinal
             for v in self.request_visits[ri]
             if v in self.where and v not in skip
-        ]
+        ] + self.history_ordinals[ri]
 
     def gap_ok(self, ri: int, ordinal: int, others: list[int]) -> bool:
         g = self.inst.problem.requests[ri].min_days_between
@@ -109,7 +143,11 @@ class State:
 def initial_state(inst: Instance) -> State:
     st = State(inst)
     p = inst.problem
+    st.move_cost = p.stability.move_cost
     st.request_visits = [[] for _ in p.requests]
+    st.history_ordinals = [[] for _ in p.requests]
+    for h in p.history:
+        st.history_ordinals[inst.request_index[h.request]].append(h.day.toordinal())
     for v, visit in enumerate(inst.visits):
         ri = inst.request_index[visit.request.id]
         st.visit_request.append(ri)
@@ -150,7 +188,36 @@ def initial_state(inst: Instance) -> State:
         ri = st.visit_request[v]
         if v not in st.locked and v not in st.excluded and ri in static:
             st.excluded[v] = (static[ri].reason, static[ri].detail)
+    _seed_published(st, visit_index, vd_index)
     return st
+
+
+def _seed_published(st: State, visit_index: dict[tuple[str, int], int],
+                    vd_index: dict[tuple[str, object], int]) -> None:
+    """Put each published visit back where the public was told, when it still fits there."""
+    inst, p = st.inst, st.inst.problem
+    for key, pub in p.published_by_visit.items():
+        st.published[visit_index[key]] = (vd_index.get((pub.van, pub.day)), pub.start)
+    allowed = [set(a) for a in inst.allowed]
+    for v, (vd, _start) in sorted(st.published.items(), key=lambda kv: (kv[1][0] or 0, kv[1][1])):
+        ri = st.visit_request[v]
+        if vd is None or v in st.excluded or vd not in allowed[ri]:
+            continue  # forced off its day: the search places it again first (it costs the most)
+        if not st.gap_ok(ri, inst.van_days[vd].ordinal, st.served_ordinals(ri)):
+            continue
+        route = st.routes.get(vd, [])
+        trials = sorted(range(len(route) + 1), key=lambda i: 0 if i == _position_by_start(st, vd, route, v)
+                        else 1)
+        for pos in trials:
+            trial = route[:pos] + [v] + route[pos:]
+            if st.timing(vd, trial) is not None:
+                st.set_route(vd, trial)
+                break
+
+
+def _position_by_start(st: State, vd: int, route: list[int], v: int) -> int:
+    lo = st.stop(v, vd).start_lo
+    return sum(1 for w in route if st.stop(w, vd).start_lo <= lo)
 
 
 # --------------------------------------------------------------------------- #
@@ -200,13 +267,26 @@ class Searcher:
     started: float = field(default_factory=_time.monotonic)
     cap_factor: float = 5.0
     tuning: Tuning | None = None
+    should_stop: Callable[[], bool] | None = None
     _last_report: float = 0.0
+    _last_stop_check: float = 0.0
+    _stopped: bool = False
 
     def heartbeat(self) -> None:
         """Called at each OR-Tools solution: report (the incumbent) at most once a second."""
         now = _time.monotonic()
         if self.progress is not None and now - self._last_report >= 1.0:
             self.report()
+
+    def stop_requested(self) -> bool:
+        """The caller's ``should_stop``, asked at most five times a second (OR-Tools asks very often)."""
+        if self._stopped or self.should_stop is None:
+            return self._stopped
+        now = _time.monotonic()
+        if now - self._last_stop_check >= 0.2:
+            self._last_stop_check = now
+            self._stopped = bool(self.should_stop())
+        return self._stopped
 
     def report(self) -> None:
         self._last_report = _time.monotonic()
@@ -219,6 +299,8 @@ class Searcher:
             )
 
     def remaining(self) -> float:
+        if self.stop_requested():
+            return -1.0
         return self.deadline - _time.monotonic()
 
     def window(self, vds: list[int], seconds: float, *, construct: bool, later: dict[int, int] | None = None) -> bool:
@@ -268,45 +350,83 @@ class Searcher:
         cands.sort(key=lambda c: c[0], reverse=True)
         cands = cands[: max(0, cap - len(inside))]
 
-        n_total = len(inside) + len(cands)
+        n_total = len(inside) + len(cands) + sum(1 for v in inside_set | {c[1] for c in cands} if v in st.published)
         if n_total == 0:
             return False
         m = big_m(inst, n_total, len(vds))
         total_pri = p.total_priority
+        move = int(round(4 * m * st.move_cost))
+        hard_pen = m * (4 * total_pri + 1) + move * len(st.published)
+
+        def add(v: int, allowed: list[int], pen: int, lo: int, hi: int) -> None:
+            ri = st.visit_request[v]
+            pub = st.published.get(v)
+            if pub is None:
+                nodes.append(Node(v, ri, tuple(allowed), pen, *self._start_range(v, lo, hi)))
+                refs.append(v)
+                return
+            pen += move  # left out, a published visit is also moved
+            home = vpos.get(pub[0]) if pub[0] is not None else None
+            if home is not None and home in allowed:
+                slack = p.stability.start_slack_minutes
+                rest = [a for a in allowed if a != home]
+                group = v if rest else None
+                nodes.append(Node(v, ri, (home,), pen, *self._start_range(v, pub[1] - slack, pub[1] + slack),
+                                  group=group))
+                refs.append(v)
+                if rest:
+                    nodes.append(Node(v, ri, tuple(rest), pen, *self._start_range(v, lo, hi), extra=move,
+                                      group=group))
+                    refs.append(v)
+                return
+            nodes.append(Node(v, ri, tuple(allowed), pen, *self._start_range(v, lo, hi), extra=move))
+            refs.append(v)
+
         for v in inside:
             req = p.requests[st.visit_request[v]]
             lk = st.locked.get(v)
             spec_lo, spec_hi = (lk[1], lk[2]) if lk else (0, 24 * 60)
             hard = v in st.locked or req.required
-            pen = m * (4 * total_pri + 1) if hard else m * 4 * req.priority
-            nodes.append(Node(v, st.visit_request[v], tuple(allowed_for(v)), pen,
-                              *self._start_range(v, spec_lo, spec_hi)))
-            refs.append(v)
+            add(v, allowed_for(v), hard_pen if hard else m * 4 * req.priority, spec_lo, spec_hi)
         for rank, v, allowed in cands:
             req = p.requests[st.visit_request[v]]
-            pen = m * (4 * total_pri + 1) if req.required else m * (4 * req.priority + rank[0])
-            nodes.append(Node(v, st.visit_request[v], tuple(allowed), pen, *self._start_range(v, 0, 24 * 60)))
-            refs.append(v)
+            pen = hard_pen if req.required else m * (4 * req.priority + rank[0])
+            add(v, allowed, pen, 0, 24 * 60)
         for pos, v in enumerate(refs):
             ri = st.visit_request[v]
             if p.requests[ri].min_days_between > 0:
                 gap_groups[ri].append(pos)
         gaps = []
         for ri, group in gap_groups.items():
-            if len(group) < 2:
+            if len({refs[pos] for pos in group}) < 2:
                 continue
             g = p.requests[ri].min_days_between
-            # Served ones first in day order, candidates after: the warm start keeps the order.
-            group.sort(key=lambda pos: (refs[pos] not in st.where,
-                                        inst.van_days[st.where[refs[pos]]].ordinal if refs[pos] in st.where else 0))
+
+            def order(pos: int) -> tuple[int, int]:
+                # Served ones first in day order, candidates after: the warm start keeps the order.
+                v = refs[pos]
+                if v in st.where:
+                    return (0, inst.van_days[st.where[v]].ordinal)
+                if nodes[pos].extra == 0 and v in st.published and st.published[v][0] is not None:
+                    return (0, inst.van_days[st.published[v][0]].ordinal)
+                return (1, 0)
+
+            group.sort(key=order)
             for i in range(len(group)):
                 for j in range(i + 1, len(group)):
-                    gaps.append(GapPair(group[i], group[j], g))
+                    if refs[group[i]] != refs[group[j]]:
+                        gaps.append(GapPair(group[i], group[j], g))
 
-        pos_of = {v: i for i, v in enumerate(refs)}
+        # The node that serves each visit as it is now (a kept published visit: its "kept" node).
+        pos_of: dict[int, int] = {}
+        for i, v in enumerate(refs):
+            if v not in pos_of or (v in st.where and vpos.get(st.where[v]) in nodes[i].vehicles):
+                pos_of[v] = i
         initial = None
-        if inside and not construct:
+        if inside and (not construct or st.published):
             initial = [[pos_of[v] for v in st.routes.get(vd, [])] for vd in vds]
+        involved = {v for v in refs if v in st.published}
+        old_moved = sum(1 for v in involved if not st.kept(v))
         old_pri = sum(st.priority(v) for v in inside)
         old_km = sum(st.route_km(vd, st.routes.get(vd, [])) for vd in vds)
         seconds = min(seconds, self.remaining())
@@ -315,20 +435,27 @@ class Searcher:
         tn = self.tuning or Tuning()
         result = solve_model(inst, vds, nodes, time_limit=seconds, initial=initial, gaps=gaps,
                              metaheuristic=tn.metaheuristic, first_strategy=tn.first_strategy,
-                             on_solution=self.heartbeat if self.progress is not None else None)
+                             on_solution=self.heartbeat if self.progress is not None else None,
+                             should_stop=self.stop_requested if self.should_stop is not None else None)
         if result is None:
             return False
         new_routes: dict[int, list[int]] = {}
         for i, route in enumerate(result):
-            visits = [refs[k] for k in route]
+            visits = list(dict.fromkeys(refs[k] for k in route))
             new_routes[vds[i]] = self._repair(vds[i], visits)
         if not self._gaps_hold(new_routes, inside_set):
             return False
         if any(v in st.locked and all(v not in r for r in new_routes.values()) for v in inside):
             return False
+        if len({v for r in new_routes.values() for v in r}) != sum(len(r) for r in new_routes.values()):
+            return False  # a visit served twice (two of its nodes): never expected, never kept
         new_pri = sum(st.priority(v) for r in new_routes.values() for v in r)
         new_km = sum(st.route_km(vd, r) for vd, r in new_routes.items())
-        if new_pri > old_pri or (new_pri == old_pri and new_km < old_km - 1e-6):
+        new_at = {v: vd for vd, r in new_routes.items() for v in r}
+        new_moved = sum(1 for v in involved if new_at.get(v) != st.published[v][0])
+        old_obj = old_pri - st.move_cost * old_moved
+        new_obj = new_pri - st.move_cost * new_moved
+        if new_obj > old_obj + 1e-9 or (abs(new_obj - old_obj) <= 1e-9 and new_km < old_km - 1e-6):
             st.replace_routes(new_routes)
             return True
         return False
@@ -347,7 +474,7 @@ class Searcher:
         st = self.state
         visits = list(visits)
         while visits and st.timing(vd, visits) is None:
-            cands = sorted(range(len(visits)), key=lambda i: (visits[i] in st.locked, st.priority(visits[i])))
+            cands = sorted(range(len(visits)), key=lambda i: (visits[i] in st.locked, st.value(visits[i])))
             for i in cands:
                 trial = visits[:i] + visits[i + 1:]
                 if st.timing(vd, trial) is not None:
@@ -378,7 +505,7 @@ class Searcher:
         st, inst = self.state, self.inst
         p = inst.problem
         todo = [v for v in range(len(inst.visits)) if v not in st.where and v not in st.excluded]
-        todo.sort(key=lambda v: -st.priority(v))
+        todo.sort(key=lambda v: -st.value(v))
         count = 0
         for v in todo:
             if self.remaining() <= 0.05:
@@ -389,14 +516,16 @@ class Searcher:
             others = st.served_ordinals(ri)
             g = p.requests[ri].min_days_between
             best = None
+            home = st.published[v][0] if v in st.published else None
             for vd in inst.allowed[ri]:
                 if g and not st.gap_ok(ri, inst.van_days[vd].ordinal, others):
                     continue
                 route = st.routes.get(vd, [])
                 base = st.route_km(vd, route)
+                moves = 1 if v in st.published and vd != home else 0
                 for pos in range(len(route) + 1):
                     trial = route[:pos] + [v] + route[pos:]
-                    delta = st.route_km(vd, trial) - base
+                    delta = (moves, st.route_km(vd, trial) - base)  # back where published first
                     if best is not None and delta >= best[0]:
                         continue
                     if st.timing(vd, trial) is not None:
@@ -408,10 +537,12 @@ class Searcher:
 
 
 def run_search(inst: Instance, state: State, time_limit: float, progress: Progress | None,
-               started: float, tuning: Tuning | None = None) -> State:
+               started: float, tuning: Tuning | None = None,
+               should_stop: Callable[[], bool] | None = None) -> State:
     tn = tuning or Tuning()
     deadline = started + time_limit
-    s = Searcher(inst, state, deadline, progress, started, cap_factor=tn.cap_factor, tuning=tn)
+    s = Searcher(inst, state, deadline, progress, started, cap_factor=tn.cap_factor, tuning=tn,
+                 should_stop=should_stop)
     n_vd = len(inst.van_days)
     if n_vd == 0:
         return state

@@ -1,0 +1,122 @@
+"""The optimiser on a live season (problem-format v2): published visits are promises.
+
+It keeps them where the public was told unless moving pays for itself, moves those a
+change forced off their day (never a silent drop when they still fit elsewhere), keeps
+the spacing with visits already held, and a stop returns the best plan found so far.
+Every plan goes through the referee.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from tests.test_optimiser import NO_BREAK, at, request, solved, stop_of, unserved_of
+from tourplan.changes import explain_moves
+from tourplan.checker import check_plan
+from tourplan.optimiser import solve
+from tourplan.problem import Problem, problem_from_json
+
+HORIZON = {"start": "2027-03-01", "end": "2027-03-12"}
+
+
+def live(requests: list[dict[str, Any]], published: list[dict[str, Any]] | None = None, **kw: Any) -> Problem:
+    data: dict[str, Any] = {
+        "version": 2,
+        "name": "live",
+        "horizon": dict(HORIZON),
+        "travel": {"model": "haversine", "circuity": 1.3, "speed_kmh": 50},
+        "vans": [copy.deepcopy(NO_BREAK)],
+        "requests": requests,
+        "published": published or [],
+    }
+    data.update(kw)
+    return problem_from_json(copy.deepcopy(data))
+
+
+def published_of(plan) -> list[dict[str, Any]]:
+    return [{"request": s.request, "occurrence": s.occurrence, "van": r.van, "date": r.day.isoformat(),
+             "start": f"{s.start // 60:02d}:{s.start % 60:02d}"} for r in plan.routes for s in r.stops]
+
+
+SPREAD = [request(f"r{i}", at(0.05 * (i % 4) + 0.02, 0.04 * (i // 4)), duration_minutes=150, priority=1 + i % 3)
+          for i in range(10)]
+
+
+def test_nothing_changed_keeps_every_published_visit_where_it_was():
+    first = solved(live(SPREAD))
+    pub = published_of(first)
+    again = solved(live(SPREAD, pub))
+    assert again.stats.moved == 0 and again.version == 2
+    assert len(published_of(again)) >= len(pub)
+    for a in published_of(again):
+        b = next((x for x in pub if (x["request"], x["occurrence"]) == (a["request"], a["occurrence"])), None)
+        if b is not None:
+            assert (a["van"], a["date"]) == (b["van"], b["date"])
+            assert abs(_minutes(a["start"]) - _minutes(b["start"])) <= 60  # the format's default slack
+
+
+def _minutes(hm: str) -> int:
+    return int(hm[:2]) * 60 + int(hm[3:])
+
+
+def test_a_closed_day_moves_its_published_visits_instead_of_dropping_them():
+    first = solved(live(SPREAD))
+    pub = published_of(first)
+    busiest = max({p["date"] for p in pub}, key=lambda d: sum(p["date"] == d for p in pub))
+    on_it = {(p["request"], p["occurrence"]) for p in pub if p["date"] == busiest}
+    problem = live(SPREAD, pub, horizon={**HORIZON, "closed_dates": [busiest]})
+    plan = solved(problem)
+    for key in on_it:
+        found = stop_of(plan, *key)
+        assert found is not None, f"{key} was dropped although the season has room"
+        assert found[0].day.isoformat() != busiest
+    moves = explain_moves(problem, plan)
+    assert {(m.request, m.occurrence) for m in moves if m.forced} == on_it
+    assert all(m.reason == "day_closed" for m in moves if (m.request, m.occurrence) in on_it)
+    assert plan.stats.moved == len(moves)
+
+
+def test_history_keeps_the_spacing_of_a_recurring_request():
+    # Two sessions 14 days apart; the first was held on 2027-03-02; re-planned from 2027-03-05.
+    req = request("cycle", at(0.05), occurrences=2, min_days_between=14)
+    problem = live([req], history=[{"request": "cycle", "occurrence": 0, "date": "2027-03-02"}],
+                   horizon={"start": "2027-03-05", "end": "2027-03-31"})
+    plan = solved(problem)
+    found = stop_of(plan, "cycle", 1)
+    assert found is not None and found[0].day.isoformat() >= "2027-03-16"
+    assert stop_of(plan, "cycle", 0) is None and unserved_of(plan, "cycle", 0) is None
+
+
+def test_a_published_visit_moves_only_when_that_pays_for_itself():
+    # One day, room for one long visit: a published low-priority one, a new high-priority one.
+    horizon = {"start": "2027-03-01", "end": "2027-03-01"}
+    old = request("old", at(0.05), duration_minutes=480, priority=1)
+    new = request("new", at(-0.05), duration_minutes=480, priority=3)
+    pub = [{"request": "old", "occurrence": 0, "van": "v1", "date": "2027-03-01", "start": "09:00"}]
+    cheap = solved(live([old, new], pub, horizon=horizon, stability={"move_cost": 1}))
+    assert stop_of(cheap, "new") is not None and cheap.stats.moved == 1   # 3 > 1 + 1
+    dear = solved(live([old, new], pub, horizon=horizon, stability={"move_cost": 5}))
+    assert stop_of(dear, "old") is not None and dear.stats.moved == 0     # 3 < 1 + 5
+
+
+def test_published_occurrence_numbers_are_kept():
+    req = request("perm", at(0.05), occurrences=3, min_days_between=2)
+    pub = [{"request": "perm", "occurrence": 2, "van": "v1", "date": "2027-03-02", "start": "09:00"}]
+    plan = solved(live([req], pub))
+    found = stop_of(plan, "perm", 2)
+    assert found is not None and found[0].day.isoformat() == "2027-03-02"
+
+
+def test_a_stop_returns_the_best_plan_so_far_long_before_the_time_limit():
+    calls = []
+
+    def stop_now() -> bool:
+        calls.append(1)
+        return len(calls) > 1
+
+    problem = live(SPREAD)
+    plan = solve(problem, time_limit=120, should_stop=stop_now)
+    assert check_plan(problem, plan).ok
+    assert plan.stats.served + plan.stats.unserved == len(problem.visits)
+    assert plan.stats.solve_seconds < 60  # well before the 120 s it was given
