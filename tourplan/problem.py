@@ -849,7 +849,7 @@ def _json_depth_ok(text: str, limit: int) -> bool:
 
 
 def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a number of JSON")
+    raise ValueError(f"{name} is not valid JSON: numbers must be finite")
 
 
 def read_json_file(path: str | Path) -> Any:
