@@ -7,6 +7,7 @@ module, never the optimiser's own statements.  Each broken rule becomes a
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -146,6 +147,14 @@ def check_plan(problem: Problem, plan: Plan) -> CheckReport:
                 bad(Violation("reason", f"unserved visit {u.request} #{u.occurrence} is given as a locked conflict, "
                                         f"yet it fits where it is locked ({lk.van} {lk.day} at "
                                         f"{format_time(lk.start)} ± {lk.slack_minutes} min) with the plan's route"))
+        req = problem.request_by_id.get(u.request)
+        if u.reason == "rhythm" and req is not None and u.key not in served_at:
+            if not req.has_rhythm:
+                bad(Violation("reason", f"unserved visit {u.request} #{u.occurrence} is given as 'rhythm', but its "
+                                        "request asks for no rhythm"))
+            elif could_be_served(problem, plan, u.request, u.occurrence):
+                bad(Violation("reason", f"unserved visit {u.request} #{u.occurrence} is given as 'rhythm', yet it "
+                                        "fits a van-day of the plan keeping its rhythm and every rule"))
 
     for visit in problem.visits:
         if visit.key not in seen:
@@ -230,6 +239,54 @@ def _could_stay(problem: Problem, plan: Plan, lk: Locked, other_days: list[date]
     if any(abs((lk.day - d).days) < req.min_days_between for d in other_days):
         return False
     route = next((r for r in plan.routes if (r.van, r.day) == (lk.van, lk.day)), None)
+    return fits_in_route(problem, van, lk.day, route, Stop(lk.request, lk.occurrence, 0, 0, 0),
+                         lk.start - lk.slack_minutes, lk.start + lk.slack_minutes)
+
+
+def could_be_served(problem: Problem, plan: Plan, request_id: str, occurrence: int, *,
+                    keep_rhythm: bool = True) -> bool:
+    """A sufficient test that ``plan`` could also serve this visit: inserted into some van-day's
+    route (or an empty van-day) it breaks no rule, its request's spacing and rhythm included
+    (``keep_rhythm=False``: the spacing only).
+
+    The referee refutes a ``rhythm`` claim with it; the optimiser asks it before making one."""
+    req = problem.request_by_id[request_id]
+    if not keep_rhythm:
+        req = dataclasses.replace(req, max_days_between=None, same_weekday=False, same_start_within_minutes=None)
+    routes = {(r.van, r.day): r for r in plan.routes}
+    days: list[date] = list(problem.history_dates.get(req.id, ()))
+    starts: list[int] = []
+    for r in plan.routes:
+        for st in r.stops:
+            if st.request == req.id and st.occurrence != occurrence:
+                days.append(r.day)
+                starts.append(st.start)
+    lo, hi = 0, 24 * 60
+    if req.same_start_within_minutes is not None and starts:
+        lo, hi = max(starts) - req.same_start_within_minutes, min(starts) + req.same_start_within_minutes
+    for van, day in problem.van_days:
+        if not van.carries(req.equipment) or not req.accepts_day(day):
+            continue
+        if not _spacing_holds(req, sorted([*days, day])):
+            continue
+        if fits_in_route(problem, van, day, routes.get((van.id, day)), Stop(req.id, occurrence, 0, 0, 0), lo, hi):
+            return True
+    return False
+
+
+def _spacing_holds(req: Request, days: list[date]) -> bool:
+    pairs = list(zip(days, days[1:], strict=False))
+    if any((d1 - d0).days < req.min_days_between for d0, d1 in pairs):
+        return False
+    if req.max_days_between is not None and any((d1 - d0).days > req.max_days_between for d0, d1 in pairs):
+        return False
+    return not (req.same_weekday and len({d.isoweekday() for d in days}) > 1)
+
+
+def fits_in_route(problem: Problem, van: Van, day: date, route: Route | None, new_stop: Stop,
+                  start_lo: int, start_hi: int) -> bool:
+    """``new_stop``, starting within [start_lo, start_hi], fits into ``route`` (None: an empty
+    van-day) at some position with some break placement, every route rule holding."""
     stops = list(route.stops) if route is not None else []
     windows = []
     for st in stops:
@@ -241,15 +298,15 @@ def _could_stay(problem: Problem, plan: Plan, lk: Locked, other_days: list[date]
         if lock is not None:
             lo, hi = max(lo, lock.start - lock.slack_minutes), min(hi, lock.start + lock.slack_minutes + other.duration)
         windows.append((other, lo, hi))
+    req = problem.request_by_id[new_stop.request]
     lo, hi = req.hours_on(van)
-    mine = (req, max(lo, lk.start - lk.slack_minutes), min(hi, lk.start + lk.slack_minutes + req.duration))
-    new_stop = Stop(lk.request, lk.occurrence, 0, 0, 0)
+    mine = (req, max(lo, start_lo), min(hi, start_hi + req.duration))
     gaps = range(len(stops) + 2) if van.break_ else [None]
     for pos in range(len(stops) + 1):
         order = stops[:pos] + [new_stop] + stops[pos:]
         wins = windows[:pos] + [mine] + windows[pos:]
         for gap in gaps:
-            candidate = _earliest_route(problem, van, lk.day, order, wins, gap)
+            candidate = _earliest_route(problem, van, day, order, wins, gap)
             if candidate is None:
                 continue
             found: list[Violation] = []

@@ -41,11 +41,14 @@ class Node:
 
 @dataclass(frozen=True)
 class GapPair:
-    """Two visits of one request: if both served, ``b``'s day is at least ``gap`` days after ``a``'s."""
+    """Two visits of one request: if both served, ``b``'s day is at least ``gap`` days after ``a``'s,
+    and when no visit of ``between`` is served either (they are consecutive), at most ``most``."""
 
     a: int  # node position
     b: int
     gap: int
+    most: int | None = None
+    between: tuple[int, ...] = ()
 
 
 def big_m(inst: Instance, n_nodes: int, n_vehicles: int) -> int:
@@ -143,14 +146,16 @@ def solve_model(
         for v, vd in enumerate(vds):
             dayd.CumulVar(routing.Start(v)).SetValue(vd.ordinal - base)
             dayd.CumulVar(routing.End(v)).SetValue(vd.ordinal - base)
-        big = span + max(g.gap for g in gaps) + 1
+        big = 2 * span + max(g.gap for g in gaps) + 1
         for g in gaps:
             ia = manager.NodeToIndex(nd + g.a)
             ib = manager.NodeToIndex(nd + g.b)
-            solver.Add(
-                dayd.CumulVar(ib) - dayd.CumulVar(ia) + big * (2 - routing.ActiveVar(ia) - routing.ActiveVar(ib))
-                >= g.gap
-            )
+            both_off = 2 - routing.ActiveVar(ia) - routing.ActiveVar(ib)
+            solver.Add(dayd.CumulVar(ib) - dayd.CumulVar(ia) + big * both_off >= g.gap)
+            if g.most is not None:
+                served_between = solver.Sum([routing.ActiveVar(manager.NodeToIndex(nd + k)) for k in g.between]) \
+                    if g.between else 0
+                solver.Add(dayd.CumulVar(ib) - dayd.CumulVar(ia) - big * both_off - big * served_between <= g.most)
 
     params = pywrapcp.DefaultRoutingSearchParameters()
     params.first_solution_strategy = getattr(routing_enums_pb2.FirstSolutionStrategy, first_strategy)

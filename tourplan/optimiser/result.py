@@ -75,5 +75,27 @@ def build_plan(state: State, seconds: float) -> Plan:
         moved=moved,
         objective=objective_value(served_pri, moved, p.stability.move_cost),
     )
-    return Plan(p.name, "infeasible" if required_left else "feasible", tuple(routes), tuple(unserved), stats,
+    plan = Plan(p.name, "infeasible" if required_left else "feasible", tuple(routes), tuple(unserved), stats,
                 version=p.version)
+    return _name_rhythm_conflicts(p, plan)
+
+
+def _name_rhythm_conflicts(problem, plan: Plan) -> Plan:  # noqa: ANN001
+    """A visit left out for want of room whose rhythm is what keeps it out is a ``rhythm``
+    conflict: it would fit with its spacing alone, and the referee finds no place keeping the
+    rhythm (asking the referee itself means the claim is never one it refutes)."""
+    from dataclasses import replace
+
+    from tourplan.checker import could_be_served
+
+    changed = []
+    for u in plan.unserved:
+        req = problem.request_by_id[u.request]
+        if u.reason == CAPACITY.reason and req.has_rhythm \
+                and could_be_served(problem, plan, u.request, u.occurrence, keep_rhythm=False) \
+                and not could_be_served(problem, plan, u.request, u.occurrence):
+            u = Unserved(u.request, u.occurrence, "rhythm",
+                         "it would fit a van-day, but not keeping its rhythm (days between visits, weekday, "
+                         "start time) with the visits it has")
+        changed.append(u)
+    return replace(plan, unserved=tuple(changed))

@@ -27,6 +27,7 @@ import time as _time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 
 from tourplan.optimiser.diagnose import locked_reason, static_reason
 from tourplan.optimiser.instance import Instance
@@ -53,6 +54,10 @@ class State:
     #: per request index: day ordinals of its occurrences in history (held before the horizon)
     history_ordinals: list[list[int]] = field(default_factory=list)
     move_cost: float = 1.0
+    #: per request index: the van-days it may take (the instance's, less the weekdays its rhythm excludes)
+    allowed: list[list[int]] = field(default_factory=list)
+    #: request index -> the start range every visit of a same-start rhythm keeps
+    rhythm_start: dict[int, tuple[int, int]] = field(default_factory=dict)
 
     # -- queries --------------------------------------------------------- #
     def stop(self, v: int, vd: int) -> StopSpec:
@@ -64,6 +69,9 @@ class State:
         if base is None:
             base = self._spec_cache[key] = self.inst.stop_spec(ri, day.van)
         if lk is None:
+            same = self.rhythm_start.get(ri)
+            if same is not None:
+                base = StopSpec(base.loc, base.duration, max(base.start_lo, same[0]), min(base.start_hi, same[1]))
             pub = self.published.get(v)
             if pub is None or pub[0] != vd:
                 return base
@@ -117,8 +125,21 @@ class State:
         ] + self.history_ordinals[ri]
 
     def gap_ok(self, ri: int, ordinal: int, others: list[int]) -> bool:
-        g = self.inst.problem.requests[ri].min_days_between
-        return all(abs(ordinal - o) >= g for o in others)
+        """A visit on day ``ordinal`` keeps the request's spacing and rhythm with the days ``others``."""
+        req = self.inst.problem.requests[ri]
+        if any(abs(ordinal - o) < req.min_days_between for o in others):
+            return False
+        if req.max_days_between is None or not others:
+            return True
+        # Consecutive to its neighbours: the days before and after it, whatever lies further.
+        before = [o for o in others if o <= ordinal]
+        after = [o for o in others if o >= ordinal]
+        return (not before or ordinal - max(before) <= req.max_days_between) and \
+            (not after or min(after) - ordinal <= req.max_days_between)
+
+    def spaced(self, ri: int) -> bool:
+        req = self.inst.problem.requests[ri]
+        return req.min_days_between > 0 or req.max_days_between is not None
 
     # -- changes --------------------------------------------------------- #
     def replace_routes(self, new: dict[int, list[int]]) -> None:
@@ -188,8 +209,56 @@ def initial_state(inst: Instance) -> State:
         ri = st.visit_request[v]
         if v not in st.locked and v not in st.excluded and ri in static:
             st.excluded[v] = (static[ri].reason, static[ri].detail)
+    st.allowed = [list(a) for a in inst.allowed]
+    _set_rhythms(st)
     _seed_published(st, visit_index, vd_index)
     return st
+
+
+def _set_rhythms(st: State) -> None:
+    """Fix each rhythm's weekday and start range up front: what history, locks and publication
+    already say, else the weekday with room and the earliest start the request allows."""
+    inst, p = st.inst, st.inst.problem
+    load: dict[int, float] = defaultdict(float)  # minutes of rhythm visits given to each weekday
+    service_days: dict[int, int] = defaultdict(int)
+    for vd in inst.van_days:
+        service_days[vd.day.isoweekday()] += 1
+    pinned: dict[int, list[tuple[date, int]]] = defaultdict(list)  # request -> (day, start) told already
+    for lk in p.locked:
+        pinned[inst.request_index[lk.request]].append((lk.day, lk.start))
+    for pub in p.published_by_visit.values():
+        pinned[inst.request_index[pub.request]].append((pub.day, pub.start))
+    order = sorted(range(len(p.requests)), key=lambda ri: -p.requests[ri].priority)
+    for ri in order:
+        req = p.requests[ri]
+        if req.same_weekday and st.allowed[ri]:
+            held = [date.fromordinal(o).isoweekday() for o in st.history_ordinals[ri]]
+            told = [d.isoweekday() for d, _ in pinned[ri]]
+            known = held or told
+            if known:
+                weekday = max(set(known), key=known.count)
+            else:
+                counts: dict[int, int] = defaultdict(int)
+                for x in st.allowed[ri]:
+                    counts[inst.van_days[x].day.isoweekday()] += 1
+                need = len(st.request_visits[ri])
+                weekday = min(counts, key=lambda w: (counts[w] < need,
+                                                     load[w] / max(1, service_days[w]), -counts[w], w))
+            st.allowed[ri] = [x for x in st.allowed[ri] if inst.van_days[x].day.isoweekday() == weekday]
+            load[weekday] += req.duration * len(st.request_visits[ri])
+        if req.same_start_within_minutes is not None:
+            starts = [start for _, start in pinned[ri]]
+            if starts:
+                first = min(starts)
+            else:
+                first = min(
+                    (max(st.inst.stop_spec(ri, vd.van).start_lo,
+                         vd.spec.shift_start + inst.leg_minutes(vd.spec.depot, inst.request_loc[ri]))
+                     for vd in (inst.van_days[x] for x in st.allowed[ri][:50])),
+                    default=0,
+                )
+                first = -(-first // 15) * 15  # a round quarter, as published times are
+            st.rhythm_start[ri] = (first, first + req.same_start_within_minutes)
 
 
 def _seed_published(st: State, visit_index: dict[tuple[str, int], int],
@@ -198,7 +267,7 @@ def _seed_published(st: State, visit_index: dict[tuple[str, int], int],
     inst, p = st.inst, st.inst.problem
     for key, pub in p.published_by_visit.items():
         st.published[visit_index[key]] = (vd_index.get((pub.van, pub.day)), pub.start)
-    allowed = [set(a) for a in inst.allowed]
+    allowed = [set(a) for a in st.allowed]
     for v, (vd, _start) in sorted(st.published.items(), key=lambda kv: (kv[1][0] or 0, kv[1][1])):
         ri = st.visit_request[v]
         if vd is None or v in st.excluded or vd not in allowed[ri]:
@@ -320,10 +389,10 @@ class Searcher:
                 return [vpos[st.locked[v][0]]]
             ri = st.visit_request[v]
             outside = st.served_ordinals(ri, inside_set)
-            g = p.requests[ri].min_days_between
+            spaced = st.spaced(ri)
             return [
-                vpos[x] for x in inst.allowed[ri]
-                if x in vset and (g == 0 or st.gap_ok(ri, inst.van_days[x].ordinal, outside))
+                vpos[x] for x in st.allowed[ri]
+                if x in vset and (not spaced or st.gap_ok(ri, inst.van_days[x].ordinal, outside))
             ]
 
         # Unserved candidates, ranked.
@@ -394,13 +463,14 @@ class Searcher:
             add(v, allowed, pen, 0, 24 * 60)
         for pos, v in enumerate(refs):
             ri = st.visit_request[v]
-            if p.requests[ri].min_days_between > 0:
+            if st.spaced(ri):
                 gap_groups[ri].append(pos)
         gaps = []
         for ri, group in gap_groups.items():
             if len({refs[pos] for pos in group}) < 2:
                 continue
             g = p.requests[ri].min_days_between
+            most = p.requests[ri].max_days_between
 
             def order(pos: int) -> tuple[int, int]:
                 # Served ones first in day order, candidates after: the warm start keeps the order.
@@ -414,8 +484,10 @@ class Searcher:
             group.sort(key=order)
             for i in range(len(group)):
                 for j in range(i + 1, len(group)):
-                    if refs[group[i]] != refs[group[j]]:
-                        gaps.append(GapPair(group[i], group[j], g))
+                    a, b = refs[group[i]], refs[group[j]]
+                    if a != b:
+                        between = tuple(group[k] for k in range(i + 1, j) if refs[group[k]] not in (a, b))
+                        gaps.append(GapPair(group[i], group[j], g, most, between))
 
         # The node that serves each visit as it is now (a kept published visit: its "kept" node).
         pos_of: dict[int, int] = {}
@@ -485,17 +557,23 @@ class Searcher:
         return visits
 
     def _gaps_hold(self, new_routes: dict[int, list[int]], inside: set[int]) -> bool:
+        """Spacing and rhythm hold for every request the new routes touch, or lost a visit of."""
         st, inst = self.state, self.inst
         days: dict[int, list[int]] = defaultdict(list)
+        for v in inside:
+            days.setdefault(st.visit_request[v], [])
         for vd, r in new_routes.items():
             for v in r:
                 days[st.visit_request[v]].append(inst.van_days[vd].ordinal)
         for ri, ords in days.items():
-            g = inst.problem.requests[ri].min_days_between
-            if g == 0:
+            if not st.spaced(ri):
                 continue
+            req = inst.problem.requests[ri]
             allo = sorted(ords + st.served_ordinals(ri, inside))
-            if any(b - a < g for a, b in zip(allo, allo[1:], strict=False)):
+            pairs = list(zip(allo, allo[1:], strict=False))
+            if any(b - a < req.min_days_between for a, b in pairs):
+                return False
+            if req.max_days_between is not None and any(b - a > req.max_days_between for a, b in pairs):
                 return False
         return True
 
@@ -503,7 +581,6 @@ class Searcher:
     def insert_unserved(self) -> int:
         """Greedy cheapest insertion of unserved visits, highest priority first; returns how many."""
         st, inst = self.state, self.inst
-        p = inst.problem
         todo = [v for v in range(len(inst.visits)) if v not in st.where and v not in st.excluded]
         todo.sort(key=lambda v: -st.value(v))
         count = 0
@@ -514,11 +591,11 @@ class Searcher:
             if v in st.locked:
                 continue
             others = st.served_ordinals(ri)
-            g = p.requests[ri].min_days_between
+            spaced = st.spaced(ri)
             best = None
             home = st.published[v][0] if v in st.published else None
-            for vd in inst.allowed[ri]:
-                if g and not st.gap_ok(ri, inst.van_days[vd].ordinal, others):
+            for vd in st.allowed[ri]:
+                if spaced and not st.gap_ok(ri, inst.van_days[vd].ordinal, others):
                     continue
                 route = st.routes.get(vd, [])
                 base = st.route_km(vd, route)
@@ -553,7 +630,7 @@ def run_search(inst: Instance, state: State, time_limit: float, progress: Progre
     block_end = [max(vds) for vds in blocks]
 
     def later(b: int) -> dict[int, int]:
-        return {ri: len(al) - bisect.bisect_right(al, block_end[b]) for ri, al in enumerate(inst.allowed)}
+        return {ri: len(al) - bisect.bisect_right(al, block_end[b]) for ri, al in enumerate(state.allowed)}
 
     construct_share = tn.construct_share if not flat else 0.5
     per_block = max(0.2, s.remaining() * construct_share / len(blocks))
@@ -581,8 +658,29 @@ def run_search(inst: Instance, state: State, time_limit: float, progress: Progre
         sweep += 1
         if flat and sweep >= 1:
             break
+    _keep_spacing(state)
     s.report()
     return state
+
+
+def _keep_spacing(st: State) -> None:
+    """Last guard: a request whose served visits break its spacing or rhythm loses its least
+    valuable unlocked visits until they hold (every window already checks; this never fires
+    unless a step above has a gap)."""
+    inst = st.inst
+    for ri, vis in enumerate(st.request_visits):
+        if not st.spaced(ri):
+            continue
+        while True:
+            served = [v for v in vis if v in st.where]
+            bad = [v for v in served if not st.gap_ok(ri, inst.van_days[st.where[v]].ordinal,
+                                                       st.served_ordinals(ri, {v}))]
+            victims = [v for v in bad if v not in st.locked]
+            if not victims:
+                break
+            v = min(victims, key=st.value)
+            vd = st.where[v]
+            st.set_route(vd, [w for w in st.routes[vd] if w != v])
 
 
 def seed_from_plan(state: State, plan) -> int:
@@ -606,7 +704,7 @@ def seed_from_plan(state: State, plan) -> int:
             if v in state.locked:
                 if state.locked[v][0] != vd:
                     continue
-            elif v in state.where or vd not in set(inst.allowed[state.visit_request[v]]):
+            elif v in state.where or vd not in set(state.allowed[state.visit_request[v]]):
                 continue
             ri = state.visit_request[v]
             others = state.served_ordinals(ri) + [
