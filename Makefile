@@ -41,6 +41,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m bench.tours
+	$(PY) -m bench.replan
 	$(PY) -m bench.solomon
 	$(PY) -m bench.public
 

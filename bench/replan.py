@@ -31,6 +31,9 @@ from typing import Any
 
 TOURS = Path(__file__).resolve().parents[1].parent / "shared" / "bench" / "tours"
 TODAY_OFFSET_DAYS = 21
+#: The season setting's default (web.seasons.models.DEFAULT_MOVE_COST): moving a published
+#: visit must win more than a typical visit's priority (1 to 5).
+PRODUCT_MOVE_COST = 3.0
 
 
 def published_from(plan: Any) -> list[dict[str, Any]]:
@@ -41,7 +44,7 @@ def published_from(plan: Any) -> list[dict[str, Any]]:
     ]
 
 
-def go_live(data: dict[str, Any], plan: Any, today: date) -> dict[str, Any]:
+def go_live(data: dict[str, Any], plan: Any, today: date, move_cost: float) -> dict[str, Any]:
     """The problem as a live season on ``today``: held visits in history, the rest published."""
     live = copy.deepcopy(data)
     live["version"] = 2
@@ -52,7 +55,7 @@ def go_live(data: dict[str, Any], plan: Any, today: date) -> dict[str, Any]:
                        for p in pub if p["date"] < today.isoformat()]
     live["published"] = [p for p in pub if p["date"] >= today.isoformat()]
     live["locked"] = []
-    live.setdefault("stability", {"move_cost": 1, "start_slack_minutes": 60})
+    live["stability"] = {"move_cost": move_cost, "start_slack_minutes": 60}
     return live
 
 
@@ -138,7 +141,7 @@ def churn(live: dict[str, Any], plan: Any) -> int:
     return len(explain_moves(problem_from_json(live), plan))
 
 
-def run(path: Path, time_limit: float, seed: int) -> list[dict[str, Any]]:
+def run(path: Path, time_limit: float, seed: int, move_cost: float) -> list[dict[str, Any]]:
     from tourplan.optimiser import solve
     from tourplan.problem import problem_from_json
 
@@ -147,7 +150,7 @@ def run(path: Path, time_limit: float, seed: int) -> list[dict[str, Any]]:
     base_problem = problem_from_json(base_data)
     base_plan = solve(base_problem, time_limit=time_limit)
     today = base_problem.horizon_start + timedelta(days=TODAY_OFFSET_DAYS)
-    live = go_live(base_data, base_plan, today)
+    live = go_live(base_data, base_plan, today, move_cost)
     rows = []
     for step in (1, 2, 3):
         if step == 1:
@@ -164,7 +167,7 @@ def run(path: Path, time_limit: float, seed: int) -> list[dict[str, Any]]:
         published = len([p for p in changed["published"]
                          if p["request"] in {r["id"] for r in changed["requests"]}])
         rows.append({
-            "problem": path.stem, "step": step, "change": what,
+            "problem": path.stem, "seed": seed, "step": step, "change": what,
             "ok": soft["report"].ok and scratch["report"].ok,
             "violations": [str(v) for v in soft["report"].violations[:3]],
             "priority": soft["report"].served_priority, "scratch_priority": scratch["report"].served_priority,
@@ -177,31 +180,35 @@ def run(path: Path, time_limit: float, seed: int) -> list[dict[str, Any]]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.replan", description=__doc__.splitlines()[0])
-    ap.add_argument("--only", nargs="*", default=["lozere-printemps-2027"],
-                    help="problem names (default: lozere-printemps-2027)")
+    ap.add_argument("--only", nargs="*", default=["lozere-printemps-2027", "lozere-mars-2027", "charente-duo-2027"],
+                    help="problem names (default: lozere-printemps-2027, and two held-out ones)")
     ap.add_argument("--time-limit", type=float, default=10.0)
-    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--seeds", type=int, nargs="*", default=[1, 2])
+    ap.add_argument("--move-cost", type=float, default=PRODUCT_MOVE_COST)
     args = ap.parse_args(argv)
     if not TOURS.is_dir():
         print(f"skipped: {TOURS} is absent")
         return 0
-    print(f"Re-planning, {args.time_limit:g} s per re-plan, seed {args.seed}")
-    print("| problem | step | change | checker | priority (vs from scratch) | published moved: forced / avoidable "
-          "| from-scratch churn | wall s |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    print(f"Re-planning, {args.time_limit:g} s per re-plan, move_cost {args.move_cost:g}")
+    print("| problem | seed | step | change | checker | priority (vs from scratch) "
+          "| published moved: forced / avoidable | from-scratch churn | wall s |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     failed = False
     for name in args.only:
-        for r in run(TOURS / f"{name}.json", args.time_limit, args.seed):
-            ratio = 100.0 * r["priority"] / max(1, r["scratch_priority"])
-            pub = max(1, r["published"])
-            print(f"| {r['problem']} | {r['step']} | {r['change']} | {'OK' if r['ok'] else 'FAILS'} "
-                  f"| {r['priority']} / {r['scratch_priority']} ({ratio:.1f} %) "
-                  f"| {r['forced']} / {r['avoidable']} of {r['published']} ({100.0 * r['avoidable'] / pub:.1f} %) "
-                  f"| {r['scratch_churn']} ({100.0 * r['scratch_churn'] / pub:.0f} %) | {r['wall']} |", flush=True)
-            if not r["ok"]:
-                failed = True
-                for v in r["violations"]:
-                    print(f"    {v}", file=sys.stderr)
+        for seed in args.seeds:
+            for r in run(TOURS / f"{name}.json", args.time_limit, seed, args.move_cost):
+                ratio = 100.0 * r["priority"] / max(1, r["scratch_priority"])
+                pub = max(1, r["published"])
+                print(f"| {r['problem']} | {r['seed']} | {r['step']} | {r['change']} "
+                      f"| {'OK' if r['ok'] else 'FAILS'} "
+                      f"| {r['priority']} / {r['scratch_priority']} ({ratio:.1f} %) "
+                      f"| {r['forced']} / {r['avoidable']} of {r['published']} "
+                      f"({100.0 * r['avoidable'] / pub:.1f} %) "
+                      f"| {r['scratch_churn']} ({100.0 * r['scratch_churn'] / pub:.0f} %) | {r['wall']} |", flush=True)
+                if not r["ok"]:
+                    failed = True
+                    for v in r["violations"]:
+                        print(f"    {v}", file=sys.stderr)
     return 1 if failed else 0
 
 
