@@ -42,6 +42,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m bench.tours
 	$(PY) -m bench.replan
+	$(PY) -m bench.rhythms
 	$(PY) -m bench.solomon
 	$(PY) -m bench.public
 

@@ -111,8 +111,9 @@ def cancel_and_van_off(live: dict[str, Any], rng: random.Random, problem: Any) -
     van_id = max(sorted(busy), key=lambda v: busy[v]) if busy else out["vans"][0]["id"]
     van = next(v for v in out["vans"] if v["id"] == van_id)
     # Five service days in the garage, starting a week after today.
-    start = problem.horizon_start + timedelta(days=7)
-    days = [d for d in problem.days() if d >= start and problem.is_service_day(d)][:5]
+    service = [d for d in problem.days() if problem.is_service_day(d)]
+    later = [d for d in service if d >= problem.horizon_start + timedelta(days=7)]
+    days = (later if len(later) >= 5 else service)[:5]
     van["unavailable_dates"] = sorted({*van.get("unavailable_dates", []), *(d.isoformat() for d in days)})
     return out, f"{n_cancel} requests cancelled, {van_id} off {days[0]}..{days[-1]}"
 

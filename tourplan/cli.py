@@ -81,11 +81,13 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo_problem(args: argparse.Namespace) -> int:
-    from tourplan.demo import build_demo_problem
+    from tourplan.demo import build_demo_problem, with_rhythms
 
     data = build_demo_problem(
         department=args.department, weeks=args.weeks, requests=args.requests, seed=args.seed, start=args.start
     )
+    if args.rhythms:
+        data = with_rhythms(data)
     write_json(data, args.output)
     return EXIT_OK
 
@@ -119,6 +121,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--requests", type=int, default=120)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--start", default=None, help="first day, YYYY-MM-DD (default: next Monday)")
+    p.add_argument("--rhythms", action="store_true",
+                   help="a third of the recurring requests ask for a rhythm (version 2)")
     p.add_argument("-o", "--output", default="-")
     p.set_defaults(func=_cmd_demo_problem)
 

@@ -9,6 +9,7 @@ equipment, the town hall's opening days, French public holidays.
 
 from __future__ import annotations
 
+import json
 import math
 import random
 from datetime import date, timedelta
@@ -119,6 +120,27 @@ def build_demo_problem(
     }
     problem_from_json(data, source="demo-problem")  # the generator must never hand out an invalid problem
     return data
+
+
+def with_rhythms(data: dict[str, Any], share: float = 1 / 3) -> dict[str, Any]:
+    """The same problem (as version 2) where ``share`` of the recurring requests ask for a rhythm,
+    as courses and rounds do: at most a quarter more days between visits than the least
+    (two days at least), the same weekday when the gap is whole weeks, starts within 30 min.
+
+    Everything else is left as it is, so the two problems measure what the rhythm costs."""
+    out = json.loads(json.dumps(data))
+    out["version"] = 2
+    out["name"] = f"{data['name']}-rhythms"
+    recurring = [r for r in out["requests"] if r.get("occurrences", 1) > 1]
+    step = max(1, round(1 / share)) if share > 0 else 0
+    for r in recurring[::step] if step else []:
+        gap = r.get("min_days_between", 0)
+        r["max_days_between"] = gap + max(2, gap // 4)
+        if gap and gap % 7 == 0:
+            r["same_weekday"] = True
+        r["same_start_within_minutes"] = 30
+    problem_from_json(out, source="demo-problem")
+    return out
 
 
 # --------------------------------------------------------------------------- #

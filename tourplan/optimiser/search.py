@@ -126,16 +126,20 @@ class State:
 
     def gap_ok(self, ri: int, ordinal: int, others: list[int]) -> bool:
         """A visit on day ``ordinal`` keeps the request's spacing and rhythm with the days ``others``."""
-        req = self.inst.problem.requests[ri]
-        if any(abs(ordinal - o) < req.min_days_between for o in others):
-            return False
-        if req.max_days_between is None or not others:
+        return self.least_gap_ok(ri, ordinal, others) and self.most_gap_ok(ri, ordinal, others)
+
+    def least_gap_ok(self, ri: int, ordinal: int, others: list[int]) -> bool:
+        g = self.inst.problem.requests[ri].min_days_between
+        return all(abs(ordinal - o) >= g for o in others)
+
+    def most_gap_ok(self, ri: int, ordinal: int, others: list[int]) -> bool:
+        """Consecutive to its neighbours: the days before and after it, whatever lies further."""
+        most = self.inst.problem.requests[ri].max_days_between
+        if most is None or not others:
             return True
-        # Consecutive to its neighbours: the days before and after it, whatever lies further.
         before = [o for o in others if o <= ordinal]
         after = [o for o in others if o >= ordinal]
-        return (not before or ordinal - max(before) <= req.max_days_between) and \
-            (not after or min(after) - ordinal <= req.max_days_between)
+        return (not before or ordinal - max(before) <= most) and (not after or min(after) - ordinal <= most)
 
     def spaced(self, ri: int) -> bool:
         req = self.inst.problem.requests[ri]
@@ -389,10 +393,16 @@ class Searcher:
                 return [vpos[st.locked[v][0]]]
             ri = st.visit_request[v]
             outside = st.served_ordinals(ri, inside_set)
-            spaced = st.spaced(ri)
+            if not st.spaced(ri):
+                return [vpos[x] for x in st.allowed[ri] if x in vset]
+            # The most days between are judged against every other visit as it stands (the
+            # current placement always passes, so the warm start is valid); the least days
+            # between against those outside the window only (inside ones move together).
+            around = st.served_ordinals(ri, {v})
             return [
                 vpos[x] for x in st.allowed[ri]
-                if x in vset and (not spaced or st.gap_ok(ri, inst.van_days[x].ordinal, outside))
+                if x in vset and st.least_gap_ok(ri, inst.van_days[x].ordinal, outside)
+                and st.most_gap_ok(ri, inst.van_days[x].ordinal, around)
             ]
 
         # Unserved candidates, ranked.
