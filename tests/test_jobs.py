@@ -317,3 +317,105 @@ def test_a_start_that_loses_the_race_is_a_conflict_not_a_500(app, make, monkeypa
         jobs.start_job(data["season"], by="ops@example.fr", time_limit=5)
     assert "vient d'être lancée" in e.value.message
     assert db.session.query(PlanningJob).count() == 1
+
+
+# --------------------------------------------------------------------------- #
+# The solver child: stop contract, and death with its parent
+# --------------------------------------------------------------------------- #
+
+
+def test_should_stop_is_passed_only_to_solvers_that_take_it():
+    from tests import jobs_fakes
+    from tourplan.optimiser import solve
+    from web.jobs.runner import accepts_should_stop
+
+    assert accepts_should_stop(jobs_fakes.stoppable)
+    assert accepts_should_stop(lambda problem, **options: None)
+    assert not accepts_should_stop(jobs_fakes.sleepy)
+    # The real optimiser, whichever its version: it gets should_stop exactly when it declares it.
+    import inspect
+
+    assert accepts_should_stop(solve) == ("should_stop" in inspect.signature(solve).parameters)
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` still runs (a zombie waiting for its reaper does not)."""
+    import os
+
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rpartition(")")[2].split()[0] not in ("Z", "X")
+    except FileNotFoundError:
+        return False
+    except OSError:  # no /proc (macOS): ask the kernel
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+
+
+def test_the_solver_child_dies_with_a_killed_parent(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    pidfile = tmp_path / "child.pid"
+    root = Path(__file__).resolve().parent.parent
+    parent = subprocess.Popen([sys.executable, "-m", "tests.jobs_fakes", str(pidfile)], cwd=root)
+    try:
+        deadline = time.monotonic() + 60
+        while not (pidfile.exists() and pidfile.read_text()) and time.monotonic() < deadline:
+            assert parent.poll() is None, "the parent process ended before its child solved"
+            time.sleep(0.1)
+        child = int(pidfile.read_text())
+        assert child != parent.pid and _alive(child)
+        os.kill(parent.pid, signal.SIGKILL)  # like kill -9 of a web server or RQ worker
+        parent.wait(10)
+        deadline = time.monotonic() + 5
+        while _alive(child) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _alive(child), "the solver child outlived its killed parent"
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+            parent.wait(10)
+        if pidfile.exists() and pidfile.read_text() and _alive(int(pidfile.read_text())):
+            os.kill(int(pidfile.read_text()), signal.SIGKILL)
+
+
+_WATCH = """
+import multiprocessing, os, sys, threading, time
+from web.jobs.runner import watch_parent
+control, parent_end = multiprocessing.Pipe(duplex=False)
+stop = threading.Event()
+parent_pid = os.getppid() if sys.argv[1] == "pipe" else os.getppid() + 100000
+threading.Thread(target=watch_parent, args=(control, parent_pid, stop), daemon=True).start()
+if sys.argv[1] == "pipe":
+    parent_end.send("stop")
+    assert stop.wait(5), "the stop message did not reach should_stop"
+    print("stop seen", flush=True)
+    parent_end.close()  # as when the parent process dies
+time.sleep(30)
+print("still running", flush=True)
+"""
+
+
+@pytest.mark.parametrize("lost", ["pipe", "ppid"])
+def test_the_child_watch_turns_stop_into_should_stop_and_exits_when_the_parent_is_lost(lost):
+    """The portable fallback of PR_SET_PDEATHSIG: end of the control pipe, or a new parent pid."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from web.jobs.runner import ORPHAN_EXIT_CODE
+
+    root = Path(__file__).resolve().parent.parent
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-c", _WATCH, lost], cwd=root, capture_output=True, text=True, timeout=60)
+    assert done.returncode == ORPHAN_EXIT_CODE, done.stderr
+    assert "still running" not in done.stdout
+    assert ("stop seen" in done.stdout) == (lost == "pipe")
+    assert time.monotonic() - started < 20
