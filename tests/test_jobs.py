@@ -123,12 +123,65 @@ def test_stop_ends_a_running_job_without_touching_the_published_tour(app, client
     assert "Arrêt demandé" in r.get_data(as_text=True)
     started = time.monotonic()
     _wait(app, job_id, timeout=30)
-    assert time.monotonic() - started < 30  # the sleeping solver was terminated, not waited for
+    # A solver that cannot be asked to stop is terminated at once, not waited for.
+    assert time.monotonic() - started < 10
     job = _job(job_id)
     assert job.status == "stopped"
-    assert "inchangée" in job.message and job.version_id is None
+    assert "aucun brouillon" in job.message and "inchangée" in job.message and job.version_id is None
     assert _published_state(data["season"].id) == before
     assert db.session.scalar(select(func.count()).select_from(TourVersion)) == versions_before
+
+
+def _start_and_wait_for_progress(app, client, solver: str) -> int:
+    app.config["TOURPLAN_SOLVER"] = solver
+    operator()
+    login(client)
+    r = client.post("/operateur/planification/saisons/s1/planifier", data={"time_limit": "300"})
+    job_id = int(r.headers["Location"].split("/")[-1])
+    deadline = time.monotonic() + 60
+    while _job(job_id).best_served_priority is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _job(job_id).status == "running"
+    return job_id
+
+
+def test_stop_keeps_the_best_plan_found_so_far_as_a_checked_draft(app, client, make):
+    data = small_season(make)
+    _publish_first_tour(data)
+    before = _published_state(data["season"].id)
+    job_id = _start_and_wait_for_progress(app, client, "tests.jobs_fakes:stoppable")
+    started = time.monotonic()
+    client.post(f"/operateur/planification/travaux/{job_id}/arreter")
+    _wait(app, job_id, timeout=60)
+    assert time.monotonic() - started < 30  # well before its 300 s
+    job = _job(job_id)
+    assert job.status == "stopped", job.message
+    version = job.version
+    assert version is not None and version.status == "draft" and version.season_id == data["season"].id
+    assert f"brouillon n° {version.number}" in job.message and "meilleur plan trouvé" in job.message
+    assert "inchangée" in job.message
+    report = check_plan(problem_from_json(version.problem_json), plan_from_json(version.plan_json))
+    assert report.ok, report.text()
+    assert _published_state(data["season"].id) == before
+    status = client.get(f"/operateur/planification/travaux/{job_id}.json").get_json()
+    assert status["status"] == "stopped" and status["version_id"] == version.id
+    page = client.get(f"/operateur/planification/travaux/{job_id}").get_data(as_text=True)
+    assert "Arrêtée" in page and f"brouillon n° {version.number}" in page
+
+
+def test_a_stopped_solver_that_does_not_answer_is_terminated_after_the_grace(app, client, make, monkeypatch):
+    from web.jobs import runner
+
+    monkeypatch.setattr(runner, "STOP_GRACE_SECONDS", 2.0)
+    small_season(make)
+    job_id = _start_and_wait_for_progress(app, client, "tests.jobs_fakes:deaf")
+    started = time.monotonic()
+    client.post(f"/operateur/planification/travaux/{job_id}/arreter")
+    _wait(app, job_id, timeout=60)
+    assert 2.0 <= time.monotonic() - started < 20  # it was given its grace, then no more
+    job = _job(job_id)
+    assert job.status == "stopped" and job.version_id is None
+    assert "aucun brouillon" in job.message and "inchangée" in job.message
 
 
 def test_failing_solve_marks_the_job_failed_with_its_message(app, client, make):

@@ -286,25 +286,36 @@ def run_job(job_id: int) -> None:
     try:
         data, base_serial = export_season(season)
         db.session.commit()  # end the read transaction: the search may last minutes
-        plan_json = solve_in_child(
-            data,
-            time_limit,
-            on_progress=_progress_writer(job_id),
-            should_stop=_job_watch(job_id),
-            solver=current_app.config.get("TOURPLAN_SOLVER") or DEFAULT_SOLVER,
-        )
+        stopped = False
+        try:
+            plan_json = solve_in_child(
+                data,
+                time_limit,
+                on_progress=_progress_writer(job_id),
+                should_stop=_job_watch(job_id),
+                solver=current_app.config.get("TOURPLAN_SOLVER") or DEFAULT_SOLVER,
+            )
+        except SolveStopped as stop:
+            if stop.plan is None:
+                _finish(job_id, "stopped", "Arrêtée à la demande d'un opérateur ; le calcul n'a pas rendu de plan "
+                                           "à temps, aucun brouillon n'a été gardé. La tournée publiée est inchangée.")
+                return
+            plan_json, stopped = stop.plan, True
         if not _beat(job_id):
             return  # declared dead meanwhile (or stopped as such): its plan has no job to report to
         plan = plan_from_json(plan_json, source="plan du solveur")
+        # The best plan so far of a stopped run goes through the same referee-checked import.
         version = import_plan(season_id, data, plan, created_by=by, base_serial=base_serial)
         s = plan.stats
         summary = (f"{s.served} visites sur {s.visits}, priorité {s.served_priority} sur {s.total_priority}, "
                    f"{s.distance_km:.1f} km")
-        _finish(job_id, "done", f"Brouillon n° {version.number} : {summary}.", version.id)
+        if stopped:
+            _finish(job_id, "stopped", f"Arrêtée à la demande d'un opérateur : le meilleur plan trouvé jusque-là "
+                                       f"est gardé comme brouillon n° {version.number} ({summary}). "
+                                       "La tournée publiée est inchangée.", version.id)
+        else:
+            _finish(job_id, "done", f"Brouillon n° {version.number} : {summary}.", version.id)
         _write_progress(job_id, s.served_priority, s.total_priority, s.distance_km, s.solve_seconds)
-    except SolveStopped:
-        _finish(job_id, "stopped", "Arrêtée à la demande d'un opérateur ; aucun brouillon créé, "
-                                   "la tournée publiée est inchangée.")
     except (SolveFailed, ProblemError, OperationError) as e:
         _fail(job_id, season_id, data, str(e), by, base_serial)
     except Exception as e:  # noqa: BLE001  - any crash must end as a failed job, never a stuck one
