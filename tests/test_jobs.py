@@ -123,12 +123,65 @@ def test_stop_ends_a_running_job_without_touching_the_published_tour(app, client
     assert "Arrêt demandé" in r.get_data(as_text=True)
     started = time.monotonic()
     _wait(app, job_id, timeout=30)
-    assert time.monotonic() - started < 30  # the sleeping solver was terminated, not waited for
+    # A solver that cannot be asked to stop is terminated at once, not waited for.
+    assert time.monotonic() - started < 10
     job = _job(job_id)
     assert job.status == "stopped"
-    assert "inchangée" in job.message and job.version_id is None
+    assert "aucun brouillon" in job.message and "inchangée" in job.message and job.version_id is None
     assert _published_state(data["season"].id) == before
     assert db.session.scalar(select(func.count()).select_from(TourVersion)) == versions_before
+
+
+def _start_and_wait_for_progress(app, client, solver: str) -> int:
+    app.config["TOURPLAN_SOLVER"] = solver
+    operator()
+    login(client)
+    r = client.post("/operateur/planification/saisons/s1/planifier", data={"time_limit": "300"})
+    job_id = int(r.headers["Location"].split("/")[-1])
+    deadline = time.monotonic() + 60
+    while _job(job_id).best_served_priority is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _job(job_id).status == "running"
+    return job_id
+
+
+def test_stop_keeps_the_best_plan_found_so_far_as_a_checked_draft(app, client, make):
+    data = small_season(make)
+    _publish_first_tour(data)
+    before = _published_state(data["season"].id)
+    job_id = _start_and_wait_for_progress(app, client, "tests.jobs_fakes:stoppable")
+    started = time.monotonic()
+    client.post(f"/operateur/planification/travaux/{job_id}/arreter")
+    _wait(app, job_id, timeout=60)
+    assert time.monotonic() - started < 30  # well before its 300 s
+    job = _job(job_id)
+    assert job.status == "stopped", job.message
+    version = job.version
+    assert version is not None and version.status == "draft" and version.season_id == data["season"].id
+    assert f"brouillon n° {version.number}" in job.message and "meilleur plan trouvé" in job.message
+    assert "inchangée" in job.message
+    report = check_plan(problem_from_json(version.problem_json), plan_from_json(version.plan_json))
+    assert report.ok, report.text()
+    assert _published_state(data["season"].id) == before
+    status = client.get(f"/operateur/planification/travaux/{job_id}.json").get_json()
+    assert status["status"] == "stopped" and status["version_id"] == version.id
+    page = client.get(f"/operateur/planification/travaux/{job_id}").get_data(as_text=True)
+    assert "Arrêtée" in page and f"brouillon n° {version.number}" in page
+
+
+def test_a_stopped_solver_that_does_not_answer_is_terminated_after_the_grace(app, client, make, monkeypatch):
+    from web.jobs import runner
+
+    monkeypatch.setattr(runner, "STOP_GRACE_SECONDS", 2.0)
+    small_season(make)
+    job_id = _start_and_wait_for_progress(app, client, "tests.jobs_fakes:deaf")
+    started = time.monotonic()
+    client.post(f"/operateur/planification/travaux/{job_id}/arreter")
+    _wait(app, job_id, timeout=60)
+    assert 2.0 <= time.monotonic() - started < 20  # it was given its grace, then no more
+    job = _job(job_id)
+    assert job.status == "stopped" and job.version_id is None
+    assert "aucun brouillon" in job.message and "inchangée" in job.message
 
 
 def test_failing_solve_marks_the_job_failed_with_its_message(app, client, make):
@@ -246,41 +299,157 @@ def test_export_plans_a_future_season_from_its_first_day(app, make):
     assert problem["horizon"]["start"] == "2027-03-01"
 
 
-def test_a_job_whose_runner_died_does_not_block_the_season_forever(app, client, make):
+def _zombie(season_id: int, *, backend: str = "thread", beat_seconds_ago: float = 120.0):
+    """A job row as a killed web server or RQ worker leaves it: "running", its heartbeat stopped
+    ``beat_seconds_ago``, its time limit (an hour) far from reached."""
     from datetime import UTC, datetime, timedelta
 
     from web.extensions import db
     from web.jobs.models import PlanningJob
 
-    data = small_season(make)
-    zombie = PlanningJob(season_id=data["season"].id, status="running", time_limit=10, created_by="x",
-                         started_at=datetime.now(UTC) - timedelta(hours=2))
+    now = datetime.now(UTC)
+    zombie = PlanningJob(season_id=season_id, status="running", backend=backend, time_limit=3600, created_by="x",
+                         created_at=now - timedelta(minutes=3), started_at=now - timedelta(minutes=3),
+                         heartbeat_at=now - timedelta(seconds=beat_seconds_ago))
     db.session.add(zombie)
     db.session.commit()
+    return zombie.id
+
+
+@pytest.mark.parametrize("backend", ["thread", "rq"])
+def test_a_job_whose_runner_was_killed_expires_and_a_new_plan_can_start(app, client, make, backend):
+    data = small_season(make)
+    _publish_first_tour(data)
+    before = _published_state(data["season"].id)
+    zombie_id = _zombie(data["season"].id, backend=backend)
+    operator()
+    login(client)
+    # The next look at the job (its page) declares it dead, well before its hour is up.
+    page = client.get(f"/operateur/planification/travaux/{zombie_id}").get_data(as_text=True)
+    assert "Échouée" in page and "ne donne plus de nouvelles" in page
+    assert 'http-equiv="refresh"' not in page
+    old = _job(zombie_id)
+    assert old.status == "failed" and old.version_id is None and old.finished_at is not None
+    assert _published_state(data["season"].id) == before
+    r = client.post("/operateur/planification/saisons/s1/planifier", data={"time_limit": "2"})
+    assert r.status_code == 302
+    job_id = int(r.headers["Location"].split("/")[-1])
+    assert job_id != zombie_id
+    _wait(app, job_id)
+    assert _job(job_id).status == "done"
+
+
+def test_a_new_plan_is_not_refused_because_of_a_killed_job(app, client, make):
+    data = small_season(make)
+    zombie_id = _zombie(data["season"].id)
     operator()
     login(client)
     r = client.post("/operateur/planification/saisons/s1/planifier", data={"time_limit": "2"})
     job_id = int(r.headers["Location"].split("/")[-1])
-    assert job_id != zombie.id
+    assert job_id != zombie_id
     _wait(app, job_id)
     assert _job(job_id).status == "done"
-    old = _job(zombie.id)
-    assert old.status == "failed" and "ne donne plus de nouvelles" in old.message
+    assert _job(zombie_id).status == "failed"
 
 
-def test_a_recent_running_job_is_not_declared_dead():
+def test_stop_clears_a_job_whose_worker_is_gone_at_once(app, client, make):
+    from web.jobs.operations import request_stop
+
+    data = small_season(make)
+    zombie_id = _zombie(data["season"].id, backend="rq")
+    operator()
+    login(client)
+    r = client.post(f"/operateur/planification/travaux/{zombie_id}/arreter", follow_redirects=True)
+    assert "déjà" not in r.get_data(as_text=True)  # not refused as "already ended"
+    job = _job(zombie_id)
+    assert job.status == "failed" and job.finished_at is not None and job.version_id is None
+    assert "ne donne plus de nouvelles" in job.message and "inchangée" in job.message
+    # Stopping it by the job layer (the API's way) is no error either, and the season is free again.
+    assert request_stop(job, by="ops@example.fr").status == "failed"
+    r = client.post("/operateur/planification/saisons/s1/planifier", data={"time_limit": "2"})
+    job_id = int(r.headers["Location"].split("/")[-1])
+    _wait(app, job_id)
+    assert _job(job_id).status == "done"
+
+
+def test_a_job_with_a_recent_heartbeat_is_alive_whatever_its_age():
     from datetime import UTC, datetime, timedelta
 
     from web.jobs.models import PlanningJob
-    from web.jobs.operations import is_stale
+    from web.jobs.operations import HEARTBEAT_TIMEOUT_SECONDS, is_stale
 
     now = datetime.now(UTC)
-    job = PlanningJob(status="running", time_limit=600, backend="thread", started_at=now - timedelta(minutes=5),
-                      created_at=now - timedelta(minutes=5))
+    long_ago = now - timedelta(minutes=50)
+    job = PlanningJob(status="running", time_limit=3600, backend="rq", started_at=long_ago, created_at=long_ago,
+                      heartbeat_at=now - timedelta(seconds=5))
     assert not is_stale(job, now)
-    assert is_stale(job, now + timedelta(minutes=20))
+    # Silent past the margin: dead, though its hour is not up.
+    assert is_stale(job, now + timedelta(seconds=HEARTBEAT_TIMEOUT_SECONDS))
+    # A row from before heartbeats (or claimed an instant ago) is judged by its start.
+    fresh = PlanningJob(status="running", time_limit=3600, backend="thread", started_at=now, created_at=now)
+    assert not is_stale(fresh, now + timedelta(seconds=10))
+    assert is_stale(fresh, now + timedelta(minutes=2))
     waiting = PlanningJob(status="queued", time_limit=10, backend="rq", created_at=now - timedelta(days=1))
     assert not is_stale(waiting, now)
+    lost = PlanningJob(status="queued", time_limit=10, backend="thread", created_at=now - timedelta(hours=1))
+    assert is_stale(lost, now)
+    assert not is_stale(PlanningJob(status="done", time_limit=10, heartbeat_at=long_ago), now)
+
+
+def test_a_running_job_beats_its_heartbeat(app, client, make, monkeypatch):
+    from web.jobs import operations as jobs
+
+    monkeypatch.setattr(jobs, "HEARTBEAT_SECONDS", 0.5)
+    small_season(make)
+    app.config["TOURPLAN_SOLVER"] = "tests.jobs_fakes:sleepy"
+    operator()
+    login(client)
+    r = client.post("/operateur/planification/saisons/s1/planifier", data={"time_limit": "300"})
+    job_id = int(r.headers["Location"].split("/")[-1])
+    try:
+        deadline = time.monotonic() + 60
+        while _job(job_id).best_served_priority is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        first = _job(job_id).heartbeat_at
+        assert first is not None
+        while _job(job_id).heartbeat_at == first and time.monotonic() < deadline:
+            time.sleep(0.1)
+        job = _job(job_id)
+        assert job.status == "running" and job.heartbeat_at > first
+        assert not jobs.is_stale(job)
+    finally:
+        client.post(f"/operateur/planification/travaux/{job_id}/arreter")
+        _wait(app, job_id)
+
+
+def test_a_job_declared_dead_while_it_works_writes_no_draft(app, client, make, monkeypatch):
+    from datetime import UTC, datetime, timedelta
+
+    from web.extensions import db
+    from web.jobs import operations as jobs
+    from web.jobs.models import PlanningJob
+    from web.tours.models import TourVersion
+
+    monkeypatch.setattr(jobs, "HEARTBEAT_SECONDS", 3600.0)  # the runner only beats when it starts
+    data = small_season(make)
+    app.config["TOURPLAN_SOLVER"] = "tests.jobs_fakes:stoppable"
+    operator()
+    login(client)
+    r = client.post("/operateur/planification/saisons/s1/planifier", data={"time_limit": "300"})
+    job_id = int(r.headers["Location"].split("/")[-1])
+    deadline = time.monotonic() + 60
+    while _job(job_id).best_served_priority is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    # As if the runner had been silent for a minute: the next look declares the job dead ...
+    db.session.execute(PlanningJob.__table__.update().where(PlanningJob.id == job_id)
+                       .values(heartbeat_at=datetime.now(UTC) - timedelta(minutes=1)))
+    db.session.commit()
+    assert jobs.active_job(data["season"].id) is None
+    # ... and the runner, still alive, gives up without bringing it back or leaving a draft.
+    _wait(app, job_id, timeout=60)
+    job = _job(job_id)
+    assert job.status == "failed" and "ne donne plus de nouvelles" in job.message and job.version_id is None
+    assert db.session.scalar(select(func.count()).select_from(TourVersion)) == 0
 
 
 def test_the_schema_allows_one_active_job_per_season(app, make):
@@ -317,3 +486,105 @@ def test_a_start_that_loses_the_race_is_a_conflict_not_a_500(app, make, monkeypa
         jobs.start_job(data["season"], by="ops@example.fr", time_limit=5)
     assert "vient d'être lancée" in e.value.message
     assert db.session.query(PlanningJob).count() == 1
+
+
+# --------------------------------------------------------------------------- #
+# The solver child: stop contract, and death with its parent
+# --------------------------------------------------------------------------- #
+
+
+def test_should_stop_is_passed_only_to_solvers_that_take_it():
+    from tests import jobs_fakes
+    from tourplan.optimiser import solve
+    from web.jobs.runner import accepts_should_stop
+
+    assert accepts_should_stop(jobs_fakes.stoppable)
+    assert accepts_should_stop(lambda problem, **options: None)
+    assert not accepts_should_stop(jobs_fakes.sleepy)
+    # The real optimiser, whichever its version: it gets should_stop exactly when it declares it.
+    import inspect
+
+    assert accepts_should_stop(solve) == ("should_stop" in inspect.signature(solve).parameters)
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` still runs (a zombie waiting for its reaper does not)."""
+    import os
+
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rpartition(")")[2].split()[0] not in ("Z", "X")
+    except FileNotFoundError:
+        return False
+    except OSError:  # no /proc (macOS): ask the kernel
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+
+
+def test_the_solver_child_dies_with_a_killed_parent(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    pidfile = tmp_path / "child.pid"
+    root = Path(__file__).resolve().parent.parent
+    parent = subprocess.Popen([sys.executable, "-m", "tests.jobs_fakes", str(pidfile)], cwd=root)
+    try:
+        deadline = time.monotonic() + 60
+        while not (pidfile.exists() and pidfile.read_text()) and time.monotonic() < deadline:
+            assert parent.poll() is None, "the parent process ended before its child solved"
+            time.sleep(0.1)
+        child = int(pidfile.read_text())
+        assert child != parent.pid and _alive(child)
+        os.kill(parent.pid, signal.SIGKILL)  # like kill -9 of a web server or RQ worker
+        parent.wait(10)
+        deadline = time.monotonic() + 5
+        while _alive(child) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _alive(child), "the solver child outlived its killed parent"
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+            parent.wait(10)
+        if pidfile.exists() and pidfile.read_text() and _alive(int(pidfile.read_text())):
+            os.kill(int(pidfile.read_text()), signal.SIGKILL)
+
+
+_WATCH = """
+import multiprocessing, os, sys, threading, time
+from web.jobs.runner import watch_parent
+control, parent_end = multiprocessing.Pipe(duplex=False)
+stop = threading.Event()
+parent_pid = os.getppid() if sys.argv[1] == "pipe" else os.getppid() + 100000
+threading.Thread(target=watch_parent, args=(control, parent_pid, stop), daemon=True).start()
+if sys.argv[1] == "pipe":
+    parent_end.send("stop")
+    assert stop.wait(5), "the stop message did not reach should_stop"
+    print("stop seen", flush=True)
+    parent_end.close()  # as when the parent process dies
+time.sleep(30)
+print("still running", flush=True)
+"""
+
+
+@pytest.mark.parametrize("lost", ["pipe", "ppid"])
+def test_the_child_watch_turns_stop_into_should_stop_and_exits_when_the_parent_is_lost(lost):
+    """The portable fallback of PR_SET_PDEATHSIG: end of the control pipe, or a new parent pid."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from web.jobs.runner import ORPHAN_EXIT_CODE
+
+    root = Path(__file__).resolve().parent.parent
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-c", _WATCH, lost], cwd=root, capture_output=True, text=True, timeout=60)
+    assert done.returncode == ORPHAN_EXIT_CODE, done.stderr
+    assert "still running" not in done.stdout
+    assert ("stop seen" in done.stdout) == (lost == "pipe")
+    assert time.monotonic() - started < 20

@@ -23,7 +23,9 @@ class PlanningJob(db.Model):
     """One optimiser run of a season, whichever backend runs it (thread or RQ worker).
 
     The progress fields are written by the job itself as the search improves; the
-    stop flag is written by an operator and read by the job's progress callback."""
+    stop flag is written by an operator and read by the job's runner, which also
+    writes ``heartbeat_at`` every few seconds while it runs: a running job whose
+    heartbeat stopped lost its runner (see :func:`web.jobs.operations.is_stale`)."""
 
     __tablename__ = "planning_jobs"
     __table_args__ = (
@@ -55,6 +57,7 @@ class PlanningJob(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version_id: Mapped[int | None] = mapped_column(ForeignKey("tour_versions.id", ondelete="SET NULL"))
     rq_job_id: Mapped[str] = mapped_column(String(64), default="")
 

@@ -5,14 +5,21 @@ season (:func:`web.tours.operations.export_problem`, published future visits
 locked unless unlocked, plus the operator's own locks), solves it in a child
 process (:mod:`web.jobs.runner`) while writing its progress to the job row, and
 imports the plan as a draft (:func:`web.tours.operations.import_plan`, which the
-referee checks).  Nothing here touches the published version: a failure or a
-stop only marks the job (and, for a failure, records a *failed* version like
-the command line does).
+referee checks).  A stop keeps the best plan found so far the same way, as a
+draft.  Nothing here touches the published version: a failure or a stop only
+marks the job (and, for a failure, records a *failed* version like the command
+line does).
+
+A running job beats a heartbeat (``heartbeat_at``) every :data:`HEARTBEAT_SECONDS`;
+one silent for :data:`HEARTBEAT_TIMEOUT_SECONDS` lost its runner (web server or
+RQ worker killed) and is declared dead by the next look at it (:func:`get_job`,
+:func:`active_job`, :func:`request_stop`), so the season can be planned again.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -49,39 +56,60 @@ MIN_TIME_LIMIT = 1.0
 MAX_TIME_LIMIT = 3600.0
 #: Progress is written at most this often (seconds), so a fast search does not hammer the database.
 PROGRESS_EVERY = 0.5
-#: Beyond its time limit and the runner's grace, a job silent this much longer is declared dead.
-STALE_MARGIN_SECONDS = 60.0
+#: A running job writes its heartbeat this often (seconds) ...
+HEARTBEAT_SECONDS = 5.0
+#: ... and one whose heartbeat is older than this lost its runner: it is declared dead.
+HEARTBEAT_TIMEOUT_SECONDS = 30.0
+#: A job queued in a server's thread pool has no heartbeat until it starts: once it has waited
+#: longer than its own run could take, plus this margin, the server that held it is gone.
+QUEUED_MARGIN_SECONDS = 60.0
+DEAD_MESSAGE = ("Interrompue : la planification ne donne plus de nouvelles (serveur ou worker arrêté ou "
+                "redémarré ?). Aucun brouillon n'a été créé ; la tournée publiée est inchangée.")
 
 
 def get_job(job_id: int) -> PlanningJob:
+    """The job, declared dead first if its runner is gone (so pages never show a zombie as running)."""
     job = db.session.get(PlanningJob, job_id)
     if job is None:
         raise NotFoundError(f"aucune planification n'a le numéro {job_id}", "job")
+    _end_if_stale(job, "failed", DEAD_MESSAGE)
     return job
 
 
 def is_stale(job: PlanningJob, now: datetime | None = None) -> bool:
-    """A job still marked running long after it must have ended: its runner died (server
-    restarted, worker killed). A queued RQ job may wait for a worker as long as it takes."""
-    if not job.active or (job.status == "queued" and job.backend == "rq"):
-        return False
-    began = job.started_at or job.created_at
-    limit = timedelta(seconds=job.time_limit + GRACE_SECONDS + STALE_MARGIN_SECONDS)
-    return (now or utcnow()) > began + limit
+    """A job still marked active whose runner died (server restarted, worker killed): a running
+    job whose heartbeat stopped, or a job queued in a thread pool far longer than its run could
+    take. A queued RQ job may wait for a worker as long as it takes."""
+    now = now or utcnow()
+    if job.status == "running":
+        beat = job.heartbeat_at or job.started_at or job.created_at
+        return beat is None or now - beat > timedelta(seconds=HEARTBEAT_TIMEOUT_SECONDS)
+    if job.status == "queued" and job.backend != "rq":
+        waited = now - (job.created_at or now)
+        return waited > timedelta(seconds=job.time_limit + GRACE_SECONDS + QUEUED_MARGIN_SECONDS)
+    return False
 
 
-def _expire_if_stale(job: PlanningJob) -> bool:
+def _end_if_stale(job: PlanningJob, status: str, message: str) -> bool:
+    """End ``job`` with ``status`` if it is stale; False when it is alive (or ended meanwhile).
+    The update only applies if the heartbeat is still the one judged stale, so a runner that
+    beats at that very moment keeps its job."""
+    db.session.refresh(job)
     if not is_stale(job):
         return False
-    _finish(job.id, "failed", "Interrompue : la planification ne donne plus de nouvelles (serveur ou worker "
-                              "redémarré ?). La tournée publiée est inchangée.")
+    beat = PlanningJob.heartbeat_at
+    ended = _finish(
+        job.id, status, message,
+        where=(beat.is_(None) if job.heartbeat_at is None else beat == job.heartbeat_at,
+               PlanningJob.status == job.status),
+    )
     db.session.refresh(job)
-    return True
+    return ended
 
 
 def active_job(season_id: int) -> PlanningJob | None:
     job = _active_job(season_id)
-    if job is not None and _expire_if_stale(job):
+    if job is not None and _end_if_stale(job, "failed", DEAD_MESSAGE):
         return _active_job(season_id)
     return job
 
@@ -142,8 +170,13 @@ def start_job(season: Season, *, by: str, time_limit: float) -> PlanningJob:
 
 
 def request_stop(job: PlanningJob, *, by: str) -> PlanningJob:
-    """Ask a job to stop. A queued job stops at once; a running one within a second."""
-    _expire_if_stale(job)
+    """Ask a job to stop. A queued job stops at once; a running one within seconds, keeping
+    its best plan so far as a draft; one whose runner is gone ends at once."""
+    _end_if_stale(job, "failed", DEAD_MESSAGE)
+    if job.status == "failed" and job.message == DEAD_MESSAGE:
+        # Its runner is gone (declared dead now or by the look that fetched it): the job has
+        # ended, which is all a stop asks; refusing would leave the operator with no way out.
+        return job
     if not job.active:
         raise ConflictError(f"cette planification est déjà {STATUS_LABELS[job.status].lower()}", "job")
     db.session.execute(
@@ -162,15 +195,20 @@ def request_stop(job: PlanningJob, *, by: str) -> PlanningJob:
     return job
 
 
-def _finish(job_id: int, status: str, message: str, version_id: int | None = None) -> None:
+def _finish(
+    job_id: int, status: str, message: str, version_id: int | None = None, *, where: tuple[Any, ...] = ()
+) -> bool:
+    """End an active job; False (nothing written) when it had ended already, e.g. declared
+    dead while its runner was slow: a finished job never comes back to life."""
     db.session.rollback()
-    db.session.execute(
+    ended = db.session.execute(
         update(PlanningJob)
-        .where(PlanningJob.id == job_id)
+        .where(PlanningJob.id == job_id, PlanningJob.status.in_(ACTIVE_STATUSES), *where)
         .values(status=status, message=message[:10000], finished_at=utcnow(), version_id=version_id),
         execution_options={"synchronize_session": False},
-    )
+    ).rowcount
     db.session.commit()
+    return ended == 1
 
 
 def locks_and_unlocks(season_id: int) -> tuple[list[VisitPin], set[int]]:
@@ -229,10 +267,11 @@ def run_job(job_id: int) -> None:
     if job is None:
         return
     # Claim the job: only one runner may move it from queued to running (a stop may have won).
+    now = utcnow()
     claimed = db.session.execute(
         update(PlanningJob)
         .where(PlanningJob.id == job_id, PlanningJob.status == "queued")
-        .values(status="running", started_at=utcnow()),
+        .values(status="running", started_at=now, heartbeat_at=now),
         execution_options={"synchronize_session": False},
     ).rowcount
     db.session.commit()
@@ -247,27 +286,36 @@ def run_job(job_id: int) -> None:
     try:
         data, base_serial = export_season(season)
         db.session.commit()  # end the read transaction: the search may last minutes
-        plan_json = solve_in_child(
-            data,
-            time_limit,
-            on_progress=_progress_writer(job_id),
-            should_stop=_stop_reader(job_id),
-            solver=current_app.config.get("TOURPLAN_SOLVER") or DEFAULT_SOLVER,
-        )
+        stopped = False
+        try:
+            plan_json = solve_in_child(
+                data,
+                time_limit,
+                on_progress=_progress_writer(job_id),
+                should_stop=_job_watch(job_id),
+                solver=current_app.config.get("TOURPLAN_SOLVER") or DEFAULT_SOLVER,
+            )
+        except SolveStopped as stop:
+            if stop.plan is None:
+                _finish(job_id, "stopped", "Arrêtée à la demande d'un opérateur ; le calcul n'a pas rendu de plan "
+                                           "à temps, aucun brouillon n'a été gardé. La tournée publiée est inchangée.")
+                return
+            plan_json, stopped = stop.plan, True
+        if not _beat(job_id):
+            return  # declared dead meanwhile (or stopped as such): its plan has no job to report to
         plan = plan_from_json(plan_json, source="plan du solveur")
+        # The best plan so far of a stopped run goes through the same referee-checked import.
         version = import_plan(season_id, data, plan, created_by=by, base_serial=base_serial)
         s = plan.stats
-        _finish(
-            job_id,
-            "done",
-            f"Brouillon n° {version.number} : {s.served} visites sur {s.visits}, priorité {s.served_priority} "
-            f"sur {s.total_priority}, {s.distance_km:.1f} km.",
-            version.id,
-        )
+        summary = (f"{s.served} visites sur {s.visits}, priorité {s.served_priority} sur {s.total_priority}, "
+                   f"{s.distance_km:.1f} km")
+        if stopped:
+            _finish(job_id, "stopped", f"Arrêtée à la demande d'un opérateur : le meilleur plan trouvé jusque-là "
+                                       f"est gardé comme brouillon n° {version.number} ({summary}). "
+                                       "La tournée publiée est inchangée.", version.id)
+        else:
+            _finish(job_id, "done", f"Brouillon n° {version.number} : {summary}.", version.id)
         _write_progress(job_id, s.served_priority, s.total_priority, s.distance_km, s.solve_seconds)
-    except SolveStopped:
-        _finish(job_id, "stopped", "Arrêtée à la demande d'un opérateur ; aucun brouillon créé, "
-                                   "la tournée publiée est inchangée.")
     except (SolveFailed, ProblemError, OperationError) as e:
         _fail(job_id, season_id, data, str(e), by, base_serial)
     except Exception as e:  # noqa: BLE001  - any crash must end as a failed job, never a stuck one
@@ -311,17 +359,39 @@ def _progress_writer(job_id: int):  # noqa: ANN202
     return write
 
 
-def _stop_reader(job_id: int):  # noqa: ANN202
-    last = [0.0]
+def _beat(job_id: int) -> bool:
+    """Write the job's heartbeat; False when the job is no longer running (declared dead meanwhile)."""
+    alive = db.session.execute(
+        update(PlanningJob)
+        .where(PlanningJob.id == job_id, PlanningJob.status == "running")
+        .values(heartbeat_at=utcnow()),
+        execution_options={"synchronize_session": False},
+    ).rowcount
+    db.session.commit()
+    return alive == 1
+
+
+def _job_watch(job_id: int) -> Callable[[], bool]:
+    """The runner's ``should_stop``, called several times a second while the child works: beats
+    the heartbeat every :data:`HEARTBEAT_SECONDS` and reads the stop flag every
+    :data:`PROGRESS_EVERY`. A job declared dead meanwhile stops too: nobody waits for it."""
+    last_read = last_beat = float("-inf")
 
     def should_stop() -> bool:
+        nonlocal last_read, last_beat
         now = time.monotonic()
-        if now - last[0] < PROGRESS_EVERY:
+        if now - last_beat >= HEARTBEAT_SECONDS:
+            last_beat = now
+            if not _beat(job_id):
+                return True
+        if now - last_read < PROGRESS_EVERY:
             return False
-        last[0] = now
-        flag = db.session.execute(select(PlanningJob.stop_requested).where(PlanningJob.id == job_id)).scalar()
+        last_read = now
+        row = db.session.execute(
+            select(PlanningJob.stop_requested, PlanningJob.status).where(PlanningJob.id == job_id)
+        ).one_or_none()
         db.session.commit()  # do not keep a read transaction open between polls
-        return bool(flag)
+        return row is None or bool(row.stop_requested) or row.status != "running"
 
     return should_stop
 
