@@ -169,6 +169,22 @@ def test_stop_keeps_the_best_plan_found_so_far_as_a_checked_draft(app, client, m
     assert "Arrêtée" in page and f"brouillon n° {version.number}" in page
 
 
+def test_stop_of_the_real_optimiser_keeps_its_best_plan_as_a_draft(app, client, make):
+    # The default solver (tourplan.optimiser:solve) given 300 s: a stop ends it within seconds
+    # and its incumbent becomes a draft the referee accepts.
+    data = small_season(make)
+    job_id = _start_and_wait_for_progress(app, client, "tourplan.optimiser:solve")
+    started = time.monotonic()
+    client.post(f"/operateur/planification/travaux/{job_id}/arreter")
+    _wait(app, job_id, timeout=60)
+    assert time.monotonic() - started < 30
+    job = _job(job_id)
+    assert job.status == "stopped" and job.version is not None, job.message
+    report = check_plan(problem_from_json(job.version.problem_json), plan_from_json(job.version.plan_json))
+    assert report.ok, report.text()
+    assert job.version.season_id == data["season"].id
+
+
 def test_a_stopped_solver_that_does_not_answer_is_terminated_after_the_grace(app, client, make, monkeypatch):
     from web.jobs import runner
 
