@@ -13,6 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
+from tourplan.changes import is_moved
 from tourplan.plan import Plan, Route, Stop, objective_value
 from tourplan.problem import Locked, Problem, Request, Van, format_time
 
@@ -78,125 +79,175 @@ def _overlap(a0: int, a1: int, b0: int, b1: int) -> int:
 
 
 def check_plan(problem: Problem, plan: Plan) -> CheckReport:
-    rep = CheckReport(visits=len(problem.visits), total_priority=problem.total_priority)
-    bad = rep.violations.append
+    """Judge ``plan`` against every rule of ``problem`` and recompute its figures.
 
-    if plan.problem and plan.problem != problem.name:
-        bad(Violation("problem", f"the plan is for problem {plan.problem!r}, not {problem.name!r}"))
+    Parameters
+    ----------
+    problem
+        The problem the plan claims to solve (version 1 or 2).
+    plan
+        The plan; its stated figures and reasons are verified, never trusted.
 
-    if problem.version >= 2 and plan.version < 2:
-        bad(Violation("version", f"the plan is version {plan.version}; a plan of a version-2 problem is version 2"))
-    held = problem.history_keys
-    seen: dict[tuple[str, int], str] = {}
-    served_days: dict[str, list[date]] = defaultdict(list)
-    served_starts: dict[str, list[int]] = defaultdict(list)
-    served_at: dict[tuple[str, int], tuple[str, date, int]] = {}
-    van_dates: set[tuple[str, date]] = set()
+    Returns
+    -------
+    CheckReport
+        ``ok`` when no rule is broken; the violations name route, stop and rule.
+    """
+    ref = _Referee(problem, plan)
+    ref.header()
+    ref.routes()
+    ref.unserved()
+    ref.claims()
+    ref.coverage()
+    ref.spacing()
+    ref.moves()
+    ref.locked()
+    ref.status()
+    _check_stats(plan, ref.rep, ref.bad, problem.version >= 2 and plan.version >= 2)
+    return ref.rep
 
-    for route in plan.routes:
-        label = f"{route.van} {route.day.isoformat()}"
-        van = problem.van_by_id.get(route.van)
-        if van is None:
-            bad(Violation("unknown", f"no van has the id {route.van!r}", label))
-            continue
-        if (route.van, route.day) in van_dates:
-            bad(Violation("service_day", "this van has two routes on the same day", label))
-        van_dates.add((route.van, route.day))
-        rep.van_days += 1
-        _check_route(problem, van, route, label, bad, rep)
-        for i, stop in enumerate(route.stops):
-            req = problem.request_by_id.get(stop.request)
-            if req is None or not 0 <= stop.occurrence < req.occurrences:
-                continue  # reported by _check_route
-            if stop.key in held:
-                bad(Violation("coverage", f"visit {stop.request} #{stop.occurrence} is in history (already held); "
-                                          "it is not planned again", label, i))
+
+class _Referee:
+    """The steps of :func:`check_plan`, sharing what the routes serve."""
+
+    def __init__(self, problem: Problem, plan: Plan) -> None:
+        self.problem, self.plan = problem, plan
+        self.rep = CheckReport(visits=len(problem.visits), total_priority=problem.total_priority)
+        self.bad = self.rep.violations.append
+        self.seen: dict[tuple[str, int], str] = {}
+        self.served_days: dict[str, list[date]] = defaultdict(list)
+        self.served_starts: dict[str, list[int]] = defaultdict(list)
+        self.served_at: dict[tuple[str, int], tuple[str, date, int]] = {}
+
+    def header(self) -> None:
+        problem, plan = self.problem, self.plan
+        if plan.problem and plan.problem != problem.name:
+            self.bad(Violation("problem", f"the plan is for problem {plan.problem!r}, not {problem.name!r}"))
+        if problem.version >= 2 and plan.version < 2:
+            self.bad(Violation("version", f"the plan is version {plan.version}; a plan of a version-2 problem is "
+                                          "version 2"))
+
+    def routes(self) -> None:
+        van_dates: set[tuple[str, date]] = set()
+        for route in self.plan.routes:
+            label = f"{route.van} {route.day.isoformat()}"
+            van = self.problem.van_by_id.get(route.van)
+            if van is None:
+                self.bad(Violation("unknown", f"no van has the id {route.van!r}", label))
                 continue
-            where = seen.get(stop.key)
-            if where is not None:
-                bad(Violation("coverage", f"visit {stop.request} #{stop.occurrence} is already served by {where}",
-                              label, i))
-                continue
-            seen[stop.key] = label
-            served_days[req.id].append(route.day)
-            served_starts[req.id].append(stop.start)
-            served_at[stop.key] = (route.van, route.day, stop.start)
-            rep.served += 1
-            rep.served_priority += req.priority
+            if (route.van, route.day) in van_dates:
+                self.bad(Violation("service_day", "this van has two routes on the same day", label))
+            van_dates.add((route.van, route.day))
+            self.rep.van_days += 1
+            _check_route(self.problem, van, route, label, self.bad, self.rep)
+            for i, stop in enumerate(route.stops):
+                self._served(route, label, i, stop)
 
-    for u in plan.unserved:
-        req = problem.request_by_id.get(u.request)
-        if req is None or not 0 <= u.occurrence < req.occurrences:
-            bad(Violation("unknown", f"unserved visit {u.request} #{u.occurrence} is not in the problem"))
-            continue
-        if u.key in held:
-            bad(Violation("coverage", f"visit {u.request} #{u.occurrence} is in history (already held); it is "
-                                      "neither served nor unserved"))
-            continue
-        if u.key in seen:
-            bad(Violation("coverage", f"visit {u.request} #{u.occurrence} is both served ({seen[u.key]}) "
-                                      "and listed as unserved"))
-            continue
-        seen[u.key] = "unserved"
-        _check_reason(problem, req, u.reason, u.occurrence, bad)
-    for u in plan.unserved:
-        lk = problem.locked_by_visit.get(u.key)
-        if u.reason == "locked_conflict" and lk is not None and u.key not in served_at:
-            days = served_days.get(lk.request, []) + list(problem.history_dates.get(lk.request, ()))
-            if _could_stay(problem, plan, lk, days):
-                bad(Violation("reason", f"unserved visit {u.request} #{u.occurrence} is given as a locked conflict, "
-                                        f"yet it fits where it is locked ({lk.van} {lk.day} at "
-                                        f"{format_time(lk.start)} ± {lk.slack_minutes} min) with the plan's route"))
-        req = problem.request_by_id.get(u.request)
-        if u.reason == "rhythm" and req is not None and u.key not in served_at:
+    def _served(self, route: Route, label: str, i: int, stop: Stop) -> None:
+        req = self.problem.request_by_id.get(stop.request)
+        if req is None or not 0 <= stop.occurrence < req.occurrences:
+            return  # reported by _check_route
+        if stop.key in self.problem.history_keys:
+            self.bad(Violation("coverage", f"visit {stop.request} #{stop.occurrence} is in history (already held); "
+                                           "it is not planned again", label, i))
+            return
+        where = self.seen.get(stop.key)
+        if where is not None:
+            self.bad(Violation("coverage", f"visit {stop.request} #{stop.occurrence} is already served by {where}",
+                               label, i))
+            return
+        self.seen[stop.key] = label
+        self.served_days[req.id].append(route.day)
+        self.served_starts[req.id].append(stop.start)
+        self.served_at[stop.key] = (route.van, route.day, stop.start)
+        self.rep.served += 1
+        self.rep.served_priority += req.priority
+
+    def unserved(self) -> None:
+        for u in self.plan.unserved:
+            req = self.problem.request_by_id.get(u.request)
+            if req is None or not 0 <= u.occurrence < req.occurrences:
+                self.bad(Violation("unknown", f"unserved visit {u.request} #{u.occurrence} is not in the problem"))
+                continue
+            if u.key in self.problem.history_keys:
+                self.bad(Violation("coverage", f"visit {u.request} #{u.occurrence} is in history (already held); "
+                                               "it is neither served nor unserved"))
+                continue
+            if u.key in self.seen:
+                self.bad(Violation("coverage", f"visit {u.request} #{u.occurrence} is both served "
+                                               f"({self.seen[u.key]}) and listed as unserved"))
+                continue
+            self.seen[u.key] = "unserved"
+            _check_reason(self.problem, req, u.reason, u.occurrence, self.bad)
+
+    def claims(self) -> None:
+        """Reasons that depend on the rest of the plan: a locked conflict, a rhythm conflict."""
+        problem, plan = self.problem, self.plan
+        for u in plan.unserved:
+            if u.key in self.served_at:
+                continue
+            lk = problem.locked_by_visit.get(u.key)
+            if u.reason == "locked_conflict" and lk is not None:
+                days = self.served_days.get(lk.request, []) + list(problem.history_dates.get(lk.request, ()))
+                if _could_stay(problem, plan, lk, days):
+                    self.bad(Violation("reason", f"unserved visit {u.request} #{u.occurrence} is given as a locked "
+                                                 f"conflict, yet it fits where it is locked ({lk.van} {lk.day} at "
+                                                 f"{format_time(lk.start)} ± {lk.slack_minutes} min) with the "
+                                                 "plan's route"))
+            req = problem.request_by_id.get(u.request)
+            if u.reason != "rhythm" or req is None:
+                continue
             if not req.has_rhythm:
-                bad(Violation("reason", f"unserved visit {u.request} #{u.occurrence} is given as 'rhythm', but its "
-                                        "request asks for no rhythm"))
+                self.bad(Violation("reason", f"unserved visit {u.request} #{u.occurrence} is given as 'rhythm', but "
+                                             "its request asks for no rhythm"))
             elif could_be_served(problem, plan, u.request, u.occurrence):
-                bad(Violation("reason", f"unserved visit {u.request} #{u.occurrence} is given as 'rhythm', yet it "
-                                        "fits a van-day of the plan keeping its rhythm and every rule"))
+                self.bad(Violation("reason", f"unserved visit {u.request} #{u.occurrence} is given as 'rhythm', yet "
+                                             "it fits a van-day of the plan keeping its rhythm and every rule"))
 
-    for visit in problem.visits:
-        if visit.key not in seen:
-            bad(Violation("coverage", f"visit {visit.request.id} #{visit.occurrence} is neither served "
-                                      "nor listed as unserved"))
+    def coverage(self) -> None:
+        for visit in self.problem.visits:
+            if visit.key not in self.seen:
+                self.bad(Violation("coverage", f"visit {visit.request.id} #{visit.occurrence} is neither served "
+                                               "nor listed as unserved"))
 
-    for req in problem.requests:
-        _check_spacing(req, served_days.get(req.id, []), problem.history_dates.get(req.id, ()),
-                       served_starts.get(req.id, []), bad)
+    def spacing(self) -> None:
+        for req in self.problem.requests:
+            _check_spacing(req, self.served_days.get(req.id, []), self.problem.history_dates.get(req.id, ()),
+                           self.served_starts.get(req.id, []), self.bad)
 
-    if problem.version >= 2:
-        for key, pub in problem.published_by_visit.items():
-            at = served_at.get(key)
-            if at is None or (at[0], at[1]) != (pub.van, pub.day) or \
-                    abs(at[2] - pub.start) > problem.stability.start_slack_minutes:
-                rep.moved += 1
-        rep.objective = objective_value(rep.served_priority, rep.moved, problem.stability.move_cost)
+    def moves(self) -> None:
+        problem = self.problem
+        if problem.version < 2:
+            return
+        self.rep.moved = sum(is_moved(problem, pub, self.served_at.get(key))
+                             for key, pub in problem.published_by_visit.items())
+        self.rep.objective = objective_value(self.rep.served_priority, self.rep.moved, problem.stability.move_cost)
 
-    for lk in problem.locked:
-        at = served_at.get((lk.request, lk.occurrence))
-        name = f"locked visit {lk.request} #{lk.occurrence}"
-        if at is None:
-            # The format lets a plan leave out a locked visit it cannot keep, saying so (locked_conflict).
-            if not any(u.key == (lk.request, lk.occurrence) and u.reason == "locked_conflict" for u in plan.unserved):
-                bad(Violation("locked", f"{name} is not served (it must stay on {lk.van} {lk.day})"))
-            continue
-        van_id, day, start = at
-        if (van_id, day) != (lk.van, lk.day):
-            bad(Violation("locked", f"{name} moved to {van_id} {day}; it must stay on {lk.van} {lk.day}"))
-        elif abs(start - lk.start) > lk.slack_minutes:
-            bad(Violation("locked", f"{name} starts at {format_time(start)}; locked at {format_time(lk.start)} "
-                                    f"with {lk.slack_minutes} min slack"))
+    def locked(self) -> None:
+        for lk in self.problem.locked:
+            at = self.served_at.get((lk.request, lk.occurrence))
+            name = f"locked visit {lk.request} #{lk.occurrence}"
+            if at is None:
+                # The format lets a plan leave out a locked visit it cannot keep, saying so (locked_conflict).
+                if not any(u.key == (lk.request, lk.occurrence) and u.reason == "locked_conflict"
+                           for u in self.plan.unserved):
+                    self.bad(Violation("locked", f"{name} is not served (it must stay on {lk.van} {lk.day})"))
+                continue
+            van_id, day, start = at
+            if (van_id, day) != (lk.van, lk.day):
+                self.bad(Violation("locked", f"{name} moved to {van_id} {day}; it must stay on {lk.van} {lk.day}"))
+            elif abs(start - lk.start) > lk.slack_minutes:
+                self.bad(Violation("locked", f"{name} starts at {format_time(start)}; locked at "
+                                             f"{format_time(lk.start)} with {lk.slack_minutes} min slack"))
 
-    required_left = [u for u in plan.unserved if (r := problem.request_by_id.get(u.request)) and r.required]
-    if required_left and plan.status != "infeasible":
-        ids = ", ".join(f"{u.request} #{u.occurrence}" for u in required_left[:5])
-        bad(Violation("required", f"required visit(s) left out ({ids}) but status is {plan.status!r}"))
-    if not required_left and plan.status == "infeasible":
-        bad(Violation("status", "status is 'infeasible' but every required visit is served"))
-
-    _check_stats(plan, rep, bad, problem.version >= 2 and plan.version >= 2)
-    return rep
+    def status(self) -> None:
+        problem, plan = self.problem, self.plan
+        required_left = [u for u in plan.unserved if (r := problem.request_by_id.get(u.request)) and r.required]
+        if required_left and plan.status != "infeasible":
+            ids = ", ".join(f"{u.request} #{u.occurrence}" for u in required_left[:5])
+            self.bad(Violation("required", f"required visit(s) left out ({ids}) but status is {plan.status!r}"))
+        if not required_left and plan.status == "infeasible":
+            self.bad(Violation("status", "status is 'infeasible' but every required visit is served"))
 
 
 def _check_spacing(req: Request, days: list[date], history: tuple[date, ...], starts: list[int], bad) -> None:
@@ -371,7 +422,38 @@ def _earliest_route(problem: Problem, van: Van, day: date, stops: list[Stop],
 
 
 def _check_route(problem: Problem, van: Van, route: Route, label: str, bad, rep: CheckReport) -> None:
-    travel = problem.travel
+    """Every rule of one van-day: its day and shift, each stop, the break, each leg, the totals."""
+    _check_day_and_shift(problem, van, route, label, bad)
+    points = [van.depot]
+    times: list[tuple[int, int]] = []  # (departure from previous point, arrival at next point)
+    depart = route.leave
+    for i, stop in enumerate(route.stops):
+        req = problem.request_by_id.get(stop.request)
+        if req is None:
+            bad(Violation("unknown", f"no request has the id {stop.request!r}", label, i))
+            return
+        _check_stop(van, route.day, req, stop, label, i, bad)
+        times.append((depart, stop.arrive))
+        points.append(req.location)
+        depart = stop.end
+    times.append((depart, route.back))
+    points.append(van.depot)
+    brk = _check_break(van, route, label, bad)
+    exact_km, exact_minutes = _check_legs(problem, route, points, times, brk, label, bad)
+    legs = len(points) - 1 if route.stops else 0
+    if route.drive_minutes < exact_minutes - LEG_TOLERANCE_MINUTES * legs:
+        bad(Violation("travel", f"states {route.drive_minutes} min of driving; the legs take "
+                                f"{exact_minutes:.1f} min", label))
+    if van.max_drive_minutes is not None and max(route.drive_minutes, exact_minutes - legs) > van.max_drive_minutes:
+        bad(Violation("max_drive", f"{max(route.drive_minutes, round(exact_minutes))} min of driving; at most "
+                                   f"{van.max_drive_minutes} allowed", label))
+    if abs(route.distance_km - exact_km) > KM_TOLERANCE:
+        bad(Violation("stats", f"states {route.distance_km:.1f} km; the legs measure {exact_km:.1f} km", label))
+    rep.distance_km += exact_km
+    rep.drive_minutes += route.drive_minutes
+
+
+def _check_day_and_shift(problem: Problem, van: Van, route: Route, label: str, bad) -> None:
     if not problem.is_service_day(route.day):
         bad(Violation("service_day", f"{route.day} is not a service day (horizon, weekdays, closed dates)", label))
     elif route.day in van.unavailable_dates:
@@ -383,88 +465,70 @@ def _check_route(problem: Problem, van: Van, route: Route, label: str, bad, rep:
         bad(Violation("shift", f"is back at {format_time(route.back)}, after the shift ends "
                                f"({format_time(van.shift_end)})", label))
 
-    services: list[tuple[int, int]] = []
-    points = [van.depot]
-    times: list[tuple[int, int]] = []  # (departure from previous point, arrival at next point)
-    depart = route.leave
+
+def _check_stop(van: Van, day: date, req: Request, stop: Stop, label: str, i: int, bad) -> None:
+    if not 0 <= stop.occurrence < req.occurrences:
+        bad(Violation("unknown", f"request {req.id} has no occurrence #{stop.occurrence}", label, i))
+    if not van.carries(req.equipment):
+        missing = ", ".join(sorted(req.equipment - van.equipment))
+        bad(Violation("equipment", f"{req.id} needs {missing}, which van {van.id} does not carry", label, i))
+    if req.windows and not any(day in w for w in req.windows):
+        bad(Violation("window", f"{day} is outside every date window of {req.id}", label, i))
+    if req.weekdays is not None and day.isoweekday() not in req.weekdays:
+        bad(Violation("weekday", f"{req.id} cannot receive the van on weekday {day.isoweekday()}", label, i))
+    lo, hi = req.hours_on(van)
+    if stop.start < lo or stop.end > hi:
+        bad(Violation("hours", f"{req.id} runs {format_time(stop.start)}–{format_time(stop.end)}, outside "
+                               f"its hours {format_time(lo)}–{format_time(hi)}", label, i))
+    if stop.end - stop.start != req.duration:
+        bad(Violation("duration", f"{req.id} lasts {stop.end - stop.start} min; it takes {req.duration}", label, i))
+    if stop.arrive > stop.start:
+        bad(Violation("order", f"{req.id} starts ({format_time(stop.start)}) before the van arrives "
+                               f"({format_time(stop.arrive)})", label, i))
+
+
+def _check_break(van: Van, route: Route, label: str, bad) -> tuple[int, int] | None:
+    if route.break_start is None or route.break_end is None:
+        if van.break_ is not None:
+            bad(Violation("break", f"van {van.id} needs a {van.break_.minutes}-min break and the route has none",
+                          label))
+        return None
+    b0, b1 = route.break_start, route.break_end
+    vb = van.break_
+    if vb is not None and (b0 < vb.earliest or b1 > vb.latest or b1 - b0 < vb.minutes):
+        bad(Violation("break", f"break {format_time(b0)}–{format_time(b1)} is not {vb.minutes} min within "
+                               f"{format_time(vb.earliest)}–{format_time(vb.latest)}", label))
     for i, stop in enumerate(route.stops):
-        req = problem.request_by_id.get(stop.request)
-        if req is None:
-            bad(Violation("unknown", f"no request has the id {stop.request!r}", label, i))
-            return
-        if not 0 <= stop.occurrence < req.occurrences:
-            bad(Violation("unknown", f"request {req.id} has no occurrence #{stop.occurrence}", label, i))
-        if not van.carries(req.equipment):
-            missing = ", ".join(sorted(req.equipment - van.equipment))
-            bad(Violation("equipment", f"{req.id} needs {missing}, which van {van.id} does not carry", label, i))
-        if req.windows and not any(route.day in w for w in req.windows):
-            bad(Violation("window", f"{route.day} is outside every date window of {req.id}", label, i))
-        if req.weekdays is not None and route.day.isoweekday() not in req.weekdays:
-            bad(Violation("weekday", f"{req.id} cannot receive the van on weekday {route.day.isoweekday()}",
-                          label, i))
-        lo, hi = req.hours_on(van)
-        if stop.start < lo or stop.end > hi:
-            bad(Violation("hours", f"{req.id} runs {format_time(stop.start)}–{format_time(stop.end)}, outside "
-                                   f"its hours {format_time(lo)}–{format_time(hi)}", label, i))
-        if stop.end - stop.start != req.duration:
-            bad(Violation("duration", f"{req.id} lasts {stop.end - stop.start} min; it takes {req.duration}",
-                          label, i))
-        if stop.arrive > stop.start:
-            bad(Violation("order", f"{req.id} starts ({format_time(stop.start)}) before the van arrives "
-                                   f"({format_time(stop.arrive)})", label, i))
-        times.append((depart, stop.arrive))
-        points.append(req.location)
-        services.append((stop.start, stop.end))
-        depart = stop.end
-    times.append((depart, route.back))
-    points.append(van.depot)
+        if _overlap(b0, b1, stop.start, stop.end):
+            bad(Violation("break", f"break {format_time(b0)}–{format_time(b1)} overlaps a visit", label, i))
+    return b0, b1
 
-    brk = None
-    if route.break_start is not None and route.break_end is not None:
-        brk = b0, b1 = route.break_start, route.break_end
-        vb = van.break_
-        if vb is not None and (b0 < vb.earliest or b1 > vb.latest or b1 - b0 < vb.minutes):
-            bad(Violation("break", f"break {format_time(b0)}–{format_time(b1)} is not {vb.minutes} min within "
-                                   f"{format_time(vb.earliest)}–{format_time(vb.latest)}", label))
-        for i, (s0, s1) in enumerate(services):
-            if _overlap(b0, b1, s0, s1):
-                bad(Violation("break", f"break {format_time(b0)}–{format_time(b1)} overlaps a visit", label, i))
-    elif van.break_ is not None:
-        bad(Violation("break", f"van {van.id} needs a {van.break_.minutes}-min break and the route has none",
-                      label))
 
-    exact_km = 0.0
-    exact_minutes = 0.0
+def _check_legs(problem: Problem, route: Route, points: list, times: list[tuple[int, int]],
+                brk: tuple[int, int] | None, label: str, bad) -> tuple[float, float]:
+    """Each leg leaves time enough to drive it (less the break taken on the road); the exact
+    km and minutes of the route (zero for a route with no stop)."""
+    if not route.stops:
+        if route.back < route.leave:
+            bad(Violation("order", f"is back at {format_time(route.back)} before leaving at "
+                                   f"{format_time(route.leave)}", label))
+        return 0.0, 0.0
+    exact_km = exact_minutes = 0.0
     for leg, ((dep, arr), (a, b)) in enumerate(zip(times, zip(points, points[1:], strict=False), strict=True)):
-        km = travel.km(a, b)
-        need = travel.minutes(a, b)
-        exact_km += km
+        need = problem.travel.minutes(a, b)
+        exact_km += problem.travel.km(a, b)
         exact_minutes += need
+        stop = leg if leg < len(route.stops) else None
         if arr < dep:
             bad(Violation("order", f"arrives at {format_time(arr)} before leaving the previous place at "
-                                   f"{format_time(dep)}", label, leg if leg < len(route.stops) else None))
+                                   f"{format_time(dep)}", label, stop))
             continue
-        available = arr - dep
-        if brk is not None:
-            available -= _overlap(dep, arr, brk[0], brk[1])
+        available = arr - dep - (_overlap(dep, arr, brk[0], brk[1]) if brk is not None else 0)
         if available < need - LEG_TOLERANCE_MINUTES:
-            to = f"stop {leg + 1}" if leg < len(route.stops) else "the depot"
+            to = f"stop {leg + 1}" if stop is not None else "the depot"
             bad(Violation("travel", f"{available} min of driving to {to}; the trip takes {need:.1f} min", label,
-                          leg if leg < len(route.stops) else None))
-
-    legs = len(points) - 1 if route.stops else 0
-    if not route.stops:
-        exact_km = exact_minutes = 0.0
-    if route.drive_minutes < exact_minutes - LEG_TOLERANCE_MINUTES * legs:
-        bad(Violation("travel", f"states {route.drive_minutes} min of driving; the legs take "
-                                f"{exact_minutes:.1f} min", label))
-    if van.max_drive_minutes is not None and max(route.drive_minutes, exact_minutes - legs) > van.max_drive_minutes:
-        bad(Violation("max_drive", f"{max(route.drive_minutes, round(exact_minutes))} min of driving; at most "
-                                   f"{van.max_drive_minutes} allowed", label))
-    if abs(route.distance_km - exact_km) > KM_TOLERANCE:
-        bad(Violation("stats", f"states {route.distance_km:.1f} km; the legs measure {exact_km:.1f} km", label))
-    rep.distance_km += exact_km
-    rep.drive_minutes += route.drive_minutes
+                          stop))
+    return exact_km, exact_minutes
 
 
 # --------------------------------------------------------------------------- #

@@ -9,7 +9,7 @@ statement holds.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -191,7 +191,13 @@ def _route_json(r: Route) -> dict[str, Any]:
 
 
 def plan_from_json(data: Any, source: str | None = None) -> Plan:
-    """Read a plan file's JSON, or raise ProblemError naming the field."""
+    """Read a plan file's JSON (version 1 or 2).
+
+    Raises
+    ------
+    ProblemError
+        On the first defect, naming the field path (``routes[2].stops[0].start``).
+    """
     rd = JsonReader(source)
     top = rd.obj(data, "")
     version = rd.int(rd.req(top, "version", ""), "version")
@@ -200,84 +206,74 @@ def plan_from_json(data: Any, source: str | None = None) -> Plan:
     status = rd.str(rd.req(top, "status", ""), "status")
     if status not in STATUSES:
         raise rd.fail("status", f"expected one of {', '.join(STATUSES)}, got {status!r}")
-    routes = []
-    for i, raw in enumerate(rd.list(top.get("routes", []), "routes")):
-        w = f"routes[{i}]"
-        r = rd.obj(raw, w)
-        stops = []
-        for j, sraw in enumerate(rd.list(r.get("stops", []), f"{w}.stops")):
-            sw = f"{w}.stops[{j}]"
-            s = rd.obj(sraw, sw)
-            stops.append(
-                Stop(
-                    request=rd.str(rd.req(s, "request", sw), f"{sw}.request"),
-                    occurrence=rd.int(s.get("occurrence", 0), f"{sw}.occurrence", minimum=0),
-                    arrive=rd.time(rd.req(s, "arrive", sw), f"{sw}.arrive"),
-                    start=rd.time(rd.req(s, "start", sw), f"{sw}.start"),
-                    end=rd.time(rd.req(s, "end", sw), f"{sw}.end"),
-                )
-            )
-        b_start = b_end = None
-        if r.get("break") is not None:
-            b = rd.obj(r["break"], f"{w}.break")
-            b_start = rd.time(rd.req(b, "start", f"{w}.break"), f"{w}.break.start")
-            b_end = rd.time(rd.req(b, "end", f"{w}.break"), f"{w}.break.end")
-        routes.append(
-            Route(
-                van=rd.str(rd.req(r, "van", w), f"{w}.van"),
-                day=rd.date(rd.req(r, "date", w), f"{w}.date"),
-                leave=rd.time(rd.req(r, "leave", w), f"{w}.leave"),
-                back=rd.time(rd.req(r, "back", w), f"{w}.back"),
-                stops=tuple(stops),
-                distance_km=rd.num(r.get("distance_km", 0.0), f"{w}.distance_km"),
-                drive_minutes=rd.int(r.get("drive_minutes", 0), f"{w}.drive_minutes"),
-                break_start=b_start,
-                break_end=b_end,
-            )
-        )
-    unserved = []
-    for i, raw in enumerate(rd.list(top.get("unserved", []), "unserved")):
-        w = f"unserved[{i}]"
-        u = rd.obj(raw, w)
-        reason = rd.str(rd.req(u, "reason", w), f"{w}.reason")
-        if reason not in UNSERVED_REASONS:
-            raise rd.fail(f"{w}.reason", f"expected one of {', '.join(UNSERVED_REASONS)}, got {reason!r}")
-        unserved.append(
-            Unserved(
-                request=rd.str(rd.req(u, "request", w), f"{w}.request"),
-                occurrence=rd.int(u.get("occurrence", 0), f"{w}.occurrence", minimum=0),
-                reason=reason,
-                detail=rd.str(u.get("detail", ""), f"{w}.detail", empty=True),
-            )
-        )
-    st: Mapping[str, Any] = rd.obj(top.get("stats", {}), "stats")
+    routes = tuple(_read_route(rd, raw, f"routes[{i}]") for i, raw in enumerate(rd.list(top.get("routes", []),
+                                                                                          "routes")))
+    unserved = tuple(_read_unserved(rd, raw, f"unserved[{i}]")
+                     for i, raw in enumerate(rd.list(top.get("unserved", []), "unserved")))
+    return Plan(
+        problem=rd.str(top.get("problem", ""), "problem", empty=True),
+        status=status,
+        routes=routes,
+        unserved=unserved,
+        stats=_read_stats(rd, rd.obj(top.get("stats", {}), "stats")),
+        version=version,
+    )
 
+
+def _read_route(rd: JsonReader, raw: Any, w: str) -> Route:
+    r = rd.obj(raw, w)
+    stops = []
+    for j, sraw in enumerate(rd.list(r.get("stops", []), f"{w}.stops")):
+        sw = f"{w}.stops[{j}]"
+        s = rd.obj(sraw, sw)
+        stops.append(
+            Stop(
+                request=rd.str(rd.req(s, "request", sw), f"{sw}.request"),
+                occurrence=rd.int(s.get("occurrence", 0), f"{sw}.occurrence", minimum=0),
+                arrive=rd.time(rd.req(s, "arrive", sw), f"{sw}.arrive"),
+                start=rd.time(rd.req(s, "start", sw), f"{sw}.start"),
+                end=rd.time(rd.req(s, "end", sw), f"{sw}.end"),
+            )
+        )
+    b_start = b_end = None
+    if r.get("break") is not None:
+        b = rd.obj(r["break"], f"{w}.break")
+        b_start = rd.time(rd.req(b, "start", f"{w}.break"), f"{w}.break.start")
+        b_end = rd.time(rd.req(b, "end", f"{w}.break"), f"{w}.break.end")
+    return Route(
+        van=rd.str(rd.req(r, "van", w), f"{w}.van"),
+        day=rd.date(rd.req(r, "date", w), f"{w}.date"),
+        leave=rd.time(rd.req(r, "leave", w), f"{w}.leave"),
+        back=rd.time(rd.req(r, "back", w), f"{w}.back"),
+        stops=tuple(stops),
+        distance_km=rd.num(r.get("distance_km", 0.0), f"{w}.distance_km"),
+        drive_minutes=rd.int(r.get("drive_minutes", 0), f"{w}.drive_minutes"),
+        break_start=b_start,
+        break_end=b_end,
+    )
+
+
+def _read_unserved(rd: JsonReader, raw: Any, w: str) -> Unserved:
+    u = rd.obj(raw, w)
+    reason = rd.str(rd.req(u, "reason", w), f"{w}.reason")
+    if reason not in UNSERVED_REASONS:
+        raise rd.fail(f"{w}.reason", f"expected one of {', '.join(UNSERVED_REASONS)}, got {reason!r}")
+    return Unserved(
+        request=rd.str(rd.req(u, "request", w), f"{w}.request"),
+        occurrence=rd.int(u.get("occurrence", 0), f"{w}.occurrence", minimum=0),
+        reason=reason,
+        detail=rd.str(u.get("detail", ""), f"{w}.detail", empty=True),
+    )
+
+
+def _read_stats(rd: JsonReader, st: Mapping[str, Any]) -> Stats:
     def num(key: str, kind: type) -> Any:
         if key not in st:
             return kind()
         return rd.int(st[key], f"stats.{key}") if kind is int else rd.num(st[key], f"stats.{key}")
 
-    stats = Stats(
-        visits=num("visits", int),
-        served=num("served", int),
-        unserved=num("unserved", int),
-        served_priority=num("served_priority", int),
-        total_priority=num("total_priority", int),
-        distance_km=num("distance_km", float),
-        drive_minutes=num("drive_minutes", int),
-        van_days=num("van_days", int),
-        solve_seconds=num("solve_seconds", float),
-        moved=num("moved", int),
-        objective=num("objective", float),
-    )
-    return Plan(
-        problem=rd.str(top.get("problem", ""), "problem", empty=True),
-        status=status,
-        routes=tuple(routes),
-        unserved=tuple(unserved),
-        stats=stats,
-        version=version,
-    )
+    kinds = {f.name: (int if f.type in ("int", int) else float) for f in fields(Stats)}
+    return Stats(**{key: num(key, kind) for key, kind in kinds.items()})
 
 
 def load_plan(path: str | Path) -> Plan:

@@ -506,143 +506,38 @@ LOCKED_FIELDS = ("request", "occurrence", "van", "date", "start", "slack_minutes
 
 
 def problem_from_json(data: Any, source: str | None = None) -> Problem:
-    """Validate raw JSON (already parsed) into a Problem, or raise ProblemError."""
+    """Validate raw JSON (already parsed) into a Problem.
+
+    Parameters
+    ----------
+    data
+        The parsed JSON of a problem file, version 1 or 2.
+    source
+        Where it came from (a file name), named in every error message.
+
+    Raises
+    ------
+    ProblemError
+        On the first defect, naming the field path (``requests[3].windows[0].end``).
+    """
     rd = JsonReader(source)
     top = rd.obj(data, "")
-    version = rd.int(rd.req(top, "version", ""), "version")
-    if version not in READ_VERSIONS:
-        raise rd.fail("version", f"this program reads versions {', '.join(map(str, READ_VERSIONS))}, got {version}")
-    v2 = version >= 2
-    if not v2:
-        for key in top:
-            if key in TOP_FIELDS_V2 and key not in TOP_FIELDS:
-                raise rd.fail(key, "is a field of version 2: set \"version\": 2")
-    rd.obj(top, "", TOP_FIELDS_V2)
+    version = _read_version(rd, top)
     name = rd.str(top.get("name", "tour"), "name")
-    timezone = rd.str(top.get("timezone", "Europe/Paris"), "timezone")
-    try:
-        zoneinfo.ZoneInfo(timezone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise rd.fail("timezone", f"{timezone!r} is not a time zone of the tz database (e.g. 'Europe/Paris')") from None
-
-    hz = rd.obj(rd.req(top, "horizon", ""), "horizon", HORIZON_FIELDS)
-    h_start = rd.date(rd.req(hz, "start", "horizon"), "horizon.start")
-    h_end = rd.date(rd.req(hz, "end", "horizon"), "horizon.end")
-    if h_end < h_start:
-        raise rd.fail("horizon.end", f"ends ({h_end}) before it starts ({h_start})")
-    if (h_end - h_start).days + 1 > MAX_HORIZON_DAYS:
-        raise rd.fail("horizon.end", f"the horizon spans {(h_end - h_start).days + 1} days; at most "
-                                     f"{MAX_HORIZON_DAYS} (about three years) can be planned at once")
-    weekdays = rd.weekdays(hz["weekdays"], "horizon.weekdays") if "weekdays" in hz else DEFAULT_WEEKDAYS
-    closed = rd.dates(hz.get("closed_dates", []), "horizon.closed_dates")
-
+    timezone = _read_timezone(rd, top)
+    h_start, h_end, weekdays, closed = _read_horizon(rd, top)
     travel = _read_travel(rd, top.get("travel"))
-
     vans = tuple(_read_van(rd, v, f"vans[{i}]") for i, v in enumerate(rd.list(rd.req(top, "vans", ""), "vans")))
     if not vans:
         raise rd.fail("vans", "needs at least one van")
     _no_duplicates(rd, [v.id for v in vans], "vans")
-
-    raw_requests = rd.list(top.get("requests", []), "requests")
-    requests = tuple(
-        _read_request(rd, r, f"requests[{i}]", v2) for i, r in enumerate(raw_requests)
-    )
-    _no_duplicates(rd, [r.id for r in requests], "requests")
-    total = sum(r.occurrences for r in requests)
-    if total > MAX_VISITS:
-        raise rd.fail("requests", f"asks for {total} visits; at most {MAX_VISITS} can be planned at once")
-
-    van_ids = {v.id for v in vans}
-    by_id = {r.id: r for r in requests}
-
-    def visit_ref(raw: Mapping[str, Any], where: str) -> tuple[str, int]:
-        rid = rd.str(rd.req(raw, "request", where), f"{where}.request")
-        occ = rd.int(raw.get("occurrence", 0), f"{where}.occurrence", minimum=0)
-        if rid not in by_id:
-            raise rd.fail(f"{where}.request", f"no request has the id {rid!r}")
-        if occ >= by_id[rid].occurrences:
-            raise rd.fail(
-                f"{where}.occurrence",
-                f"request {rid!r} has {by_id[rid].occurrences} occurrence(s), numbered from 0; got {occ}",
-            )
-        return rid, occ
-
-    def van_ref(raw: Mapping[str, Any], where: str) -> str:
-        vid = rd.str(rd.req(raw, "van", where), f"{where}.van")
-        if vid not in van_ids:
-            raise rd.fail(f"{where}.van", f"no van has the id {vid!r}")
-        return vid
-
-    locked = []
-    seen: set[tuple[str, int]] = set()
-    for i, raw in enumerate(rd.list(top.get("locked", []), "locked")):
-        where = f"locked[{i}]"
-        data_ = rd.obj(raw, where, LOCKED_FIELDS)
-        rid, occ = visit_ref(data_, where)
-        vid = van_ref(data_, where)
-        day = rd.date(rd.req(data_, "date", where), f"{where}.date")
-        if not h_start <= day <= h_end:
-            raise rd.fail(f"{where}.date", f"{day} lies outside the horizon ({h_start} to {h_end})")
-        if (rid, occ) in seen:
-            raise rd.fail(where, f"visit {rid!r} #{occ} is locked twice")
-        seen.add((rid, occ))
-        locked.append(Locked(
-            request=rid, occurrence=occ, van=vid, day=day,
-            start=rd.time(rd.req(data_, "start", where), f"{where}.start"),
-            slack_minutes=rd.int(data_.get("slack_minutes", 0), f"{where}.slack_minutes", minimum=0, maximum=1440),
-        ))
-
-    history = []
-    held: set[tuple[str, int]] = set()
-    for i, raw in enumerate(rd.list(top.get("history", []), "history")):
-        where = f"history[{i}]"
-        data_ = rd.obj(raw, where, ("request", "occurrence", "date"))
-        rid, occ = visit_ref(data_, where)
-        day = rd.date(rd.req(data_, "date", where), f"{where}.date")
-        if day >= h_start:
-            raise rd.fail(f"{where}.date", f"history is what took place before the horizon; {day} is not before "
-                                           f"{h_start}")
-        if (rid, occ) in held:
-            raise rd.fail(where, f"visit {rid!r} #{occ} is in history twice")
-        if (rid, occ) in seen:
-            raise rd.fail(where, f"visit {rid!r} #{occ} is both in history and locked")
-        held.add((rid, occ))
-        history.append(History(rid, occ, day))
-
-    published = []
-    told: set[tuple[str, int]] = set()
-    for i, raw in enumerate(rd.list(top.get("published", []), "published")):
-        where = f"published[{i}]"
-        data_ = rd.obj(raw, where, ("request", "occurrence", "van", "date", "start"))
-        rid, occ = visit_ref(data_, where)
-        vid = van_ref(data_, where)
-        day = rd.date(rd.req(data_, "date", where), f"{where}.date")
-        if (rid, occ) in held:
-            raise rd.fail(where, f"visit {rid!r} #{occ} is both in history and published")
-        if (rid, occ) in told:
-            raise rd.fail(where, f"visit {rid!r} #{occ} is published twice")
-        told.add((rid, occ))
-        published.append(Published(rid, occ, vid, day, rd.time(rd.req(data_, "start", where), f"{where}.start")))
-
-    stability = Stability()
-    if top.get("stability") is not None:
-        st = rd.obj(top["stability"], "stability", ("move_cost", "start_slack_minutes"))
-        move_cost = rd.num(st.get("move_cost", 1), "stability.move_cost")
-        if move_cost < 0:
-            raise rd.fail("stability.move_cost", f"must not be negative, got {move_cost}")
-        stability = Stability(
-            move_cost=move_cost,
-            start_slack_minutes=rd.int(st.get("start_slack_minutes", 60), "stability.start_slack_minutes",
-                                       minimum=0, maximum=1440),
-        )
-
+    requests = _read_requests(rd, top, version >= 2)
+    refs = _Refs(rd, {v.id for v in vans}, {r.id: r for r in requests})
+    locked = _read_locked(rd, top, refs, h_start, h_end)
+    history = _read_history(rd, top, refs, h_start, {(lk.request, lk.occurrence) for lk in locked})
+    published = _read_published(rd, top, refs, {(h.request, h.occurrence) for h in history})
     if travel.model == "matrix":
-        pts = [(f"vans[{i}].depot", v.depot) for i, v in enumerate(vans)]
-        pts += [(f"requests[{i}].location", r.location) for i, r in enumerate(requests)]
-        for where, p in pts:
-            if travel.point_index(p) is None:
-                raise rd.fail(where, "this point is missing from travel.points (matched to 1e-6 degree)")
-
+        _all_points_in_matrix(rd, travel, vans, requests)
     return Problem(
         name=name,
         timezone=timezone,
@@ -653,12 +548,170 @@ def problem_from_json(data: Any, source: str | None = None) -> Problem:
         travel=travel,
         vans=vans,
         requests=requests,
-        locked=tuple(locked),
+        locked=locked,
         version=version,
-        history=tuple(history),
-        published=tuple(published),
-        stability=stability,
+        history=history,
+        published=published,
+        stability=_read_stability(rd, top),
     )
+
+
+def _read_version(rd: JsonReader, top: Mapping[str, Any]) -> int:
+    version = rd.int(rd.req(top, "version", ""), "version")
+    if version not in READ_VERSIONS:
+        raise rd.fail("version", f"this program reads versions {', '.join(map(str, READ_VERSIONS))}, got {version}")
+    if version < 2:
+        for key in top:
+            if key in TOP_FIELDS_V2 and key not in TOP_FIELDS:
+                raise rd.fail(key, "is a field of version 2: set \"version\": 2")
+    rd.obj(top, "", TOP_FIELDS_V2)
+    return version
+
+
+def _read_timezone(rd: JsonReader, top: Mapping[str, Any]) -> str:
+    timezone = rd.str(top.get("timezone", "Europe/Paris"), "timezone")
+    try:
+        zoneinfo.ZoneInfo(timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise rd.fail("timezone", f"{timezone!r} is not a time zone of the tz database (e.g. 'Europe/Paris')") from None
+    return timezone
+
+
+def _read_horizon(rd: JsonReader, top: Mapping[str, Any]) -> tuple[date, date, frozenset[int], frozenset[date]]:
+    hz = rd.obj(rd.req(top, "horizon", ""), "horizon", HORIZON_FIELDS)
+    h_start = rd.date(rd.req(hz, "start", "horizon"), "horizon.start")
+    h_end = rd.date(rd.req(hz, "end", "horizon"), "horizon.end")
+    if h_end < h_start:
+        raise rd.fail("horizon.end", f"ends ({h_end}) before it starts ({h_start})")
+    if (h_end - h_start).days + 1 > MAX_HORIZON_DAYS:
+        raise rd.fail("horizon.end", f"the horizon spans {(h_end - h_start).days + 1} days; at most "
+                                     f"{MAX_HORIZON_DAYS} (about three years) can be planned at once")
+    weekdays = rd.weekdays(hz["weekdays"], "horizon.weekdays") if "weekdays" in hz else DEFAULT_WEEKDAYS
+    return h_start, h_end, weekdays, rd.dates(hz.get("closed_dates", []), "horizon.closed_dates")
+
+
+def _read_requests(rd: JsonReader, top: Mapping[str, Any], v2: bool) -> tuple[Request, ...]:
+    raw = rd.list(top.get("requests", []), "requests")
+    requests = tuple(_read_request(rd, r, f"requests[{i}]", v2) for i, r in enumerate(raw))
+    _no_duplicates(rd, [r.id for r in requests], "requests")
+    total = sum(r.occurrences for r in requests)
+    if total > MAX_VISITS:
+        raise rd.fail("requests", f"asks for {total} visits; at most {MAX_VISITS} can be planned at once")
+    return requests
+
+
+@dataclass(frozen=True)
+class _Refs:
+    """Reads the request, occurrence and van an entry of locked, history or published names."""
+
+    rd: JsonReader
+    van_ids: set[str]
+    requests: dict[str, Request]
+
+    def visit(self, raw: Mapping[str, Any], where: str) -> tuple[str, int]:
+        rd = self.rd
+        rid = rd.str(rd.req(raw, "request", where), f"{where}.request")
+        occ = rd.int(raw.get("occurrence", 0), f"{where}.occurrence", minimum=0)
+        if rid not in self.requests:
+            raise rd.fail(f"{where}.request", f"no request has the id {rid!r}")
+        if occ >= self.requests[rid].occurrences:
+            raise rd.fail(
+                f"{where}.occurrence",
+                f"request {rid!r} has {self.requests[rid].occurrences} occurrence(s), numbered from 0; got {occ}",
+            )
+        return rid, occ
+
+    def van(self, raw: Mapping[str, Any], where: str) -> str:
+        vid = self.rd.str(self.rd.req(raw, "van", where), f"{where}.van")
+        if vid not in self.van_ids:
+            raise self.rd.fail(f"{where}.van", f"no van has the id {vid!r}")
+        return vid
+
+
+def _read_locked(rd: JsonReader, top: Mapping[str, Any], refs: _Refs, h_start: date,
+                 h_end: date) -> tuple[Locked, ...]:
+    locked = []
+    seen: set[tuple[str, int]] = set()
+    for i, raw in enumerate(rd.list(top.get("locked", []), "locked")):
+        where = f"locked[{i}]"
+        data = rd.obj(raw, where, LOCKED_FIELDS)
+        rid, occ = refs.visit(data, where)
+        vid = refs.van(data, where)
+        day = rd.date(rd.req(data, "date", where), f"{where}.date")
+        if not h_start <= day <= h_end:
+            raise rd.fail(f"{where}.date", f"{day} lies outside the horizon ({h_start} to {h_end})")
+        if (rid, occ) in seen:
+            raise rd.fail(where, f"visit {rid!r} #{occ} is locked twice")
+        seen.add((rid, occ))
+        locked.append(Locked(
+            request=rid, occurrence=occ, van=vid, day=day,
+            start=rd.time(rd.req(data, "start", where), f"{where}.start"),
+            slack_minutes=rd.int(data.get("slack_minutes", 0), f"{where}.slack_minutes", minimum=0, maximum=1440),
+        ))
+    return tuple(locked)
+
+
+def _read_history(rd: JsonReader, top: Mapping[str, Any], refs: _Refs, h_start: date,
+                  locked: set[tuple[str, int]]) -> tuple[History, ...]:
+    history = []
+    held: set[tuple[str, int]] = set()
+    for i, raw in enumerate(rd.list(top.get("history", []), "history")):
+        where = f"history[{i}]"
+        data = rd.obj(raw, where, ("request", "occurrence", "date"))
+        rid, occ = refs.visit(data, where)
+        day = rd.date(rd.req(data, "date", where), f"{where}.date")
+        if day >= h_start:
+            raise rd.fail(f"{where}.date", f"history is what took place before the horizon; {day} is not before "
+                                           f"{h_start}")
+        if (rid, occ) in held:
+            raise rd.fail(where, f"visit {rid!r} #{occ} is in history twice")
+        if (rid, occ) in locked:
+            raise rd.fail(where, f"visit {rid!r} #{occ} is both in history and locked")
+        held.add((rid, occ))
+        history.append(History(rid, occ, day))
+    return tuple(history)
+
+
+def _read_published(rd: JsonReader, top: Mapping[str, Any], refs: _Refs,
+                    held: set[tuple[str, int]]) -> tuple[Published, ...]:
+    published = []
+    told: set[tuple[str, int]] = set()
+    for i, raw in enumerate(rd.list(top.get("published", []), "published")):
+        where = f"published[{i}]"
+        data = rd.obj(raw, where, ("request", "occurrence", "van", "date", "start"))
+        rid, occ = refs.visit(data, where)
+        vid = refs.van(data, where)
+        day = rd.date(rd.req(data, "date", where), f"{where}.date")
+        if (rid, occ) in held:
+            raise rd.fail(where, f"visit {rid!r} #{occ} is both in history and published")
+        if (rid, occ) in told:
+            raise rd.fail(where, f"visit {rid!r} #{occ} is published twice")
+        told.add((rid, occ))
+        published.append(Published(rid, occ, vid, day, rd.time(rd.req(data, "start", where), f"{where}.start")))
+    return tuple(published)
+
+
+def _read_stability(rd: JsonReader, top: Mapping[str, Any]) -> Stability:
+    if top.get("stability") is None:
+        return Stability()
+    st = rd.obj(top["stability"], "stability", ("move_cost", "start_slack_minutes"))
+    move_cost = rd.num(st.get("move_cost", 1), "stability.move_cost")
+    if move_cost < 0:
+        raise rd.fail("stability.move_cost", f"must not be negative, got {move_cost}")
+    return Stability(
+        move_cost=move_cost,
+        start_slack_minutes=rd.int(st.get("start_slack_minutes", 60), "stability.start_slack_minutes",
+                                   minimum=0, maximum=1440),
+    )
+
+
+def _all_points_in_matrix(rd: JsonReader, travel: Travel, vans: tuple[Van, ...],
+                          requests: tuple[Request, ...]) -> None:
+    pts = [(f"vans[{i}].depot", v.depot) for i, v in enumerate(vans)]
+    pts += [(f"requests[{i}].location", r.location) for i, r in enumerate(requests)]
+    for where, p in pts:
+        if travel.point_index(p) is None:
+            raise rd.fail(where, "this point is missing from travel.points (matched to 1e-6 degree)")
 
 
 def _no_duplicates(rd: JsonReader, ids: list[str], where: str) -> None:
@@ -687,31 +740,28 @@ def _read_travel(rd: JsonReader, raw: Any) -> Travel:
     raw_points = rd.list(rd.req(data, "points", "travel"), "travel.points")
     if len(raw_points) > MAX_MATRIX_POINTS:
         raise rd.fail("travel.points", f"has {len(raw_points)} points; at most {MAX_MATRIX_POINTS}")
-    points = tuple(
-        rd.point(p, f"travel.points[{i}]")
-        for i, p in enumerate(raw_points)
-    )
-    n = len(points)
+    points = tuple(rd.point(p, f"travel.points[{i}]") for i, p in enumerate(raw_points))
+    return Travel(model="matrix", points=points, km_matrix=_read_matrix(rd, data, "km", len(points)),
+                  minutes_matrix=_read_matrix(rd, data, "minutes", len(points)))
 
-    def matrix(key: str) -> tuple[tuple[float, ...], ...]:
-        rows = rd.list(rd.req(data, key, "travel"), f"travel.{key}")
-        if len(rows) != n:
-            raise rd.fail(f"travel.{key}", f"needs {n} rows (one per point), got {len(rows)}")
-        out = []
-        for i, row in enumerate(rows):
-            cells = rd.list(row, f"travel.{key}[{i}]")
-            if len(cells) != n:
-                raise rd.fail(f"travel.{key}[{i}]", f"needs {n} numbers (one per point), got {len(cells)}")
-            vals = []
-            for j, c in enumerate(cells):
-                x = rd.num(c, f"travel.{key}[{i}][{j}]")
-                if x < 0:
-                    raise rd.fail(f"travel.{key}[{i}][{j}]", f"must not be negative, got {x}")
-                vals.append(x)
-            out.append(tuple(vals))
-        return tuple(out)
 
-    return Travel(model="matrix", points=points, km_matrix=matrix("km"), minutes_matrix=matrix("minutes"))
+def _read_matrix(rd: JsonReader, data: Mapping[str, Any], key: str, n: int) -> tuple[tuple[float, ...], ...]:
+    rows = rd.list(rd.req(data, key, "travel"), f"travel.{key}")
+    if len(rows) != n:
+        raise rd.fail(f"travel.{key}", f"needs {n} rows (one per point), got {len(rows)}")
+    out = []
+    for i, row in enumerate(rows):
+        cells = rd.list(row, f"travel.{key}[{i}]")
+        if len(cells) != n:
+            raise rd.fail(f"travel.{key}[{i}]", f"needs {n} numbers (one per point), got {len(cells)}")
+        vals = []
+        for j, c in enumerate(cells):
+            x = rd.num(c, f"travel.{key}[{i}][{j}]")
+            if x < 0:
+                raise rd.fail(f"travel.{key}[{i}][{j}]", f"must not be negative, got {x}")
+            vals.append(x)
+        out.append(tuple(vals))
+    return tuple(out)
 
 
 def _read_van(rd: JsonReader, raw: Any, where: str) -> Van:
@@ -765,6 +815,32 @@ def _read_request(rd: JsonReader, raw: Any, where: str, v2: bool) -> Request:
                 raise rd.fail(f"{where}.{key}", "is a field of version 2: set \"version\": 2")
     rd.obj(data, where, (*REQUEST_FIELDS, *RHYTHM_FIELDS))
     rid = rd.str(rd.req(data, "id", where), f"{where}.id")
+    earliest, latest = _read_hours(rd, data, where)
+    min_gap = rd.int(data.get("min_days_between", 0), f"{where}.min_days_between", minimum=0,
+                     maximum=MAX_HORIZON_DAYS)
+    return Request(
+        id=rid,
+        label=rd.str(data.get("label", rid), f"{where}.label"),
+        commune=rd.str(data.get("commune", ""), f"{where}.commune", empty=True),
+        location=rd.point(rd.obj(rd.req(data, "location", where), f"{where}.location", ("lat", "lon")),
+                          f"{where}.location"),
+        # A visit of no length is a typo, not a visit.
+        duration=rd.int(rd.req(data, "duration_minutes", where), f"{where}.duration_minutes", minimum=1,
+                        maximum=1440),
+        windows=_read_windows(rd, data, where),
+        weekdays=rd.weekdays(data["weekdays"], f"{where}.weekdays") if data.get("weekdays") is not None else None,
+        earliest_start=earliest,
+        latest_end=latest,
+        equipment=rd.strings(data.get("equipment", []), f"{where}.equipment"),
+        priority=rd.int(data.get("priority", 1), f"{where}.priority", minimum=1, maximum=1_000_000),
+        occurrences=rd.int(data.get("occurrences", 1), f"{where}.occurrences", minimum=1, maximum=MAX_VISITS),
+        min_days_between=min_gap,
+        required=rd.bool(data.get("required", False), f"{where}.required"),
+        **_read_rhythm(rd, data, where, min_gap),
+    )
+
+
+def _read_windows(rd: JsonReader, data: Mapping[str, Any], where: str) -> tuple[Window, ...]:
     windows = []
     for i, w in enumerate(rd.list(data.get("windows", []), f"{where}.windows")):
         ww = f"{where}.windows[{i}]"
@@ -774,6 +850,10 @@ def _read_request(rd: JsonReader, raw: Any, where: str, v2: bool) -> Request:
         if end < start:
             raise rd.fail(f"{ww}.end", f"the window ends ({end}) before it starts ({start})")
         windows.append(Window(start, end))
+    return tuple(windows)
+
+
+def _read_hours(rd: JsonReader, data: Mapping[str, Any], where: str) -> tuple[int | None, int | None]:
     earliest = latest = None
     if data.get("hours") is not None:
         hw = f"{where}.hours"
@@ -784,12 +864,10 @@ def _read_request(rd: JsonReader, raw: Any, where: str, v2: bool) -> Request:
             latest = rd.time(h["latest_end"], f"{hw}.latest_end")
         if earliest is not None and latest is not None and latest < earliest:
             raise rd.fail(f"{hw}.latest_end", "the hours end before they start")
-    # A visit of no length is a typo, not a visit.
-    duration = rd.int(rd.req(data, "duration_minutes", where), f"{where}.duration_minutes", minimum=1, maximum=1440)
-    priority = rd.int(data.get("priority", 1), f"{where}.priority", minimum=1, maximum=1_000_000)
-    occurrences = rd.int(data.get("occurrences", 1), f"{where}.occurrences", minimum=1, maximum=MAX_VISITS)
-    min_gap = rd.int(data.get("min_days_between", 0), f"{where}.min_days_between", minimum=0,
-                     maximum=MAX_HORIZON_DAYS)
+    return earliest, latest
+
+
+def _read_rhythm(rd: JsonReader, data: Mapping[str, Any], where: str, min_gap: int) -> dict[str, Any]:
     max_gap = None
     if data.get("max_days_between") is not None:
         max_gap = rd.int(data["max_days_between"], f"{where}.max_days_between", minimum=1,
@@ -800,26 +878,11 @@ def _read_request(rd: JsonReader, raw: Any, where: str, v2: bool) -> Request:
     if data.get("same_start_within_minutes") is not None:
         same_start = rd.int(data["same_start_within_minutes"], f"{where}.same_start_within_minutes", minimum=0,
                             maximum=1440)
-    return Request(
-        id=rid,
-        label=rd.str(data.get("label", rid), f"{where}.label"),
-        commune=rd.str(data.get("commune", ""), f"{where}.commune", empty=True),
-        location=rd.point(rd.obj(rd.req(data, "location", where), f"{where}.location", ("lat", "lon")),
-                          f"{where}.location"),
-        duration=duration,
-        windows=tuple(windows),
-        weekdays=rd.weekdays(data["weekdays"], f"{where}.weekdays") if data.get("weekdays") is not None else None,
-        earliest_start=earliest,
-        latest_end=latest,
-        equipment=rd.strings(data.get("equipment", []), f"{where}.equipment"),
-        priority=priority,
-        occurrences=occurrences,
-        min_days_between=min_gap,
-        required=rd.bool(data.get("required", False), f"{where}.required"),
-        max_days_between=max_gap,
-        same_weekday=rd.bool(data.get("same_weekday", False), f"{where}.same_weekday"),
-        same_start_within_minutes=same_start,
-    )
+    return {
+        "max_days_between": max_gap,
+        "same_weekday": rd.bool(data.get("same_weekday", False), f"{where}.same_weekday"),
+        "same_start_within_minutes": same_start,
+    }
 
 
 def _json_depth_ok(text: str, limit: int) -> bool:
@@ -905,53 +968,6 @@ def hours_json(earliest_start: int | None, latest_end: int | None) -> dict[str, 
 
 def problem_to_json(p: Problem) -> dict[str, Any]:
     """The problem as JSON of its own version; ``problem_from_json`` reads it back equal."""
-
-    def van_json(v: Van) -> dict[str, Any]:
-        d: dict[str, Any] = {
-            "id": v.id,
-            "name": v.name,
-            "depot": {**v.depot.to_json(), "label": v.depot_label},
-            "shift": {"start": format_time(v.shift_start), "end": format_time(v.shift_end)},
-            "equipment": sorted(v.equipment),
-            "unavailable_dates": sorted(d.isoformat() for d in v.unavailable_dates),
-        }
-        if v.break_:
-            d["break"] = {
-                "earliest": format_time(v.break_.earliest),
-                "latest": format_time(v.break_.latest),
-                "minutes": v.break_.minutes,
-            }
-        if v.max_drive_minutes is not None:
-            d["max_drive_minutes"] = v.max_drive_minutes
-        return d
-
-    def request_json(r: Request) -> dict[str, Any]:
-        d: dict[str, Any] = {
-            "id": r.id,
-            "label": r.label,
-            "commune": r.commune,
-            "location": r.location.to_json(),
-            "duration_minutes": r.duration,
-            "equipment": sorted(r.equipment),
-            "priority": r.priority,
-            "occurrences": r.occurrences,
-            "min_days_between": r.min_days_between,
-            "required": r.required,
-        }
-        if r.windows:
-            d["windows"] = [{"start": w.start.isoformat(), "end": w.end.isoformat()} for w in r.windows]
-        if r.weekdays is not None:
-            d["weekdays"] = sorted(r.weekdays)
-        if hours := hours_json(r.earliest_start, r.latest_end):
-            d["hours"] = hours
-        if r.max_days_between is not None:
-            d["max_days_between"] = r.max_days_between
-        if r.same_weekday:
-            d["same_weekday"] = True
-        if r.same_start_within_minutes is not None:
-            d["same_start_within_minutes"] = r.same_start_within_minutes
-        return d
-
     out: dict[str, Any] = {
         "version": p.version,
         "name": p.name,
@@ -963,17 +979,11 @@ def problem_to_json(p: Problem) -> dict[str, Any]:
             "closed_dates": sorted(d.isoformat() for d in p.closed_dates),
         },
         "travel": p.travel.to_json(),
-        "vans": [van_json(v) for v in p.vans],
-        "requests": [request_json(r) for r in p.requests],
+        "vans": [_van_json(v) for v in p.vans],
+        "requests": [_request_json(r) for r in p.requests],
         "locked": [
-            {
-                "request": lk.request,
-                "occurrence": lk.occurrence,
-                "van": lk.van,
-                "date": lk.day.isoformat(),
-                "start": format_time(lk.start),
-                "slack_minutes": lk.slack_minutes,
-            }
+            {"request": lk.request, "occurrence": lk.occurrence, "van": lk.van, "date": lk.day.isoformat(),
+             "start": format_time(lk.start), "slack_minutes": lk.slack_minutes}
             for lk in p.locked
         ],
     }
@@ -989,3 +999,48 @@ def problem_to_json(p: Problem) -> dict[str, Any]:
         out["stability"] = {"move_cost": p.stability.move_cost,
                             "start_slack_minutes": p.stability.start_slack_minutes}
     return out
+
+
+def _van_json(v: Van) -> dict[str, Any]:
+    d: dict[str, Any] = {
+        "id": v.id,
+        "name": v.name,
+        "depot": {**v.depot.to_json(), "label": v.depot_label},
+        "shift": {"start": format_time(v.shift_start), "end": format_time(v.shift_end)},
+        "equipment": sorted(v.equipment),
+        "unavailable_dates": sorted(d.isoformat() for d in v.unavailable_dates),
+    }
+    if v.break_:
+        d["break"] = {
+            "earliest": format_time(v.break_.earliest),
+            "latest": format_time(v.break_.latest),
+            "minutes": v.break_.minutes,
+        }
+    if v.max_drive_minutes is not None:
+        d["max_drive_minutes"] = v.max_drive_minutes
+    return d
+
+
+def _request_json(r: Request) -> dict[str, Any]:
+    d: dict[str, Any] = {
+        "id": r.id,
+        "label": r.label,
+        "commune": r.commune,
+        "location": r.location.to_json(),
+        "duration_minutes": r.duration,
+        "equipment": sorted(r.equipment),
+        "priority": r.priority,
+        "occurrences": r.occurrences,
+        "min_days_between": r.min_days_between,
+        "required": r.required,
+    }
+    if r.windows:
+        d["windows"] = [{"start": w.start.isoformat(), "end": w.end.isoformat()} for w in r.windows]
+    if r.weekdays is not None:
+        d["weekdays"] = sorted(r.weekdays)
+    if hours := hours_json(r.earliest_start, r.latest_end):
+        d["hours"] = hours
+    rhythm = {"max_days_between": r.max_days_between, "same_weekday": r.same_weekday or None,
+              "same_start_within_minutes": r.same_start_within_minutes}
+    d.update({k: v for k, v in rhythm.items() if v is not None})
+    return d
