@@ -378,169 +378,22 @@ class Searcher:
 
     def window(self, vds: list[int], seconds: float, *, construct: bool, later: dict[int, int] | None = None) -> bool:
         """Re-plan the van-days ``vds``; True if the incumbent improved."""
-        st, inst = self.state, self.inst
-        p = inst.problem
-        vset = set(vds)
-        vpos = {vd: i for i, vd in enumerate(vds)}
-        inside = [v for vd in vds for v in st.routes.get(vd, [])]
-        inside_set = set(inside)
-        nodes: list[Node] = []
-        refs: list[int] = []
-        gap_groups: dict[int, list[int]] = defaultdict(list)
-
-        def allowed_for(v: int) -> list[int]:
-            if v in st.locked:
-                return [vpos[st.locked[v][0]]]
-            ri = st.visit_request[v]
-            outside = st.served_ordinals(ri, inside_set)
-            if not st.spaced(ri):
-                return [vpos[x] for x in st.allowed[ri] if x in vset]
-            # The most days between are judged against every other visit as it stands (the
-            # current placement always passes, so the warm start is valid); the least days
-            # between against those outside the window only (inside ones move together).
-            around = st.served_ordinals(ri, {v})
-            return [
-                vpos[x] for x in st.allowed[ri]
-                if x in vset and st.least_gap_ok(ri, inst.van_days[x].ordinal, outside)
-                and st.most_gap_ok(ri, inst.van_days[x].ordinal, around)
-            ]
-
-        # Unserved candidates, ranked.
-        cands: list[tuple[tuple, int, list[int]]] = []
-        for ri, vis in enumerate(st.request_visits):
-            free = [v for v in vis if v not in st.where and v not in st.excluded and v not in st.locked]
-            if not free:
-                continue
-            allowed = allowed_for(free[0])
-            if not allowed:
-                continue
-            g = p.requests[ri].min_days_between
-            n_in = sum(1 for v in vis if v in inside_set)
-            k = len(free)
-            if g > 0:
-                k = min(k, _greedy_count([inst.van_days[vds[a]].ordinal for a in allowed], g) - n_in)
-            req = p.requests[ri]
-            left_later = (later or {}).get(ri, 0)
-            urgency = 3 if left_later == 0 else (2 if left_later <= len(allowed) else 0)
-            rank = (urgency if construct else 0, req.priority, -len(allowed))
-            for v in free[: max(0, k)]:
-                cands.append((rank, v, allowed))
-        cap = int(self.cap_factor * len(vds) * 3)
-        cands.sort(key=lambda c: c[0], reverse=True)
-        cands = cands[: max(0, cap - len(inside))]
-
-        n_total = len(inside) + len(cands) + sum(1 for v in inside_set | {c[1] for c in cands} if v in st.published)
-        if n_total == 0:
+        w = _Window(self, vds)
+        cands = w.candidates(construct, later or {})
+        if not w.inside and not cands:
             return False
-        m = big_m(inst, n_total, len(vds))
-        total_pri = p.total_priority
-        move = int(round(4 * m * st.move_cost))
-        hard_pen = m * (4 * total_pri + 1) + move * len(st.published)
-
-        def add(v: int, allowed: list[int], pen: int, lo: int, hi: int) -> None:
-            ri = st.visit_request[v]
-            pub = st.published.get(v)
-            if pub is None:
-                nodes.append(Node(v, ri, tuple(allowed), pen, *self._start_range(v, lo, hi)))
-                refs.append(v)
-                return
-            pen += move  # left out, a published visit is also moved
-            home = vpos.get(pub[0]) if pub[0] is not None else None
-            if home is not None and home in allowed:
-                slack = p.stability.start_slack_minutes
-                rest = [a for a in allowed if a != home]
-                group = v if rest else None
-                nodes.append(Node(v, ri, (home,), pen, *self._start_range(v, pub[1] - slack, pub[1] + slack),
-                                  group=group))
-                refs.append(v)
-                if rest:
-                    nodes.append(Node(v, ri, tuple(rest), pen, *self._start_range(v, lo, hi), extra=move,
-                                      group=group))
-                    refs.append(v)
-                return
-            nodes.append(Node(v, ri, tuple(allowed), pen, *self._start_range(v, lo, hi), extra=move))
-            refs.append(v)
-
-        for v in inside:
-            req = p.requests[st.visit_request[v]]
-            lk = st.locked.get(v)
-            spec_lo, spec_hi = (lk[1], lk[2]) if lk else (0, 24 * 60)
-            hard = v in st.locked or req.required
-            add(v, allowed_for(v), hard_pen if hard else m * 4 * req.priority, spec_lo, spec_hi)
-        for rank, v, allowed in cands:
-            req = p.requests[st.visit_request[v]]
-            pen = hard_pen if req.required else m * (4 * req.priority + rank[0])
-            add(v, allowed, pen, 0, 24 * 60)
-        for pos, v in enumerate(refs):
-            ri = st.visit_request[v]
-            if st.spaced(ri):
-                gap_groups[ri].append(pos)
-        gaps = []
-        for ri, group in gap_groups.items():
-            if len({refs[pos] for pos in group}) < 2:
-                continue
-            g = p.requests[ri].min_days_between
-            most = p.requests[ri].max_days_between
-
-            def order(pos: int) -> tuple[int, int]:
-                # Served ones first in day order, candidates after: the warm start keeps the order.
-                v = refs[pos]
-                if v in st.where:
-                    return (0, inst.van_days[st.where[v]].ordinal)
-                if nodes[pos].extra == 0 and v in st.published and st.published[v][0] is not None:
-                    return (0, inst.van_days[st.published[v][0]].ordinal)
-                return (1, 0)
-
-            group.sort(key=order)
-            for i in range(len(group)):
-                for j in range(i + 1, len(group)):
-                    a, b = refs[group[i]], refs[group[j]]
-                    if a != b:
-                        between = tuple(group[k] for k in range(i + 1, j) if refs[group[k]] not in (a, b))
-                        gaps.append(GapPair(group[i], group[j], g, most, between))
-
-        # The node that serves each visit as it is now (a kept published visit: its "kept" node).
-        pos_of: dict[int, int] = {}
-        for i, v in enumerate(refs):
-            if v not in pos_of or (v in st.where and vpos.get(st.where[v]) in nodes[i].vehicles):
-                pos_of[v] = i
-        initial = None
-        if inside and (not construct or st.published):
-            initial = [[pos_of[v] for v in st.routes.get(vd, [])] for vd in vds]
-        involved = {v for v in refs if v in st.published}
-        old_moved = sum(1 for v in involved if not st.kept(v))
-        old_pri = sum(st.priority(v) for v in inside)
-        old_km = sum(st.route_km(vd, st.routes.get(vd, [])) for vd in vds)
+        w.build_nodes(cands)
+        gaps = w.gap_pairs()
+        initial = w.initial_routes() if w.inside and (not construct or self.state.published) else None
         seconds = min(seconds, self.remaining())
         if seconds <= 0.05:
             return False
         tn = self.tuning or Tuning()
-        result = solve_model(inst, vds, nodes, time_limit=seconds, initial=initial, gaps=gaps,
+        result = solve_model(self.inst, vds, w.nodes, time_limit=seconds, initial=initial, gaps=gaps,
                              metaheuristic=tn.metaheuristic, first_strategy=tn.first_strategy,
                              on_solution=self.heartbeat if self.progress is not None else None,
                              should_stop=self.stop_requested if self.should_stop is not None else None)
-        if result is None:
-            return False
-        new_routes: dict[int, list[int]] = {}
-        for i, route in enumerate(result):
-            visits = list(dict.fromkeys(refs[k] for k in route))
-            new_routes[vds[i]] = self._repair(vds[i], visits)
-        if not self._gaps_hold(new_routes, inside_set):
-            return False
-        if any(v in st.locked and all(v not in r for r in new_routes.values()) for v in inside):
-            return False
-        if len({v for r in new_routes.values() for v in r}) != sum(len(r) for r in new_routes.values()):
-            return False  # a visit served twice (two of its nodes): never expected, never kept
-        new_pri = sum(st.priority(v) for r in new_routes.values() for v in r)
-        new_km = sum(st.route_km(vd, r) for vd, r in new_routes.items())
-        new_at = {v: vd for vd, r in new_routes.items() for v in r}
-        new_moved = sum(1 for v in involved if new_at.get(v) != st.published[v][0])
-        old_obj = old_pri - st.move_cost * old_moved
-        new_obj = new_pri - st.move_cost * new_moved
-        if new_obj > old_obj + 1e-9 or (abs(new_obj - old_obj) <= 1e-9 and new_km < old_km - 1e-6):
-            st.replace_routes(new_routes)
-            return True
-        return False
+        return result is not None and w.accept(result)
 
     def _start_range(self, v: int, lo: int, hi: int) -> tuple[int, int]:
         """Widest start range over vans (each van-day's shift narrows it further)."""
@@ -621,6 +474,171 @@ class Searcher:
                 st.set_route(best[1], best[2])
                 count += 1
         return count
+
+
+class _Window:
+    """One window of van-days offered to a routing model: which visits, as which nodes, under
+    which day constraints, and whether the model's answer beats the incumbent."""
+
+    def __init__(self, searcher: Searcher, vds: list[int]) -> None:
+        self.searcher, self.st, self.inst = searcher, searcher.state, searcher.inst
+        self.p = self.inst.problem
+        self.vds = vds
+        self.vset = set(vds)
+        self.vpos = {vd: i for i, vd in enumerate(vds)}
+        self.inside = [v for vd in vds for v in self.st.routes.get(vd, [])]
+        self.inside_set = set(self.inside)
+        self.nodes: list[Node] = []
+        self.refs: list[int] = []
+
+    def allowed_for(self, v: int) -> list[int]:
+        st, inst = self.st, self.inst
+        if v in st.locked:
+            return [self.vpos[st.locked[v][0]]]
+        ri = st.visit_request[v]
+        if not st.spaced(ri):
+            return [self.vpos[x] for x in st.allowed[ri] if x in self.vset]
+        # The most days between are judged against every other visit as it stands (the
+        # current placement always passes, so the warm start is valid); the least days
+        # between against those outside the window only (inside ones move together).
+        outside = st.served_ordinals(ri, self.inside_set)
+        around = st.served_ordinals(ri, {v})
+        return [
+            self.vpos[x] for x in st.allowed[ri]
+            if x in self.vset and st.least_gap_ok(ri, inst.van_days[x].ordinal, outside)
+            and st.most_gap_ok(ri, inst.van_days[x].ordinal, around)
+        ]
+
+    def candidates(self, construct: bool, later: dict[int, int]) -> list[tuple[tuple, int, list[int]]]:
+        """Unserved visits this window may take, the most promising first, capped to its room."""
+        st, inst = self.st, self.inst
+        cands: list[tuple[tuple, int, list[int]]] = []
+        for ri, vis in enumerate(st.request_visits):
+            free = [v for v in vis if v not in st.where and v not in st.excluded and v not in st.locked]
+            if not free:
+                continue
+            allowed = self.allowed_for(free[0])
+            if not allowed:
+                continue
+            req = self.p.requests[ri]
+            k = len(free)
+            if req.min_days_between > 0:
+                n_in = sum(1 for v in vis if v in self.inside_set)
+                k = min(k, _greedy_count([inst.van_days[self.vds[a]].ordinal for a in allowed],
+                                         req.min_days_between) - n_in)
+            left_later = later.get(ri, 0)
+            urgency = 3 if left_later == 0 else (2 if left_later <= len(allowed) else 0)
+            rank = (urgency if construct else 0, req.priority, -len(allowed))
+            cands.extend((rank, v, allowed) for v in free[: max(0, k)])
+        cap = int(self.searcher.cap_factor * len(self.vds) * 3)
+        cands.sort(key=lambda c: c[0], reverse=True)
+        return cands[: max(0, cap - len(self.inside))]
+
+    def build_nodes(self, cands: list[tuple[tuple, int, list[int]]]) -> None:
+        st, p = self.st, self.p
+        offered = self.inside_set | {c[1] for c in cands}
+        n_total = len(self.inside) + len(cands) + sum(1 for v in offered if v in st.published)
+        m = big_m(self.inst, n_total, len(self.vds))
+        self.move = int(round(4 * m * st.move_cost))
+        hard_pen = m * (4 * p.total_priority + 1) + self.move * len(st.published)
+        for v in self.inside:
+            req = p.requests[st.visit_request[v]]
+            lk = st.locked.get(v)
+            lo, hi = (lk[1], lk[2]) if lk else (0, 24 * 60)
+            hard = v in st.locked or req.required
+            self._add(v, self.allowed_for(v), hard_pen if hard else m * 4 * req.priority, lo, hi)
+        for rank, v, allowed in cands:
+            req = p.requests[st.visit_request[v]]
+            self._add(v, allowed, hard_pen if req.required else m * (4 * req.priority + rank[0]), 0, 24 * 60)
+
+    def _add(self, v: int, allowed: list[int], pen: int, lo: int, hi: int) -> None:
+        """Offer ``v``: one node, or for a published visit a kept node and a moved one."""
+        st, start_range = self.st, self.searcher._start_range
+        ri = st.visit_request[v]
+        pub = st.published.get(v)
+        if pub is None:
+            self._node(Node(v, ri, tuple(allowed), pen, *start_range(v, lo, hi)))
+            return
+        pen += self.move  # left out, a published visit is also moved
+        home = self.vpos.get(pub[0]) if pub[0] is not None else None
+        if home is None or home not in allowed:
+            self._node(Node(v, ri, tuple(allowed), pen, *start_range(v, lo, hi), extra=self.move))
+            return
+        slack = self.p.stability.start_slack_minutes
+        rest = [a for a in allowed if a != home]
+        group = v if rest else None
+        self._node(Node(v, ri, (home,), pen, *start_range(v, pub[1] - slack, pub[1] + slack), group=group))
+        if rest:
+            self._node(Node(v, ri, tuple(rest), pen, *start_range(v, lo, hi), extra=self.move, group=group))
+
+    def _node(self, node: Node) -> None:
+        self.nodes.append(node)
+        self.refs.append(node.ref)
+
+    def gap_pairs(self) -> list[GapPair]:
+        st, inst, refs = self.st, self.inst, self.refs
+        groups: dict[int, list[int]] = defaultdict(list)
+        for pos, v in enumerate(refs):
+            if st.spaced(st.visit_request[v]):
+                groups[st.visit_request[v]].append(pos)
+
+        def order(pos: int) -> tuple[int, int]:
+            # Served ones first in day order, candidates after: the warm start keeps the order.
+            v = refs[pos]
+            if v in st.where:
+                return (0, inst.van_days[st.where[v]].ordinal)
+            if self.nodes[pos].extra == 0 and v in st.published and st.published[v][0] is not None:
+                return (0, inst.van_days[st.published[v][0]].ordinal)
+            return (1, 0)
+
+        gaps = []
+        for ri, group in groups.items():
+            if len({refs[pos] for pos in group}) < 2:
+                continue
+            req = self.p.requests[ri]
+            group.sort(key=order)
+            for i in range(len(group)):
+                for j in range(i + 1, len(group)):
+                    a, b = refs[group[i]], refs[group[j]]
+                    if a != b:
+                        between = tuple(group[k] for k in range(i + 1, j) if refs[group[k]] not in (a, b))
+                        gaps.append(GapPair(group[i], group[j], req.min_days_between, req.max_days_between,
+                                            between))
+        return gaps
+
+    def initial_routes(self) -> list[list[int]]:
+        """The incumbent as node positions (a kept published visit: its "kept" node)."""
+        st = self.st
+        pos_of: dict[int, int] = {}
+        for i, v in enumerate(self.refs):
+            if v not in pos_of or (v in st.where and self.vpos.get(st.where[v]) in self.nodes[i].vehicles):
+                pos_of[v] = i
+        return [[pos_of[v] for v in st.routes.get(vd, [])] for vd in self.vds]
+
+    def accept(self, result: list[list[int]]) -> bool:
+        """Take the model's routes if they raise served priority − move_cost × moved, or keep it
+        with fewer km, and break no rule the model could not see."""
+        st, searcher = self.st, self.searcher
+        new_routes = {self.vds[i]: searcher._repair(self.vds[i], list(dict.fromkeys(self.refs[k] for k in route)))
+                      for i, route in enumerate(result)}
+        if not searcher._gaps_hold(new_routes, self.inside_set):
+            return False
+        if any(v in st.locked and all(v not in r for r in new_routes.values()) for v in self.inside):
+            return False
+        if len({v for r in new_routes.values() for v in r}) != sum(len(r) for r in new_routes.values()):
+            return False  # a visit served twice (two of its nodes): never expected, never kept
+        involved = {v for v in self.refs if v in st.published}
+        new_at = {v: vd for vd, r in new_routes.items() for v in r}
+        old_obj = sum(st.priority(v) for v in self.inside) - st.move_cost * sum(
+            1 for v in involved if not st.kept(v))
+        new_obj = sum(st.priority(v) for v in new_at) - st.move_cost * sum(
+            1 for v in involved if new_at.get(v) != st.published[v][0])
+        old_km = sum(st.route_km(vd, st.routes.get(vd, [])) for vd in self.vds)
+        new_km = sum(st.route_km(vd, r) for vd, r in new_routes.items())
+        if new_obj > old_obj + 1e-9 or (abs(new_obj - old_obj) <= 1e-9 and new_km < old_km - 1e-6):
+            st.replace_routes(new_routes)
+            return True
+        return False
 
 
 def run_search(inst: Instance, state: State, time_limit: float, progress: Progress | None,
