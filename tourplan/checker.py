@@ -187,13 +187,11 @@ class _Referee:
             if u.key in self.served_at:
                 continue
             lk = problem.locked_by_visit.get(u.key)
-            if u.reason == "locked_conflict" and lk is not None:
-                days = self.served_days.get(lk.request, []) + list(problem.history_dates.get(lk.request, ()))
-                if _could_stay(problem, plan, lk, days):
-                    self.bad(Violation("reason", f"unserved visit {u.request} #{u.occurrence} is given as a locked "
-                                                 f"conflict, yet it fits where it is locked ({lk.van} {lk.day} at "
-                                                 f"{format_time(lk.start)} ± {lk.slack_minutes} min) with the "
-                                                 "plan's route"))
+            if u.reason == "locked_conflict" and lk is not None and _could_stay(problem, plan, lk):
+                self.bad(Violation("reason", f"unserved visit {u.request} #{u.occurrence} is given as a locked "
+                                             f"conflict, yet it fits where it is locked ({lk.van} {lk.day} at "
+                                             f"{format_time(lk.start)} ± {lk.slack_minutes} min) with the "
+                                             "plan's route"))
             req = problem.request_by_id.get(u.request)
             if u.reason != "rhythm" or req is None:
                 continue
@@ -278,29 +276,23 @@ def _check_spacing(req: Request, days: list[date], history: tuple[date, ...], st
 # --------------------------------------------------------------------------- #
 
 
-def _could_stay(problem: Problem, plan: Plan, lk: Locked, other_days: list[date]) -> bool:
+def _could_stay(problem: Problem, plan: Plan, lk: Locked) -> bool:
     """A sufficient test: the locked visit, inserted into the plan's route of its van-day (or
-    alone), gives a route that breaks no rule, and keeps its request's spacing."""
-    van = problem.van_by_id.get(lk.van)
-    req = problem.request_by_id[lk.request]
-    if van is None or not problem.van_works(van, lk.day) or not van.carries(req.equipment):
-        return False
-    if not req.accepts_day(lk.day):
-        return False
-    if any(abs((lk.day - d).days) < req.min_days_between for d in other_days):
-        return False
-    route = next((r for r in plan.routes if (r.van, r.day) == (lk.van, lk.day)), None)
-    return fits_in_route(problem, van, lk.day, route, Stop(lk.request, lk.occurrence, 0, 0, 0),
-                         lk.start - lk.slack_minutes, lk.start + lk.slack_minutes)
+    alone), gives a route that breaks no rule, and keeps its request's spacing and rhythm."""
+    return could_be_served(problem, plan, lk.request, lk.occurrence, only=(lk.van, lk.day),
+                           start=(lk.start - lk.slack_minutes, lk.start + lk.slack_minutes))
 
 
 def could_be_served(problem: Problem, plan: Plan, request_id: str, occurrence: int, *,
-                    keep_rhythm: bool = True) -> bool:
+                    keep_rhythm: bool = True, only: tuple[str, date] | None = None,
+                    start: tuple[int, int] = (0, 24 * 60)) -> bool:
     """A sufficient test that ``plan`` could also serve this visit: inserted into some van-day's
     route (or an empty van-day) it breaks no rule, its request's spacing and rhythm included
-    (``keep_rhythm=False``: the spacing only).
+    (``keep_rhythm=False``: the spacing only).  ``only`` limits the test to one van-day and
+    ``start`` to a range of starts.
 
-    The referee refutes a ``rhythm`` claim with it; the optimiser asks it before making one."""
+    The referee refutes ``rhythm`` and ``locked_conflict`` claims with it; the optimiser asks it
+    before making a ``rhythm`` claim."""
     req = problem.request_by_id[request_id]
     if not keep_rhythm:
         req = dataclasses.replace(req, max_days_between=None, same_weekday=False, same_start_within_minutes=None)
@@ -312,10 +304,13 @@ def could_be_served(problem: Problem, plan: Plan, request_id: str, occurrence: i
             if st.request == req.id and st.occurrence != occurrence:
                 days.append(r.day)
                 starts.append(st.start)
-    lo, hi = 0, 24 * 60
+    lo, hi = start
     if req.same_start_within_minutes is not None and starts:
-        lo, hi = max(starts) - req.same_start_within_minutes, min(starts) + req.same_start_within_minutes
+        lo = max(lo, max(starts) - req.same_start_within_minutes)
+        hi = min(hi, min(starts) + req.same_start_within_minutes)
     for van, day in problem.van_days:
+        if only is not None and (van.id, day) != only:
+            continue
         if not van.carries(req.equipment) or not req.accepts_day(day):
             continue
         if not _spacing_holds(req, sorted([*days, day])):

@@ -197,8 +197,8 @@ def initial_state(inst: Instance) -> State:
         vd = vd_index[(lk.van, lk.day)]
         others = st.served_ordinals(ri)
         if not st.gap_ok(ri, inst.van_days[vd].ordinal, others):
-            st.excluded[v] = ("locked_conflict", f"locked on {lk.van} {lk.day}, too close to another locked visit "
-                              f"of the same request (at least {p.requests[ri].min_days_between} days apart)")
+            st.excluded[v] = ("locked_conflict", f"locked on {lk.van} {lk.day}, which breaks the spacing or rhythm "
+                              "of its request with its other locked or held visits")
             continue
         st.locked[v] = (vd, lk.start - lk.slack_minutes, lk.start + lk.slack_minutes)
         trial = sorted(by_vd[vd] + [v], key=lambda x: st.locked[x][1])
