@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from tourplan.plan import Plan
-from tourplan.problem import Problem, Published, format_time
+from tourplan.problem import Problem, Published, Van, format_time
 
 #: Why a published visit moved, in the words of the command line.
 MOVE_REASONS: dict[str, str] = {
@@ -60,18 +60,25 @@ def is_moved(problem: Problem, pub: Published, at: tuple[str, date, int] | None)
 def forced_reason(problem: Problem, pub: Published) -> tuple[str, str] | None:
     """Why ``pub`` cannot stay where it was published whatever else is planned, or None."""
     van = problem.van_by_id.get(pub.van)
-    req = problem.request_by_id[pub.request]
-    where = f"{pub.van} on {pub.day}"
     if van is None:
         return "van_gone", f"van {pub.van} is no longer in the problem"
+    return _day_reason(problem, pub) or _request_reason(problem, pub, van)
+
+
+def _day_reason(problem: Problem, pub: Published) -> tuple[str, str] | None:
+    if pub.day in problem.closed_dates:
+        return "day_closed", f"{pub.day} is now a closed day"
+    if not problem.horizon_start <= pub.day <= problem.horizon_end:
+        return "day_closed", f"{pub.day} is outside the horizon"
     if not problem.is_service_day(pub.day):
-        if pub.day in problem.closed_dates:
-            return "day_closed", f"{pub.day} is now a closed day"
-        if not problem.horizon_start <= pub.day <= problem.horizon_end:
-            return "day_closed", f"{pub.day} is outside the horizon"
         return "day_closed", f"{pub.day} is not a weekday of the service"
-    if pub.day in van.unavailable_dates:
+    if pub.day in problem.van_by_id[pub.van].unavailable_dates:
         return "van_unavailable", f"{pub.van} does not go out on {pub.day}"
+    return None
+
+
+def _request_reason(problem: Problem, pub: Published, van: Van) -> tuple[str, str] | None:
+    req = problem.request_by_id[pub.request]
     if not van.carries(req.equipment):
         return "request_changed", f"{req.id} now needs {', '.join(sorted(req.equipment - van.equipment))}"
     if not req.accepts_day(pub.day):
@@ -79,11 +86,10 @@ def forced_reason(problem: Problem, pub: Published) -> tuple[str, str] | None:
     lo, hi = req.hours_on(van)
     slack = problem.stability.start_slack_minutes
     if max(lo, pub.start - slack) + req.duration > hi or pub.start + slack < lo:
-        return "request_changed", (f"{req.id} can no longer start near {format_time(pub.start)} on {where} "
-                                   f"(its hours are {format_time(lo)}–{format_time(hi)})")
-    gap = req.min_days_between
+        return "request_changed", (f"{req.id} can no longer start near {format_time(pub.start)} on {pub.van} "
+                                   f"on {pub.day} (its hours are {format_time(lo)}–{format_time(hi)})")
     for held in problem.history_dates.get(req.id, ()):
-        if abs((pub.day - held).days) < gap:
+        if abs((pub.day - held).days) < req.min_days_between:
             return "cannot_stay", f"{pub.day} is {abs((pub.day - held).days)} days from the visit held on {held}"
     return None
 

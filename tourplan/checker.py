@@ -297,13 +297,7 @@ def could_be_served(problem: Problem, plan: Plan, request_id: str, occurrence: i
     if not keep_rhythm:
         req = dataclasses.replace(req, max_days_between=None, same_weekday=False, same_start_within_minutes=None)
     routes = {(r.van, r.day): r for r in plan.routes}
-    days: list[date] = list(problem.history_dates.get(req.id, ()))
-    starts: list[int] = []
-    for r in plan.routes:
-        for st in r.stops:
-            if st.request == req.id and st.occurrence != occurrence:
-                days.append(r.day)
-                starts.append(st.start)
+    days, starts = _siblings(problem, plan, req.id, occurrence)
     lo, hi = start
     if req.same_start_within_minutes is not None and starts:
         lo = max(lo, max(starts) - req.same_start_within_minutes)
@@ -318,6 +312,18 @@ def could_be_served(problem: Problem, plan: Plan, request_id: str, occurrence: i
         if fits_in_route(problem, van, day, routes.get((van.id, day)), Stop(req.id, occurrence, 0, 0, 0), lo, hi):
             return True
     return False
+
+
+def _siblings(problem: Problem, plan: Plan, request_id: str, occurrence: int) -> tuple[list[date], list[int]]:
+    """Days of the request's other visits (held and planned), and the starts of the planned ones."""
+    days: list[date] = list(problem.history_dates.get(request_id, ()))
+    starts: list[int] = []
+    for r in plan.routes:
+        for st in r.stops:
+            if st.request == request_id and st.occurrence != occurrence:
+                days.append(r.day)
+                starts.append(st.start)
+    return days, starts
 
 
 def _spacing_holds(req: Request, days: list[date]) -> bool:

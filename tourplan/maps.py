@@ -156,13 +156,26 @@ def build_map(points: Sequence[MapPoint], routes: Sequence[MapRoute] = (), optio
     layer: folium.MacroElement = fmap
     if len(points) > opt.cluster_threshold:
         layer = _local_cluster_class(opt.static_prefix)(name="Visites").add_to(fmap)
-    bounds: list[list[float]] = []
+    bounds = _add_markers(layer, points) + _add_routes(fmap, routes)
+    if len(bounds) > 1:
+        fmap.fit_bounds(bounds, padding=(20, 20), max_zoom=13)
+    elif bounds:
+        fmap.location = bounds[0]
+        fmap.zoom_start = 12
+    return _finish(fmap.get_root().render(), opt, nonce)
+
+
+def _add_markers(layer: folium.MacroElement, points: Sequence[MapPoint]) -> list[list[float]]:
     for p in points:
         # alt/title: what screen readers announce on the focusable marker.
         marker = folium.Marker([p.lat, p.lon], alt=p.title, title=p.title, keyboard=True)
         marker.add_child(_Bind("bindPopup", popup_html(p)))
         marker.add_to(layer)
-        bounds.append([p.lat, p.lon])
+    return [[p.lat, p.lon] for p in points]
+
+
+def _add_routes(fmap: folium.Map, routes: Sequence[MapRoute]) -> list[list[float]]:
+    bounds: list[list[float]] = []
     for r in routes:
         if len(r.points) < 2:
             continue
@@ -171,12 +184,7 @@ def build_map(points: Sequence[MapPoint], routes: Sequence[MapRoute] = (), optio
             line.add_child(_Bind("bindTooltip", html.escape(r.label)))
         line.add_to(fmap)
         bounds.extend([lat, lon] for lat, lon in r.points)
-    if len(bounds) > 1:
-        fmap.fit_bounds(bounds, padding=(20, 20), max_zoom=13)
-    elif bounds:
-        fmap.location = bounds[0]
-        fmap.zoom_start = 12
-    return _finish(fmap.get_root().render(), opt, nonce)
+    return bounds
 
 
 _VIEWPORT = re.compile(r'<meta name="viewport"[^>]*/>', re.S)

@@ -10,30 +10,10 @@ from tourplan.plan import Plan, Route, Stats, Stop, Unserved, objective_value
 
 
 def build_plan(state: State, seconds: float) -> Plan:
+    """The plan of the search's final state: exact (rounded) times, occurrence numbers, reasons."""
     inst = state.inst
     p = inst.problem
-    # Visits of one request are interchangeable except locked and published ones (the public
-    # knows them by their number): number the others in date order from the numbers left.
-    locked_occ: dict[str, set[int]] = defaultdict(set)
-    for key in [*p.locked_by_visit, *p.published_by_visit]:
-        locked_occ[key[0]].add(key[1])
-    number: dict[int, int] = {}
-    served_by_req: dict[int, list[int]] = defaultdict(list)
-    for v in state.where:
-        served_by_req[state.visit_request[v]].append(v)
-    for ri, vis in enumerate(state.request_visits):
-        req = p.requests[ri]
-        fixed = locked_occ.get(req.id, set())
-        free = [k for k in range(req.occurrences) if k not in fixed and (req.id, k) not in p.history_keys]
-        mine = [v for v in vis if inst.visits[v].occurrence in fixed]
-        for v in mine:
-            number[v] = inst.visits[v].occurrence
-        served = sorted((v for v in served_by_req.get(ri, []) if v not in number),
-                        key=lambda v: inst.van_days[state.where[v]].ordinal)
-        rest = [v for v in vis if v not in number and v not in state.where]
-        for v, k in zip(served + rest, free, strict=True):
-            number[v] = k
-
+    number = _occurrence_numbers(state)
     routes = []
     for vd_i in sorted(state.routes, key=lambda i: (inst.van_days[i].day, inst.van_days[i].van_index)):
         visits = state.routes[vd_i]
@@ -78,6 +58,29 @@ def build_plan(state: State, seconds: float) -> Plan:
     plan = Plan(p.name, "infeasible" if required_left else "feasible", tuple(routes), tuple(unserved), stats,
                 version=p.version)
     return _name_rhythm_conflicts(p, plan)
+
+
+def _occurrence_numbers(state: State) -> dict[int, int]:
+    """Visits of one request are interchangeable except locked and published ones (the public
+    knows them by their number): number the others in date order from the numbers left."""
+    inst, p = state.inst, state.inst.problem
+    fixed_by_req: dict[str, set[int]] = defaultdict(set)
+    for key in [*p.locked_by_visit, *p.published_by_visit]:
+        fixed_by_req[key[0]].add(key[1])
+    number: dict[int, int] = {}
+    for ri, vis in enumerate(state.request_visits):
+        req = p.requests[ri]
+        fixed = fixed_by_req.get(req.id, set())
+        free = [k for k in range(req.occurrences) if k not in fixed and (req.id, k) not in p.history_keys]
+        for v in vis:
+            if inst.visits[v].occurrence in fixed:
+                number[v] = inst.visits[v].occurrence
+        served = sorted((v for v in vis if v in state.where and v not in number),
+                        key=lambda v: inst.van_days[state.where[v]].ordinal)
+        rest = [v for v in vis if v not in number and v not in state.where]
+        for v, k in zip(served + rest, free, strict=True):
+            number[v] = k
+    return number
 
 
 def _name_rhythm_conflicts(problem, plan: Plan) -> Plan:  # noqa: ANN001

@@ -184,8 +184,21 @@ def initial_state(inst: Instance) -> State:
         r = static_reason(inst, ri)
         if r is not None:
             static[ri] = r
-    # Locked visits first: each must be keepable alone, keep the gap with earlier locked
-    # visits of its request, and fit with the other locked visits of its van-day.
+    _place_locked(st, visit_index, vd_index)
+    for v in range(len(inst.visits)):
+        ri = st.visit_request[v]
+        if v not in st.locked and v not in st.excluded and ri in static:
+            st.excluded[v] = (static[ri].reason, static[ri].detail)
+    st.allowed = [list(a) for a in inst.allowed]
+    _set_rhythms(st)
+    _seed_published(st, visit_index, vd_index)
+    return st
+
+
+def _place_locked(st: State, visit_index: dict[tuple[str, int], int], vd_index: dict[tuple[str, date], int]) -> None:
+    """Locked visits first: each must be keepable alone, keep the gap with earlier locked
+    visits of its request, and fit with the other locked visits of its van-day."""
+    inst, p = st.inst, st.inst.problem
     by_vd: dict[int, list[int]] = defaultdict(list)
     for lk in sorted(p.locked, key=lambda x: (x.day, x.start)):
         v = visit_index[(lk.request, lk.occurrence)]
@@ -195,8 +208,7 @@ def initial_state(inst: Instance) -> State:
             st.excluded[v] = (why.reason, why.detail)
             continue
         vd = vd_index[(lk.van, lk.day)]
-        others = st.served_ordinals(ri)
-        if not st.gap_ok(ri, inst.van_days[vd].ordinal, others):
+        if not st.gap_ok(ri, inst.van_days[vd].ordinal, st.served_ordinals(ri)):
             st.excluded[v] = ("locked_conflict", f"locked on {lk.van} {lk.day}, which breaks the spacing or rhythm "
                               "of its request with its other locked or held visits")
             continue
@@ -209,14 +221,6 @@ def initial_state(inst: Instance) -> State:
             continue
         by_vd[vd] = trial
         st.set_route(vd, trial)
-    for v in range(len(inst.visits)):
-        ri = st.visit_request[v]
-        if v not in st.locked and v not in st.excluded and ri in static:
-            st.excluded[v] = (static[ri].reason, static[ri].detail)
-    st.allowed = [list(a) for a in inst.allowed]
-    _set_rhythms(st)
-    _seed_published(st, visit_index, vd_index)
-    return st
 
 
 def _set_rhythms(st: State) -> None:
@@ -266,7 +270,7 @@ def _set_rhythms(st: State) -> None:
 
 
 def _seed_published(st: State, visit_index: dict[tuple[str, int], int],
-                    vd_index: dict[tuple[str, object], int]) -> None:
+                    vd_index: dict[tuple[str, date], int]) -> None:
     """Put each published visit back where the public was told, when it still fits there."""
     inst, p = st.inst, st.inst.problem
     for key, pub in p.published_by_visit.items():
@@ -576,27 +580,18 @@ class _Window:
         self.refs.append(node.ref)
 
     def gap_pairs(self) -> list[GapPair]:
-        st, inst, refs = self.st, self.inst, self.refs
+        st, refs = self.st, self.refs
         groups: dict[int, list[int]] = defaultdict(list)
         for pos, v in enumerate(refs):
             if st.spaced(st.visit_request[v]):
                 groups[st.visit_request[v]].append(pos)
-
-        def order(pos: int) -> tuple[int, int]:
-            # Served ones first in day order, candidates after: the warm start keeps the order.
-            v = refs[pos]
-            if v in st.where:
-                return (0, inst.van_days[st.where[v]].ordinal)
-            if self.nodes[pos].extra == 0 and v in st.published and st.published[v][0] is not None:
-                return (0, inst.van_days[st.published[v][0]].ordinal)
-            return (1, 0)
 
         gaps = []
         for ri, group in groups.items():
             if len({refs[pos] for pos in group}) < 2:
                 continue
             req = self.p.requests[ri]
-            group.sort(key=order)
+            group.sort(key=self._order)
             for i in range(len(group)):
                 for j in range(i + 1, len(group)):
                     a, b = refs[group[i]], refs[group[j]]
@@ -605,6 +600,15 @@ class _Window:
                         gaps.append(GapPair(group[i], group[j], req.min_days_between, req.max_days_between,
                                             between))
         return gaps
+
+    def _order(self, pos: int) -> tuple[int, int]:
+        """Served visits first in day order, candidates after: the warm start keeps the order."""
+        st, v = self.st, self.refs[pos]
+        if v in st.where:
+            return (0, self.inst.van_days[st.where[v]].ordinal)
+        if self.nodes[pos].extra == 0 and v in st.published and st.published[v][0] is not None:
+            return (0, self.inst.van_days[st.published[v][0]].ordinal)
+        return (1, 0)
 
     def initial_routes(self) -> list[list[int]]:
         """The incumbent as node positions (a kept published visit: its "kept" node)."""
@@ -711,7 +715,7 @@ def _keep_spacing(st: State) -> None:
             st.set_route(vd, [w for w in st.routes[vd] if w != v])
 
 
-def seed_from_plan(state: State, plan) -> int:
+def seed_from_plan(state: State, plan) -> int:  # noqa: ANN001
     """Take the routes of an earlier plan as the starting point (warm start); returns visits kept.
 
     Stops that no longer fit (changed problem) are dropped; locked visits stay where locked.
@@ -724,34 +728,31 @@ def seed_from_plan(state: State, plan) -> int:
         vd = vd_index.get((route.van, route.day))
         if vd is None:
             continue
-        visits = []
+        visits: list[int] = []
         for stop in route.stops:
             v = visit_index.get(stop.key)
-            if v is None or v in state.excluded or v in visits:
-                continue
-            if v in state.locked:
-                if state.locked[v][0] != vd:
-                    continue
-            elif v in state.where or vd not in set(state.allowed[state.visit_request[v]]):
-                continue
-            ri = state.visit_request[v]
-            others = state.served_ordinals(ri) + [
-                inst.van_days[vd].ordinal for w in visits if state.visit_request[w] == ri
-            ]
-            if v not in state.locked and not state.gap_ok(ri, inst.van_days[vd].ordinal, others):
-                continue
-            visits.append(v)
-        # Locked visits of this van-day the old plan did not list go in by their start.
-        for v, (lvd, _lo, _hi) in state.locked.items():
-            if lvd == vd and v not in visits:
+            if v is not None and _seedable(state, v, vd, visits):
                 visits.append(v)
-        searcher = Searcher(inst, state, _time.monotonic() + 1.0)
-        visits = searcher._repair(vd, visits)
-        if any(v in state.locked for v in state.routes.get(vd, [])) and not all(
-            v in visits for v in state.routes.get(vd, []) if v in state.locked
-        ):
+        # Locked visits of this van-day the old plan did not list go in by their start.
+        visits += [v for v, (lvd, _lo, _hi) in state.locked.items() if lvd == vd and v not in visits]
+        visits = Searcher(inst, state, _time.monotonic() + 1.0)._repair(vd, visits)
+        if any(v in state.locked and v not in visits for v in state.routes.get(vd, [])):
             continue  # keep the locked-only route rather than lose a locked visit
         state.set_route(vd, visits)
         kept += len(visits)
     state.seeded = kept > 0
     return kept
+
+
+def _seedable(state: State, v: int, vd: int, visits: list[int]) -> bool:
+    """An earlier plan's visit may start on van-day ``vd`` after ``visits`` of that route."""
+    if v in state.excluded or v in visits:
+        return False
+    if v in state.locked:
+        return state.locked[v][0] == vd
+    ri = state.visit_request[v]
+    if v in state.where or vd not in set(state.allowed[ri]):
+        return False
+    ordinal = state.inst.van_days[vd].ordinal
+    others = state.served_ordinals(ri) + [ordinal for w in visits if state.visit_request[w] == ri]
+    return state.gap_ok(ri, ordinal, others)
