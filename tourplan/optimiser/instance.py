@@ -9,14 +9,13 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
 
 from tourplan.optimiser.schedule import DaySpec, StopSpec, schedule_day, schedule_day_rounded
-from tourplan.problem import EARTH_RADIUS_KM, Point, Problem, Request, Van, Visit
+from tourplan.problem import EARTH_RADIUS_KM, Point, Problem, Van, Visit
 
 
 @dataclass(frozen=True)
@@ -51,9 +50,6 @@ class Instance:
 
     def leg_minutes(self, a: int, b: int) -> int:
         return int(self.leg[a, b])
-
-    def exact_drive(self, locs: list[int]) -> float:
-        return float(sum(self.minutes[a, b] for a, b in zip(locs, locs[1:], strict=False)))
 
     def route_km(self, locs: list[int]) -> float:
         return float(sum(self.km[a, b] for a, b in zip(locs, locs[1:], strict=False)))
@@ -148,16 +144,3 @@ def _alone(inst: Instance, vi: int, ri: int, legs) -> bool:
     if st.start_hi < st.start_lo:
         return False
     return schedule_day(spec, [st], legs) is not None
-
-
-def km_scale(inst: Instance) -> int:
-    """Integer cost units per km in routing models (10 m resolution)."""
-    return 100
-
-
-def request_weight(req: Request) -> int:
-    return req.priority
-
-
-def ceil_minutes(x: float) -> int:
-    return int(math.ceil(x - 1e-9))
