@@ -9,10 +9,10 @@ from datetime import date, timedelta
 import pytest
 
 from tourplan.activities import ACTIVITIES, ACTIVITY_BY_KEY
-from tourplan.calendar import local_today
+from tourplan.calendar import local_today, public_holidays
 from tourplan.cli import main
 from tourplan.communes import load_communes
-from tourplan.demo import build_demo_problem, next_monday, public_holidays
+from tourplan.demo import build_demo_problem, next_monday
 from tourplan.problem import Point, ProblemError, haversine_km, problem_from_json
 
 START = "2027-03-01"  # a Monday; spring 2027 holds Easter Monday, Ascension and Whit Monday

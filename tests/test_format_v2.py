@@ -180,3 +180,13 @@ def test_rhythm_between_history_and_planned_visits_is_checked():
     problem = v2(history=[{"request": "rC", "occurrence": 1, "date": "2027-02-23"}])
     problem["requests"][2]["same_weekday"] = True  # a Tuesday, then a Monday
     assert rules(problem, plan) == {"rhythm"}
+
+
+def test_is_feasible_asks_the_referee_not_the_stated_status():
+    problem = problem_from_json(problem_data())
+    good = plan_from_json(plan_data())
+    assert good.is_feasible(problem)
+    broken = plan_data()
+    broken["routes"][0]["stops"][0]["start"] = "08:00"  # before rA's hours, status still "feasible"
+    assert plan_from_json(broken).status == "feasible"
+    assert not plan_from_json(broken).is_feasible(problem)

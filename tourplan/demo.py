@@ -15,10 +15,8 @@ import random
 from datetime import date, timedelta
 from typing import Any
 
-import holidays
-
 from tourplan.activities import ACTIVITIES, ACTIVITY_BY_KEY, Activity
-from tourplan.calendar import local_today
+from tourplan.calendar import local_today, public_holidays
 from tourplan.communes import CommuneRecord, load_communes, normalise_department
 from tourplan.problem import Point, ProblemError, format_time, haversine_km, parse_date, problem_from_json
 
@@ -40,22 +38,10 @@ MIN_POPULATION = {"robots-ecole": 150, "fablab": 400, "impression-3d": 100}
 VISITS_PER_VAN_DAY = 3.0
 SECOND_DEPOT_MIN_KM = 30.0
 
-# Alsace and Moselle keep two more public holidays; overseas départements have their own.
-_HOLIDAY_SUBDIVISIONS = {"57": "57", "67": "6AE", "68": "6AE", "971": "971", "972": "972", "973": "973",
-                         "974": "974", "976": "976"}
-
-
 def next_monday(today: date | None = None) -> date:
     """The Monday after ``today`` (a week later when today is a Monday)."""
     today = today or local_today()
     return today + timedelta(days=7 - today.weekday())
-
-
-def public_holidays(department: str, first: date, last: date) -> list[date]:
-    """French public holidays between two dates (both included), with the département's own."""
-    subdiv = _HOLIDAY_SUBDIVISIONS.get(department)
-    cal = holidays.country_holidays("FR", subdiv=subdiv, years=range(first.year, last.year + 1))
-    return sorted(d for d in cal if first <= d <= last)
 
 
 def build_demo_problem(
@@ -344,4 +330,4 @@ def _mark_required(rng: random.Random, reqs: list[dict[str, Any]], vans: list[di
         r["required"] = True
 
 
-__all__ = ["ACTIVITIES", "build_demo_problem", "next_monday", "public_holidays"]
+__all__ = ["ACTIVITIES", "build_demo_problem", "next_monday", "with_rhythms"]

@@ -18,6 +18,7 @@ from tourplan.problem import (
     FORMAT_VERSION,
     READ_VERSIONS,
     JsonReader,
+    Problem,
     ProblemError,
     format_time,
     read_json_file,
@@ -107,9 +108,11 @@ class Plan:
     stats: Stats = field(default_factory=Stats)
     version: int = FORMAT_VERSION
 
-    def is_feasible(self) -> bool:
-        """What the plan states; :func:`tourplan.checker.check_plan` is the referee."""
-        return self.status == "feasible"
+    def is_feasible(self, problem: Problem) -> bool:
+        """Whether every rule of ``problem`` holds, as the referee finds (never the stated status)."""
+        from tourplan.checker import check_plan
+
+        return check_plan(problem, self).ok
 
     def summary(self) -> str:
         return plan_summary(self)

@@ -8,7 +8,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from tourplan.demo import public_holidays
+from tourplan.calendar import public_holidays
 from web.core.errors import NotFoundError, OperationError
 from web.extensions import db
 from web.seasons.models import Season
