@@ -78,3 +78,13 @@ def test_bad_problem_file_gets_exit_2_and_one_line_naming_the_field(tmp_path, ca
     assert err.startswith(f"error: {problem}: ")
     assert expected in err
     assert "Traceback" not in err
+
+
+def test_progress_in_a_log_is_one_line_per_update_not_carriage_returns(tmp_path, capsys):
+    problem = tmp_path / "season.json"
+    problem.write_text(json.dumps(problem_data()), encoding="utf-8")
+    assert main(["solve", str(problem), "--time-limit", "1", "-o", str(tmp_path / "plan.json")]) == 0
+    err = capsys.readouterr().err  # captured: not a terminal
+    assert "\r" not in err
+    updates = [line for line in err.splitlines() if "priority" in line and " s " in line]
+    assert updates and all(line.strip().endswith("km") for line in updates)

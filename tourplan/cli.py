@@ -38,23 +38,44 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     from tourplan.problem import load_problem
 
     problem = load_problem(args.problem)
-
-    def progress(served_priority: int, total_priority: int, km: float, seconds: float) -> None:
-        if not args.quiet:
-            print(
-                f"\r  {seconds:6.1f} s   priority {served_priority}/{total_priority}   {km:9.1f} km",
-                end="",
-                file=sys.stderr,
-                flush=True,
-            )
-
-    plan = solve(problem, time_limit=args.time_limit, progress=progress)
+    with _Progress(problem.total_priority, quiet=args.quiet) as progress:
+        plan = solve(problem, time_limit=args.time_limit, progress=progress)
     if not args.quiet:
-        print(file=sys.stderr)
         print(plan.summary(), file=sys.stderr)
         _print_moves(problem, plan)
     write_json(plan.to_json(), args.output)
     return EXIT_OK
+
+
+class _Progress:
+    """The search's progress on stderr: a live bar on a terminal (tqdm), one line per update
+    in a log or a pipe, so a log never becomes one long line of carriage returns."""
+
+    def __init__(self, total: int, *, quiet: bool) -> None:
+        self.quiet, self.total = quiet, total
+        self.bar: Any = None
+
+    def __enter__(self) -> _Progress:
+        if not self.quiet and sys.stderr.isatty():
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=self.total, unit=" priority", file=sys.stderr, leave=True,
+                            bar_format="{l_bar}{bar}| {n}/{total} priority {postfix}")
+        return self
+
+    def __call__(self, served_priority: int, total_priority: int, km: float, seconds: float) -> None:
+        if self.quiet:
+            return
+        if self.bar is not None:
+            self.bar.n = served_priority
+            self.bar.set_postfix_str(f"{km:.1f} km, {seconds:.1f} s")
+            return
+        print(f"  {seconds:6.1f} s   priority {served_priority}/{total_priority}   {km:9.1f} km", file=sys.stderr,
+              flush=True)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.close()
 
 
 def _print_moves(problem: Any, plan: Any) -> None:
