@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import pytest
@@ -146,10 +145,3 @@ def test_report_text_names_route_stop_and_rule():
     stop(plan, 0, 1)["arrive"] = "11:05"
     text = check(problem, plan).text()
     assert "v1 2027-03-01 stop 2: [travel]" in text
-
-
-def test_plan_is_not_modified_by_checking():
-    plan = plan_data()
-    before = copy.deepcopy(plan)
-    check(problem_data(), plan)
-    assert plan == before
