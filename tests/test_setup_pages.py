@@ -59,6 +59,8 @@ def season_data(**overrides: Any) -> dict[str, Any]:
         "department": "",
         "timezone": "Europe/Paris",
         "lock_slack_minutes": "30",
+        "freeze_days": "14",
+        "move_cost": "1",
     }
     data.update(overrides)
     return data

@@ -27,28 +27,13 @@ from web.extensions import db
 from web.requests.models import VisitRequest
 from web.tours.models import TourVersion, VersionVisit, Visit
 from web.tours.operations import PublishResult, parse_problem_request_id, publish_version
+from web.tours.reasons import UNSERVED_REASONS_FR, hm, unserved_detail_fr, unserved_entry
 from web.vans.models import Van
 
 #: Emission factor of a diesel light commercial van (≤ 3.5 t), kg CO2e per km driven,
 #: rounded from ADEME Base Carbone ("véhicule utilitaire léger, gazole", about 0.25 kg CO2e/km
 #: combustion + upstream). An order of magnitude for operators, not an audit.
 CO2_KG_PER_KM = 0.25
-
-#: Why a visit was left out, in the operators' words (keys: tourplan.plan.UNSERVED_REASONS).
-UNSERVED_REASONS_FR: dict[str, str] = {
-    "no_van_with_equipment": "aucun camion n'emporte l'équipement nécessaire",
-    "no_service_day_in_window": "aucun jour de service d'un camion adapté ne tombe dans ses périodes et jours",
-    "too_far_for_a_day": "trop loin pour aller, servir et revenir dans une journée de service",
-    "window_too_short": "ses heures d'accueil ne laissent pas le temps de la visite",
-    "capacity": "faisable seule, mais pas avec le reste de la tournée (manque de place)",
-    "locked_conflict": "sa date, son camion ou son heure verrouillés ne peuvent pas être tenus",
-}
-
-
-def hm(minutes: int) -> str:
-    """A time of day the French way: ``9 h 05``."""
-    return f"{minutes // 60} h {minutes % 60:02d}"
-
 
 def get_version(version_id: int) -> TourVersion:
     version = db.session.get(TourVersion, version_id)
@@ -210,7 +195,7 @@ class VersionView:
                 "occurrence": occ,
                 "reason": u.reason,
                 "reason_text": UNSERVED_REASONS_FR.get(u.reason, u.reason),
-                "detail": u.detail,
+                "detail": unserved_detail_fr(self.problem, u),
             })
         return out
 
@@ -361,15 +346,11 @@ def _store_plan(version: TourVersion, view: VersionView, plan: Plan) -> None:
     version.served, version.visits = s.served, s.visits
     version.served_priority, version.total_priority = s.served_priority, s.total_priority
     version.distance_km, version.drive_minutes, version.van_days = s.distance_km, s.drive_minutes, s.van_days
-    from tourplan.plan import UNSERVED_REASONS
-
     unserved = []
     for u in plan.unserved:
         rid, occ = view.db_key(u.request, u.occurrence)
         req = view.requests.get(rid)
-        unserved.append({"request_id": rid, "occurrence": occ, "reason": u.reason,
-                         "reason_text": UNSERVED_REASONS.get(u.reason, u.reason), "detail": u.detail,
-                         "label": req.label if req else ""})
+        unserved.append(unserved_entry(view.problem, u, rid, occ, req.label if req else ""))
     version.unserved = unserved
     db.session.execute(delete(VersionVisit).where(VersionVisit.version_id == version.id))
     db.session.expire(version, ["rows"])

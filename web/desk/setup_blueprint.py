@@ -18,7 +18,7 @@ from web.core.errors import OperationError
 from web.desk.setup_forms import SeasonForm, VanForm
 from web.desk.setup_operations import save_season, save_van
 from web.extensions import db
-from web.seasons.models import Season
+from web.seasons.models import DEFAULT_FREEZE_DAYS, DEFAULT_MOVE_COST, Season
 from web.seasons.operations import holidays_between
 from web.vans.models import Van
 
@@ -105,6 +105,8 @@ def season(season_id: int | None) -> Any:
     if request.method == "GET" and existing is None:
         form.weekdays.data = [1, 2, 3, 4, 5]
         form.lock_slack_minutes.data = current_app.config.get("TOURPLAN_DEFAULT_LOCK_SLACK_MINUTES", 30)
+        form.freeze_days.data = DEFAULT_FREEZE_DAYS
+        form.move_cost.data = DEFAULT_MOVE_COST
     if request.method == "POST" and form.add_holidays.data:
         # Fill in the public holidays of the horizon; nothing is saved until "Enregistrer".
         form.validate()
@@ -142,6 +144,8 @@ def season(season_id: int | None) -> Any:
             closed_dates=closed,
             timezone=form.timezone.data,
             lock_slack_minutes=form.lock_slack_minutes.data,
+            freeze_days=form.freeze_days.data,
+            move_cost=form.move_cost.data,
         )
 
     if request.method == "POST":

@@ -14,8 +14,8 @@ from sqlalchemy import select
 
 from web.core.errors import OperationError
 from web.extensions import db
-from web.seasons.models import Season
-from web.seasons.operations import SLUG_RE, create_season
+from web.seasons.models import DEFAULT_FREEZE_DAYS, DEFAULT_MOVE_COST, Season
+from web.seasons.operations import SLUG_RE, check_stability, create_season
 from web.vans.models import Van
 
 VAN_FIELDS = (
@@ -110,12 +110,15 @@ def save_season(
     closed_dates: list[str],
     timezone: str,
     lock_slack_minutes: int,
+    freeze_days: int = DEFAULT_FREEZE_DAYS,
+    move_cost: int = DEFAULT_MOVE_COST,
 ) -> Season:
     """Create or update a season. The slug is fixed at creation (it names the season in commands)."""
     closed = sorted(set(closed_dates))
     check_season(start, end, weekdays, closed, timezone)
     if not 0 <= lock_slack_minutes <= 24 * 60:
         raise OperationError("la marge va de 0 à 1440 minutes", "lock_slack_minutes")
+    check_stability(freeze_days, move_cost)
     if season is None:
         return create_season(
             slug or "",
@@ -126,6 +129,8 @@ def save_season(
             closed_dates=closed,
             timezone=timezone,
             lock_slack_minutes=lock_slack_minutes,
+            freeze_days=freeze_days,
+            move_cost=move_cost,
         )
     season.name = name.strip() or season.slug
     season.start, season.end = start, end
@@ -133,4 +138,6 @@ def save_season(
     season.closed_dates = closed
     season.timezone = timezone
     season.lock_slack_minutes = lock_slack_minutes
+    season.freeze_days = freeze_days
+    season.move_cost = move_cost
     return season
