@@ -315,7 +315,8 @@ def unlock(version_id: int) -> Any:
     v = _version(version_id)
     try:
         ops.unlock_visit(v, _int("request_id"), _int("occurrence"), by=_by(), digest=request.form.get("digest"))
-        flash("Visite déverrouillée : la prochaine planification pourra la déplacer.", "success")
+        flash("Visite déverrouillée : les prochaines planifications pourront la déplacer, jusqu'à la prochaine "
+              "publication.", "success")
     except OperationError as e:
         db.session.rollback()
         _refused(e)
