@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from tourplan.changes import is_moved
 from tourplan.checker import check_plan
 from tourplan.optimiser.schedule import DaySpec, StopSpec, Timing, schedule_day_rounded
 from tourplan.plan import Plan, Route, Stats, Stop, Unserved, objective_value
@@ -196,13 +197,7 @@ def moved_count(problem: Problem, routes: Sequence[Route]) -> int:
     """Published visits the routes move (problem-format v2: another van or date, a start
     beyond the stability slack, or left out)."""
     at = {s.key: (r.van, r.day, s.start) for r in routes for s in r.stops}
-    slack = problem.stability.start_slack_minutes
-    n = 0
-    for key, p in problem.published_by_visit.items():
-        where = at.get(key)
-        if where is None or where[:2] != (p.van, p.day) or abs(where[2] - p.start) > slack:
-            n += 1
-    return n
+    return sum(1 for key, p in problem.published_by_visit.items() if is_moved(problem, p, at.get(key)))
 
 
 def _static_checks(problem: Problem, plan: Plan, key: tuple[str, int], req: Request, van: Van, day: date) -> None:

@@ -30,8 +30,9 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 
 from tourplan.calendar import local_today
+from tourplan.changes import forced_reason
 from tourplan.plan import Plan
-from tourplan.problem import Problem, ProblemError, format_time, hours_json, problem_from_json
+from tourplan.problem import Problem, ProblemError, Published, format_time, hours_json, problem_from_json
 from web.core.errors import ConflictError, NotFoundError, OperationError
 from web.core.types import utcnow
 from web.desk.models import VisitPin
@@ -91,29 +92,10 @@ class ExportedProblem:
     problem: Problem
     base_serial: int
     #: Published visits a change has made impossible where they are, by (request id, occurrence)
-    #: of the database: "day_closed", "van_unavailable" or "request_changed". They are not
+    #: of the database, with the reason code of :func:`tourplan.changes.forced_reason`
+    #: ("day_closed", "van_unavailable", "request_changed", "cannot_stay"...). They are not
     #: locked (even frozen or locked by an operator): the optimiser must move them.
     forced: dict[tuple[int, int], str] = field(default_factory=dict)
-
-
-def change_reason(problem: Problem, request: str, van: str, day: date, start: int, slack: int) -> str | None:
-    """Why a visit can no longer take place on ``van`` and ``day`` at ``start`` (± ``slack``),
-    whatever else is planned: "day_closed" (not a service day any more: closed date, weekday,
-    outside the season), "van_unavailable" (the van's day off, or the van is gone),
-    "request_changed" (the request no longer accepts that day or those hours, or needs
-    equipment that van lacks); None when it still can."""
-    if not problem.is_service_day(day):
-        return "day_closed"
-    v = problem.van_by_id.get(van)
-    if v is None or day in v.unavailable_dates:
-        return "van_unavailable"
-    req = problem.request_by_id[request]
-    if not req.accepts_day(day) or not v.carries(req.equipment):
-        return "request_changed"
-    lo, hi = req.hours_on(v)
-    if max(lo, start - slack) > min(hi - req.duration, start + slack):
-        return "request_changed"
-    return None
 
 
 def export_problem(season: Season, *, today: date | None = None) -> ExportedProblem:
@@ -204,10 +186,9 @@ def _locked(
     slug = {v.id: v.slug for v in db.session.execute(select(Van)).scalars()}
     forced: dict[tuple[int, int], str] = {}
     for key, v in told.items():
-        reason = change_reason(problem, problem_request_id(key[0]), slug[v.van_id], v.date, v.start,
-                               season.lock_slack_minutes)
-        if reason is not None:
-            forced[key] = reason
+        why = forced_reason(problem, Published(problem_request_id(key[0]), key[1], slug[v.van_id], v.date, v.start))
+        if why is not None:
+            forced[key] = why[0]
     locked: list[dict[str, Any]] = []
     keys = sorted(set(told) | {k for k, p in pins.items() if p.kind == "lock"})
     for key in keys:
@@ -221,7 +202,7 @@ def _locked(
                 continue
             if key[1] >= problem.request_by_id[pid].occurrences:
                 continue
-            if change_reason(problem, pid, slug[pin.van_id], pin.date, pin.start, 0) is not None:
+            if forced_reason(problem, Published(pid, key[1], slug[pin.van_id], pin.date, pin.start)) is not None:
                 continue  # a change made it impossible: the optimiser places it again
             locked.append({"request": pid, "occurrence": key[1], "van": slug[pin.van_id],
                            "date": pin.date.isoformat(), "start": format_time(pin.start), "slack_minutes": 0})

@@ -33,8 +33,9 @@ UNSERVED_REASONS_FR: dict[str, str] = {
 MOVE_REASONS_FR: dict[str, str] = {
     "day_closed": "jour fermé",
     "van_unavailable": "camion indisponible",
+    "van_gone": "camion retiré",
     "request_changed": "la demande a changé",
-    "cannot_stay": "ne pouvait plus tenir à sa place",
+    "cannot_stay": "trop près d'un passage déjà fait",
     "optimised": "pour servir d'autres demandes",
 }
 
@@ -58,15 +59,6 @@ def move_label_fr(reason: str, kept: bool) -> str:
     if reason == "optimised":
         return f"{'déplacée' if kept else 'retirée'} {text}"
     return f"{'déplacée' if kept else 'retirée'} : {text}"
-
-
-def change_reason_fr(reason: str, van_name: str, day: date) -> str:
-    """A sentence for a change that makes a place impossible (the export's ``forced`` codes)."""
-    if reason == "day_closed":
-        return f"le {date_fr(day)} n'est plus un jour de service"
-    if reason == "van_unavailable":
-        return f"le camion {van_name} n'est pas disponible le {date_fr(day)}"
-    return f"la demande n'accepte plus le camion {van_name} le {date_fr(day)} à cette heure"
 
 
 def unserved_detail_fr(problem: Problem, u: Unserved) -> str:
@@ -129,7 +121,6 @@ def unserved_entry(problem: Problem, u: Unserved, request_id: int, occurrence: i
 __all__ = [
     "MOVE_REASONS_FR",
     "UNSERVED_REASONS_FR",
-    "change_reason_fr",
     "date_fr",
     "hm",
     "move_label_fr",
