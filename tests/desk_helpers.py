@@ -58,3 +58,27 @@ def draft(season: Any, time_limit: float = 1.0) -> Any:
 
 def a_monday(d: date = date(2027, 3, 1)) -> date:
     return d
+
+
+def blocked_season(make: Any) -> dict[str, Any]:
+    """A draft where a left-out visit is blocked by an operator's lock: "Atelier long"
+    (8 h, locked on Tuesday 02/03/2027 at 9 h 00) fills the only day "Permanence du mardi"
+    accepts (that Tuesday). Everything is at the depot: no driving. Committed."""
+    from tests.test_db_tours import solver_placing
+    from web.desk.models import VisitPin
+    from web.extensions import db
+    from web.tours.operations import plan_season
+
+    van = make.van()
+    season = make.season("s1", start=date(2027, 3, 1), end=date(2027, 3, 12))
+    long_ = make.request(season, make.commune(name="Grèzes"), label="Atelier long", duration_minutes=480)
+    tuesday = make.request(season, make.commune(name="Balsièges"), label="Permanence du mardi",
+                           duration_minutes=150, weekdays=[2],
+                           periods=[{"start": "2027-03-01", "end": "2027-03-05"}])
+    db.session.flush()
+    db.session.add(VisitPin(season_id=season.id, request_id=long_.id, occurrence=0, kind="lock", van_id=van.id,
+                            date=date(2027, 3, 2), start=9 * 60, created_by="ops"))
+    db.session.commit()
+    version = plan_season(season, solver=solver_placing({(long_.id, 0): (date(2027, 3, 2), 9 * 60)}),
+                          today=date(2026, 11, 1), created_by="test@ops")
+    return {"van": van, "season": season, "long": long_, "tuesday": tuesday, "draft": version}

@@ -8,9 +8,11 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from tourplan.plan import Plan, Route, Stats, Stop, Unserved
-from tourplan.problem import Problem
+from tourplan.plan import Plan, Route, Stats, Stop, Unserved, objective_value
+from tourplan.problem import Problem, problem_from_json
 from web.core.errors import ConflictError, OperationError
+from web.desk.models import VisitPin
+from web.desk.moves import moved_count
 from web.extensions import db
 from web.requests.operations import cancel
 from web.tours.models import TourVersion, Visit
@@ -45,8 +47,10 @@ def handmade_plan(problem: Problem, where: dict[tuple[int, int], tuple[date, int
     unserved = tuple(Unserved(v.request.id, v.occurrence, "capacity") for v in problem.visits if v.key not in served)
     sp = sum(problem.request_by_id[s.request].priority for r in routes for s in r.stops)
     n = sum(len(r.stops) for r in routes)
+    moved = moved_count(problem, routes)
     stats = Stats(visits=len(problem.visits), served=n, unserved=len(problem.visits) - n, served_priority=sp,
-                  total_priority=problem.total_priority, van_days=len(routes))
+                  total_priority=problem.total_priority, van_days=len(routes), moved=moved,
+                  objective=objective_value(sp, moved, problem.stability.move_cost))
     return Plan(problem.name, "feasible", tuple(routes), unserved, stats)
 
 
@@ -77,6 +81,13 @@ def _visits(session) -> dict[tuple[int, int], tuple]:
         (v.request_id, v.occurrence): (v.id, v.date, v.start, v.status, v.revision, v.cancelled_at)
         for v in session.execute(select(Visit)).scalars()
     }
+
+
+def _allow_to_move(season, *visit_keys):
+    """The operator's "allow to move" (unlock pins) on published visits."""
+    for rid, occ in visit_keys:
+        db.session.add(VisitPin(season_id=season.id, request_id=rid, occurrence=occ, kind="unlock"))
+    db.session.commit()
 
 
 def _plan(season, where, **kw):
@@ -114,9 +125,10 @@ def test_republishing_keeps_ids_raises_revisions_and_cancels_what_disappeared(se
     v1 = _plan(season, {(a.id, 0): (MON, 540), (b.id, 0): (TUE, 540), (c.id, 0): (WED, 540)})
     publish_version(v1.id, by="ana@ops")
     before = _visits(db_session)
-    # b and c are unlocked so the optimiser may move them; a stays locked where it is.
-    unlocked = [before[(b.id, 0)][0], before[(c.id, 0)][0]]
-    v2 = _plan(season, {(a.id, 0): (MON, 540), (b.id, 0): (THU, 600)}, unlocked=unlocked)
+    # b and c are allowed to move (within the freeze horizon); a stays locked where it is.
+    _allow_to_move(season, (b.id, 0), (c.id, 0))
+    assert {lk["request"] for lk in export_problem(season, today=MON).data["locked"]} == {f"R{a.id}"}
+    v2 = _plan(season, {(a.id, 0): (MON, 540), (b.id, 0): (THU, 600)})
     result = publish_version(v2.id, by="ben@ops")
     assert (result.created, result.changed, result.unchanged, result.cancelled) == (0, 1, 1, 1)
     after = _visits(db_session)
@@ -135,27 +147,38 @@ def test_a_cancelled_visit_coming_back_is_scheduled_again_with_a_new_revision(se
     (a,) = _requests(make, db_session, season, 1)
     publish_version(_plan(season, {(a.id, 0): (MON, 540)}).id, by="x")
     visit_id = _visits(db_session)[(a.id, 0)][0]
-    publish_version(_plan(season, {}, unlocked=[visit_id]).id, by="x")
+    _allow_to_move(season, (a.id, 0))
+    publish_version(_plan(season, {}).id, by="x")
     assert _visits(db_session)[(a.id, 0)][3:5] == ("cancelled", 1)
     publish_version(_plan(season, {(a.id, 0): (MON, 540)}).id, by="x")
     again = _visits(db_session)[(a.id, 0)]
     assert (again[0], again[3], again[4], again[5]) == (visit_id, "scheduled", 2, None)
 
 
-def test_export_locks_future_published_visits_and_leaves_the_past_out(season, make, db_session):
+def test_export_is_v2_with_history_published_and_the_freeze_horizon_locked(season, make, db_session):
     a, b = _requests(make, db_session, season, 2)
     (d,) = _requests(make, db_session, season, 1, occurrences=2, min_days_between=7)
     v1 = _plan(season, {(a.id, 0): (TUE, 540), (b.id, 0): (date(2027, 3, 10), 600),
                         (d.id, 0): (TUE, 660), (d.id, 1): (date(2027, 3, 16), 660)})
     publish_version(v1.id, by="x")
+    season.freeze_days, season.move_cost = 8, 3
+    db_session.commit()
     exported = export_problem(season, today=date(2027, 3, 5))
     data = exported.data
-    assert data["horizon"]["start"] == "2027-03-05"
+    assert (data["version"], data["horizon"]["start"]) == (2, "2027-03-05")
     ids = [r["id"] for r in data["requests"]]
-    assert f"R{a.id}" not in ids  # its only visit took place
-    assert f"R{d.id}/1" in ids  # occurrence 0 is past; only occurrence 1 is left to plan
-    assert {(lk["request"], lk["occurrence"], lk["date"], lk["start"], lk["slack_minutes"]) for lk in data["locked"]} \
-        == {(f"R{b.id}", 0, "2027-03-10", "10:00", 30), (f"R{d.id}/1", 0, "2027-03-16", "11:00", 30)}
+    assert ids == [f"R{b.id}", f"R{d.id}"]  # a's only visit took place: nothing left to plan
+    assert data["requests"][1]["occurrences"] == 2  # every occurrence; the past one is history
+    assert data["history"] == [{"request": f"R{d.id}", "occurrence": 0, "date": "2027-03-02"}]
+    assert {(p["request"], p["occurrence"], p["date"], p["start"]) for p in data["published"]} \
+        == {(f"R{b.id}", 0, "2027-03-10", "10:00"), (f"R{d.id}", 1, "2027-03-16", "11:00")}
+    # Frozen: within 8 days of today (up to 03-12); the visit of 03-16 is only published.
+    assert [(lk["request"], lk["occurrence"], lk["date"], lk["start"], lk["slack_minutes"]) for lk in data["locked"]] \
+        == [(f"R{b.id}", 0, "2027-03-10", "10:00", 30)]
+    assert data["stability"] == {"move_cost": 3, "start_slack_minutes": 30}
+    assert exported.forced == {}
+    # The v2 file reads back equal.
+    assert problem_from_json(data).to_json() == data
     # A plan of that export maps back to the right occurrences and leaves the past alone.
     before = _visits(db_session)
     v2 = plan_season(season, today=date(2027, 3, 5), created_by="x",

@@ -78,3 +78,35 @@ if HAVE_CHROMIUM:
         page.wait_for_load_state()
         text = page.locator(".flashes").inner_text()
         assert "Visite déplacée" in text or "Déplacement refusé (règle" in text
+
+    @pytest.fixture
+    def blocked(app: Any, make: Any) -> Iterator[dict[str, Any]]:
+        from tests.desk_helpers import blocked_season
+
+        data = blocked_season(make)
+        operator()
+        ids = {"draft": data["draft"].id, "tuesday": data["tuesday"].id}
+        app.config["WTF_CSRF_ENABLED"] = True
+        with live_server(app) as url:
+            yield {"url": url, **ids}
+
+    def test_a_blocked_visit_is_explained_and_its_unlock_control_works(browser: Browser, blocked: dict[str, Any]):
+        page, problems = logged_in_page(browser, blocked["url"])
+        page.goto(blocked["url"] + f"{DESK}/versions/{blocked['draft']}")
+        page.click("text=jours possibles et ce qui bloque")  # the link opens the explanation
+        details = page.locator(f"#options-{blocked['tuesday']}-0")
+        details.locator("summary").click()
+        assert details.locator("td", has_text="la visite « Atelier long » (Grèzes), verrouillée").is_visible()
+        assert axe_violations(page) == []
+        details.get_by_role("button", name="Déverrouiller « Atelier long »").click()
+        page.wait_for_load_state()
+        assert "Visite déverrouillée" in page.locator(".flashes").inner_text()
+        assert page.url.endswith("#laissees")
+        details = page.locator(f"#options-{blocked['tuesday']}-0")
+        details.locator("summary").click()
+        assert details.locator("td", has_text="la visite « Atelier long » (Grèzes), de ce brouillon").is_visible()
+        details.get_by_role("button", name="Placer ici à la place de « Atelier long »").click()
+        page.wait_for_load_state()
+        assert "Visite placée le mardi 02/03/2027" in page.locator(".flashes").inner_text()
+        assert axe_violations(page) == []
+        assert problems == []

@@ -194,11 +194,14 @@ def test_lock_goes_into_the_next_plan_and_blocks_hand_moves(app, client, make):
     assert not [lk for lk in problem["locked"] if lk["request"] == f"R{data['plain'].id}"]
 
 
-def test_replan_locks_published_visits_unless_unlocked(app, client, make):
+def test_replan_locks_frozen_published_visits_unless_allowed_to_move(app, client, make):
+    from web.extensions import db
     from web.jobs.operations import export_season
     from web.tours.operations import publish_version
 
     data = small_season(make)
+    data["season"].freeze_days = 200  # from 2026-11-01, the whole season is frozen
+    db.session.commit()
     first = draft(data["season"])
     publish_version(first.id, by="test@ops")
     operator()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from html import unescape
 
 from sqlalchemy import select
@@ -156,3 +157,71 @@ def test_a_long_season_is_reviewed_a_month_at_a_time(app, client, make):
         assert "En mars" in everything and "En avril" in everything
     finally:
         desk_bp.MAX_VAN_DAYS_ON_PAGE = old
+
+
+def test_a_left_out_visit_shows_the_days_that_could_take_it_and_what_blocks_them(app, client, make):
+    from tests.desk_helpers import blocked_season
+
+    data = blocked_season(make)
+    operator()
+    login(client)
+    v = data["draft"]
+    html = unescape(client.get(f"/operateur/planification/versions/{v.id}").get_data(as_text=True))
+    options = html.split(f'id="options-{data["tuesday"].id}-0"')[1].split("</details>")[0]
+    assert "mardi 02/03/2027" in options
+    assert "la visite « Atelier long » (Grèzes), verrouillée" in options
+    assert "Déverrouiller « Atelier long »" in options
+    # Unlocking it from there keeps the operator on the explanation, now with a way to swap.
+    digest = re.search(r'name="digest" value="(\w+)"', html).group(1)
+    r = client.post(f"/operateur/planification/versions/{v.id}/deverrouiller", data={
+        "request_id": data["long"].id, "occurrence": 0, "digest": digest, "retour": "laissees"})
+    assert r.headers["Location"].endswith("#laissees")
+    html = unescape(client.get(r.headers["Location"]).get_data(as_text=True))
+    assert "Placer ici à la place de « Atelier long »" in html
+    digest = re.search(r'name="digest" value="(\w+)"', html).group(1)
+    r = client.post(f"/operateur/planification/versions/{v.id}/echanger", follow_redirects=True, data={
+        "request_id": data["tuesday"].id, "occurrence": 0, "out_request_id": data["long"].id, "out_occurrence": 0,
+        "van": "truck-1", "date": "2027-03-02", "digest": digest})
+    assert "Visite placée le mardi 02/03/2027" in unescape(r.get_data(as_text=True))
+    from web.extensions import db
+    from web.tours.models import TourVersion
+
+    db.session.expire_all()
+    version = db.session.get(TourVersion, v.id)
+    assert [(row.request_id, row.date) for row in version.rows] == [(data["tuesday"].id, date(2027, 3, 2))]
+    assert [u["request_id"] for u in version.unserved] == [data["long"].id]
+
+
+def test_the_review_says_how_many_published_visits_move_and_why_in_french(app, client, make):
+    from web.extensions import db
+    from web.tours.operations import plan_season, publish_version
+
+    data = small_season(make)
+    published = draft(data["season"])
+    publish_version(published.id, by="test@ops")
+    day = next(r.date for r in published.rows if r.request_id == data["plain"].id)
+    data["season"].closed_dates = [day.isoformat()]
+    db.session.commit()
+    second = plan_season(data["season"], time_limit=1.0, created_by="test@ops", today=date(2026, 11, 1))
+    operator()
+    login(client)
+    html = unescape(client.get(f"{DESK}/versions/{second.id}").get_data(as_text=True))
+    promises = re.sub(r"<[^>]+>", "", html.split('id="promesses">')[1].split("</p>")[0])
+    forced = sum(1 for r in published.rows if r.date == day)
+    assert f"{forced} imposée(s) par un changement" in promises
+    moved = html.split("<caption>Visites déplacées</caption>")[1].split("</table>")[0]
+    assert "Aide aux démarches — Altier" in moved and "déplacée : jour fermé" in moved
+    assert "<span lang=\"en\">" not in html  # no English detail shown raw
+
+
+def test_left_out_reasons_are_stored_and_shown_in_french(app, client, make):
+    data = small_season(make)
+    v = draft(data["season"])
+    (laser,) = [u for u in v.unserved if u["request_id"] == data["laser"].id]
+    assert laser["reason_text"] == "aucun camion n'emporte l'équipement nécessaire"
+    assert laser["detail"] == "il faut : laser-cutter ; aucun camion ne l'emporte"
+    operator()
+    login(client)
+    html = unescape(client.get(f"{DESK}/versions/{v.id}").get_data(as_text=True))
+    assert "(il faut : laser-cutter ; aucun camion ne l'emporte)" in html
+    assert "needs laser-cutter" not in html

@@ -59,6 +59,8 @@ def season_data(**overrides: Any) -> dict[str, Any]:
         "department": "",
         "timezone": "Europe/Paris",
         "lock_slack_minutes": "30",
+        "freeze_days": "14",
+        "move_cost": "1",
     }
     data.update(overrides)
     return data
@@ -267,3 +269,78 @@ def test_hostile_van_input_never_gives_a_500(app: Flask, ops_client: FlaskClient
         for van in db.session.execute(select(Van)).scalars():
             db.session.delete(van)
         db.session.commit()
+
+
+# Changes touching published visits --------------------------------------------------------------
+
+
+def _published_season(make: Any) -> Any:
+    """A season far in the future (the warning compares with the real today) with two
+    published visits on Tuesday 03/03/2099 and one on Wednesday 04/03/2099."""
+    from tests.test_db_tours import solver_placing
+    from web.extensions import db
+    from web.tours.operations import plan_season, publish_version
+
+    make.van()
+    season = make.season("printemps-2099", start=date(2099, 3, 2), end=date(2099, 3, 31))
+    a, b, c = (make.request(season, make.commune(), label=f"Atelier {n}") for n in "ABC")
+    db.session.commit()
+    where = {(a.id, 0): (date(2099, 3, 3), 540), (b.id, 0): (date(2099, 3, 3), 660),
+             (c.id, 0): (date(2099, 3, 4), 540)}
+    publish_version(plan_season(season, solver=solver_placing(where), today=season.start, created_by="x").id,
+                    by="x")
+    return season
+
+
+def test_closing_a_day_with_published_visits_asks_first_and_lists_them(
+    app: Flask, ops_client: FlaskClient, make: Any
+) -> None:
+    season = _published_season(make)
+    url = f"/operateur/parametres/saisons/{season.id}"
+    edit = season_data(name="Printemps 2099", start="02/03/2099", end="31/03/2099", closed_dates="03/03/2099")
+    del edit["slug"]
+    response = ops_client.post(url, data=edit)
+    text = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "2 visites publiées tombent sur un jour sans service" in text
+    assert "Atelier A" in text and "Atelier B" in text and "Atelier C" not in text
+    assert "mardi 03/03/2099 à 9 h 00" in text and "déplacée : jour fermé" in text
+    assert all_seasons(app)[0].closed_dates == []  # nothing saved yet
+    token = re.search(r'name="confirmer" value="(\w+)"', text).group(1)
+    response = ops_client.post(url, data={**edit, "confirmer": token})
+    assert response.status_code == 302
+    assert all_seasons(app)[0].closed_dates == ["2099-03-03"]
+    page = ops_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "la prochaine planification les déplacera" in page
+    # Nothing was cancelled: the visits wait for the re-plan.
+    from web.extensions import db
+    from web.tours.models import Visit
+
+    with app.app_context():
+        assert {v.status for v in db.session.execute(select(Visit)).scalars()} == {"scheduled"}
+
+
+def test_a_day_without_published_visits_saves_at_once(app: Flask, ops_client: FlaskClient, make: Any) -> None:
+    season = _published_season(make)
+    edit = season_data(name="Printemps 2099", start="02/03/2099", end="31/03/2099", closed_dates="05/03/2099")
+    del edit["slug"]
+    assert ops_client.post(f"/operateur/parametres/saisons/{season.id}", data=edit).status_code == 302
+    assert all_seasons(app)[0].closed_dates == ["2099-03-05"]
+
+
+def test_a_van_day_off_on_published_visits_asks_first(app: Flask, ops_client: FlaskClient, make: Any) -> None:
+    _published_season(make)
+    [van] = all_vans(app)
+    url = f"/operateur/parametres/camions/{van.id}"
+    edit = van_data(days_off="04/03/2099", equipment=["laptops"], other_equipment="")
+    del edit["slug"]
+    text = ops_client.post(url, data=edit).get_data(as_text=True)
+    assert "1 visite publiée tombe sur un jour sans service" in text and "Atelier C" in text
+    assert "déplacée : camion indisponible" in text
+    assert all_vans(app)[0].days_off == []
+    # A stale confirmation (another list) does not save: it asks again.
+    assert "Confirmer et enregistrer" in ops_client.post(url, data={**edit, "confirmer": "0" * 16}).get_data(
+        as_text=True)
+    token = re.search(r'name="confirmer" value="(\w+)"', text).group(1)
+    assert ops_client.post(url, data={**edit, "confirmer": token}).status_code == 302
+    assert all_vans(app)[0].days_off == ["2099-03-04"]

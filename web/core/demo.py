@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import delete, select
 
 from tourplan.activities import ACTIVITIES
+from tourplan.calendar import local_today
 from tourplan.demo import build_demo_problem
 from tourplan.problem import parse_time
 from web.activities.models import Activity
@@ -109,7 +110,7 @@ def load_demo(
             accept(req, "demo@tiers-truck.example")
     db.session.commit()
     echo(f"season {season.slug}: {first} to {last}, {len(data['vans'])} van(s), {len(made)} requests")
-    today = max(date.today(), first)
+    today = max(local_today(), first)  # the date in France, like every other export
     version = plan_season(season, time_limit=time_limit, created_by="demo", today=today, progress=progress)
     return publish_version(version.id, by="demo@tiers-truck.example")
 

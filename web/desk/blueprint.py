@@ -232,7 +232,7 @@ def version(version_id: int) -> Any:
         month=month,
         days=days,
         map_day=_day(request.args.get("jour")) or (days[0] if days else None),
-        left_out=view.left_out(),
+        left_out=view.left_out(with_options=v.status == "draft"),
         diff=view.diff() if v.plan_json is not None else None,
         digest=ops.plan_digest(v.plan_json),
         unlocked=ops.unlocked_keys(v.season_id),
@@ -315,11 +315,37 @@ def unlock(version_id: int) -> Any:
     v = _version(version_id)
     try:
         ops.unlock_visit(v, _int("request_id"), _int("occurrence"), by=_by(), digest=request.form.get("digest"))
-        flash("Visite déverrouillée : la prochaine planification pourra la déplacer.", "success")
+        flash("Visite déverrouillée : les prochaines planifications pourront la déplacer, jusqu'à la prochaine "
+              "publication.", "success")
     except OperationError as e:
         db.session.rollback()
         _refused(e)
-    return _back(version_id, "tournees")
+    return _back(version_id, _anchor())
+
+
+def _anchor() -> str:
+    """Back where the form was: the routes, or the left-out visits' explanations."""
+    return "laissees" if request.form.get("retour") == "laissees" else "tournees"
+
+
+@bp.post("/versions/<int:version_id>/echanger")
+@operator_required
+def swap(version_id: int) -> Any:
+    """Place a left-out visit on a van-day instead of one of its visits (which is left out)."""
+    v = _version(version_id)
+    day = _day(request.form.get("date"))
+    if day is None:
+        flash("Échange refusé : indiquez une date valide (AAAA-MM-JJ).", "error")
+        return _back(version_id, "laissees")
+    try:
+        ops.swap(v, _int("request_id"), _int("occurrence"), _int("out_request_id"), _int("out_occurrence"),
+                 request.form.get("van", ""), day, by=_by(), digest=request.form.get("digest"))
+        flash(f"Visite placée le {date_fr(day)} ; celle qu'elle remplace est maintenant laissée de côté : "
+              "placez-la ailleurs ou replanifiez.", "success")
+    except (OperationError, MoveRefused) as e:
+        db.session.rollback()
+        _refused(e)
+    return _back(version_id, "laissees")
 
 
 @bp.post("/versions/<int:version_id>/deplacer")
@@ -337,7 +363,7 @@ def move(version_id: int) -> Any:
     except (OperationError, MoveRefused) as e:
         db.session.rollback()
         _refused(e)
-    return _back(version_id, "tournees")
+    return _back(version_id, _anchor())
 
 
 @bp.post("/versions/<int:version_id>/publier")

@@ -16,9 +16,12 @@ PIN_KINDS = ("lock", "unlock")
 class VisitPin(db.Model):
     """An operator's decision about one visit for the next plans of its season.
 
-    ``lock``: keep this occurrence on that van, date and start (exported as ``locked``).
-    ``unlock``: a published future visit that the optimiser may move after all (the
-    season export locks every published future visit unless so unlocked)."""
+    ``lock``: keep this occurrence on that van, date and start (exported as ``locked``),
+    in every re-plan, until the operator unlocks it.
+    ``unlock`` ("allow to move"): a published visit within the season's freeze horizon that
+    the optimiser may move after all (exported as ``published`` only, not ``locked``). It
+    ends at the next publication that includes the visit: a published visit is a fresh
+    promise (:func:`web.tours.operations._clear_unlocks`)."""
 
     __tablename__ = "visit_pins"
     __table_args__ = (

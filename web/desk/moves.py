@@ -14,10 +14,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from tourplan.changes import is_moved
 from tourplan.checker import check_plan
 from tourplan.optimiser.schedule import DaySpec, StopSpec, Timing, schedule_day_rounded
-from tourplan.plan import Plan, Route, Stats, Stop, Unserved
+from tourplan.plan import Plan, Route, Stats, Stop, Unserved, objective_value
 from tourplan.problem import Point, Problem, Request, Van
+from web.tours.reasons import WEEKDAYS_FR, date_fr
 
 #: The checker's rules, named for operators.
 RULE_NAMES_FR: dict[str, str] = {
@@ -67,8 +69,6 @@ RULE_EXPLANATIONS_FR: dict[str, str] = {
     "problem": "le plan ne correspond pas à ce problème",
 }
 
-WEEKDAYS_FR = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
-
 
 class MoveRefused(Exception):
     """The move would break ``rule``; ``message`` says so in French for the operator."""
@@ -85,10 +85,6 @@ class MoveRefused(Exception):
 
 def _refuse(rule: str, detail: str) -> MoveRefused:
     return MoveRefused(rule, f"Déplacement refusé (règle « {RULE_NAMES_FR.get(rule, rule)} ») : {detail}.")
-
-
-def date_fr(day: date) -> str:
-    return f"{WEEKDAYS_FR[day.weekday()]} {day.strftime('%d/%m/%Y')}"
 
 
 @dataclass
@@ -173,6 +169,7 @@ def restate(problem: Problem, routes: Sequence[Route], unserved: Sequence[Unserv
     served = [s for r in routes for s in r.stops]
     prio = sum(problem.request_by_id[s.request].priority for s in served)
     required_left = any(problem.request_by_id[u.request].required for u in unserved)
+    moved = moved_count(problem, routes)
     stats = Stats(
         visits=len(problem.visits),
         served=len(served),
@@ -183,6 +180,8 @@ def restate(problem: Problem, routes: Sequence[Route], unserved: Sequence[Unserv
         drive_minutes=sum(r.drive_minutes for r in routes),
         van_days=len(routes),
         solve_seconds=solve_seconds,
+        moved=moved,
+        objective=objective_value(prio, moved, problem.stability.move_cost),
     )
     return Plan(
         problem=problem.name,
@@ -190,7 +189,15 @@ def restate(problem: Problem, routes: Sequence[Route], unserved: Sequence[Unserv
         routes=tuple(routes),
         unserved=tuple(unserved),
         stats=stats,
+        version=max(problem.version, 1),
     )
+
+
+def moved_count(problem: Problem, routes: Sequence[Route]) -> int:
+    """Published visits the routes move (problem-format v2: another van or date, a start
+    beyond the stability slack, or left out)."""
+    at = {s.key: (r.van, r.day, s.start) for r in routes for s in r.stops}
+    return sum(1 for key, p in problem.published_by_visit.items() if is_moved(problem, p, at.get(key)))
 
 
 def _static_checks(problem: Problem, plan: Plan, key: tuple[str, int], req: Request, van: Van, day: date) -> None:
@@ -214,6 +221,11 @@ def _static_checks(problem: Problem, plan: Plan, key: tuple[str, int], req: Requ
         raise _refuse("locked", f"cette visite est verrouillée sur le {date_fr(lock.day)} ; "
                                 "déverrouillez-la avant de la déplacer")
     if req.min_days_between > 0:
+        for held in problem.history_dates.get(req.id, ()):
+            gap = abs((day - held).days)
+            if gap < req.min_days_between:
+                raise _refuse("recurrence", f"un passage de cette demande a eu lieu le {date_fr(held)}, "
+                                            f"à {gap} jour(s) ; il en faut au moins {req.min_days_between}")
         for r in plan.routes:
             for s in r.stops:
                 if s.request == req.id and s.occurrence != key[1]:

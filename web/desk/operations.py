@@ -22,33 +22,20 @@ from tourplan.plan import Plan, plan_from_json
 from tourplan.problem import Problem, format_time, problem_from_json
 from web.core.errors import ConflictError, NotFoundError, OperationError
 from web.desk.models import VisitPin
-from web.desk.moves import MoveRefused, date_fr, move_visit
+from web.desk.moves import MoveRefused, date_fr, move_visit, unserve_visit
 from web.extensions import db
 from web.requests.models import VisitRequest
 from web.tours.models import TourVersion, VersionVisit, Visit
 from web.tours.operations import PublishResult, parse_problem_request_id, publish_version
+from web.tours.reasons import UNSERVED_REASONS_FR, hm, move_label_fr, unserved_detail_fr, unserved_entry
 from web.vans.models import Van
 
 #: Emission factor of a diesel light commercial van (≤ 3.5 t), kg CO2e per km driven,
 #: rounded from ADEME Base Carbone ("véhicule utilitaire léger, gazole", about 0.25 kg CO2e/km
 #: combustion + upstream). An order of magnitude for operators, not an audit.
 CO2_KG_PER_KM = 0.25
-
-#: Why a visit was left out, in the operators' words (keys: tourplan.plan.UNSERVED_REASONS).
-UNSERVED_REASONS_FR: dict[str, str] = {
-    "no_van_with_equipment": "aucun camion n'emporte l'équipement nécessaire",
-    "no_service_day_in_window": "aucun jour de service d'un camion adapté ne tombe dans ses périodes et jours",
-    "too_far_for_a_day": "trop loin pour aller, servir et revenir dans une journée de service",
-    "window_too_short": "ses heures d'accueil ne laissent pas le temps de la visite",
-    "capacity": "faisable seule, mais pas avec le reste de la tournée (manque de place)",
-    "locked_conflict": "sa date, son camion ou son heure verrouillés ne peuvent pas être tenus",
-}
-
-
-def hm(minutes: int) -> str:
-    """A time of day the French way: ``9 h 05``."""
-    return f"{minutes // 60} h {minutes % 60:02d}"
-
+#: The review lists at most this many days for one left-out visit (those where it fits first).
+MAX_DAY_OPTIONS = 12
 
 def get_version(version_id: int) -> TourVersion:
     version = db.session.get(TourVersion, version_id)
@@ -196,22 +183,85 @@ class VersionView:
                             "route")
 
     # -- left out -------------------------------------------------------------- #
-    def left_out(self) -> list[dict[str, Any]]:
+    def left_out(self, *, with_options: bool = False) -> list[dict[str, Any]]:
+        """The visits left out, with their French reason; ``with_options``: also the days
+        that could take each alone and what blocks it there (:func:`tourplan.blockers.day_options`)."""
         plan = self.plan
         if plan is None:
             return []
+        instance = None
+        if with_options and plan.unserved:
+            from tourplan.optimiser.instance import build_instance
+
+            instance = build_instance(self.problem)
         out = []
         for u in plan.unserved:
             rid, occ = self.db_key(u.request, u.occurrence)
             req = self.requests.get(rid)
+            options: list[dict[str, Any]] = []
+            more = 0
+            if instance is not None:
+                options = self.day_options(u.request, u.occurrence, instance)
+                more = max(0, len(options) - MAX_DAY_OPTIONS)
+                options = options[:MAX_DAY_OPTIONS]
             out.append({
                 "request": req,
                 "request_id": rid,
                 "occurrence": occ,
                 "reason": u.reason,
                 "reason_text": UNSERVED_REASONS_FR.get(u.reason, u.reason),
-                "detail": u.detail,
+                "detail": unserved_detail_fr(self.problem, u),
+                "options": options,
+                "more_options": more,
             })
+        return out
+
+    def day_options(self, pid: str, occurrence: int, instance: Any = None) -> list[dict[str, Any]]:
+        """Days that could take this visit alone, those where it fits first, each with what
+        blocks it there in French and what the desk can do about it."""
+        from tourplan.blockers import day_options
+
+        plan = self.plan
+        if plan is None:
+            return []
+        try:
+            found = day_options(self.problem, plan, pid, occurrence, instance=instance)
+        except KeyError:
+            return []
+        min_days = self.problem.request_by_id[pid].min_days_between
+        rows = []
+        for opt in sorted(found, key=lambda o: (len(o.blockers), o.day)):
+            van = self.vans.get(opt.van)
+            if van is None:
+                continue
+            rows.append({"van": van, "day": opt.day, "fits": opt.fits,
+                         "blockers": [self._blocker(b, van, min_days) for b in opt.blockers]})
+        return rows
+
+    def _blocker(self, b: Any, van: Van, min_days: int) -> dict[str, Any]:
+        from tourplan import blockers as bk
+
+        out: dict[str, Any] = {"kind": b.kind, "locked": b.locked, "request": None, "request_id": None,
+                               "occurrence": None}
+        if b.request is not None and b.occurrence is not None:
+            rid, occ = self.db_key(b.request, b.occurrence)
+            out.update(request=self.requests.get(rid), request_id=rid, occurrence=occ)
+        req = out["request"]
+        name = f"« {req.label} » ({req.commune.name})" if req is not None else "une visite"
+        if b.kind == bk.VISIT:
+            state = "verrouillée" if b.locked else ("publiée" if b.published else "de ce brouillon")
+            out["text"] = f"la visite {name}, {state}"
+        elif b.kind == bk.BREAK:
+            out["text"] = f"la pause du chauffeur ({van.break_minutes} min)"
+        elif b.kind == bk.MAX_DRIVE:
+            out["text"] = f"la limite de conduite du camion ({van.max_drive_minutes} min par jour)"
+        elif b.kind == bk.SPACING:
+            when = date_fr(b.day) if b.day else ""
+            out["text"] = (f"trop près de son passage déjà fait du {when} ({min_days} jours d'écart au moins)"
+                           if req is None else f"trop près de son autre passage du {when} "
+                                               f"({min_days} jours d'écart au moins)")
+        else:
+            out["text"] = "la journée est trop pleine : retirer une seule visite ne suffit pas"
         return out
 
     # -- against the published tour -------------------------------------------- #
@@ -239,11 +289,30 @@ class VersionView:
         for key, old in sorted(published.items(), key=lambda kv: (kv[1].date, kv[1].start)):
             if key not in rows:
                 cancelled.append({"visit": old, "request": old.request})
+        why = self.moves()
+        for c in moved:
+            m = why.get((c["row"].request_id, c["row"].occurrence))
+            c["why"] = move_label_fr(m.reason, True) if m else "heure ajustée dans la marge de la saison"
+        for c in cancelled:
+            m = why.get((c["visit"].request_id, c["visit"].occurrence))
+            c["why"] = move_label_fr(m.reason, False) if m else "retirée"
         communes = sorted(
             {c["request"].commune.name for c in (*added, *moved, *cancelled) if c["request"] is not None}
         )
+        forced = sum(1 for m in why.values() if m.forced)
         return {"added": added, "moved": moved, "cancelled": cancelled, "communes": communes,
-                "has_published": bool(published) or self._has_published()}
+                "has_published": bool(published) or self._has_published(),
+                "published_moved": len(why), "forced": forced, "optimised": len(why) - forced}
+
+    def moves(self) -> dict[tuple[int, int], Any]:
+        """The published visits this version moves or leaves out, by database key, each with
+        why (:func:`tourplan.changes.explain_moves`; versions before v2 know no published)."""
+        plan = self.plan
+        if plan is None or not self.problem.published:
+            return {}
+        from tourplan.changes import explain_moves
+
+        return {self.db_key(m.request, m.occurrence): m for m in explain_moves(self.problem, plan)}
 
     def _has_published(self) -> bool:
         return db.session.execute(
@@ -353,6 +422,25 @@ def move(version: TourVersion, request_id: int, occurrence: int, van_slug: str, 
     return new_plan
 
 
+def swap(version: TourVersion, request_id: int, occurrence: int, out_request_id: int, out_occurrence: int,
+         van_slug: str, day: date, *, by: str, digest: str | None = None) -> Plan:
+    """Put a visit on a van-day in place of one of that day's visits, which is left out (the
+    operator then places it elsewhere, or re-plans). The whole plan must pass the referee;
+    a locked visit is never taken out (unlock it first). Raises :class:`MoveRefused`."""
+    view = _editable(version, digest)
+    key = view.problem_key(request_id, occurrence)
+    out_key = view.problem_key(out_request_id, out_occurrence)
+    if key is None or out_key is None:
+        raise NotFoundError("cette visite ne fait pas partie de ce brouillon", "visit")
+    plan = view.plan
+    assert plan is not None  # a draft always has a plan (schema constraint)
+    freed = unserve_visit(view.problem, plan, out_key)
+    new_plan = move_visit(view.problem, freed, key, van_slug, day)
+    _store_plan(version, view, new_plan)
+    db.session.commit()
+    return new_plan
+
+
 def _store_plan(version: TourVersion, view: VersionView, plan: Plan) -> None:
     """The draft's plan, figures, reasons and rows follow ``plan`` (rows rebuilt: a draft's
     rows are not linked to public visits yet)."""
@@ -361,15 +449,11 @@ def _store_plan(version: TourVersion, view: VersionView, plan: Plan) -> None:
     version.served, version.visits = s.served, s.visits
     version.served_priority, version.total_priority = s.served_priority, s.total_priority
     version.distance_km, version.drive_minutes, version.van_days = s.distance_km, s.drive_minutes, s.van_days
-    from tourplan.plan import UNSERVED_REASONS
-
     unserved = []
     for u in plan.unserved:
         rid, occ = view.db_key(u.request, u.occurrence)
         req = view.requests.get(rid)
-        unserved.append({"request_id": rid, "occurrence": occ, "reason": u.reason,
-                         "reason_text": UNSERVED_REASONS.get(u.reason, u.reason), "detail": u.detail,
-                         "label": req.label if req else ""})
+        unserved.append(unserved_entry(view.problem, u, rid, occ, req.label if req else ""))
     version.unserved = unserved
     db.session.execute(delete(VersionVisit).where(VersionVisit.version_id == version.id))
     db.session.expire(version, ["rows"])

@@ -16,10 +16,17 @@ from web.auth.decorators import operator_required
 from web.auth.forms import csrf_failed
 from web.core.errors import OperationError
 from web.desk.setup_forms import SeasonForm, VanForm
-from web.desk.setup_operations import save_season, save_van
+from web.desk.setup_operations import (
+    confirmation_token,
+    save_season,
+    save_van,
+    season_visits_no_longer_served,
+    van_visits_on_days_off,
+)
 from web.extensions import db
-from web.seasons.models import Season
+from web.seasons.models import DEFAULT_FREEZE_DAYS, DEFAULT_MOVE_COST, Season
 from web.seasons.operations import holidays_between
+from web.tours.models import Visit
 from web.vans.models import Van
 
 bp = Blueprint("setup", __name__, template_folder="setup_templates", url_prefix="/operateur/parametres")
@@ -47,15 +54,25 @@ def _page(template: str, form: Any, status: int, errors: list[tuple[str, str]], 
     return current_app.make_response((page, status))
 
 
+#: Name of the button that confirms a change touching published visits.
+CONFIRM = "confirmer"
+
+
 def _submit(form: Any, save: Callable[[], Any], saved_message: str, endpoint: str, id_arg: str,
-            template: str, **context: Any) -> Any:
+            template: str, affected: Callable[[], list[Visit]] | None = None, **context: Any) -> Any:
     """Validate a posted setup form, save it in one transaction and go back to its page.
 
     A refusal from the operations layer is shown next to the field it names; nothing
-    is stored then.
+    is stored then. When ``affected`` lists published visits the change would put on a
+    day without service, nothing is saved either until the operator confirms that very
+    list (a closed day is a change of the public tour, never a silent one).
     """
     errors: list[tuple[str, str]] = []
     if form.validate_on_submit():
+        touched = affected() if affected is not None else []
+        token = confirmation_token(touched)
+        if touched and request.form.get(CONFIRM) != token:
+            return _page(template, form, 200, errors, affected=touched, confirm_token=token, **context)
         try:
             saved = save()
             db.session.commit()
@@ -65,6 +82,10 @@ def _submit(form: Any, save: Callable[[], Any], saved_message: str, endpoint: st
                 errors.append(("", e.message))
             return _page(template, form, 422, errors, **context)
         flash(saved_message.format(name=saved.name), "success")
+        if touched:
+            flash(f"{len(touched)} visite(s) publiée(s) tombent sur un jour sans service : la prochaine "
+                  "planification les déplacera (elles ne sont pas annulées). Relisez le brouillon puis "
+                  "publiez-le pour prévenir les communes.", "info")
         return redirect(url_for(endpoint, **{id_arg: saved.id}))
     if csrf_failed(form):
         errors.append(("", EXPIRED))
@@ -88,6 +109,7 @@ def van(van_id: int | None) -> Any:
         return _submit(
             form, lambda: save_van(existing, None if existing else form.slug.data, form.van_values()),
             "Camion « {name} » enregistré.", "setup.van", "van_id", "setup/van.html", van=existing,
+            affected=(lambda: van_visits_on_days_off(existing, form.days_off.dates)) if existing else None,
         )
     return _page("setup/van.html", form, 200, [], van=existing)
 
@@ -105,6 +127,8 @@ def season(season_id: int | None) -> Any:
     if request.method == "GET" and existing is None:
         form.weekdays.data = [1, 2, 3, 4, 5]
         form.lock_slack_minutes.data = current_app.config.get("TOURPLAN_DEFAULT_LOCK_SLACK_MINUTES", 30)
+        form.freeze_days.data = DEFAULT_FREEZE_DAYS
+        form.move_cost.data = DEFAULT_MOVE_COST
     if request.method == "POST" and form.add_holidays.data:
         # Fill in the public holidays of the horizon; nothing is saved until "Enregistrer".
         form.validate()
@@ -142,9 +166,16 @@ def season(season_id: int | None) -> Any:
             closed_dates=closed,
             timezone=form.timezone.data,
             lock_slack_minutes=form.lock_slack_minutes.data,
+            freeze_days=form.freeze_days.data,
+            move_cost=form.move_cost.data,
         )
 
     if request.method == "POST":
+        def affected() -> list[Visit]:
+            return season_visits_no_longer_served(
+                existing, start=form.start.data, end=form.end.data, weekdays=form.weekdays.data,
+                closed_dates=form.closed_dates.dates)
+
         return _submit(form, save, "Saison « {name} » enregistrée.", "setup.season", "season_id",
-                       "setup/season.html", season=existing)
+                       "setup/season.html", affected=affected if existing else None, season=existing)
     return _page("setup/season.html", form, 200, [], season=existing)

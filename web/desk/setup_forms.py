@@ -216,6 +216,13 @@ class SeasonForm(ErrorSummaryMixin, FlaskForm):
     lock_slack_minutes = WholeNumberField(
         "Marge des visites publiées (minutes)", minimum=0, maximum=1440, required="Indiquez la marge en minutes."
     )
+    freeze_days = WholeNumberField(
+        "Visites gelées (jours)", minimum=0, maximum=366, required="Indiquez le nombre de jours gelés."
+    )
+    move_cost = WholeNumberField(
+        "Coût d'un déplacement (points de priorité)", minimum=0, maximum=1000,
+        required="Indiquez le coût d'un déplacement.",
+    )
     submit = SubmitField("Enregistrer la saison")
 
     def __init__(self, *args: Any, creating: bool, **kwargs: Any) -> None:

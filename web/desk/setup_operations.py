@@ -4,6 +4,7 @@ bad value is refused here with a sentence and never reaches the database as a 50
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable
 from datetime import date
@@ -12,10 +13,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 
+from tourplan.calendar import local_today
 from web.core.errors import OperationError
 from web.extensions import db
-from web.seasons.models import Season
-from web.seasons.operations import SLUG_RE, create_season
+from web.seasons.models import DEFAULT_FREEZE_DAYS, DEFAULT_MOVE_COST, Season
+from web.seasons.operations import SLUG_RE, check_stability, create_season
+from web.tours.models import Visit
 from web.vans.models import Van
 
 VAN_FIELDS = (
@@ -110,12 +113,15 @@ def save_season(
     closed_dates: list[str],
     timezone: str,
     lock_slack_minutes: int,
+    freeze_days: int = DEFAULT_FREEZE_DAYS,
+    move_cost: int = DEFAULT_MOVE_COST,
 ) -> Season:
     """Create or update a season. The slug is fixed at creation (it names the season in commands)."""
     closed = sorted(set(closed_dates))
     check_season(start, end, weekdays, closed, timezone)
     if not 0 <= lock_slack_minutes <= 24 * 60:
         raise OperationError("la marge va de 0 à 1440 minutes", "lock_slack_minutes")
+    check_stability(freeze_days, move_cost)
     if season is None:
         return create_season(
             slug or "",
@@ -126,6 +132,8 @@ def save_season(
             closed_dates=closed,
             timezone=timezone,
             lock_slack_minutes=lock_slack_minutes,
+            freeze_days=freeze_days,
+            move_cost=move_cost,
         )
     season.name = name.strip() or season.slug
     season.start, season.end = start, end
@@ -133,4 +141,46 @@ def save_season(
     season.closed_dates = closed
     season.timezone = timezone
     season.lock_slack_minutes = lock_slack_minutes
+    season.freeze_days = freeze_days
+    season.move_cost = move_cost
     return season
+
+
+# --------------------------------------------------------------------------- #
+# Changes that touch published visits
+# --------------------------------------------------------------------------- #
+
+
+def season_visits_no_longer_served(
+    season: Season, *, start: date, end: date, weekdays: Iterable[int], closed_dates: Iterable[str],
+    today: date | None = None,
+) -> list[Visit]:
+    """Published visits still to come that the new settings of ``season`` would put on a
+    day without service (closed, a weekday dropped, outside the season): the operator is
+    asked to confirm, and the next re-plan moves them."""
+    today = today or local_today()
+    days, closed = set(weekdays), set(closed_dates)
+    return [
+        v for v in _upcoming(Visit.season_id == season.id, today)
+        if not start <= v.date <= end or v.date.isoweekday() not in days or v.date.isoformat() in closed
+    ]
+
+
+def van_visits_on_days_off(van: Van, days_off: Iterable[str], today: date | None = None) -> list[Visit]:
+    """Published visits still to come of ``van`` on one of its (new) days off."""
+    off = set(days_off)
+    return [v for v in _upcoming(Visit.van_id == van.id, today or local_today()) if v.date.isoformat() in off]
+
+
+def _upcoming(where: Any, today: date) -> list[Visit]:
+    return list(db.session.execute(
+        select(Visit).where(where, Visit.status == "scheduled", Visit.date >= today)
+        .order_by(Visit.date, Visit.start, Visit.id)
+    ).scalars())
+
+
+def confirmation_token(visits: Iterable[Visit]) -> str:
+    """What the operator confirms: these visits as they are now (another change in between
+    asks again)."""
+    text = ",".join(f"{v.id}:{v.revision}" for v in sorted(visits, key=lambda v: v.id))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -1,8 +1,8 @@
 """Planning jobs: queue, run, report, stop.
 
 The job body (:func:`run_job`) is the same for both backends: it exports the
-season (:func:`web.tours.operations.export_problem`, published future visits
-locked unless unlocked, plus the operator's own locks), solves it in a child
+season (:func:`web.tours.operations.export_problem`, the one export every way of
+planning uses), solves it in a child
 process (:mod:`web.jobs.runner`) while writing its progress to the job row, and
 imports the plan as a draft (:func:`web.tours.operations.import_plan`, which the
 referee checks).  A stop keeps the best plan found so far the same way, as a
@@ -28,21 +28,14 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from tourplan.plan import plan_from_json
-from tourplan.problem import ProblemError, format_time, problem_from_json
+from tourplan.problem import ProblemError
 from web.core.errors import ConflictError, NotFoundError, OperationError
 from web.core.types import utcnow
-from web.desk.models import VisitPin
 from web.extensions import db
 from web.jobs.models import ACTIVE_STATUSES, PlanningJob
 from web.jobs.runner import DEFAULT_SOLVER, GRACE_SECONDS, SolveFailed, SolveStopped, solve_in_child
 from web.seasons.models import Season
-from web.tours.models import Visit
-from web.tours.operations import (
-    export_problem,
-    import_plan,
-    parse_problem_request_id,
-    record_failed_run,
-)
+from web.tours.operations import export_problem, import_plan, record_failed_run
 
 STATUS_LABELS = {
     "queued": "En attente",
@@ -211,54 +204,11 @@ def _finish(
     return ended == 1
 
 
-def locks_and_unlocks(season_id: int) -> tuple[list[VisitPin], set[int]]:
-    """The season's operator locks, and the ids of published visits the operator unlocked."""
-    pins = list(db.session.execute(select(VisitPin).where(VisitPin.season_id == season_id)).scalars())
-    unlock_keys = {(p.request_id, p.occurrence) for p in pins if p.kind == "unlock"}
-    unlocked: set[int] = set()
-    if unlock_keys:
-        for v in db.session.execute(select(Visit).where(Visit.season_id == season_id)).scalars():
-            if (v.request_id, v.occurrence) in unlock_keys:
-                unlocked.add(v.id)
-    return [p for p in pins if p.kind == "lock"], unlocked
-
-
 def export_season(season: Season, today: date | None = None) -> tuple[dict[str, Any], int]:
-    """The problem to solve (JSON) and the publication serial it was exported against:
-    the database helper's export, plus the desk's locks as ``locked`` entries."""
-    locks, unlocked = locks_and_unlocks(season.id)
-    exported = export_problem(season, today=today, unlocked=unlocked)
-    data = exported.data
-    if locks:
-        occurrences: dict[int, tuple[str, list[int] | None]] = {}
-        for r in data["requests"]:
-            rid, remaining = parse_problem_request_id(r["id"])
-            occurrences[rid] = (r["id"], remaining)
-        already = {(lk["request"], lk["occurrence"]) for lk in data["locked"]}
-        for pin in locks:
-            if pin.request_id not in occurrences or pin.date is None or pin.start is None or pin.van is None:
-                continue  # no longer planned (declined, cancelled, past): the lock has nothing to hold
-            pid, remaining = occurrences[pin.request_id]
-            if remaining is None:
-                occ = pin.occurrence
-            elif pin.occurrence in remaining:
-                occ = remaining.index(pin.occurrence)
-            else:
-                continue
-            if (pid, occ) in already or pin.date < date.fromisoformat(data["horizon"]["start"]):
-                continue
-            data["locked"].append(
-                {
-                    "request": pid,
-                    "occurrence": occ,
-                    "van": pin.van.slug,
-                    "date": pin.date.isoformat(),
-                    "start": format_time(pin.start),
-                    "slack_minutes": 0,
-                }
-            )
-        problem_from_json(data, source=f"season {season.slug}")  # still valid with the locks
-    return data, exported.base_serial
+    """The problem to solve (JSON) and the publication serial it was exported against: the
+    season's one export (:func:`web.tours.operations.export_problem`, operator's locks included)."""
+    exported = export_problem(season, today=today)
+    return exported.data, exported.base_serial
 
 
 def run_job(job_id: int) -> None:

@@ -7,6 +7,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from web.extensions import db
 
+#: Re-planning defaults (problem-format v2): two weeks of published visits frozen, and one
+#: priority point the cost of moving a published visit.
+DEFAULT_FREEZE_DAYS = 14
+DEFAULT_MOVE_COST = 1
+
 
 class Season(db.Model):
     """A planning season. ``publication_serial`` rises at every publication: a draft
@@ -17,6 +22,7 @@ class Season(db.Model):
     __table_args__ = (
         CheckConstraint('"end" >= start', name="horizon"),
         CheckConstraint("lock_slack_minutes >= 0", name="slack_positive"),
+        CheckConstraint("freeze_days >= 0 AND move_cost >= 0", name="stability_positive"),
         CheckConstraint("publication_serial >= 0 AND version_counter >= 0", name="counters"),
     )
 
@@ -32,6 +38,11 @@ class Season(db.Model):
     timezone: Mapped[str] = mapped_column(String(60), default="Europe/Paris")
     #: How far a published visit's start may move when the season is planned again.
     lock_slack_minutes: Mapped[int] = mapped_column(Integer, default=30)
+    #: Published visits within this many days from today are frozen (hard locks when re-planned):
+    #: communes rely on them. Later ones are kept unless moving them pays for itself.
+    freeze_days: Mapped[int] = mapped_column(Integer, default=DEFAULT_FREEZE_DAYS, server_default="14")
+    #: Priority points one moved published visit costs a re-plan (problem-format v2 ``move_cost``).
+    move_cost: Mapped[int] = mapped_column(Integer, default=DEFAULT_MOVE_COST, server_default="1")
     publication_serial: Mapped[int] = mapped_column(Integer, default=0)
     version_counter: Mapped[int] = mapped_column(Integer, default=0)
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from tourplan.calendar import public_holidays
 from web.core.errors import NotFoundError, OperationError
 from web.extensions import db
-from web.seasons.models import Season
+from web.seasons.models import DEFAULT_FREEZE_DAYS, DEFAULT_MOVE_COST, Season
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,59}$")
 
@@ -33,6 +33,8 @@ def create_season(
     department: str = "",
     timezone: str = "Europe/Paris",
     lock_slack_minutes: int = 30,
+    freeze_days: int = DEFAULT_FREEZE_DAYS,
+    move_cost: int = DEFAULT_MOVE_COST,
 ) -> Season:
     """A new season; ``closed_dates`` defaults to the public holidays of its horizon."""
     if not SLUG_RE.match(slug or ""):
@@ -46,6 +48,7 @@ def create_season(
         raise OperationError("les jours de service vont de 1 (lundi) à 7 (dimanche)", "weekdays")
     if lock_slack_minutes < 0:
         raise OperationError("la marge ne peut pas être négative", "lock_slack_minutes")
+    check_stability(freeze_days, move_cost)
     closed = holidays_between(start, end, department) if closed_dates is None else sorted(set(closed_dates))
     for i, d in enumerate(closed):
         try:
@@ -61,11 +64,27 @@ def create_season(
         closed_dates=closed,
         timezone=timezone,
         lock_slack_minutes=lock_slack_minutes,
+        freeze_days=freeze_days,
+        move_cost=move_cost,
         publication_serial=0,
         version_counter=0,
     )
     db.session.add(season)
     return season
+
+
+#: Bounds of the re-planning settings: a freeze beyond a season's length means "freeze all";
+#: a move cost beyond any priority means "never move a published visit".
+MAX_FREEZE_DAYS = 366
+MAX_MOVE_COST = 1000
+
+
+def check_stability(freeze_days: int, move_cost: int) -> None:
+    """Refuse re-planning settings out of bounds (French message naming the field)."""
+    if not 0 <= freeze_days <= MAX_FREEZE_DAYS:
+        raise OperationError(f"le gel va de 0 à {MAX_FREEZE_DAYS} jours", "freeze_days")
+    if not 0 <= move_cost <= MAX_MOVE_COST:
+        raise OperationError(f"le coût d'un déplacement va de 0 à {MAX_MOVE_COST} points", "move_cost")
 
 
 def find_season(slug: str, *, required: bool = True) -> Season | None:

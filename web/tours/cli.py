@@ -41,7 +41,10 @@ def _progress(served: int, total: int, km: float, seconds: float) -> None:
 @click.option("--today", default=None, metavar="YYYY-MM-DD", help="Plan from this day (default: today).")
 @fail_cleanly
 def plan_command(slug: str, time_limit: float, publish: bool, by: str, today: str | None) -> None:
-    """Plan a season's accepted requests as a new draft version (published visits stay locked)."""
+    """Plan a season's accepted requests as a new draft version.
+
+    The same export as the planning desk: the operator's locks and the freeze horizon hold,
+    other published visits move only when it pays (or when a change forces them to)."""
     season = find_season(slug)
     version = plan_season(season, time_limit=time_limit, created_by=by, today=_today(today), progress=_progress)
     print(file=sys.stderr)
@@ -104,7 +107,7 @@ def versions_command(slug: str) -> None:
 @click.option("--today", default=None, metavar="YYYY-MM-DD")
 @fail_cleanly
 def export_problem_command(slug: str, output: str, today: str | None) -> None:
-    """Write the season as a problem-format v1 file."""
+    """Write the season as a problem-format v2 file (history, published, locked, stability)."""
     exported = export_problem(find_season(slug), today=_today(today))
     write_json(exported.data, output)
 

@@ -1,7 +1,10 @@
 """Between the database and the optimiser, and publication.
 
-- :func:`export_problem`: a season's plannable requests, the vans and the published
-  visits still to come (as ``locked``) as a problem-format v1 problem.
+- :func:`export_problem`: THE way a season becomes a problem (desk, API, command line and
+  demo all plan through it): a problem-format **v2** problem with the past as ``history``,
+  what the public was told as ``published``, and as ``locked`` the operator's locks plus the
+  season's freeze horizon — except visits a change has made impossible, which stay only
+  ``published`` so that the optimiser moves them.
 - :func:`import_plan`: a plan of that problem as a new *draft* version (checked by the referee).
 - :func:`plan_season`: both ends around the optimiser; a failure is recorded as a
   *failed* version and leaves the published tour untouched.
@@ -9,31 +12,36 @@
   stable :class:`Visit` rows, all in one transaction, refused with a ConflictError
   when another publication happened since the draft was planned.
 
-Request ids in problems are ``R<id>``, or ``R<id>/<k>,<m>`` when only occurrences
-k, m of the request are still to plan (the others are past): problem occurrence j
-is then request occurrence j-th of that list. Van ids are the vans' slugs.
+Request ids in problems are ``R<id>`` and list every occurrence of the request (those
+already held are in ``history``). Versions stored before problem-format v2 used
+``R<id>/<k>,<m>`` when only occurrences k, m were left to plan: problem occurrence j is
+then request occurrence j-th of that list; :func:`parse_problem_request_id` still reads them.
+Van ids are the vans' slugs.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from datetime import date
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from tourplan.calendar import local_today
-from tourplan.plan import UNSERVED_REASONS, Plan
-from tourplan.problem import Problem, ProblemError, format_time, hours_json, problem_from_json
+from tourplan.changes import forced_reason
+from tourplan.plan import Plan
+from tourplan.problem import Problem, ProblemError, Published, format_time, hours_json, problem_from_json
 from web.core.errors import ConflictError, NotFoundError, OperationError
 from web.core.types import utcnow
+from web.desk.models import VisitPin
 from web.extensions import db
 from web.requests.models import VisitRequest
 from web.requests.operations import PLANNABLE, change_status
 from web.seasons.models import Season
 from web.tours.models import TourVersion, VersionVisit, Visit
+from web.tours.reasons import unserved_entry
 from web.vans.models import Van
 from web.vans.operations import van_to_problem
 
@@ -49,15 +57,14 @@ class PlanningError(OperationError):
 # --------------------------------------------------------------------------- #
 
 
-def problem_request_id(request_id: int, remaining: list[int] | None = None) -> str:
-    """The id of a request in a problem; ``remaining`` lists the occurrences still to plan
-    when some are past."""
-    if not remaining:
-        return f"R{request_id}"
-    return f"R{request_id}/" + ",".join(str(k) for k in remaining)
+def problem_request_id(request_id: int) -> str:
+    """The id of a request in a problem."""
+    return f"R{request_id}"
 
 
 def parse_problem_request_id(pid: str) -> tuple[int, list[int] | None]:
+    """The request's database id, and (versions stored before v2 only) the occurrences the
+    problem's occurrences stand for."""
     m = _PID_RE.match(pid)
     if not m:
         raise ValueError(f"{pid!r} is not a request id of an exported problem (R<number>)")
@@ -84,16 +91,22 @@ class ExportedProblem:
     data: dict[str, Any]
     problem: Problem
     base_serial: int
+    #: Published visits a change has made impossible where they are, by (request id, occurrence)
+    #: of the database, with the reason code of :func:`tourplan.changes.forced_reason`
+    #: ("day_closed", "van_unavailable", "request_changed", "cannot_stay"...). They are not
+    #: locked (even frozen or locked by an operator): the optimiser must move them.
+    forced: dict[tuple[int, int], str] = field(default_factory=dict)
 
 
-def export_problem(
-    season: Season, *, today: date | None = None, unlocked: Iterable[int] = ()
-) -> ExportedProblem:
-    """The season as a validated problem (read only: writes nothing).
+def export_problem(season: Season, *, today: date | None = None) -> ExportedProblem:
+    """The season as a validated problem-format v2 problem (read only: writes nothing).
 
-    The horizon starts at ``today`` (or the season's start if later): the past is not
-    planned again. Published visits from that day on are ``locked`` with the season's
-    slack, except the visit ids in ``unlocked`` which the optimiser may move."""
+    The horizon starts at ``today`` (the date in France; or the season's start if later).
+    Scheduled visits before it are ``history`` (they count for the spacing and rhythm of
+    their request); from it on they are ``published``. ``locked`` holds the operator's
+    lock pins (exact start) and the published visits within the season's ``freeze_days``
+    (start within ``lock_slack_minutes``), except those the operator allowed to move
+    (unlock pins) and those a change made impossible (see :class:`ExportedProblem.forced`)."""
     today = today or local_today()
     first = max(season.start, today)
     if first > season.end:
@@ -101,7 +114,7 @@ def export_problem(
     vans = list(db.session.execute(select(Van).order_by(Van.id)).scalars())
     if not vans:
         raise OperationError("aucun camion n'est enregistré", "vans")
-    unlocked = set(unlocked)
+    van_slug = {v.id: v.slug for v in vans}
     requests = list(
         db.session.execute(
             select(VisitRequest)
@@ -113,34 +126,29 @@ def export_problem(
     for v in db.session.execute(
         select(Visit).where(Visit.season_id == season.id, Visit.status == "scheduled").order_by(Visit.id)
     ).scalars():
-        visits.setdefault(v.request_id, []).append(v)
-    van_slug = {v.id: v.slug for v in vans}
+        if v.van_id in van_slug:
+            visits.setdefault(v.request_id, []).append(v)
 
     out_requests: list[dict[str, Any]] = []
-    locked: list[dict[str, Any]] = []
+    history: list[dict[str, Any]] = []
+    published: list[dict[str, Any]] = []
+    told: dict[tuple[int, int], Visit] = {}
     for req in requests:
-        published = visits.get(req.id, [])
-        past = {v.occurrence for v in published if v.date < first}
-        remaining = [k for k in range(req.occurrences) if k not in past]
-        if not remaining:
+        own = [v for v in visits.get(req.id, []) if v.occurrence < req.occurrences]
+        held = [v for v in own if v.date < first]
+        if len({v.occurrence for v in held}) >= req.occurrences:
             continue  # everything took place already
-        pid = problem_request_id(req.id, remaining if past else None)
-        out_requests.append(_request_to_problem(req, pid, len(remaining)))
-        index = {k: j for j, k in enumerate(remaining)}
-        for v in published:
-            if v.date >= first and v.id not in unlocked and v.occurrence in index:
-                locked.append(
-                    {
-                        "request": pid,
-                        "occurrence": index[v.occurrence],
-                        "van": van_slug[v.van_id],
-                        "date": v.date.isoformat(),
-                        "start": format_time(v.start),
-                        "slack_minutes": season.lock_slack_minutes,
-                    }
-                )
+        pid = problem_request_id(req.id)
+        out_requests.append(_request_to_problem(req, pid, req.occurrences))
+        for v in own:
+            if v.date < first:
+                history.append({"request": pid, "occurrence": v.occurrence, "date": v.date.isoformat()})
+            else:
+                told[(req.id, v.occurrence)] = v
+                published.append({"request": pid, "occurrence": v.occurrence, "van": van_slug[v.van_id],
+                                  "date": v.date.isoformat(), "start": format_time(v.start)})
     data: dict[str, Any] = {
-        "version": 1,
+        "version": 2,
         "name": season.slug,
         "timezone": season.timezone,
         "horizon": {
@@ -152,10 +160,57 @@ def export_problem(
         "travel": {"model": "haversine", "circuity": 1.3, "speed_kmh": 50},
         "vans": [van_to_problem(v) for v in vans],
         "requests": out_requests,
-        "locked": locked,
+        "locked": [],
+        "history": history,
+        "published": published,
+        "stability": {"move_cost": season.move_cost, "start_slack_minutes": season.lock_slack_minutes},
     }
-    problem = problem_from_json(data, source=f"season {season.slug}")
-    return ExportedProblem(data=data, problem=problem, base_serial=season.publication_serial)
+    source = f"season {season.slug}"
+    unlocked_problem = problem_from_json(data, source=source)
+    data["locked"], forced = _locked(season, unlocked_problem, told, first, today)
+    problem = problem_from_json(data, source=source) if data["locked"] else unlocked_problem
+    return ExportedProblem(data=data, problem=problem, base_serial=season.publication_serial, forced=forced)
+
+
+def _locked(
+    season: Season, problem: Problem, told: dict[tuple[int, int], Visit], first: date, today: date
+) -> tuple[list[dict[str, Any]], dict[tuple[int, int], str]]:
+    """The ``locked`` entries of the export, and the published visits a change forces to move."""
+    in_problem = {r.id for r in problem.requests}
+    held = problem.history_keys
+    pins = {
+        (p.request_id, p.occurrence): p
+        for p in db.session.execute(select(VisitPin).where(VisitPin.season_id == season.id)).scalars()
+    }
+    frozen_until = today + timedelta(days=season.freeze_days)
+    slug = {v.id: v.slug for v in db.session.execute(select(Van)).scalars()}
+    forced: dict[tuple[int, int], str] = {}
+    for key, v in told.items():
+        why = forced_reason(problem, Published(problem_request_id(key[0]), key[1], slug[v.van_id], v.date, v.start))
+        if why is not None:
+            forced[key] = why[0]
+    locked: list[dict[str, Any]] = []
+    keys = sorted(set(told) | {k for k, p in pins.items() if p.kind == "lock"})
+    for key in keys:
+        pid = problem_request_id(key[0])
+        if pid not in in_problem or (pid, key[1]) in held or key in forced:
+            continue
+        pin = pins.get(key)
+        if pin is not None and pin.kind == "lock":
+            # The operator's own lock: that van, date and start exactly.
+            if pin.van_id not in slug or pin.date is None or pin.start is None or pin.date < first:
+                continue
+            if key[1] >= problem.request_by_id[pid].occurrences:
+                continue
+            if forced_reason(problem, Published(pid, key[1], slug[pin.van_id], pin.date, pin.start)) is not None:
+                continue  # a change made it impossible: the optimiser places it again
+            locked.append({"request": pid, "occurrence": key[1], "van": slug[pin.van_id],
+                           "date": pin.date.isoformat(), "start": format_time(pin.start), "slack_minutes": 0})
+        elif key in told and pin is None and told[key].date < frozen_until:
+            v = told[key]
+            locked.append({"request": pid, "occurrence": key[1], "van": slug[v.van_id], "date": v.date.isoformat(),
+                           "start": format_time(v.start), "slack_minutes": season.lock_slack_minutes})
+    return locked, forced
 
 
 def _request_to_problem(req: VisitRequest, pid: str, occurrences: int) -> dict[str, Any]:
@@ -249,16 +304,7 @@ def import_plan(
         unserved = []
         for i, u in enumerate(plan.unserved):
             rid, occ = _mapped(u.request, u.occurrence, requests, f"unserved[{i}]", source)
-            unserved.append(
-                {
-                    "request_id": rid,
-                    "occurrence": occ,
-                    "reason": u.reason,
-                    "reason_text": UNSERVED_REASONS.get(u.reason, u.reason),
-                    "detail": u.detail,
-                    "label": requests[rid].label,
-                }
-            )
+            unserved.append(unserved_entry(problem, u, rid, occ, requests[rid].label))
         s = plan.stats
         version = TourVersion(
             season_id=season_id,
@@ -334,12 +380,11 @@ def plan_season(
     created_by: str = "",
     today: date | None = None,
     progress: Callable[[int, int, float, float], None] | None = None,
-    unlocked: Iterable[int] = (),
     solver: Solver | None = None,
 ) -> TourVersion:
     """Export, solve, import: a new draft version, or PlanningError after recording a failed one.
     Bad season data raises ProblemError/OperationError before anything is written."""
-    exported = export_problem(season, today=today, unlocked=unlocked)
+    exported = export_problem(season, today=today)
     season_id = season.id
     # End the read transaction: the search may last minutes and must not hold locks.
     db.session.commit()
@@ -512,8 +557,25 @@ def _sync_visits(version: TourVersion, by: str, now: Any) -> tuple[int, int, int
         visit.updated_at = now
         cancelled += 1
     session.flush()
+    _clear_unlocks(version.season_id, seen)
     _update_request_statuses(version, by)
     return created, changed, unchanged, cancelled
+
+
+def _clear_unlocks(season_id: int, published: set[tuple[int, int]]) -> None:
+    """A published visit is a fresh promise: the operator's "allow to move" was about the
+    tour it replaces, so it ends here (else an unlocked visit would move at every re-plan).
+    Locks stay: the operator asked for them "in every re-plan"."""
+    unlocks = [
+        p.id
+        for p in db.session.execute(
+            select(VisitPin).where(VisitPin.season_id == season_id, VisitPin.kind == "unlock")
+        ).scalars()
+        if (p.request_id, p.occurrence) in published
+    ]
+    if unlocks:
+        db.session.execute(delete(VisitPin).where(VisitPin.id.in_(unlocks)),
+                           execution_options={"synchronize_session": False})
 
 
 def _update_request_statuses(version: TourVersion, by: str) -> None:
