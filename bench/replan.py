@@ -31,8 +31,8 @@ from typing import Any
 
 TOURS = Path(__file__).resolve().parents[1].parent / "shared" / "bench" / "tours"
 TODAY_OFFSET_DAYS = 21
-#: The season setting's default (web.seasons.models.DEFAULT_MOVE_COST): moving a published
-#: visit must win more than a typical visit's priority (1 to 5).
+#: The season setting's default (web.seasons.models.DEFAULT_MOVE_COST, not imported: the
+#: benchmark reads no Flask): moving a published visit must win more than a typical priority.
 PRODUCT_MOVE_COST = 3.0
 
 
