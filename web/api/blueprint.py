@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 from flask import Blueprint, Flask, current_app, g, jsonify, request
 from flask_login import current_user
 from sqlalchemy import select
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from tourplan.problem import ProblemError
 from web.activities.models import Activity
@@ -58,7 +58,7 @@ def init_app(app: Flask) -> None:
 
     def http_error(e: HTTPException) -> Any:
         if request.path.startswith(bp.url_prefix + "/") or request.path == bp.url_prefix:
-            return _error(e.code or 500, _HTTP_TEXT.get(e.code or 500, e.description or e.name), None)
+            return _from_http(e)
         return previous(e) if previous else e
 
     app.register_error_handler(HTTPException, http_error)
@@ -114,10 +114,19 @@ def _move_refused(e: MoveRefused) -> Any:
     return _error(409, e.message, e.rule)
 
 
+def _from_http(e: HTTPException) -> Any:
+    code = e.code or 500
+    text = getattr(e, "french_text", None) or _HTTP_TEXT.get(code, e.description or e.name)
+    response = _error(code, text, None)
+    if isinstance(e, MethodNotAllowed) and e.valid_methods:
+        response.headers["Allow"] = ", ".join(sorted(e.valid_methods))
+    return response
+
+
 @bp.errorhandler(HTTPException)
 def _http(e: HTTPException) -> Any:
     db.session.rollback()
-    return _error(e.code or 500, _HTTP_TEXT.get(e.code or 500, e.description or e.name), None)
+    return _from_http(e)
 
 
 @bp.errorhandler(Exception)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
@@ -13,6 +12,7 @@ from web.auth.forms import LoginForm, LogoutForm, csrf_failed
 from web.auth.models import Operator, normalise_email
 from web.auth.operations import authenticate, record_login
 from web.auth.ratelimit import client_address, init_limiter, limiter
+from web.core.urls import int_param, safe_local_path
 from web.extensions import db, login_manager
 
 bp = Blueprint("auth", __name__, template_folder="templates", url_prefix="/operateur")
@@ -53,27 +53,18 @@ def _desk_links() -> list[tuple[str, str]]:
 
 def _load_operator(session_id: str) -> Operator | None:
     ident, _, fingerprint = session_id.partition(":")
-    if not ident.isdigit():
+    operator_id = int_param(ident)
+    if operator_id is None:
         return None
-    operator = db.session.get(Operator, int(ident))
+    operator = db.session.get(Operator, operator_id)
     if operator is None or not operator.is_active or not operator.matches_fingerprint(fingerprint):
         return None
     return operator
 
 
 def safe_next(target: str | None) -> str | None:
-    """Only a path on this site: no scheme, no host, no ``//host`` nor ``/\\host`` trick."""
-    if not target:
-        return None
-    target = target.strip()
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return None
-    if any(ord(c) < 32 for c in target):
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc:
-        return None
-    return target
+    """Only a path on this site (see :func:`web.core.urls.safe_local_path`)."""
+    return safe_local_path(target)
 
 
 def _login_keys(email: str) -> list[str]:

@@ -30,6 +30,7 @@ from web.auth.forms import csrf_failed
 from web.auth.ratelimit import client_address, init_limiter, limiter
 from web.communes.search import search_communes
 from web.core.errors import OperationError
+from web.core.urls import absolute_url
 from web.extensions import db
 from web.requests import operations as ops
 from web.requests.forms import (
@@ -232,7 +233,7 @@ def track(token: str) -> Any:
         visits=request_visits(req),
         visit_url=visit_url,
         can_cancel="cancelled" in ops.allowed_transitions(req.status),
-        tracking_url=url_for("requests.track", token=req.tracking_token, _external=True),
+        tracking_url=absolute_url("requests.track", token=req.tracking_token),
     )
     return _private(current_app.make_response(page))
 
