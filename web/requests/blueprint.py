@@ -128,9 +128,8 @@ def new_request() -> Any:
         cfg = current_app.config
         window = cfg["TOURPLAN_REQUEST_WINDOW_SECONDS"]
         address = client_address()
-        if limiter().count("request-post:" + address, window) >= cfg["TOURPLAN_REQUEST_MAX_POSTS"]:
+        if not limiter().hit("request-post:" + address, cfg["TOURPLAN_REQUEST_MAX_POSTS"], window):
             return _render_form(form, activities, [("", TOO_MANY_POSTS)], validated=False), 429
-        limiter().hit("request-post:" + address, window)
         if form.is_robot():
             return render_template("requests/refused.html", message=ROBOT), 400
         if form.wants_more_periods():
@@ -138,7 +137,7 @@ def new_request() -> Any:
             form.periods.append_entry()
             return _render_form(form, activities, [], validated=False), 200
         if form.validate_on_submit():
-            if limiter().count("request-stored:" + address, window) >= cfg["TOURPLAN_REQUEST_MAX_STORED"]:
+            if not limiter().allowed("request-stored:" + address, cfg["TOURPLAN_REQUEST_MAX_STORED"], window):
                 return _render_form(form, activities, [("", TOO_MANY_REQUESTS)], validated=False), 429
             season = form.chosen_season
             try:
@@ -156,7 +155,7 @@ def new_request() -> Any:
                 general.append(("", e.message))
                 status = 422
             else:
-                limiter().hit("request-stored:" + address, window)
+                limiter().hit("request-stored:" + address, cfg["TOURPLAN_REQUEST_MAX_STORED"], window)
                 flash("Votre demande est enregistrée. Gardez l'adresse de cette page pour la suivre.", "success")
                 return redirect(url_for("requests.track", token=req.tracking_token))
         else:
