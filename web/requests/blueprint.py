@@ -30,6 +30,7 @@ from web.auth.forms import csrf_failed
 from web.auth.ratelimit import client_address, init_limiter, limiter
 from web.communes.search import search_communes
 from web.core.errors import OperationError
+from web.core.transactions import retrying
 from web.core.urls import absolute_url
 from web.extensions import db
 from web.requests import operations as ops
@@ -248,9 +249,14 @@ def cancel(token: str) -> Any:
         status = 409
     elif request.method == "POST":
         if form.validate_on_submit():
-            try:
-                ops.cancel(req, by="commune", note="Annulée par la commune depuis le lien de suivi.")
+
+            def cancel_now() -> None:
+                # Read again on each try: a retried attempt starts from a rolled-back session.
+                ops.cancel(_request_or_404(token), by="commune", note="Annulée par la commune depuis le lien de suivi.")
                 db.session.commit()
+
+            try:
+                retrying(cancel_now)
             except OperationError as e:
                 db.session.rollback()
                 message, status = e.message, 409
