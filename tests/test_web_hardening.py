@@ -3,6 +3,10 @@ cache, redirects, NUL bytes, odd hosts and numbers. Each test replays what an at
 
 from __future__ import annotations
 
+import json
+import os
+import re
+import stat
 from datetime import timedelta
 from typing import Any
 
@@ -220,3 +224,195 @@ def test_superscript_digits_in_the_inbox_page_number_are_ignored(client: FlaskCl
     for page in ("²", "٣", "99999999999999", "-1"):
         assert client.get(f"/operateur/demandes/?page={page}").status_code == 200, page
         assert client.get(f"/operateur/demandes/?activite={page}").status_code == 200, page
+
+
+# --------------------------------------------------------------------------- #
+# Sessions, tokens
+# --------------------------------------------------------------------------- #
+
+
+def test_logout_kills_every_copy_of_the_session_cookie(app: Flask) -> None:
+    from tests.test_auth import add_operator, login
+
+    add_operator(app)
+    browser, thief = app.test_client(), app.test_client()
+    assert login(browser).status_code == 302
+    thief.set_cookie("session", browser.get_cookie("session").value)
+    assert thief.get("/operateur/").status_code == 200  # a copy works while the session lives
+    browser.post("/operateur/deconnexion")
+    assert browser.get("/operateur/").status_code == 302
+    assert thief.get("/operateur/").status_code == 302  # and not after the logout
+    assert login(browser).status_code == 302  # logging in again works
+
+
+def _api_token(app: Flask, **columns: Any) -> str:
+    from sqlalchemy import update
+
+    from tests.desk_helpers import operator
+    from tests.test_api import _token
+    from web.api.models import ApiToken
+    from web.extensions import db
+
+    with app.app_context():
+        operator()
+        token = _token()
+        if columns:
+            db.session.execute(update(ApiToken).values(**columns))
+            db.session.commit()
+    return token
+
+
+def test_api_tokens_expire(app: Flask, client: FlaskClient) -> None:
+    from web.core.types import utcnow
+
+    token = _api_token(app, expires_at=utcnow() - timedelta(seconds=1))
+    response = client.get("/api/v1/seasons", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 401 and "révoqué" in response.get_json()["error"]
+
+
+def test_api_tokens_record_their_last_use(app: Flask, client: FlaskClient) -> None:
+    from sqlalchemy import select
+
+    from web.api.models import ApiToken
+    from web.extensions import db
+
+    token = _api_token(app)
+    assert client.get("/api/v1/seasons", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    with app.app_context():
+        assert db.session.execute(select(ApiToken.last_used_at)).scalar_one() is not None
+
+
+def test_api_tokens_are_created_with_an_expiry_listed_and_revoked_from_the_cli(app: Flask, client: FlaskClient) -> None:
+    from tests.desk_helpers import operator
+
+    with app.app_context():
+        operator()
+    runner = app.test_cli_runner()
+    created = runner.invoke(
+        args=["tourplan", "create-api-token", "ops@example.fr", "--label", "script", "--days", "30"])
+    assert created.exit_code == 0, created.output
+    token = created.output.strip()
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/seasons", headers=headers).status_code == 200
+    listed = runner.invoke(args=["tourplan", "list-api-tokens", "ops@example.fr"])
+    assert "1\tactive\texpires " in listed.output and "script" in listed.output
+    revoked = runner.invoke(args=["tourplan", "revoke-api-token", "1"])
+    assert revoked.exit_code == 0 and "revoked" in revoked.output
+    assert client.get("/api/v1/seasons", headers=headers).status_code == 401
+    unknown = runner.invoke(args=["tourplan", "revoke-api-token", "99"])
+    assert unknown.exit_code != 0 and "aucun jeton" in unknown.output and "Traceback" not in unknown.output
+
+
+# --------------------------------------------------------------------------- #
+# API input
+# --------------------------------------------------------------------------- #
+
+
+@pytest.fixture
+def api_client(app: Flask, make: Any) -> Any:
+    from tests.desk_helpers import small_season
+
+    small_season(make)
+    token = _api_token(app)
+    client = app.test_client()
+
+    def post(path: str, body: Any = None, raw: bytes | None = None) -> Any:
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        return client.post(path, data=raw if raw is not None else json.dumps(body), headers=headers)
+
+    return post
+
+
+def _new_request(**fields: Any) -> dict[str, Any]:
+    return {"season": "s1", "commune": "48001", "label": "Atelier", "duration_minutes": 60, **fields}
+
+
+@pytest.mark.parametrize("field, value", [
+    ("label", "Atelier\vnumérique"), ("label", "Atelier\fnumérique"), ("notes", "ligne\u2028coupée"),
+    ("contact_name", "Mme\nMartin"), ("structure_name", "Mairie\x1b[31m"), ("notes", "\x85suite"),
+])
+def test_the_api_refuses_characters_that_break_calendar_lines(api_client: Any, field: str, value: str) -> None:
+    response = api_client("/api/v1/requests", _new_request(**{field: value}))
+    assert response.status_code == 400
+    assert response.get_json()["field"] == field and "contrôle" in response.get_json()["error"]
+
+
+def test_the_api_keeps_line_breaks_where_the_forms_do(api_client: Any) -> None:
+    response = api_client("/api/v1/requests", _new_request(notes="Première ligne\nDeuxième ligne"))
+    assert response.status_code == 201 and response.get_json()["notes"] == "Première ligne\nDeuxième ligne"
+
+
+@pytest.mark.parametrize("field, value", [("email", "pas-une-adresse"), ("email", "a@b"),
+                                          ("phone", "12345"), ("phone", "+1 555 0100")])
+def test_the_api_refuses_emails_and_phones_the_forms_refuse(api_client: Any, field: str, value: str) -> None:
+    from web.requests.forms import EMAIL_ERROR, PHONE_ERROR
+
+    response = api_client("/api/v1/requests", _new_request(**{field: value}))
+    assert response.status_code == 400
+    assert response.get_json() == {"field": field, "error": EMAIL_ERROR if field == "email" else PHONE_ERROR}
+
+
+def test_the_api_writes_phones_as_the_forms_do(api_client: Any) -> None:
+    response = api_client("/api/v1/requests", _new_request(phone="+33466491234", email="mairie@altier.fr"))
+    assert response.status_code == 201 and response.get_json()["phone"] == "04 66 49 12 34"
+
+
+def test_a_lone_surrogate_is_refused_naming_the_field(api_client: Any) -> None:
+    raw = b'{"season": "s1", "commune": "48001", "label": "Atelier \\ud800", "duration_minutes": 60}'
+    response = api_client("/api/v1/requests", raw=raw)
+    assert response.status_code == 400 and response.get_json()["field"] == "label"
+    response = api_client("/api/v1/requests", raw=b'{"season": "\\udfff"}')
+    assert response.status_code == 400 and response.get_json()["field"] == "season"
+
+
+@pytest.mark.parametrize("depth", [40, 100_000])
+def test_deeply_nested_json_is_refused(api_client: Any, depth: int) -> None:
+    raw = b'{"notes": ' + b"[" * depth + b"]" * depth + b"}"
+    response = api_client("/api/v1/requests", raw=raw)
+    assert response.status_code == 400 and "imbriqué" in response.get_json()["error"]
+
+
+def test_openapi_marks_every_request_body_required(client: FlaskClient) -> None:
+    doc = client.get("/api/v1/openapi.json").get_json()
+    bodies = [op["requestBody"] for path in doc["paths"].values() for op in path.values() if "requestBody" in op]
+    assert len(bodies) >= 7 and all(b["required"] is True for b in bodies)
+
+
+def test_405_answers_say_which_methods_are_allowed(client: FlaskClient) -> None:
+    page = client.delete("/calendrier")
+    assert page.status_code == 405 and page.headers["Allow"] == "GET, HEAD, OPTIONS"
+    api = client.get("/api/v1/requests/1/accept")
+    assert api.status_code == 405 and "POST" in api.headers["Allow"] and api.is_json
+
+
+# --------------------------------------------------------------------------- #
+# CSP nonce, database file
+# --------------------------------------------------------------------------- #
+
+
+def test_a_nonce_placeholder_typed_in_a_name_never_becomes_the_live_nonce(app: Flask, tour: Any) -> None:
+    from tourplan.maps import NONCE_PLACEHOLDER
+    from web.extensions import db
+
+    with app.app_context():
+        town = db.session.merge(tour.communes["mende"])
+        town.name = f"Mende {NONCE_PLACEHOLDER}"
+        db.session.commit()
+    response = app.test_client().get("/carte/cadre")
+    page = response.get_data(as_text=True)
+    nonce = re.search(r"'nonce-([^']+)'", response.headers["Content-Security-Policy"]).group(1)
+    assert NONCE_PLACEHOLDER in page  # the name, shown as typed
+    assert page.count(nonce) == page.count(f'nonce="{nonce}"') > 0  # the nonce only where it belongs
+
+
+@pytest.mark.sqlite_only
+def test_the_sqlite_file_is_created_private(make_app: Any, tmp_path: Any) -> None:
+    path = tmp_path / "private.sqlite"
+    app = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}")
+    from web.extensions import db
+
+    with app.app_context():
+        db.create_all()
+        db.session.execute(db.text("PRAGMA journal_mode=WAL"))
+        db.engine.dispose()
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600

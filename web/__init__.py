@@ -20,7 +20,7 @@ from flask import Flask
 
 from web.config import load_config
 from web.core.urls import BoundedIntegerConverter
-from web.extensions import babel, csrf, db, login_manager, migrate
+from web.extensions import babel, create_private_sqlite_file, csrf, db, login_manager, migrate
 
 #: Areas whose blueprint is registered when present, in this order.
 AREAS = (
@@ -36,6 +36,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.url_map.converters["int"] = BoundedIntegerConverter
     load_config(app, test_config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    create_private_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
 
     db.init_app(app)
     # render_as_batch: SQLite can only alter tables by rebuilding them.

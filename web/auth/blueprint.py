@@ -141,6 +141,9 @@ def logout() -> Any:
     if not form.validate_on_submit():
         flash("Le formulaire a expiré. Merci de recommencer.", "error")
         return redirect(_home())
+    # Server-side: a copy of this session cookie (another tab, someone else) dies too.
+    current_user.end_sessions()
+    db.session.commit()
     logout_user()
     session.clear()
     flash("Vous êtes déconnecté.", "success")

@@ -29,7 +29,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.routing import BuildError
 
-from tourplan.maps import NONCE_PLACEHOLDER, MapOptions, MapPoint, MapRoute, build_map
+from tourplan.maps import MapOptions, MapPoint, MapRoute, build_map
 from tourplan.problem import ProblemError
 from web.auth.decorators import operator_required
 from web.core.errors import ConflictError, NotFoundError, OperationError
@@ -270,9 +270,11 @@ def version_map(version_id: int) -> Any:
         center=(points[0].lat, points[0].lon) if points else (44.5, 3.5),
         zoom=9,
     )
-    page = build_map(points, lines, options)
+    # Built for this response only: the live nonce goes straight in (never substituted
+    # afterwards, which would also hit a label that happens to contain the placeholder).
     nonce = secrets.token_urlsafe(16)
-    response = Response(page.replace(NONCE_PLACEHOLDER, nonce), content_type="text/html; charset=utf-8")
+    page = build_map(points, lines, options, nonce=nonce)
+    response = Response(page, content_type="text/html; charset=utf-8")
     tiles = " https://tile.openstreetmap.org" if options.tiles else ""
     response.headers["Content-Security-Policy"] = (
         f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'self' 'nonce-{nonce}'; "

@@ -29,7 +29,7 @@ from flask_babel import gettext as _
 from flask_babel import refresh as babel_refresh
 from werkzeug.http import is_resource_modified
 
-from tourplan.maps import NONCE_PLACEHOLDER, MapOptions, build_map
+from tourplan.maps import MapOptions, build_map
 from web.communes.search import resolve_commune
 from web.core.urls import absolute_url, canonical_host, safe_local_path
 from web.public import i18n
@@ -314,7 +314,11 @@ def map_frame() -> Response:
     lang = str(get_locale() or "fr")
     key = ("map", lang, filters, day)
 
-    def build() -> str:
+    def build() -> tuple[str, str]:
+        # The cached page carries a placeholder of its own, random, replaced by each
+        # response's nonce: text typed by a user (a commune name...) cannot know it, so no
+        # substitution ever reaches it (a fixed placeholder in a name became the live nonce).
+        placeholder = "tpnonce" + secrets.token_urlsafe(24)
         if day:
             visits = [v for v in filters.apply(snap.visits) if v.date == day and not v.cancelled]
             routes = ops.day_routes(snap, day, filters.van, label=lambda name: _("Trajet de %(van)s", van=name))
@@ -336,11 +340,11 @@ def map_frame() -> Response:
             center=(44.5, 3.5) if not points else (points[0].lat, points[0].lon),
             zoom=9,
         )
-        return build_map(points, routes, options)
+        return placeholder, build_map(points, routes, options, nonce=placeholder)
 
-    page = ops.cache().rendered(state, key, build)
+    placeholder, page = ops.cache().rendered(state, key, build)
     nonce = secrets.token_urlsafe(16)
-    response = Response(page.replace(NONCE_PLACEHOLDER, nonce), content_type="text/html; charset=utf-8")
+    response = Response(page.replace(placeholder, nonce), content_type="text/html; charset=utf-8")
     tiles = " https://tile.openstreetmap.org" if current_app.config.get("TOURPLAN_MAP_TILES", True) else ""
     response.headers["Content-Security-Policy"] = (
         f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'self' 'nonce-{nonce}'; "
