@@ -1,7 +1,7 @@
 """Operators' session generation (logout ends sessions server-side); API token expiry and revocation
 
 Revision ID: 5c1e2a9d7b40
-Revises: 84dd9b945712
+Revises: 5fdee98001b4
 Create Date: 2026-12-02 07:00:00.000000
 
 """
@@ -12,7 +12,7 @@ import web.core.types  # noqa: F401  (autogenerate names the app's column types)
 
 # revision identifiers, used by Alembic.
 revision = '5c1e2a9d7b40'
-down_revision = '84dd9b945712'
+down_revision = '5fdee98001b4'
 branch_labels = None
 depends_on = None
 
