@@ -97,6 +97,8 @@ def _config(url: str, **overrides: Any) -> dict[str, Any]:
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": url,
         "WTF_CSRF_ENABLED": False,
+        # The canonical address of the test site: the test client's default host.
+        "TOURPLAN_BASE_URL": "http://localhost",
         **overrides,
     }
 

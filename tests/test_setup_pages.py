@@ -262,7 +262,8 @@ def test_hostile_van_input_never_gives_a_500(app: Flask, ops_client: FlaskClient
     from web.vans.models import Van
 
     response = ops_client.post("/operateur/parametres/camions/nouveau", data=van_data(**{field: value}))
-    assert response.status_code in (302, 422)
+    # A NUL is refused for every form at once (web/core), with a message: 400.
+    assert response.status_code in ((400,) if "\x00" in value else (302, 422))
     with app.app_context():
         n = db.session.execute(select(func.count()).select_from(Van)).scalar_one()
         assert n == (1 if response.status_code == 302 else 0)

@@ -19,7 +19,8 @@ from typing import Any
 from flask import Flask
 
 from web.config import load_config
-from web.extensions import babel, csrf, db, login_manager, migrate
+from web.core.urls import BoundedIntegerConverter
+from web.extensions import babel, create_private_sqlite_file, csrf, db, login_manager, migrate
 
 #: Areas whose blueprint is registered when present, in this order.
 AREAS = (
@@ -31,8 +32,11 @@ MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
+    # Before any route is added: <int:id> beyond the database's integer range is a 404.
+    app.url_map.converters["int"] = BoundedIntegerConverter
     load_config(app, test_config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    create_private_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
 
     db.init_app(app)
     # render_as_batch: SQLite can only alter tables by rebuilding them.

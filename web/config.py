@@ -10,6 +10,8 @@ from typing import Any
 
 from flask import Flask
 
+from web.core.urls import DEFAULT_BASE_URL, check_base_url
+
 
 def default_database_url(instance_path: str) -> str:
     return "sqlite:///" + str(Path(instance_path) / "tourplan.sqlite")
@@ -29,6 +31,17 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
             "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
         ),
         TOURPLAN_DEFAULT_LOCK_SLACK_MINUTES=30,
+        # The canonical public address: every absolute link is built on it (web/core/urls.py).
+        TOURPLAN_BASE_URL=DEFAULT_BASE_URL,
+        # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted (0: none).
+        TOURPLAN_PROXY_COUNT=0,
+        # Host headers accepted (Flask answers 400 to others); None accepts any.
+        TRUSTED_HOSTS=None,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SECURE=None,  # None: secure exactly when TOURPLAN_BASE_URL is https
+        # Request bodies: forms and the API never need more (413 beyond).
+        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -38,10 +51,37 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
             app.config["TOURPLAN_REDIS_URL"] = os.environ["TOURPLAN_REDIS_URL"]
         if os.environ.get("SECRET_KEY"):
             app.config["SECRET_KEY"] = os.environ["SECRET_KEY"]
+        for name in ("TOURPLAN_BASE_URL", "TOURPLAN_UID_HOST"):
+            if os.environ.get(name):
+                app.config[name] = os.environ[name]
+        if os.environ.get("TOURPLAN_TRUSTED_HOSTS"):
+            app.config["TRUSTED_HOSTS"] = [h.strip() for h in os.environ["TOURPLAN_TRUSTED_HOSTS"].split(",")
+                                           if h.strip()]
+        if os.environ.get("TOURPLAN_PROXY_COUNT"):
+            app.config["TOURPLAN_PROXY_COUNT"] = os.environ["TOURPLAN_PROXY_COUNT"]
     else:
         app.config.from_mapping(test_config)
+    _derive_security_settings(app)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(app.instance_path)
+
+
+def _derive_security_settings(app: Flask) -> None:
+    """Settings that follow from the canonical address; a bad value stops the start-up
+    with a message naming it rather than serving wrong links."""
+    app.config["TOURPLAN_BASE_URL"] = check_base_url(app.config["TOURPLAN_BASE_URL"])
+    https = app.config["TOURPLAN_BASE_URL"].startswith("https://")
+    # An https site never sends its session cookie over plain http.
+    if app.config.get("SESSION_COOKIE_SECURE") is None:
+        app.config["SESSION_COOKIE_SECURE"] = https
+    try:
+        count = int(app.config.get("TOURPLAN_PROXY_COUNT") or 0)
+    except (TypeError, ValueError):
+        count = -1
+    if not 0 <= count <= 10:
+        raise ValueError(f"TOURPLAN_PROXY_COUNT={app.config.get('TOURPLAN_PROXY_COUNT')!r}: "
+                         "a number of reverse proxies from 0 to 10 is expected")
+    app.config["TOURPLAN_PROXY_COUNT"] = count
 
 
 def _instance_secret(instance_path: str) -> str:

@@ -5,6 +5,7 @@ Models import ``db`` from this module, so it must not import any model itself.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from typing import Any
 
@@ -54,3 +55,25 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     if mode and mode[0] not in ("wal", "memory"):
         cur.execute("PRAGMA journal_mode=WAL")
     cur.close()
+
+
+def create_private_sqlite_file(url: str) -> None:
+    """Create a missing SQLite database file readable by its owner only (0600): SQLite would
+    create it with the umask's mode, usually world-readable, and it holds the communes'
+    contacts and the operators' password hashes. Its -wal and -shm files take its mode."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        parsed = make_url(url)
+    except Exception:  # noqa: BLE001 - a bad URL is reported by SQLAlchemy itself on connect
+        return
+    path = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not path or path == ":memory:" or path.startswith("file:"):
+        return
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    except OSError:
+        return  # a folder that does not exist (yet): SQLAlchemy says so when it connects
+    os.close(fd)

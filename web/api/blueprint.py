@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, TypeVar
 
 from flask import Blueprint, Flask, current_app, g, jsonify, request
 from flask_login import current_user
-from sqlalchemy import select
-from werkzeug.exceptions import HTTPException
+from sqlalchemy import select, update
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from tourplan.problem import ProblemError
 from web.activities.models import Activity
@@ -28,6 +28,7 @@ from web.api import schemas
 from web.api.models import ApiToken, hash_token
 from web.api.openapi import openapi_document
 from web.core.errors import ConflictError, NotFoundError, OperationError, TransitionError
+from web.core.types import utcnow
 from web.desk import operations as desk
 from web.desk.moves import MoveRefused
 from web.extensions import csrf, db
@@ -42,6 +43,7 @@ csrf.exempt(bp)
 
 F = TypeVar("F", bound=Callable[..., Any])
 MAX_LIST = 500
+LAST_USED_PRECISION = timedelta(minutes=1)
 
 
 class ApiError(Exception):
@@ -58,7 +60,7 @@ def init_app(app: Flask) -> None:
 
     def http_error(e: HTTPException) -> Any:
         if request.path.startswith(bp.url_prefix + "/") or request.path == bp.url_prefix:
-            return _error(e.code or 500, _HTTP_TEXT.get(e.code or 500, e.description or e.name), None)
+            return _from_http(e)
         return previous(e) if previous else e
 
     app.register_error_handler(HTTPException, http_error)
@@ -114,10 +116,19 @@ def _move_refused(e: MoveRefused) -> Any:
     return _error(409, e.message, e.rule)
 
 
+def _from_http(e: HTTPException) -> Any:
+    code = e.code or 500
+    text = getattr(e, "french_text", None) or _HTTP_TEXT.get(code, e.description or e.name)
+    response = _error(code, text, None)
+    if isinstance(e, MethodNotAllowed) and e.valid_methods:
+        response.headers["Allow"] = ", ".join(sorted(e.valid_methods))
+    return response
+
+
 @bp.errorhandler(HTTPException)
 def _http(e: HTTPException) -> Any:
     db.session.rollback()
-    return _error(e.code or 500, _HTTP_TEXT.get(e.code or 500, e.description or e.name), None)
+    return _from_http(e)
 
 
 @bp.errorhandler(Exception)
@@ -140,8 +151,13 @@ def _bearer_operator() -> Any:
     row = db.session.execute(
         select(ApiToken).where(ApiToken.token_hash == hash_token(token.strip()))
     ).scalar_one_or_none()
-    if row is None or not row.operator.is_active:
+    now = utcnow()
+    if row is None or not row.usable(now):
         return None
+    if row.last_used_at is None or now - row.last_used_at > LAST_USED_PRECISION:
+        # Written at most once a minute: a script polling a job does not write on each call.
+        db.session.execute(update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=now))
+        db.session.commit()
     return row.operator
 
 
@@ -171,11 +187,15 @@ def _by() -> str:
 def _body() -> dict[str, Any]:
     if not request.is_json:
         raise ApiError(400, "le corps doit être du JSON (Content-Type: application/json)")
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # ~100k nested brackets: Python's parser gives up
+        raise ApiError(400, f"JSON trop imbriqué ({schemas.MAX_JSON_DEPTH} niveaux au plus)") from None
     if body is None and not request.get_data():
         body = {}
     if not isinstance(body, dict):
         raise ApiError(400, "le corps doit être un objet JSON")
+    schemas.check_json(body)
     return body
 
 

@@ -28,8 +28,10 @@ def _errors(*codes: int) -> dict[str, Any]:
     return {str(c): _resp(text[c], _ERROR) for c in codes}
 
 
-def _body(schema: dict[str, Any], required: bool = True) -> dict[str, Any]:
-    return {"required": required, "content": {"application/json": {"schema": schema}}}
+def _body(schema: dict[str, Any]) -> dict[str, Any]:
+    # Every write takes a JSON body, ``{}`` at least: the API refuses a POST without one
+    # (a cross-site form cannot send JSON), so the document says it is required.
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
 
 
 def _path_param(name: str, kind: str = "integer") -> dict[str, Any]:
@@ -171,7 +173,7 @@ def _list_of(key: str, name: str) -> dict[str, Any]:
     return {"type": "object", "properties": {key: {"type": "array", "items": _ref(name)}}}
 
 
-_EMPTY_BODY = _body({"type": "object", "additionalProperties": False}, required=False)
+_EMPTY_BODY = _body({"type": "object", "additionalProperties": False})
 
 PATHS: dict[str, Any] = {
     "/api/v1/openapi.json": {
@@ -191,7 +193,7 @@ PATHS: dict[str, Any] = {
                  "parameters": [_path_param("slug", "string")],
                  "requestBody": _body({"type": "object", "additionalProperties": False,
                                        "properties": {"time_limit": {"type": "number", "minimum": 1,
-                                                                     "maximum": 3600}}}, required=False),
+                                                                     "maximum": 3600}}}),
                  "responses": {"202": _resp("The queued job", _ref("Job")), **_errors(400, 401, 404, 409)}},
     },
     "/api/v1/jobs/{job_id}": {
@@ -217,8 +219,7 @@ PATHS: dict[str, Any] = {
     },
     "/api/v1/requests/{request_id}/accept": {
         "post": {"summary": "Accept a request", "parameters": [_path_param("request_id")],
-                 "requestBody": _body({"type": "object", "properties": {"note": {"type": "string"}}},
-                                      required=False),
+                 "requestBody": _body({"type": "object", "properties": {"note": {"type": "string"}}}),
                  "responses": {"200": _resp("The request", _ref("Request")), **_errors(400, 401, 404, 409)}},
     },
     "/api/v1/requests/{request_id}/decline": {

@@ -11,9 +11,11 @@ import math
 from datetime import date
 from typing import Any
 
+from web.auth.operations import valid_email
 from web.core.errors import OperationError
 from web.desk.operations import VersionView
 from web.jobs.models import PlanningJob
+from web.requests.forms import EMAIL_ERROR, PHONE_ERROR, french_phone, text_problem
 from web.requests.models import VisitRequest
 from web.seasons.models import Season
 from web.tours.models import TourVersion
@@ -50,13 +52,26 @@ def bad(field: str, message: str) -> OperationError:
     return OperationError(message, field)
 
 
+#: Free text that may span lines (the forms' text areas).
+_MULTILINE = {"notes", "venue_address", "note", "reason"}
+
+
 def _str(field: str, value: Any) -> str:
     if not isinstance(value, str):
         raise bad(field, "doit être une chaîne de caractères")
     if len(value) > _STR_LIMITS.get(field, 300):
         raise bad(field, f"{_STR_LIMITS.get(field, 300)} caractères au plus")
-    if "\x00" in value:
-        raise bad(field, "caractère nul interdit")
+    problem = text_problem(value, multiline=field in _MULTILINE)
+    if problem:
+        raise bad(field, problem)
+    # The same checks as the public form and the inbox (web/requests/forms.py).
+    if field == "email" and value and not valid_email(value.strip()):
+        raise bad(field, EMAIL_ERROR)
+    if field == "phone" and value.strip():
+        phone = french_phone(value)
+        if phone is None:
+            raise bad(field, PHONE_ERROR)
+        return phone
     return value
 
 
@@ -138,9 +153,43 @@ def text_field(body: dict[str, Any], field: str, *, required: bool = True, limit
         return ""
     if not isinstance(value, str) or (required and not value.strip()):
         raise bad(field, "texte obligatoire")
-    if len(value) > limit or "\x00" in value:
-        raise bad(field, f"{limit} caractères au plus, sans caractère nul")
+    if len(value) > limit:
+        raise bad(field, f"{limit} caractères au plus")
+    problem = text_problem(value, multiline=field in _MULTILINE)
+    if problem:
+        raise bad(field, problem)
     return value
+
+
+#: Deeper JSON is refused before it is walked (no request body needs more than 4).
+MAX_JSON_DEPTH = 32
+
+
+def check_json(value: Any) -> None:
+    """Refuse, naming the top-level field, a body nested too deep or holding a string no
+    database can store (a lone surrogate such as ``"\\ud800"``, a NUL), wherever it is."""
+    stack: list[tuple[Any, str, int]] = [(value, "", 0)]
+    while stack:
+        item, field, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise bad(field or "body", f"JSON trop imbriqué ({MAX_JSON_DEPTH} niveaux au plus)")
+        if isinstance(item, dict):
+            for k, v in item.items():
+                _storable(k, field or "body")
+                stack.append((v, field or str(k), depth + 1))
+        elif isinstance(item, list):
+            stack.extend((v, field, depth + 1) for v in item)
+        elif isinstance(item, str):
+            _storable(item, field or "body")
+
+
+def _storable(text: str, where: str) -> None:
+    if "\x00" in text:
+        raise bad(where, "caractère nul interdit")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise bad(where, "caractère Unicode invalide (moitié de paire de substitution)") from None
 
 
 # --------------------------------------------------------------------------- #

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
@@ -13,16 +12,22 @@ from web.auth.forms import LoginForm, LogoutForm, csrf_failed
 from web.auth.models import Operator, normalise_email
 from web.auth.operations import authenticate, record_login
 from web.auth.ratelimit import client_address, init_limiter, limiter
+from web.core.urls import int_param, safe_local_path
 from web.extensions import db, login_manager
 
 bp = Blueprint("auth", __name__, template_folder="templates", url_prefix="/operateur")
 
 GENERIC_LOGIN_ERROR = "Adresse e-mail ou mot de passe incorrect."
-TOO_MANY = "Trop de tentatives de connexion. Réessayez dans quelques minutes."
+TOO_MANY_FROM_HERE = "Trop de tentatives de connexion depuis votre adresse. Réessayez dans quelques minutes."
+WAIT = "Trop de tentatives de connexion sur ce compte. Réessayez dans {seconds} seconde(s)."
 
 
 def init_app(app: Flask) -> None:
+    # Per account: failures before delays start, then 2 s, 4 s ... up to the max delay.
     app.config.setdefault("TOURPLAN_LOGIN_MAX_FAILURES", 5)
+    app.config.setdefault("TOURPLAN_LOGIN_MAX_DELAY_SECONDS", 60)
+    # Per client address: failed logins allowed per window (over every account).
+    app.config.setdefault("TOURPLAN_LOGIN_ADDRESS_MAX_FAILURES", 30)
     app.config.setdefault("TOURPLAN_LOGIN_WINDOW_SECONDS", 15 * 60)
     init_limiter(app)
     login_manager.session_protection = "strong"
@@ -53,34 +58,45 @@ def _desk_links() -> list[tuple[str, str]]:
 
 def _load_operator(session_id: str) -> Operator | None:
     ident, _, fingerprint = session_id.partition(":")
-    if not ident.isdigit():
+    operator_id = int_param(ident)
+    if operator_id is None:
         return None
-    operator = db.session.get(Operator, int(ident))
+    operator = db.session.get(Operator, operator_id)
     if operator is None or not operator.is_active or not operator.matches_fingerprint(fingerprint):
         return None
     return operator
 
 
 def safe_next(target: str | None) -> str | None:
-    """Only a path on this site: no scheme, no host, no ``//host`` nor ``/\\host`` trick."""
-    if not target:
-        return None
-    target = target.strip()
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return None
-    if any(ord(c) < 32 for c in target):
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc:
-        return None
-    return target
+    """Only a path on this site (see :func:`web.core.urls.safe_local_path`)."""
+    return safe_local_path(target)
 
 
-def _login_keys(email: str) -> list[str]:
-    keys = ["login-ip:" + client_address()]
+def _refused_login() -> tuple[str, int, int] | None:
+    """Why this login attempt is refused before checking the password (message, status,
+    seconds to wait), or None. The address and the account are limited apart: a flood of
+    bad passwords from one address blocks that address only, and an account under attack
+    from many addresses only slows down (progressive delays), it is never locked."""
+    cfg = current_app.config
+    if not limiter().allowed("login-ip:" + client_address(), cfg["TOURPLAN_LOGIN_ADDRESS_MAX_FAILURES"],
+                             cfg["TOURPLAN_LOGIN_WINDOW_SECONDS"]):
+        return TOO_MANY_FROM_HERE, 429, cfg["TOURPLAN_LOGIN_WINDOW_SECONDS"]
+    email = normalise_email(request.form.get("email") or "")[:254]
+    wait = limiter().wait_left("login-email:" + email) if email else 0
+    if wait:
+        return WAIT.format(seconds=wait), 429, wait
+    return None
+
+
+def _record_failed_login() -> None:
+    cfg = current_app.config
+    limiter().hit("login-ip:" + client_address(), cfg["TOURPLAN_LOGIN_ADDRESS_MAX_FAILURES"],
+                  cfg["TOURPLAN_LOGIN_WINDOW_SECONDS"])
+    email = normalise_email(request.form.get("email") or "")[:254]
     if email:
-        keys.append("login-email:" + normalise_email(email)[:254])
-    return keys
+        limiter().failure("login-email:" + email, free=cfg["TOURPLAN_LOGIN_MAX_FAILURES"],
+                          window=cfg["TOURPLAN_LOGIN_WINDOW_SECONDS"],
+                          max_delay=cfg["TOURPLAN_LOGIN_MAX_DELAY_SECONDS"])
 
 
 @bp.route("/connexion", methods=["GET", "POST"])
@@ -91,21 +107,18 @@ def login() -> Any:
     form = LoginForm()
     error = None
     status = 200
+    retry_after = 0
     if request.method == "POST":
-        cfg = current_app.config
-        window = cfg["TOURPLAN_LOGIN_WINDOW_SECONDS"]
-        keys = _login_keys(form.email.data or "")
-        if any(limiter().count(k, window) >= cfg["TOURPLAN_LOGIN_MAX_FAILURES"] for k in keys):
-            error, status = TOO_MANY, 429
+        refused = _refused_login()
+        if refused:
+            error, status, retry_after = refused
         elif form.validate_on_submit():
             operator = authenticate(form.email.data or "", form.password.data or "")
             if operator is None:
-                for k in keys:
-                    limiter().hit(k, window)
+                _record_failed_login()
                 error, status = GENERIC_LOGIN_ERROR, 200
             else:
-                for k in keys:
-                    limiter().reset(k)
+                limiter().forget("login-email:" + operator.email)
                 # A fresh session on login: nothing an attacker planted before survives.
                 session.clear()
                 login_user(operator)
@@ -114,7 +127,11 @@ def login() -> Any:
                 return redirect(next_url or _home())
         elif csrf_failed(form):
             error, status = "Le formulaire a expiré. Merci de le renvoyer.", 400
-    return render_template("auth/login.html", form=form, error=error, next_url=next_url), status
+    response = current_app.make_response(
+        (render_template("auth/login.html", form=form, error=error, next_url=next_url), status))
+    if retry_after:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 @bp.route("/deconnexion", methods=["POST"])
@@ -124,6 +141,9 @@ def logout() -> Any:
     if not form.validate_on_submit():
         flash("Le formulaire a expiré. Merci de recommencer.", "error")
         return redirect(_home())
+    # Server-side: a copy of this session cookie (another tab, someone else) dies too.
+    current_user.end_sessions()
+    db.session.commit()
     logout_user()
     session.clear()
     flash("Vous êtes déconnecté.", "success")

@@ -4,7 +4,7 @@ import hashlib
 import hmac
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, String
+from sqlalchemy import Boolean, CheckConstraint, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -28,6 +28,9 @@ class Operator(db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Raised by a logout: every session cookie issued before it stops working, even a
+    #: copy kept by someone else (the cookie itself cannot be taken back).
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     # Flask-Login protocol -------------------------------------------------------------
     @property
@@ -48,7 +51,12 @@ class Operator(db.Model):
         return f"{self.id}:{self.session_fingerprint()}"
 
     def session_fingerprint(self) -> str:
-        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
+        raw = f"{self.password_hash}:{self.session_generation or 0}"
+        return hashlib.sha256(raw.encode()).hexdigest()[:16]
+
+    def end_sessions(self) -> None:
+        """Log out every open session of this operator (the caller commits)."""
+        self.session_generation = (self.session_generation or 0) + 1
 
     def matches_fingerprint(self, fingerprint: str) -> bool:
         return hmac.compare_digest(self.session_fingerprint(), fingerprint)

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app, render_template, url_for
-from werkzeug.exceptions import HTTPException
+from flask import Blueprint, Flask, Response, abort, current_app, render_template, request, url_for
+from flask.globals import request_ctx
+from markupsafe import escape
+from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import BadRequest, HTTPException, MethodNotAllowed
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import BuildError
 
 bp = Blueprint("core", __name__, template_folder="templates")
@@ -23,14 +27,54 @@ ERROR_TEXTS = {
 
 
 def init_app(app: Flask) -> None:
+    count = app.config.get("TOURPLAN_PROXY_COUNT", 0)
+    if count:
+        # Only as many X-Forwarded-* hops as there are proxies of ours: a client cannot
+        # choose its own address (rate limits) by sending the header itself.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)  # type: ignore[method-assign]
     app.register_error_handler(HTTPException, _http_error)
+    app.before_request(_refuse_nul)
     app.after_request(_security_headers)
     app.context_processor(_layout_context)
 
 
-def _render_error(code: int) -> tuple[str, int]:
-    title, text = ERROR_TEXTS.get(code, (f"Erreur {code}", "La demande n'a pas abouti."))
-    return render_template("errors/error.html", code=code, title=title, text=text), code
+def _refuse_nul() -> None:
+    """A NUL character is never part of a real address, form or query: refuse it here,
+    once for every page (PostgreSQL cannot even compare a text with one, so it would
+    otherwise surface as a 500 in whichever query first meets it)."""
+    if "\x00" in request.path:
+        abort(404)
+    if _has_nul(request.args):
+        raise RefusedInput(NUL_REFUSED)
+    if request.method in ("POST", "PUT", "PATCH", "DELETE") and request.mimetype in (
+        "application/x-www-form-urlencoded", "multipart/form-data"
+    ) and _has_nul(request.form):
+        raise RefusedInput(NUL_REFUSED)
+
+
+def _has_nul(values: MultiDict[str, str]) -> bool:
+    return any("\x00" in k or "\x00" in v for k, v in values.items(multi=True))
+
+
+class RefusedInput(BadRequest):
+    """A 400 whose French explanation is shown on the error page (and in the API's JSON)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.french_text = text
+
+
+NUL_REFUSED = "La demande contient un caractère nul (\\0), qui n'a sa place dans aucun champ ni aucune adresse."
+
+
+def _render_error(code: int, text: str | None = None) -> tuple[str, int]:
+    title, default = ERROR_TEXTS.get(code, (f"Erreur {code}", "La demande n'a pas abouti."))
+    if request_ctx.url_adapter is None:
+        # The Host header itself was refused (untrusted, or not a host name): no URL can be
+        # built, so not the site's layout either; a plain page still says what happened.
+        return (f'<!doctype html><html lang="fr"><meta charset="utf-8"><title>{escape(title)}</title>'
+                f"<h1>{escape(title)}</h1><p>{escape(text or default)}</p></html>"), code
+    return render_template("errors/error.html", code=code, title=title, text=text or default), code
 
 
 def _http_error(e: HTTPException) -> Any:
@@ -38,7 +82,10 @@ def _http_error(e: HTTPException) -> Any:
     # testing): the visitor gets a French page, the log keeps the traceback.
     if e.code is None or e.code < 400:
         return e
-    return _render_error(e.code)
+    response = current_app.make_response(_render_error(e.code, getattr(e, "french_text", None)))
+    if e.code == 405 and isinstance(e, MethodNotAllowed) and e.valid_methods:
+        response.headers["Allow"] = ", ".join(sorted(e.valid_methods))
+    return response
 
 
 def _security_headers(response: Response) -> Response:

@@ -29,10 +29,11 @@ from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.routing import BuildError
 
-from tourplan.maps import NONCE_PLACEHOLDER, MapOptions, MapPoint, MapRoute, build_map
+from tourplan.maps import MapOptions, MapPoint, MapRoute, build_map
 from tourplan.problem import ProblemError
 from web.auth.decorators import operator_required
 from web.core.errors import ConflictError, NotFoundError, OperationError
+from web.core.urls import absolute_url, base_url, int_param
 from web.desk import operations as ops
 from web.desk.moves import MoveRefused, date_fr
 from web.extensions import db
@@ -90,10 +91,10 @@ def _version(version_id: int):  # noqa: ANN202
 
 
 def _int(name: str) -> int:
-    try:
-        return int(request.form.get(name, ""))
-    except ValueError:
+    value = int_param(request.form.get(name))
+    if value is None:
         abort(400)
+    return value
 
 
 def _day(text: str | None) -> date | None:
@@ -269,9 +270,11 @@ def version_map(version_id: int) -> Any:
         center=(points[0].lat, points[0].lon) if points else (44.5, 3.5),
         zoom=9,
     )
-    page = build_map(points, lines, options)
+    # Built for this response only: the live nonce goes straight in (never substituted
+    # afterwards, which would also hit a label that happens to contain the placeholder).
     nonce = secrets.token_urlsafe(16)
-    response = Response(page.replace(NONCE_PLACEHOLDER, nonce), content_type="text/html; charset=utf-8")
+    page = build_map(points, lines, options, nonce=nonce)
+    response = Response(page, content_type="text/html; charset=utf-8")
     tiles = " https://tile.openstreetmap.org" if options.tiles else ""
     response.headers["Content-Security-Policy"] = (
         f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'self' 'nonce-{nonce}'; "
@@ -405,14 +408,14 @@ def route_sheet(version_id: int, van_slug: str, day: str) -> Any:
 
 def visit_url(visit_id: int) -> str:
     try:
-        return url_for("public.visit", visit_id=visit_id, _external=True)
+        return absolute_url("public.visit", visit_id=visit_id)
     except BuildError:  # the public site is not installed: the address it would have
-        return url_for("desk.index", _external=True).split("/operateur/")[0] + f"/visites/{visit_id}"
+        return f"{base_url()}/visites/{visit_id}"
 
 
 def qr_svg(url: str) -> Markup:
     """The QR code of ``url`` as inline SVG (segno escapes nothing it is not given: the URL
-    is ours, built by url_for)."""
+    is ours, built by absolute_url)."""
     qr = segno.make(url, error="m", micro=False)
     svg = qr.svg_inline(scale=8, border=2, dark="#000", light="#fff", title=f"QR code : {url}")
     return Markup(svg)  # noqa: S704  - segno's own SVG of a URL we built

@@ -21,6 +21,7 @@ from sqlalchemy import delete, select
 from tourplan.plan import Plan, plan_from_json
 from tourplan.problem import Problem, format_time, problem_from_json
 from web.core.errors import ConflictError, NotFoundError, OperationError
+from web.core.transactions import retrying
 from web.desk.models import VisitPin
 from web.desk.moves import MoveRefused, date_fr, move_visit, unserve_visit
 from web.extensions import db
@@ -478,7 +479,9 @@ def publish(version: TourVersion, *, by: str) -> PublishResult:
     if version.status != "draft":
         raise OperationError(f"la version n° {version.number} est « {version.status} » : seul un brouillon "
                              "se publie", "version")
-    return publish_version(version.id, by=by)
+    version_id = version.id
+    # A deadlock victim (PostgreSQL) is published again from scratch rather than lost.
+    return retrying(lambda: publish_version(version_id, by=by))
 
 
 def versions_of(season_id: int) -> list[TourVersion]:

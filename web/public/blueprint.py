@@ -17,6 +17,7 @@ from flask import (
     Response,
     abort,
     current_app,
+    g,
     redirect,
     render_template,
     request,
@@ -28,8 +29,9 @@ from flask_babel import gettext as _
 from flask_babel import refresh as babel_refresh
 from werkzeug.http import is_resource_modified
 
-from tourplan.maps import NONCE_PLACEHOLDER, MapOptions, build_map
+from tourplan.maps import MapOptions, build_map
 from web.communes.search import resolve_commune
+from web.core.urls import absolute_url, canonical_host, safe_local_path
 from web.public import i18n
 from web.public import operations as ops
 
@@ -104,6 +106,8 @@ def _context() -> dict[str, Any]:
         "current_lang": str(get_locale() or "fr"),
         "safe_web_url": safe_web_url,
         "weekday_name": _weekday_name,
+        # The language switch returns to the page as the cache knows it (see _page).
+        "return_path": lambda: g.get("page_path") or request.full_path,
     }
 
 
@@ -118,8 +122,9 @@ def safe_web_url(url: str) -> str | None:
 
 
 def uid_host() -> str:
-    """The host in UIDs: configured, so they never change with the address used."""
-    return current_app.config.get("TOURPLAN_UID_HOST") or request.host.split(":")[0] or "localhost"
+    """The host in UIDs: never the request's, so they do not change with the address used
+    (two host names would give subscribers every event twice)."""
+    return current_app.config.get("TOURPLAN_UID_HOST") or canonical_host()
 
 
 def _etag(state: ops.TourState, *parts: str) -> str:
@@ -157,14 +162,22 @@ def _feed_response(state: ops.TourState, cache_key: tuple[str, ...], filename: s
     return response
 
 
-def _page(state: ops.TourState, template: str, values: Callable[[], dict[str, Any]]) -> Response:
+def _page(state: ops.TourState, template: str, values: Callable[[], dict[str, Any]],
+          args: dict[str, str] | None = None, notes: tuple[str, ...] = ()) -> Response:
     """A cached, conditional HTML page (same bytes until the tour or the day
-    changes). ``values`` is only called when the page must be rendered."""
+    changes). ``values`` is only called when the page must be rendered.
+
+    The key is made of what the page shows, never of the raw request: ``args`` are the
+    query parameters once validated (what the view understood) and ``notes`` what it
+    tells about the rest (e.g. "this filter was ignored"). Junk query strings therefore
+    all share one entry, and the page links back to itself with ``args`` only."""
     lang = str(get_locale() or "fr")
+    args = args or {}
+    g.page_path = url_for(str(request.endpoint), **(request.view_args or {}), **args)
     if session.get("_flashes"):
         return Response(render_template(template, **values()))
     # Who is looking is part of the key: the layout may greet a logged-in operator.
-    key = (template, lang, request.full_path, str(session.get("_user_id", "")))
+    key = (template, lang, g.page_path, *notes, str(session.get("_user_id", "")))
     etag = _etag(state, "page", *key)
     return _conditional(
         state,
@@ -179,7 +192,7 @@ def _webcal(https_url: str) -> str:
 
 
 def _feed_links(endpoint: str, **kwargs: Any) -> dict[str, str]:
-    https = url_for(endpoint, _external=True, **kwargs)
+    https = absolute_url(endpoint, **kwargs)
     return {"https": https, "webcal": _webcal(https)}
 
 
@@ -214,14 +227,20 @@ def search() -> Any:
 @bp.get("/calendrier")
 def calendar() -> Response:
     state = ops.tour_state()
-    return _page(state, "public/calendar.html", lambda: _calendar_values(state))
-
-
-def _calendar_values(state: ops.TourState) -> dict[str, Any]:
     snap = ops.cache().snapshot(state)
     filters, ignored = ops.read_filters(request.args, snap)
     view = "liste" if request.args.get("vue") == "liste" else "mois"
     month = ops.parse_month(request.args.get("mois"), state.today)
+    args = {"vue": view, **filters.as_args()}
+    if month and request.args.get("mois"):
+        args["mois"] = f"{month[0]:04d}-{month[1]:02d}"
+    notes = (*ignored, "bad-month" if month is None else "")
+    return _page(state, "public/calendar.html",
+                 lambda: _calendar_values(state, snap, filters, ignored, view, month), args, notes)
+
+
+def _calendar_values(state: ops.TourState, snap: ops.Snapshot, filters: ops.Filters, ignored: list[str],
+                     view: str, month: tuple[int, int] | None) -> dict[str, Any]:
     year, mon = month or (state.today.year, state.today.month)
     visits = filters.apply(snap.visits)
     weeks = ops.month_weeks(year, mon)
@@ -264,24 +283,24 @@ def _map_day() -> tuple[date | None, bool]:
 @bp.get("/carte")
 def map() -> Response:  # noqa: A001 — the page is the map
     state = ops.tour_state()
+    snap = ops.cache().snapshot(state)
+    filters, ignored = ops.read_filters(request.args, snap)
+    day, bad_day = _map_day()
+    args = {**filters.as_args(), **({"jour": day.isoformat()} if day else {})}
 
     def values() -> dict[str, Any]:
-        snap = ops.cache().snapshot(state)
-        filters, ignored = ops.read_filters(request.args, snap)
-        day, bad_day = _map_day()
         if day:
             shown = [v for v in filters.apply(snap.visits) if v.date == day and not v.cancelled]
         else:
             shown = [v for v in filters.apply(snap.upcoming()) if not v.cancelled]
-        frame_args = {**filters.as_args(), **({"jour": day.isoformat()} if day else {})}
         return {
             "snap": snap, "filters": filters, "ignored": ignored, "day": day, "bad_day": bad_day, "shown": shown,
             "places": ops.places_of(shown) if not day else [],
-            "frame_url": url_for("public.map_frame", **frame_args),
+            "frame_url": url_for("public.map_frame", **args),
             "days": sorted({v.date for v in snap.upcoming() if not v.cancelled}), "today": state.today,
         }
 
-    return _page(state, "public/map.html", values)
+    return _page(state, "public/map.html", values, args, (*ignored, "bad-day" if bad_day else ""))
 
 
 @bp.get("/carte/cadre")
@@ -293,9 +312,13 @@ def map_frame() -> Response:
     filters, _ignored = ops.read_filters(request.args, snap)
     day, _bad = _map_day()
     lang = str(get_locale() or "fr")
-    key = ("map", lang, request.full_path)
+    key = ("map", lang, filters, day)
 
-    def build() -> str:
+    def build() -> tuple[str, str]:
+        # The cached page carries a placeholder of its own, random, replaced by each
+        # response's nonce: text typed by a user (a commune name...) cannot know it, so no
+        # substitution ever reaches it (a fixed placeholder in a name became the live nonce).
+        placeholder = "tpnonce" + secrets.token_urlsafe(24)
         if day:
             visits = [v for v in filters.apply(snap.visits) if v.date == day and not v.cancelled]
             routes = ops.day_routes(snap, day, filters.van, label=lambda name: _("Trajet de %(van)s", van=name))
@@ -317,11 +340,11 @@ def map_frame() -> Response:
             center=(44.5, 3.5) if not points else (points[0].lat, points[0].lon),
             zoom=9,
         )
-        return build_map(points, routes, options)
+        return placeholder, build_map(points, routes, options, nonce=placeholder)
 
-    page = ops.cache().rendered(state, key, build)
+    placeholder, page = ops.cache().rendered(state, key, build)
     nonce = secrets.token_urlsafe(16)
-    response = Response(page.replace(NONCE_PLACEHOLDER, nonce), content_type="text/html; charset=utf-8")
+    response = Response(page.replace(placeholder, nonce), content_type="text/html; charset=utf-8")
     tiles = " https://tile.openstreetmap.org" if current_app.config.get("TOURPLAN_MAP_TILES", True) else ""
     response.headers["Content-Security-Policy"] = (
         f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'self' 'nonce-{nonce}'; "
@@ -383,10 +406,7 @@ def language(code: str) -> Any:
     """Switch language, then back to the page the visitor was on (same site only)."""
     if code in current_app.config.get("LANGUAGES", ("fr", "en")):
         session["lang"] = code
-    target = request.args.get("suite") or ""
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
-        target = url_for("public.index")
-    return redirect(target)
+    return redirect(safe_local_path(request.args.get("suite")) or url_for("public.index"))
 
 
 # --------------------------------------------------------------------------- #
@@ -395,7 +415,7 @@ def language(code: str) -> Any:
 
 
 def _visit_url(visit_id: int) -> str:
-    return url_for("public.visit", visit_id=visit_id, _external=True)
+    return absolute_url("public.visit", visit_id=visit_id)
 
 
 @bp.get("/calendar.ics")
@@ -408,7 +428,7 @@ def feed_all() -> Response:
         return ops.feed_bytes(snap.visits, today=state.today, host=host, url_for_visit=_visit_url,
                               name="Tournée du camion numérique", prodid="-//tourplan//calendrier//FR")
 
-    return _feed_response(state, ("all", host, request.host_url), "tournee.ics", build)
+    return _feed_response(state, ("all", host), "tournee.ics", build)
 
 
 @bp.get("/communes/<insee>.ics")
@@ -426,7 +446,7 @@ def feed_commune(insee: str) -> Response:
                               url_for_visit=_visit_url, name=f"Camion numérique – {name}",
                               prodid=f"-//tourplan//commune {insee}//FR")
 
-    return _feed_response(state, ("commune", insee, host, request.host_url), f"commune-{insee}.ics", build)
+    return _feed_response(state, ("commune", insee, host), f"commune-{insee}.ics", build)
 
 
 @bp.get("/vans/<slug>.ics")
@@ -442,7 +462,7 @@ def feed_van(slug: str) -> Response:
         return ops.feed_bytes(snap.by_van.get(slug, []), today=state.today, host=host, url_for_visit=_visit_url,
                               name=f"Camion numérique – {van_name}", prodid=f"-//tourplan//van {slug}//FR")
 
-    return _feed_response(state, ("van", slug, host, request.host_url), f"van-{slug}.ics", build)
+    return _feed_response(state, ("van", slug, host), f"van-{slug}.ics", build)
 
 
 @bp.get("/visites/<int:visit_id>.ics")
@@ -450,7 +470,7 @@ def visit_ics(visit_id: int) -> Response:
     state, v = _published_visit(visit_id)
     host = uid_host()
     response = _feed_response(
-        state, ("visit", str(visit_id), host, request.host_url), f"visite-{visit_id}.ics",
+        state, ("visit", str(visit_id), host), f"visite-{visit_id}.ics",
         lambda: ops.single_event_bytes(v, host=host, url=_visit_url(visit_id)),
     )
     # A file to import, not a feed to display.

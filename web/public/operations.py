@@ -37,8 +37,10 @@ from web.tours.models import TourVersion, Visit
 from web.vans.models import Van
 
 SITE_TZ = SERVICE_TIMEZONE
-#: Rendered pages/feeds kept per tour state (bounded: query strings are free text).
+#: Rendered pages/feeds kept per tour state, by count and by size: keys are made of
+#: validated parameters only, but even those combine into many pages.
 RENDER_CACHE_SIZE = 512
+RENDER_CACHE_BYTES = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,6 +244,7 @@ class PublicCache:
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
         self._rendered: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self._bytes = 0
 
     def snapshot(self, state: TourState) -> Snapshot:
         with self._lock:
@@ -251,6 +254,7 @@ class PublicCache:
         with self._lock:
             self._snapshot = snap
             self._rendered.clear()
+            self._bytes = 0
         return snap
 
     def rendered(self, state: TourState, key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
@@ -263,15 +267,31 @@ class PublicCache:
                 return self._rendered[key]
         value = build()
         with self._lock:
+            if key in self._rendered:
+                self._bytes -= _size(self._rendered.pop(key))
             self._rendered[key] = value
-            while len(self._rendered) > RENDER_CACHE_SIZE:
-                self._rendered.popitem(last=False)
+            self._bytes += _size(value)
+            while len(self._rendered) > RENDER_CACHE_SIZE or (self._bytes > RENDER_CACHE_BYTES
+                                                               and len(self._rendered) > 1):
+                self._bytes -= _size(self._rendered.popitem(last=False)[1])
         return value
+
+    def __len__(self) -> int:
+        return len(self._rendered)
 
     def clear(self) -> None:
         with self._lock:
             self._snapshot = None
             self._rendered.clear()
+            self._bytes = 0
+
+
+def _size(value: Any) -> int:
+    if isinstance(value, str | bytes):
+        return len(value)
+    if isinstance(value, tuple):
+        return sum(_size(v) for v in value)
+    return 1024
 
 
 def init_cache(app: Flask) -> None:

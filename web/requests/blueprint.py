@@ -30,6 +30,8 @@ from web.auth.forms import csrf_failed
 from web.auth.ratelimit import client_address, init_limiter, limiter
 from web.communes.search import search_communes
 from web.core.errors import OperationError
+from web.core.transactions import retrying
+from web.core.urls import absolute_url
 from web.extensions import db
 from web.requests import operations as ops
 from web.requests.forms import (
@@ -127,9 +129,8 @@ def new_request() -> Any:
         cfg = current_app.config
         window = cfg["TOURPLAN_REQUEST_WINDOW_SECONDS"]
         address = client_address()
-        if limiter().count("request-post:" + address, window) >= cfg["TOURPLAN_REQUEST_MAX_POSTS"]:
+        if not limiter().hit("request-post:" + address, cfg["TOURPLAN_REQUEST_MAX_POSTS"], window):
             return _render_form(form, activities, [("", TOO_MANY_POSTS)], validated=False), 429
-        limiter().hit("request-post:" + address, window)
         if form.is_robot():
             return render_template("requests/refused.html", message=ROBOT), 400
         if form.wants_more_periods():
@@ -137,7 +138,7 @@ def new_request() -> Any:
             form.periods.append_entry()
             return _render_form(form, activities, [], validated=False), 200
         if form.validate_on_submit():
-            if limiter().count("request-stored:" + address, window) >= cfg["TOURPLAN_REQUEST_MAX_STORED"]:
+            if not limiter().allowed("request-stored:" + address, cfg["TOURPLAN_REQUEST_MAX_STORED"], window):
                 return _render_form(form, activities, [("", TOO_MANY_REQUESTS)], validated=False), 429
             season = form.chosen_season
             try:
@@ -155,7 +156,7 @@ def new_request() -> Any:
                 general.append(("", e.message))
                 status = 422
             else:
-                limiter().hit("request-stored:" + address, window)
+                limiter().hit("request-stored:" + address, cfg["TOURPLAN_REQUEST_MAX_STORED"], window)
                 flash("Votre demande est enregistrée. Gardez l'adresse de cette page pour la suivre.", "success")
                 return redirect(url_for("requests.track", token=req.tracking_token))
         else:
@@ -232,7 +233,7 @@ def track(token: str) -> Any:
         visits=request_visits(req),
         visit_url=visit_url,
         can_cancel="cancelled" in ops.allowed_transitions(req.status),
-        tracking_url=url_for("requests.track", token=req.tracking_token, _external=True),
+        tracking_url=absolute_url("requests.track", token=req.tracking_token),
     )
     return _private(current_app.make_response(page))
 
@@ -248,9 +249,14 @@ def cancel(token: str) -> Any:
         status = 409
     elif request.method == "POST":
         if form.validate_on_submit():
-            try:
-                ops.cancel(req, by="commune", note="Annulée par la commune depuis le lien de suivi.")
+
+            def cancel_now() -> None:
+                # Read again on each try: a retried attempt starts from a rolled-back session.
+                ops.cancel(_request_or_404(token), by="commune", note="Annulée par la commune depuis le lien de suivi.")
                 db.session.commit()
+
+            try:
+                retrying(cancel_now)
             except OperationError as e:
                 db.session.rollback()
                 message, status = e.message, 409

@@ -49,8 +49,25 @@ STRUCTURE_LABELS = {
     "autre": "Autre",
 }
 WEEKDAY_LABELS = {1: "Lundi", 2: "Mardi", 3: "Mercredi", 4: "Jeudi", 5: "Vendredi", 6: "Samedi", 7: "Dimanche"}
+#: Characters no field keeps: C0/C1 controls but tab and line ends, and the Unicode line
+#: and paragraph separators (they break iCalendar lines and PostgreSQL refuses NUL).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
 _SINGLE_LINE = re.compile(r"[\r\n\t]+")
+PHONE_ERROR = ("Ce n'est pas un numéro de téléphone français : 10 chiffres commençant par 0 "
+               "(par exemple 04 66 49 12 34) ou +33 suivi de 9 chiffres.")
+EMAIL_ERROR = "Ce n'est pas une adresse e-mail : elle s'écrit nom@domaine.fr."
+
+
+def text_problem(value: str, *, multiline: bool = False) -> str | None:
+    """Why ``value`` cannot be stored as typed (for the API, which refuses rather than
+    cleans), or None. The forms clean the same characters away (:func:`clean_text`)."""
+    if _CONTROL.search(value) or (not multiline and _SINGLE_LINE.search(value)):
+        return "caractère de contrôle interdit" + ("" if multiline else " (ni tabulation ni retour à la ligne)")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "caractère Unicode invalide (moitié de paire de substitution)"
+    return None
 
 
 def clean_text(value: Any, *, multiline: bool = False) -> str:
@@ -258,7 +275,7 @@ class MultiCheckboxField(SelectMultipleField):
             self.process_errors.append(self.invalid_message)
 
 
-def _french_phone(raw: str) -> str | None:
+def french_phone(raw: str) -> str | None:
     """A French number (metropolitan or overseas) written ``06 12 34 56 78``, or None."""
     compact = re.sub(r"[\s.\-/()\u00a0\u202f]", "", raw)
     m = re.fullmatch(r"(?:\+|00)(33|262|269|590|594|596|508|681|687|689)(0?)(\d{9})", compact)
@@ -274,12 +291,9 @@ class PhoneField(TextField):
         super().pre_validate(form)
         if not self.data:
             return
-        normalised = _french_phone(self.data)
+        normalised = french_phone(self.data)
         if normalised is None:
-            raise ValidationError(
-                "Ce n'est pas un numéro de téléphone français : 10 chiffres commençant par 0 "
-                "(par exemple 04 66 49 12 34) ou +33 suivi de 9 chiffres."
-            )
+            raise ValidationError(PHONE_ERROR)
         self.data = normalised
 
 
@@ -290,7 +304,7 @@ class EmailTextField(TextField):
     def pre_validate(self, form: Any) -> None:
         super().pre_validate(form)
         if self.data and not valid_email(self.data):
-            raise ValidationError("Ce n'est pas une adresse e-mail : elle s'écrit nom@domaine.fr.")
+            raise ValidationError(EMAIL_ERROR)
 
 
 # Forms ------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from web.auth.decorators import operator_required
 from web.auth.forms import csrf_failed
 from web.communes.models import Commune
 from web.core.errors import OperationError
+from web.core.urls import int_param
 from web.extensions import db
 from web.requests import operations as ops
 from web.requests.forms import DeclineForm, OperatorRequestForm, PriorityForm, StatusForm, options
@@ -76,11 +77,11 @@ def index() -> Any:
     if insee:
         query = query.where(VisitRequest.commune_insee == insee)
     activity = form.activite.data or ""
-    if activity.isdigit() and len(activity) < 10:
-        query = query.where(VisitRequest.activity_id == int(activity))
+    activity_id = int_param(activity)
+    if activity_id is not None:
+        query = query.where(VisitRequest.activity_id == activity_id)
     total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-    page = request.args.get("page", "1")
-    page_number = max(1, min(int(page), 100_000)) if page.isdigit() and len(page) < 7 else 1
+    page_number = int_param(request.args.get("page"), lo=1, hi=100_000) or 1
     rows = list(
         db.session.execute(
             query.order_by(VisitRequest.created_at.desc(), VisitRequest.id.desc())

@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from web.activities.models import Activity
 from web.communes.models import Commune
@@ -26,6 +26,7 @@ from web.core.types import utcnow
 from web.extensions import db
 from web.requests.models import STATUSES, STRUCTURE_KINDS, RequestStatusChange, VisitRequest
 from web.seasons.models import Season
+from web.seasons.operations import lock_season
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     "submitted": frozenset({"accepted", "declined", "cancelled"}),
@@ -58,6 +59,11 @@ def change_status(req: VisitRequest, to_status: str, by: str, note: str = "") ->
     The caller commits (so a status change and its consequences land together)."""
     if to_status not in STATUSES:
         raise TransitionError(f"statut inconnu {to_status!r}", "status")
+    # Season row first (web.seasons.operations.lock_season), then the request's status as
+    # of now: a publication that committed meanwhile may have changed it.
+    lock_season(req.season_id)
+    if req.id is not None and req in db.session and not inspect(req).attrs.status.history.has_changes():
+        db.session.refresh(req, ["status"])
     if to_status not in allowed_transitions(req.status):
         raise TransitionError(
             f"la demande {req.id} est « {STATUS_LABELS[req.status]} » et ne peut pas passer à "

@@ -92,3 +92,16 @@ def find_season(slug: str, *, required: bool = True) -> Season | None:
     if season is None and required:
         raise NotFoundError(f"aucune saison n'a l'identifiant {slug!r}", "season")
     return season
+
+
+def lock_season(season_id: int) -> None:
+    """Hold the season's row until the transaction ends (``SELECT ... FOR UPDATE``).
+
+    The one lock order of the application: **the season row first**, then its requests and
+    visits. A publication takes it (its compare-and-set on ``publication_serial``), and so
+    does every status change of a request: they queue on this row instead of each holding
+    a row the other wants (the deadlock of issue 9). Pending changes are not flushed here:
+    a flush would lock their rows before the season's. SQLite locks the whole file on the
+    first write, so there the statement is a plain read."""
+    with db.session.no_autoflush:
+        db.session.execute(select(Season.id).where(Season.id == season_id).with_for_update())

@@ -40,6 +40,7 @@ from web.extensions import db
 from web.requests.models import VisitRequest
 from web.requests.operations import PLANNABLE, change_status
 from web.seasons.models import Season
+from web.seasons.operations import lock_season
 from web.tours.models import TourVersion, VersionVisit, Visit
 from web.tours.reasons import unserved_entry
 from web.vans.models import Van
@@ -606,7 +607,8 @@ def cancel_request_visits(req: VisitRequest, today: date | None = None) -> int:
     now = utcnow()
     # Wait for a publication of the season in progress (it holds this row), so that
     # the visits it creates are seen here and none stays scheduled for a cancelled request.
-    db.session.execute(select(Season.id).where(Season.id == req.season_id).with_for_update())
+    # (change_status took it already, before touching the request: one lock order.)
+    lock_season(req.season_id)
     n = 0
     for visit in db.session.execute(
         select(Visit).where(Visit.request_id == req.id, Visit.status == "scheduled", Visit.date >= today)

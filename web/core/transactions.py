@@ -1,0 +1,47 @@
+"""Transactions the database gave up on (deadlock, serialization failure, busy SQLite file)
+are retried a few times, then refused with a clear conflict instead of a 500."""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+from sqlalchemy.exc import DBAPIError
+
+from web.core.errors import ConflictError
+from web.extensions import db
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+#: PostgreSQL: serialization_failure, deadlock_detected.
+RETRYABLE_SQLSTATES = {"40001", "40P01"}
+BUSY = ConflictError("La base de données est occupée par une autre modification. Réessayez dans un instant.")
+
+
+def is_retryable(error: BaseException) -> bool:
+    if not isinstance(error, DBAPIError):
+        return False
+    orig = error.orig
+    if getattr(orig, "sqlstate", None) in RETRYABLE_SQLSTATES:
+        return True
+    return "database is locked" in str(orig)  # SQLite, past its busy timeout
+
+
+def retrying(work: Callable[[], T], *, attempts: int = 4) -> T:
+    """``work()`` (which commits), run again from a rolled-back session when the database
+    chose it as a deadlock victim. ``work`` must re-read what it needs: objects loaded in a
+    failed attempt are expired by the rollback."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return work()
+        except DBAPIError as e:
+            db.session.rollback()
+            if not is_retryable(e):
+                raise
+            log.warning("transaction lost a conflict (%s), attempt %d of %d", type(e.orig).__name__, attempt, attempts)
+            time.sleep(0.05 * attempt + random.random() * 0.05)  # noqa: S311 - jitter, not a secret
+    raise BUSY
