@@ -16,7 +16,6 @@ from typing import Any
 
 from tourplan.problem import (
     FORMAT_VERSION,
-    READ_VERSIONS,
     JsonReader,
     Problem,
     ProblemError,
@@ -203,9 +202,7 @@ def plan_from_json(data: Any, source: str | None = None) -> Plan:
     """
     rd = JsonReader(source)
     top = rd.obj(data, "")
-    version = rd.int(rd.req(top, "version", ""), "version")
-    if version not in READ_VERSIONS:
-        raise rd.fail("version", f"this program reads versions {', '.join(map(str, READ_VERSIONS))}, got {version}")
+    version = rd.version(top)
     status = rd.str(rd.req(top, "status", ""), "status")
     if status not in STATUSES:
         raise rd.fail("status", f"expected one of {', '.join(STATUSES)}, got {status!r}")

@@ -382,6 +382,14 @@ class JsonReader:
     def fail(self, where: str, message: str) -> ProblemError:
         return ProblemError(message, where, self.source)
 
+    def version(self, top: Mapping[str, Any]) -> int:
+        """The file's format version, one this program reads."""
+        version = self.int(self.req(top, "version", ""), "version")
+        if version not in READ_VERSIONS:
+            raise self.fail("version", f"this program reads versions {', '.join(map(str, READ_VERSIONS))}, "
+                                       f"got {version}")
+        return version
+
     def obj(self, value: Any, where: str, known: Sequence[str] | None = None) -> Mapping[str, Any]:
         """An object; with ``known``, a field not in it is refused (a typo must not make a rule vanish)."""
         if not isinstance(value, Mapping):
@@ -557,9 +565,7 @@ def problem_from_json(data: Any, source: str | None = None) -> Problem:
 
 
 def _read_version(rd: JsonReader, top: Mapping[str, Any]) -> int:
-    version = rd.int(rd.req(top, "version", ""), "version")
-    if version not in READ_VERSIONS:
-        raise rd.fail("version", f"this program reads versions {', '.join(map(str, READ_VERSIONS))}, got {version}")
+    version = rd.version(top)
     if version < 2:
         for key in top:
             if key in TOP_FIELDS_V2 and key not in TOP_FIELDS:
