@@ -10,11 +10,13 @@ database either way.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from flask import Flask, current_app
 
+from web.extensions import db
 from web.jobs.models import PlanningJob
 
 QUEUE_NAME = "tourplan"
@@ -35,13 +37,10 @@ def _executor(app: Flask) -> ThreadPoolExecutor:
     return state["executor"]
 
 
-def _run_in_thread(app: Flask, job_id: int) -> None:
-    from web.extensions import db
-    from web.jobs.operations import run_job
-
+def _run_in_thread(app: Flask, body: Callable[[int], None], job_id: int) -> None:
     with app.app_context():
         try:
-            run_job(job_id)
+            body(job_id)
         finally:
             db.session.remove()
 
@@ -53,15 +52,16 @@ def redis_queue(url: str) -> Any:
     return Queue(QUEUE_NAME, connection=Redis.from_url(url))
 
 
-def submit(job: PlanningJob) -> None:
+def submit(job: PlanningJob, body: Callable[[int], None], task: str) -> None:
+    """Run ``body(job.id)`` in this app's thread pool, or queue ``task`` (its dotted name, for
+    an RQ worker) when Redis is configured. The caller hands the body in: this module knows
+    where jobs run, not what they do."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     url = app.config.get("TOURPLAN_REDIS_URL")
     if url:
-        from web.extensions import db
-
         queue = redis_queue(url)
         rq_job = queue.enqueue(
-            "web.jobs.tasks.run_planning_job",
+            task,
             job.id,
             job_timeout=int(job.time_limit) + RQ_TIMEOUT_MARGIN,
             result_ttl=3600,
@@ -70,7 +70,7 @@ def submit(job: PlanningJob) -> None:
         job.rq_job_id = rq_job.id
         db.session.commit()
         return
-    future = _executor(app).submit(_run_in_thread, app, job.id)
+    future = _executor(app).submit(_run_in_thread, app, body, job.id)
     app.extensions["tourplan_jobs"]["futures"][job.id] = future
 
 

@@ -32,6 +32,7 @@ from tourplan.problem import ProblemError
 from web.core.errors import ConflictError, NotFoundError, OperationError
 from web.core.types import utcnow
 from web.extensions import db
+from web.jobs.backends import backend_name, submit
 from web.jobs.models import ACTIVE_STATUSES, PlanningJob
 from web.jobs.runner import DEFAULT_SOLVER, GRACE_SECONDS, SolveFailed, SolveStopped, solve_in_child
 from web.seasons.models import Season
@@ -140,8 +141,6 @@ def start_job(season: Season, *, by: str, time_limit: float) -> PlanningJob:
             f"(n° {running.id}, lancée par {running.created_by or 'quelqu’un'}) ; attendez-la ou arrêtez-la",
             "season",
         )
-    from web.jobs.backends import backend_name, submit
-
     job = PlanningJob(
         season_id=season.id, status="queued", time_limit=time_limit, created_by=by, backend=backend_name()
     )
@@ -154,7 +153,7 @@ def start_job(season: Season, *, by: str, time_limit: float) -> PlanningJob:
         raise ConflictError("une planification de cette saison vient d'être lancée par quelqu'un d'autre ; "
                             "suivez-la ou arrêtez-la", "season") from None
     try:
-        submit(job)
+        submit(job, run_job, "web.jobs.tasks.run_planning_job")
     except Exception as e:  # noqa: BLE001  - e.g. Redis down: the job must not stay "queued" forever
         current_app.logger.exception("could not queue planning job %s", job.id)
         _finish(job.id, "failed", f"la planification n'a pas pu être mise en file d'attente : {e}")
