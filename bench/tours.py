@@ -36,7 +36,11 @@ def run_one(path: Path, time_limit: float) -> dict:
     plan = solve(problem, time_limit=time_limit)
     wall = time.monotonic() - t0
     report = check_plan(problem, plan)
+    from tourplan.bound import priority_bound
+
+    bound = priority_bound(problem).served_priority
     return {
+        "bound": int(bound),
         "problem": problem.name,
         "visits": len(problem.visits),
         "served_priority": report.served_priority,
@@ -71,9 +75,9 @@ def main(argv: list[str] | None = None) -> int:
     files = sorted(TOURS.glob("*.json"), key=lambda p: (p.stat().st_size, p.name))
     if args.only:
         files = [f for f in files if f.stem in args.only]
-    print("| problem | visits | served priority / total | km | wall s | peak RSS MB | checker "
-          "| VROOM priority, km | vs VROOM |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| problem | visits | served priority / total | bound (gap) | km | km per priority point | wall s "
+          "| peak RSS MB | checker | VROOM priority, km | vs VROOM |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for f in files:
         tl = VROOM.get(f.stem, (10.0,))[0]
         proc = subprocess.run(
@@ -81,13 +85,16 @@ def main(argv: list[str] | None = None) -> int:
             capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1],
         )
         if proc.returncode != 0:
-            print(f"| {f.stem} | | | | | | crashed: {proc.stderr.strip().splitlines()[-1:]} | | |")
+            print(f"| {f.stem} | | | | | | | | crashed: {proc.stderr.strip().splitlines()[-1:]} | | |")
             continue
         r = json.loads(proc.stdout.strip().splitlines()[-1])
         v = VROOM.get(f.stem)
         vtext = f"{v[1]}, {v[2]}" if v else "—"
         check = "OK" if r["ok"] else "FAIL: " + "; ".join(r["violations"])
-        print(f"| {r['problem']} | {r['visits']} | {r['served_priority']} / {r['total_priority']} | {r['km']} | "
+        gap = 100.0 * (1 - r["served_priority"] / r["bound"]) if r["bound"] else 0.0
+        per = r["km"] / max(1, r["served_priority"])
+        print(f"| {r['problem']} | {r['visits']} | {r['served_priority']} / {r['total_priority']} "
+              f"| {r['bound']} ({gap:.1f} %) | {r['km']} | {per:.2f} | "
               f"{r['wall']} | {r['rss_mb']} | {check} | {vtext} | {verdict(r) if v else '—'} |", flush=True)
     return 0
 

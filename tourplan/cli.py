@@ -101,6 +101,16 @@ def _cmd_check(args: argparse.Namespace) -> int:
     return EXIT_OK if report.ok else EXIT_VIOLATIONS
 
 
+def _cmd_bound(args: argparse.Namespace) -> int:
+    from tourplan.bound import priority_bound
+    from tourplan.problem import load_problem
+
+    b = priority_bound(load_problem(args.problem))
+    print(f"served priority is at most {b.served_priority:.0f} of {b.total_priority} "
+          f"(linear relaxation over van-day time, driving and spacing; {b.variables} variables)")
+    return EXIT_OK
+
+
 def _cmd_demo_problem(args: argparse.Namespace) -> int:
     from tourplan.demo import build_demo_problem, with_rhythms
 
@@ -135,6 +145,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("problem")
     p.add_argument("plan")
     p.set_defaults(func=_cmd_check)
+
+    p = sub.add_parser("bound", help="an upper bound on the priority any plan can serve")
+    p.add_argument("problem")
+    p.set_defaults(func=_cmd_bound)
 
     p = sub.add_parser("demo-problem", help="build a realistic problem from real communes")
     p.add_argument("--department", default="48", help="département code (default 48, Lozère)")
