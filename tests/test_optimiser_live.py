@@ -120,3 +120,14 @@ def test_a_stop_returns_the_best_plan_so_far_long_before_the_time_limit():
     assert check_plan(problem, plan).ok
     assert plan.stats.served + plan.stats.unserved == len(problem.visits)
     assert plan.stats.solve_seconds < 60  # well before the 120 s it was given
+
+
+def test_the_same_seed_and_iteration_budget_give_the_same_plan_twice():
+    import dataclasses
+
+    problem = live(SPREAD, horizon={"start": "2027-03-01", "end": "2027-03-19"})
+    plans = [solve(problem, time_limit=60, seed=7, max_iterations=3) for _ in range(2)]
+    for plan in plans:
+        assert check_plan(problem, plan).ok
+    same = [dataclasses.replace(p, stats=dataclasses.replace(p.stats, solve_seconds=0)) for p in plans]
+    assert same[0] == same[1]

@@ -39,7 +39,8 @@ def _cmd_solve(args: argparse.Namespace) -> int:
 
     problem = load_problem(args.problem)
     with _Progress(problem.total_priority, quiet=args.quiet) as progress:
-        plan = solve(problem, time_limit=args.time_limit, progress=progress)
+        plan = solve(problem, time_limit=args.time_limit, progress=progress, seed=args.seed,
+                     max_iterations=args.max_iterations)
     if not args.quiet:
         print(plan.summary(), file=sys.stderr)
         _print_moves(problem, plan)
@@ -139,6 +140,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", default="-", help="plan file to write (default: standard output)")
     p.add_argument("--time-limit", type=float, default=10.0, metavar="S", help="seconds of search (default 10)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress line nor summary")
+    p.add_argument("--seed", type=int, default=None, help="seed of the search's random choices")
+    p.add_argument("--max-iterations", type=int, default=None, metavar="N",
+                   help="stop after N improvement windows instead of the time limit: the same seed "
+                        "then gives the same plan")
     p.set_defaults(func=_cmd_solve)
 
     p = sub.add_parser("check", help="check a plan against every rule of its problem")

@@ -27,6 +27,8 @@ def solve(
     initial: Plan | None = None,
     tuning: Tuning | None = None,
     should_stop: Callable[[], bool] | None = None,
+    seed: int | None = None,
+    max_iterations: int | None = None,
 ) -> Plan:
     """Plan ``problem``: most priority served, then fewest km, within ``time_limit`` seconds.
 
@@ -35,6 +37,9 @@ def solve(
     where they are still valid.  ``tuning`` overrides the search's knobs (tests, benchmarks).
     When ``should_stop()`` turns true (asked a few times a second), the search ends within about
     a second and the best plan found so far is returned: a stop never throws work away.
+
+    ``max_iterations`` ends the search after that many improvement windows instead of at the
+    time limit (then unused): with the same ``seed`` the same problem gives the same plan.
 
     Version 2: published visits start where the public was told and move only when that
     pays for itself (served priority − move_cost × moved, then km).
@@ -50,7 +55,8 @@ def solve(
         seed_from_plan(state, initial)
     # Leave room for writing the plan: the whole call keeps within the limit.
     margin = max(0.3, 0.015 * time_limit)
-    run_search(inst, state, max(0.1, time_limit - margin), progress, started, tuning, should_stop)
+    run_search(inst, state, max(0.1, time_limit - margin), progress, started, tuning, should_stop,
+               seed=seed, max_iterations=max_iterations)
     return build_plan(state, time.monotonic() - started)
 
 

@@ -70,6 +70,7 @@ def solve_model(
     metaheuristic: str = "GUIDED_LOCAL_SEARCH",
     on_solution: Callable[[], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    solution_limit: int | None = None,
 ) -> list[list[int]] | None:
     """Routes (node positions per vehicle position), or None if no solution was found.
 
@@ -85,6 +86,8 @@ def solve_model(
         Day constraints between visits of one request.
     should_stop
         Asked during the search: True ends it with the best solution so far.
+    solution_limit
+        Stop after this many solutions instead of the clock (reproducible searches).
     """
     m = _Model(inst, [inst.van_days[i] for i in vehicles], nodes)
     m.add_nodes()
@@ -96,6 +99,8 @@ def solve_model(
     params.first_solution_strategy = getattr(routing_enums_pb2.FirstSolutionStrategy, first_strategy)
     params.local_search_metaheuristic = getattr(routing_enums_pb2.LocalSearchMetaheuristic, metaheuristic)
     params.time_limit.FromMilliseconds(max(1, int(time_limit * 1000)))
+    if solution_limit is not None:
+        params.solution_limit = solution_limit
     params.log_search = False
     return m.solve(params, initial, on_solution, should_stop)
 

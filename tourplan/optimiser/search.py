@@ -23,6 +23,7 @@ The state holds visit indices per van-day; :mod:`schedule` decides every time.
 from __future__ import annotations
 
 import bisect
+import random
 import time as _time
 from collections import defaultdict
 from collections.abc import Callable
@@ -345,6 +346,8 @@ class Searcher:
     cap_factor: float = 5.0
     tuning: Tuning | None = None
     should_stop: Callable[[], bool] | None = None
+    #: reproducible mode: windows bounded by OR-Tools solutions, not seconds
+    by_iterations: bool = False
     _last_report: float = 0.0
     _last_stop_check: float = 0.0
     _stopped: bool = False
@@ -396,7 +399,8 @@ class Searcher:
         result = solve_model(self.inst, vds, w.nodes, time_limit=seconds, initial=initial, gaps=gaps,
                              metaheuristic=tn.metaheuristic, first_strategy=tn.first_strategy,
                              on_solution=self.heartbeat if self.progress is not None else None,
-                             should_stop=self.stop_requested if self.should_stop is not None else None)
+                             should_stop=self.stop_requested if self.should_stop is not None else None,
+                             solution_limit=tn.solutions_per_window if self.by_iterations else None)
         return result is not None and w.accept(result)
 
     def _start_range(self, v: int, lo: int, hi: int) -> tuple[int, int]:
@@ -647,16 +651,57 @@ class _Window:
 
 def run_search(inst: Instance, state: State, time_limit: float, progress: Progress | None,
                started: float, tuning: Tuning | None = None,
-               should_stop: Callable[[], bool] | None = None) -> State:
+               should_stop: Callable[[], bool] | None = None, *,
+               seed: int | None = None, max_iterations: int | None = None) -> State:
+    """Construction, insertion, then improvement windows until the time limit — or, with
+    ``max_iterations``, exactly that many improvement windows, each bounded by a number of
+    OR-Tools solutions: the clock is then never read and the same seed gives the same plan.
+    ``seed`` shuffles the order of the windows after the first sweep."""
     tn = tuning or Tuning()
-    deadline = started + time_limit
+    by_iterations = max_iterations is not None
+    deadline = started + (10 * 365 * 86400 if by_iterations else time_limit)
     s = Searcher(inst, state, deadline, progress, started, cap_factor=tn.cap_factor, tuning=tn,
-                 should_stop=should_stop)
+                 should_stop=should_stop, by_iterations=by_iterations)
     n_vd = len(inst.van_days)
     if n_vd == 0:
         return state
     flat = n_vd <= tn.flat_van_days
     blocks = [list(range(n_vd))] if flat else make_blocks(inst, tn.block_van_days)
+    _construct(s, state, blocks, tn, flat)
+    s.insert_unserved()
+    s.report()
+    # Improvement: sweeps over windows of two consecutive blocks.
+    windows = [blocks[0]] if flat else [blocks[i] + blocks[i + 1] for i in range(len(blocks) - 1)]
+    rng = random.Random(seed)
+    left = max_iterations if by_iterations else None
+    sweep = 0
+    while (left > 0) if left is not None else s.remaining() > 0.5:
+        if sweep and seed is not None:
+            rng.shuffle(windows)
+        per = max(0.5, (s.remaining() - 0.3) / max(1, len(windows) * max(1, tn.sweeps - sweep)))
+        if flat:
+            per = s.remaining() - 0.3
+        for w in windows:
+            if (left is not None and left <= 0) or s.remaining() <= 0.5:
+                break
+            s.cap_factor = tn.improve_cap_factor
+            s.window(w, min(per, s.remaining() - 0.3), construct=False)
+            s.report()
+            if left is not None:
+                left -= 1
+        s.insert_unserved()
+        sweep += 1
+        if flat and sweep >= 1 and left is None:
+            break
+        if s.stop_requested():
+            break
+    _keep_spacing(state)
+    s.report()
+    return state
+
+
+def _construct(s: Searcher, state: State, blocks: list[list[int]], tn: Tuning, flat: bool) -> None:
+    """The rolling pass over time (skipped when an earlier plan seeded the state)."""
     # Van-days each request still has after each block, for the urgency bonus.  Blocks are
     # runs of consecutive van-day indices (van-days are numbered by date).
     block_end = [max(vds) for vds in blocks]
@@ -671,28 +716,6 @@ def run_search(inst: Instance, state: State, time_limit: float, progress: Progre
         s.report()
         if s.remaining() <= 0.2:
             break
-    s.insert_unserved()
-    s.report()
-    # Improvement: sweeps over windows of two consecutive blocks.
-    windows = [blocks[0]] if flat else [blocks[i] + blocks[i + 1] for i in range(len(blocks) - 1)]
-    sweep = 0
-    while s.remaining() > 0.5:
-        per = max(0.5, (s.remaining() - 0.3) / max(1, len(windows) * max(1, tn.sweeps - sweep)))
-        if flat:
-            per = s.remaining() - 0.3
-        for w in windows:
-            if s.remaining() <= 0.5:
-                break
-            s.cap_factor = tn.improve_cap_factor
-            s.window(w, min(per, s.remaining() - 0.3), construct=False)
-            s.report()
-        s.insert_unserved()
-        sweep += 1
-        if flat and sweep >= 1:
-            break
-    _keep_spacing(state)
-    s.report()
-    return state
 
 
 def _keep_spacing(st: State) -> None:
