@@ -383,10 +383,12 @@ class Searcher:
             return -1.0
         return self.deadline - _time.monotonic()
 
-    def window(self, vds: list[int], seconds: float, *, construct: bool, later: dict[int, int] | None = None) -> bool:
-        """Re-plan the van-days ``vds``; True if the incumbent improved."""
-        w = _Window(self, vds)
-        cands = w.candidates(construct, later or {})
+    def window(self, vds: list[int], seconds: float, *, construct: bool, later: dict[int, int] | None = None,
+               polish: bool = False) -> bool:
+        """Re-plan the van-days ``vds``; True if the incumbent improved.  ``polish``: the served
+        set is frozen (served visits mandatory, nothing inserted): the model only saves km."""
+        w = _Window(self, vds, polish=polish)
+        cands = [] if polish else w.candidates(construct, later or {})
         if not w.inside and not cands:
             return False
         w.build_nodes(cands)
@@ -488,8 +490,9 @@ class _Window:
     """One window of van-days offered to a routing model: which visits, as which nodes, under
     which day constraints, and whether the model's answer beats the incumbent."""
 
-    def __init__(self, searcher: Searcher, vds: list[int]) -> None:
+    def __init__(self, searcher: Searcher, vds: list[int], *, polish: bool = False) -> None:
         self.searcher, self.st, self.inst = searcher, searcher.state, searcher.inst
+        self.polish = polish
         self.p = self.inst.problem
         self.vds = vds
         self.vset = set(vds)
@@ -553,7 +556,7 @@ class _Window:
             req = p.requests[st.visit_request[v]]
             lk = st.locked.get(v)
             lo, hi = (lk[1], lk[2]) if lk else (0, 24 * 60)
-            hard = v in st.locked or req.required
+            hard = v in st.locked or req.required or self.polish
             self._add(v, self.allowed_for(v), hard_pen if hard else m * 4 * req.priority, lo, hi)
         for rank, v, allowed in cands:
             req = p.requests[st.visit_request[v]]
@@ -674,8 +677,11 @@ def run_search(inst: Instance, state: State, time_limit: float, progress: Progre
     windows = [blocks[0]] if flat else [blocks[i] + blocks[i + 1] for i in range(len(blocks) - 1)]
     rng = random.Random(seed)
     left = max_iterations if by_iterations else None
+    polish_from = None if by_iterations or flat else started + time_limit * (1 - tn.polish_share)
     sweep = 0
     while (left > 0) if left is not None else s.remaining() > 0.5:
+        if polish_from is not None and _time.monotonic() >= polish_from:
+            break
         if sweep and seed is not None:
             rng.shuffle(windows)
         per = max(0.5, (s.remaining() - 0.3) / max(1, len(windows) * max(1, tn.sweeps - sweep)))
@@ -695,9 +701,22 @@ def run_search(inst: Instance, state: State, time_limit: float, progress: Progre
             break
         if s.stop_requested():
             break
+    if polish_from is not None:
+        _polish(s, windows)
     _keep_spacing(state)
     s.report()
     return state
+
+
+def _polish(s: Searcher, windows: list[list[int]]) -> None:
+    """The last share of the time: the served set frozen, windows only shorten the routes."""
+    while s.remaining() > 0.5:
+        per = max(0.5, (s.remaining() - 0.3) / max(1, len(windows)))
+        for w in windows:
+            if s.remaining() <= 0.5:
+                break
+            s.window(w, min(per, s.remaining() - 0.3), construct=False, polish=True)
+            s.report()
 
 
 def _construct(s: Searcher, state: State, blocks: list[list[int]], tn: Tuning, flat: bool) -> None:
