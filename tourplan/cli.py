@@ -36,9 +36,10 @@ def write_json(data: Any, path: str | None) -> None:
 def _cmd_solve(args: argparse.Namespace) -> int:
     from tourplan.optimiser import solve
     from tourplan.problem import load_problem
+    from tourplan.progress import SearchProgress
 
     problem = load_problem(args.problem)
-    with _Progress(problem.total_priority, quiet=args.quiet) as progress:
+    with SearchProgress(problem.total_priority, quiet=args.quiet) as progress:
         plan = solve(problem, time_limit=args.time_limit, progress=progress, seed=args.seed,
                      max_iterations=args.max_iterations)
     if not args.quiet:
@@ -46,37 +47,6 @@ def _cmd_solve(args: argparse.Namespace) -> int:
         _print_moves(problem, plan)
     write_json(plan.to_json(), args.output)
     return EXIT_OK
-
-
-class _Progress:
-    """The search's progress on stderr: a live bar on a terminal (tqdm), one line per update
-    in a log or a pipe, so a log never becomes one long line of carriage returns."""
-
-    def __init__(self, total: int, *, quiet: bool) -> None:
-        self.quiet, self.total = quiet, total
-        self.bar: Any = None
-
-    def __enter__(self) -> _Progress:
-        if not self.quiet and sys.stderr.isatty():
-            from tqdm import tqdm
-
-            self.bar = tqdm(total=self.total, unit=" priority", file=sys.stderr, leave=True,
-                            bar_format="{l_bar}{bar}| {n}/{total} priority {postfix}")
-        return self
-
-    def __call__(self, served_priority: int, total_priority: int, km: float, seconds: float) -> None:
-        if self.quiet:
-            return
-        if self.bar is not None:
-            self.bar.n = served_priority
-            self.bar.set_postfix_str(f"{km:.1f} km, {seconds:.1f} s")
-            return
-        print(f"  {seconds:6.1f} s   priority {served_priority}/{total_priority}   {km:9.1f} km", file=sys.stderr,
-              flush=True)
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.close()
 
 
 def _print_moves(problem: Any, plan: Any) -> None:

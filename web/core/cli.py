@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import shlex
 import sqlite3
-import sys
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -20,6 +19,7 @@ import click
 from flask.cli import AppGroup
 
 from tourplan.problem import ProblemError
+from tourplan.progress import SearchProgress
 from web.core.errors import OperationError
 
 tourplan_cli = AppGroup("tourplan", help="tourplan: communes, seasons, planning, backups.")
@@ -58,14 +58,11 @@ def demo_command(
     """Fill the database with a demonstration: communes, a van, a season, requests, a published tour."""
     from web.core.demo import load_demo
 
-    def progress(served: int, total: int, km: float, seconds: float) -> None:
-        print(f"\r  {seconds:6.1f} s   priority {served}/{total}   {km:9.1f} km", end="", file=sys.stderr, flush=True)
-
-    result = load_demo(
-        department=department, weeks=weeks, requests=requests, seed=seed, start=start,
-        time_limit=time_limit, reset=reset, progress=progress, echo=click.echo,
-    )
-    print(file=sys.stderr)
+    with SearchProgress(0, quiet=False) as progress:
+        result = load_demo(
+            department=department, weeks=weeks, requests=requests, seed=seed, start=start,
+            time_limit=time_limit, reset=reset, progress=progress, echo=click.echo,
+        )
     v = result.version
     click.echo(f"version #{v.number}: served {v.served}/{v.visits} visits, priority "
                f"{v.served_priority}/{v.total_priority}, {v.distance_km:.1f} km")

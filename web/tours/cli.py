@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from datetime import date
 
 import click
@@ -12,6 +11,7 @@ from sqlalchemy import select
 from tourplan.cli import write_json
 from tourplan.plan import load_plan, plan_summary
 from tourplan.problem import read_json_file
+from tourplan.progress import SearchProgress
 from web.core.cli import fail_cleanly, tourplan_cli
 from web.core.errors import NotFoundError, OperationError
 from web.extensions import db
@@ -29,10 +29,6 @@ def _today(text: str | None) -> date | None:
         raise OperationError(f"expected a date YYYY-MM-DD, got {text!r}", "--today") from None
 
 
-def _progress(served: int, total: int, km: float, seconds: float) -> None:
-    print(f"\r  {seconds:6.1f} s   priority {served}/{total}   {km:9.1f} km", end="", file=sys.stderr, flush=True)
-
-
 @tourplan_cli.command("plan")
 @click.option("--season", "slug", required=True, help="Season identifier.")
 @click.option("--time-limit", type=click.FloatRange(0.1, 3600), default=10.0, show_default=True, metavar="S")
@@ -46,8 +42,8 @@ def plan_command(slug: str, time_limit: float, publish: bool, by: str, today: st
     The same export as the planning desk: the operator's locks and the freeze horizon hold,
     other published visits move only when it pays (or when a change forces them to)."""
     season = find_season(slug)
-    version = plan_season(season, time_limit=time_limit, created_by=by, today=_today(today), progress=_progress)
-    print(file=sys.stderr)
+    with SearchProgress(0, quiet=False) as progress:
+        version = plan_season(season, time_limit=time_limit, created_by=by, today=_today(today), progress=progress)
     click.echo(f"draft version #{version.number} of {slug}")
     click.echo(plan_summary(_plan_of(version)))
     if publish:
