@@ -35,6 +35,7 @@ from web.core.urls import absolute_url
 from web.extensions import db
 from web.requests import operations as ops
 from web.requests.forms import (
+    RHYTHM_HINTS,
     WEEKDAY_LABELS,
     CancelForm,
     RequestForm,
@@ -75,7 +76,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.setdefault("datetime_fr", _datetime_fr)
     app.jinja_env.filters.setdefault("weekday_name", lambda d: WEEKDAY_LABELS.get(d, str(d)).lower())
     app.context_processor(
-        lambda: {"status_label": lambda s: ops.STATUS_LABELS.get(s, s), "allowed": ops.allowed_transitions}
+        lambda: {"status_label": lambda s: ops.STATUS_LABELS.get(s, s), "allowed": ops.allowed_transitions,
+                 "rhythm_hints": RHYTHM_HINTS}
     )
     # The operator inbox is its own blueprint (guarded views, /operateur/ URLs).
     from web.requests.inbox import bp as inbox_bp

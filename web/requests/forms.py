@@ -35,6 +35,7 @@ from web.activities.models import Activity
 from web.auth.operations import valid_email
 from web.communes.models import Commune
 from web.communes.search import CommuneHit, resolve_commune
+from web.requests import rhythm as rh
 from web.requests.models import STRUCTURE_KINDS
 from web.seasons.models import Season
 
@@ -307,6 +308,47 @@ class EmailTextField(TextField):
             raise ValidationError(EMAIL_ERROR)
 
 
+class RhythmNumberField(WholeNumberField):
+    """A number only some kinds of rhythm use: for the others it is ignored, whatever was
+    typed in it (without JavaScript every rhythm field is on the page)."""
+
+    def __init__(self, label: str, *, kinds: tuple[str, ...], **kwargs: Any) -> None:
+        super().__init__(label, **kwargs)
+        self.kinds = kinds
+
+    def used(self, form: Any) -> bool:
+        return form.rhythm.data in self.kinds
+
+    def pre_validate(self, form: Any) -> None:
+        if self.used(form):
+            super().pre_validate(form)
+
+    def acceptable(self, form: Any) -> bool:
+        """What :meth:`pre_validate` will say, before it runs (fields check in page order)."""
+        if not self.used(form):
+            return True
+        if self.parse_error or self.errors:
+            return False
+        if self.data is None:
+            return not self.required_message
+        return self.minimum <= self.data <= self.maximum
+
+
+_MAX_N = rh.MAX_OCCURRENCES
+#: The hints say the limits the fields and the API enforce (web.requests.rh.LIMITS).
+RHYTHM_HINTS = {
+    "rhythm": "Un cycle : les mêmes personnes reviennent chaque semaine (ou toutes les 2, 3… semaines), "
+              "le même jour à la même heure. Une tournée régulière : le camion repasse à intervalle fixe, "
+              "à quelques jours près.",
+    "occurrences": f"Pour un cycle ou une tournée : de 2 à {_MAX_N}.",
+    "every_weeks": f"Pour un cycle ou une tournée : 1 = chaque semaine, 2 = toutes les deux semaines… "
+                   f"({rh.MAX_WEEKS} au plus).",
+    "margin_days": f"Pour une tournée seulement : 0 = toujours le même jour de la semaine ; "
+                   f"{rh.MAX_MARGIN_DAYS} jours au plus.",
+    "min_days_between": f"Pour des passages espacés seulement : de 0 à {rh.LIMITS['min_days_between'][1]}.",
+}
+
+
 # Forms ------------------------------------------------------------------------------------
 
 
@@ -374,6 +416,30 @@ class RequestForm(ErrorSummaryMixin, FlaskForm):
     weekdays = MultiCheckboxField("Jours où le lieu peut accueillir le camion", coerce=int)
     earliest_start = TimeOfDayField("Arrivée possible à partir de")
     latest_end = TimeOfDayField("Départ au plus tard à")
+    rhythm = RadioField(
+        "Rythme des visites",
+        choices=options((k, rh.KIND_LABELS[k]) for k in ("single", "cycle", "round")),
+        default="single",
+        validate_choice=False,
+    )
+    occurrences = RhythmNumberField(
+        "Nombre de séances ou de passages",
+        kinds=("cycle", "round", "spaced"),
+        minimum=2,
+        maximum=_MAX_N,
+        required=f"Indiquez le nombre de séances ou de passages (de 2 à {_MAX_N}).",
+    )
+    every_weeks = RhythmNumberField(
+        "Toutes les combien de semaines",
+        kinds=("cycle", "round"),
+        minimum=1,
+        maximum=rh.MAX_WEEKS,
+        default=1,
+        required="Indiquez toutes les combien de semaines (1 = chaque semaine).",
+    )
+    margin_days = RhythmNumberField(
+        "À combien de jours près", kinds=("round",), minimum=0, maximum=rh.MAX_MARGIN_DAYS, default=0
+    )
     expected_attendees = WholeNumberField("Nombre de participants attendus", minimum=0, maximum=10000)
     venue_kind = RadioField(
         "Lieu de stationnement",
@@ -504,6 +570,54 @@ class RequestForm(ErrorSummaryMixin, FlaskForm):
                 f"Ce créneau est plus court que l'activité choisie ({duration_text(activity.duration_minutes)})."
             )
 
+    def validate_rhythm(self, field: Field) -> None:
+        if field.data not in {c.value for c in field.choices}:
+            raise ValidationError("Choisissez le rythme des visites.")
+
+    def chosen_rhythm(self) -> rh.Rhythm | None:
+        """The rhythm asked for (None when a number it needs is missing or wrong)."""
+        kind = self.rhythm.data
+        if kind not in rh.KIND_LABELS:
+            return None
+        used = [f for f in (self.occurrences, self.every_weeks, self.margin_days, self._min_days()) if f is not None]
+        if not all(f.acceptable(self) for f in used):
+            return None
+        min_days = self._min_days()
+        return rh.Rhythm(
+            kind,
+            occurrences=self.occurrences.data or 1,
+            weeks=self.every_weeks.data or 1,
+            margin_days=self.margin_days.data or 0,
+            min_days=(min_days.data or 0) if min_days is not None else 0,
+        )
+
+    def _min_days(self) -> RhythmNumberField | None:
+        return None
+
+    def validate_occurrences(self, field: Field) -> None:
+        # The series must fit the periods asked for (checked once the other fields are).
+        season, chosen = self.chosen_season, self.chosen_rhythm()
+        if field.errors or season is None or chosen is None or chosen.kind in ("single", "custom"):
+            return
+        periods = self._periods()
+        if periods is None:
+            return
+        why = rh.fit_problem(rh.rhythm_fields(chosen), periods or [
+            {"start": season.start.isoformat(), "end": season.end.isoformat()}
+        ], sorted(set(self.weekdays.data or [])) or None, season.weekdays or [], season.closed_dates or [])
+        if why:
+            raise ValidationError(why[0].upper() + why[1:] + ".")
+
+    def _periods(self) -> list[dict[str, str]] | None:
+        """The periods as stored, or None while one of them has an error."""
+        if any(e.form.start.errors or e.form.end.errors for e in self.periods.entries) or self.periods.errors:
+            return None
+        return [
+            {"start": e.form.start.data.isoformat(), "end": e.form.end.data.isoformat()}
+            for e in self.periods.entries
+            if e.form.start.data and e.form.end.data
+        ]
+
     def validate_venue_label(self, field: Field) -> None:
         if self.venue_kind.data == "autre" and not field.data:
             raise ValidationError("Indiquez le nom du lieu (par exemple « Salle des fêtes »).")
@@ -525,11 +639,8 @@ class RequestForm(ErrorSummaryMixin, FlaskForm):
         """Keyword arguments for :func:`web.requests.operations.create_request` (valid form only)."""
         activity = self.chosen_activity
         assert activity is not None and self.commune_obj is not None
-        periods = [
-            {"start": e.form.start.data.isoformat(), "end": e.form.end.data.isoformat()}
-            for e in self.periods.entries
-            if e.form.start.data and e.form.end.data
-        ]
+        periods = self._periods() or []
+        chosen = self.chosen_rhythm()
         fields: dict[str, Any] = {
             "structure_kind": self.structure_kind.data,
             "structure_name": self.structure_name.data or "",
@@ -543,6 +654,8 @@ class RequestForm(ErrorSummaryMixin, FlaskForm):
             "expected_attendees": self.expected_attendees.data,
             "notes": self.notes.data or "",
         }
+        if chosen is not None and chosen.kind != "custom":  # "custom": the operator keeps it as stored
+            fields.update(rh.rhythm_fields(chosen))
         if self.venue_kind.data == "autre":
             fields["venue_label"] = self.venue_label.data
             fields["venue_address"] = self.venue_address.data
@@ -570,10 +683,13 @@ class OperatorRequestForm(RequestForm):
     duration_minutes = WholeNumberField(
         "Durée de la visite (minutes)", minimum=15, maximum=720, required="Indiquez la durée en minutes."
     )
-    occurrences = WholeNumberField(
-        "Nombre de passages", minimum=1, maximum=20, required="Indiquez le nombre de passages."
+    min_days_between = RhythmNumberField(
+        "Jours au moins entre deux passages",
+        kinds=("spaced",),
+        minimum=0,
+        maximum=rh.LIMITS["min_days_between"][1],
+        required="Indiquez le nombre de jours au moins entre deux passages (0 si peu importe).",
     )
-    min_days_between = WholeNumberField("Jours au moins entre deux passages", minimum=0, maximum=365)
     required_visit = RadioField(
         "Visite obligatoire",
         choices=options([("non", "Non"), ("oui", "Oui : le planning doit la servir")]),
@@ -581,6 +697,18 @@ class OperatorRequestForm(RequestForm):
         validate_choice=False,
     )
     submit = SubmitField("Enregistrer les modifications")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        kinds = [(k, rh.KIND_LABELS[k]) for k in ("single", "cycle", "round", "spaced")]
+        stored = (kwargs.get("data") or {}).get("stored_rhythm")
+        if stored:
+            # A rhythm set through the API that no choice says: offered as it is, kept if chosen.
+            kinds.append(("custom", f"Garder le rythme actuel : {stored}"))
+        self.rhythm.choices = options(kinds)
+
+    def _min_days(self) -> RhythmNumberField | None:
+        return self.min_days_between
 
     def validate_latest_end(self, field: Field) -> None:
         # The window must hold the duration the operator set, not the activity's usual one.
@@ -598,8 +726,6 @@ class OperatorRequestForm(RequestForm):
         fields.update(
             priority=self.priority.data,
             duration_minutes=self.duration_minutes.data,
-            occurrences=self.occurrences.data,
-            min_days_between=self.min_days_between.data or 0,
             required=self.required_visit.data == "oui",
         )
         return fields
@@ -638,10 +764,22 @@ class OperatorRequestForm(RequestForm):
             "notes": req.notes,
             "priority": req.priority,
             "duration_minutes": req.duration_minutes,
-            "occurrences": req.occurrences,
-            "min_days_between": req.min_days_between,
+            **OperatorRequestForm.rhythm_data(req),
             "required_visit": "oui" if req.required else "non",
         }
+
+
+    @staticmethod
+    def rhythm_data(req: Any) -> dict[str, Any]:
+        """The rhythm fields' values for a stored request (its plain words, see web.requests.rhythm)."""
+        fields = {name: getattr(req, name) for name in rh.FIELDS}
+        r = rh.classify(fields)
+        data: dict[str, Any] = {"rhythm": r.kind, "occurrences": r.occurrences if r.occurrences > 1 else None,
+                                "every_weeks": r.weeks, "margin_days": r.margin_days,
+                                "min_days_between": r.min_days}
+        if r.kind == "custom":
+            data["stored_rhythm"] = rh.describe(fields)
+        return data
 
 
 class DeclineForm(FlaskForm):
