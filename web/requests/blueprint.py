@@ -34,6 +34,7 @@ from web.core.transactions import retrying
 from web.core.urls import absolute_url
 from web.extensions import db
 from web.requests import operations as ops
+from web.requests import rhythm as rh
 from web.requests.forms import (
     RHYTHM_HINTS,
     WEEKDAY_LABELS,
@@ -229,10 +230,13 @@ def visit_url(visit: Any) -> str | None:
 @bp.route("/suivi/<token>")
 def track(token: str) -> Any:
     req = _request_or_404(token)
+    visits = request_visits(req)
     page = render_template(
         "requests/track.html",
         req=req,
-        visits=request_visits(req),
+        visits=visits,
+        rhythm_text=rh.describe(rh.request_rhythm(req)),
+        series_text=rh.request_series_text(req, visits),
         visit_url=visit_url,
         can_cancel="cancelled" in ops.allowed_transitions(req.status),
         tracking_url=absolute_url("requests.track", token=req.tracking_token),

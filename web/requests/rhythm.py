@@ -120,7 +120,7 @@ def describe(fields: Mapping[str, Any]) -> str:
         every = "une par semaine" if r.weeks == 1 else f"une toutes les {r.weeks} semaines"
         return f"{n} séances, {every}, même jour et même heure"
     if r.kind == "round":
-        how = "le même jour de la semaine" if r.margin_days == 0 else f"à {r.margin_days} jour(s) près"
+        how = "le même jour de la semaine" if r.margin_days == 0 else f"à {r.margin_days} jour{'s' if r.margin_days > 1 else ''} près"
         return f"{n} passages, {_every(r.weeks)}, {how}"
     lo = fields.get("min_days_between") or 0
     parts = [f"{n} passages"]
@@ -139,6 +139,15 @@ def describe(fields: Mapping[str, Any]) -> str:
 
 def is_cycle(fields: Mapping[str, Any]) -> bool:
     return classify(fields).kind == "cycle"
+
+
+def has_rhythm(fields: Mapping[str, Any]) -> bool:
+    """A series the pages and feeds show as one thing: a recurring request with a rhythm
+    (spaced passages of version 1 stay separate visits, as they always were)."""
+    return (fields.get("occurrences") or 1) > 1 and (
+        fields.get("max_days_between") is not None or bool(fields.get("same_weekday"))
+        or fields.get("same_start_within_minutes") is not None
+    )
 
 
 # --------------------------------------------------------------------------- #
@@ -229,10 +238,7 @@ def series_facts(sessions: Iterable[tuple[date, int]]) -> SeriesFacts | None:
 
 def day_text(day: date, locale: str = "fr", *, month: bool = True, year: bool = False) -> str:
     """« 1er février », « 23 mars 2027 » (Babel's month names; French writes the first day "1er")."""
-    if not month:
-        text = str(day.day)
-    else:
-        text = format_date(day, "d MMMM y" if year else "d MMMM", locale=locale)
+    text = format_date(day, "d MMMM y" if year else "d MMMM", locale=locale) if month else str(day.day)
     if locale.startswith("fr") and day.day == 1:
         text = "1er" + text[1:]
     return text
@@ -253,7 +259,7 @@ def hour_fr(minutes: int) -> str:
 
 
 def series_text_fr(name: str, facts: SeriesFacts, *, cycle: bool) -> str:
-    """« Atelier tablette : 4 séances, les mardis 9 h 30, du 2 au 23 mars »."""
+    """« Atelier tablette : 4 séances, les mardis 9 h 30, du 2 au 23 mars » (no name: from « 4 »)."""
     parts = [f"{facts.count} {'séances' if cycle else 'passages'}"]
     when = WEEKDAYS_PLURAL_FR[facts.weekday] if facts.weekday else ""
     if facts.start is not None:
@@ -262,4 +268,21 @@ def series_text_fr(name: str, facts: SeriesFacts, *, cycle: bool) -> str:
         parts.append(when)
     first, last = span_texts(facts.first, facts.last)
     parts.append(f"du {first} au {last}")
-    return f"{name} : " + ", ".join(parts)
+    return f"{name} : " * bool(name) + ", ".join(parts)
+
+
+def request_rhythm(req: Any) -> dict[str, Any]:
+    """The rhythm columns of a stored request."""
+    return {name: getattr(req, name) for name in FIELDS}
+
+
+def request_series_text(req: Any, visits: Iterable[Any], *, named: bool = True) -> str | None:
+    """The series of a recurring request as one line (its scheduled visits), for the pages
+    in French only (tracking page, poster); None for a single visit."""
+    if not has_rhythm(request_rhythm(req)):
+        return None
+    facts = series_facts((v.date, v.start) for v in visits if v.status == "scheduled")
+    if facts is None or facts.count < 2:
+        return None
+    name = (req.activity.name if req.activity else req.label) if named else ""
+    return series_text_fr(name, facts, cycle=is_cycle(request_rhythm(req)))
