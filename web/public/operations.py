@@ -211,7 +211,8 @@ def load_visits() -> list[PublicVisit]:
     out = []
     series = _series_places(rows)
     for (vid, day, start, end, status, cancelled_at, revision, updated_at, place_label, place_address, lat, lon,
-         request_id, occurrences, min_days, max_days, same_weekday, same_start, label, venue_label, venue_address, venue_lat, insee, commune_name, postal_codes, townhall, accessibility,
+         request_id, occurrences, min_days, max_days, same_weekday, same_start, label, venue_label, venue_address,
+         venue_lat, insee, commune_name, postal_codes, townhall, accessibility,
          van_slug, van_name, tz, season_name, act_slug, act_name, act_description, what_to_bring, audience) in rows:
         # The venue defaults to the town hall (same point, same address): then
         # the town hall's accessibility information applies to it.

@@ -120,7 +120,8 @@ def describe(fields: Mapping[str, Any]) -> str:
         every = "une par semaine" if r.weeks == 1 else f"une toutes les {r.weeks} semaines"
         return f"{n} séances, {every}, même jour et même heure"
     if r.kind == "round":
-        how = "le même jour de la semaine" if r.margin_days == 0 else f"à {r.margin_days} jour{'s' if r.margin_days > 1 else ''} près"
+        days = f"{r.margin_days} jour" + "s" * (r.margin_days > 1)
+        how = "le même jour de la semaine" if r.margin_days == 0 else f"à {days} près"
         return f"{n} passages, {_every(r.weeks)}, {how}"
     lo = fields.get("min_days_between") or 0
     parts = [f"{n} passages"]
