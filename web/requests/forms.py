@@ -800,3 +800,148 @@ class StatusForm(FlaskForm):
 class PriorityForm(FlaskForm):
     priority = WholeNumberField("Priorité", minimum=1, maximum=100, required="Indiquez une priorité.")
     submit = SubmitField("Changer la priorité")
+
+
+class CircuitForm(ErrorSummaryMixin, FlaskForm):
+    """A circuit: one request per commune of a list, one activity, one period, one rhythm
+    (created by :func:`web.requests.circuit.create_circuit`, all or nothing)."""
+
+    season = SelectField("Saison", coerce=int_or_none, validate_choice=False)
+    activity = RadioField("Activité", coerce=int_or_none, validate_choice=False)
+    communes = LongTextField(
+        "Communes du circuit, une par ligne",
+        max_length=3000,
+        required="Indiquez les communes du circuit, une par ligne.",
+        render_kw={"rows": 8, "spellcheck": "false"},
+    )
+    start = FrDateField("Du (premier jour)")
+    end = FrDateField("Au (dernier jour)")
+    weekdays = MultiCheckboxField("Jours où les communes peuvent accueillir le camion", coerce=int)
+    earliest_start = TimeOfDayField("Arrivée possible à partir de")
+    latest_end = TimeOfDayField("Départ au plus tard à")
+    rhythm = RadioField(
+        "Rythme dans chaque commune",
+        choices=options((k, rh.KIND_LABELS[k]) for k in ("round", "cycle")),
+        default="round",
+        validate_choice=False,
+    )
+    occurrences = RhythmNumberField(
+        "Nombre de passages dans chaque commune",
+        kinds=("cycle", "round"),
+        minimum=2,
+        maximum=_MAX_N,
+        required=f"Indiquez le nombre de passages dans chaque commune (de 2 à {_MAX_N}).",
+    )
+    every_weeks = RhythmNumberField(
+        "Toutes les combien de semaines",
+        kinds=("cycle", "round"),
+        minimum=1,
+        maximum=rh.MAX_WEEKS,
+        default=2,
+        required="Indiquez toutes les combien de semaines (1 = chaque semaine).",
+    )
+    margin_days = RhythmNumberField(
+        "À combien de jours près", kinds=("round",), minimum=0, maximum=rh.MAX_MARGIN_DAYS, default=0
+    )
+    submit = SubmitField("Créer les demandes du circuit")
+
+    def __init__(self, *args: Any, seasons: list[Season], activities: list[Activity], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.seasons = {s.id: s for s in seasons}
+        self.activities = {a.id: a for a in activities}
+        self.season.choices = options(
+            (s.id, f"{s.name} (du {format_date_fr(s.start)} au {format_date_fr(s.end)})") for s in seasons
+        )
+        self.activity.choices = options((a.id, a.name) for a in activities)
+        days = sorted({d for s in seasons for d in (s.weekdays or [])}) or list(range(1, 8))
+        self.weekdays.choices = options((d, WEEKDAY_LABELS[d]) for d in days)
+        self.commune_list: list[Commune] = []
+
+    @property
+    def chosen_season(self) -> Season | None:
+        return self.seasons.get(self.season.data) if isinstance(self.season.data, int) else None
+
+    @property
+    def chosen_activity(self) -> Activity | None:
+        return self.activities.get(self.activity.data) if isinstance(self.activity.data, int) else None
+
+    chosen_rhythm = RequestForm.chosen_rhythm
+    validate_rhythm = RequestForm.validate_rhythm
+
+    def _min_days(self) -> RhythmNumberField | None:
+        return None
+
+    def validate_season(self, field: Field) -> None:
+        if self.chosen_season is None:
+            raise ValidationError("Choisissez la saison.")
+
+    def validate_activity(self, field: Field) -> None:
+        if self.chosen_activity is None:
+            raise ValidationError("Choisissez une activité.")
+
+    def validate_communes(self, field: Field) -> None:
+        from web.requests.circuit import resolve_lines
+
+        if not field.data:
+            return
+        self.commune_list, problems = resolve_lines(field.data)
+        if problems:
+            raise ValidationError(" ; ".join(str(p)[0].upper() + str(p)[1:] for p in problems) + ".")
+        if len(self.commune_list) < 2:
+            raise ValidationError("Un circuit passe par deux communes au moins.")
+
+    def validate_start(self, field: Field) -> None:
+        if field.data is None and not field.errors:
+            raise ValidationError("Indiquez le premier jour de la période.")
+        season = self.chosen_season
+        if season is not None and field.data is not None and not season.start <= field.data <= season.end:
+            raise ValidationError(f"Le {format_date_fr(field.data)} est en dehors de la saison "
+                                  f"(du {format_date_fr(season.start)} au {format_date_fr(season.end)}).")
+
+    def validate_end(self, field: Field) -> None:
+        start = self.start.data
+        if field.data is None and not field.errors:
+            raise ValidationError("Indiquez le dernier jour de la période.")
+        if field.data is None or start is None:
+            return
+        if field.data < start:
+            raise ValidationError(f"La période finit le {format_date_fr(field.data)}, avant de commencer "
+                                  f"le {format_date_fr(start)}.")
+        season = self.chosen_season
+        if season is not None and not season.start <= field.data <= season.end:
+            raise ValidationError(f"Le {format_date_fr(field.data)} est en dehors de la saison "
+                                  f"(du {format_date_fr(season.start)} au {format_date_fr(season.end)}).")
+
+    def validate_latest_end(self, field: Field) -> None:
+        start, end = self.earliest_start.data, field.data
+        if start is None or end is None or self.earliest_start.errors:
+            return
+        if end <= start:
+            raise ValidationError("L'heure de départ doit être après l'heure d'arrivée.")
+
+    def validate_margin_days(self, field: Field) -> None:
+        # Checked last of the rhythm: the whole series must fit the period (same for every commune).
+        season, chosen = self.chosen_season, self.chosen_rhythm()
+        if season is None or chosen is None or self.start.errors or self.end.errors or not self.start.data \
+                or not self.end.data:
+            return
+        why = rh.fit_problem(rh.rhythm_fields(chosen), self._periods(), sorted(set(self.weekdays.data or [])) or None,
+                             season.weekdays or [], season.closed_dates or [])
+        if why:
+            self.occurrences.errors.append(why[0].upper() + why[1:] + ".")
+            raise ValidationError("")
+
+    def _periods(self) -> list[dict[str, str]]:
+        return [{"start": self.start.data.isoformat(), "end": self.end.data.isoformat()}]
+
+    def request_fields(self) -> dict[str, Any]:
+        """Keyword arguments of every request of the circuit (valid form only)."""
+        chosen = self.chosen_rhythm()
+        assert chosen is not None
+        return {
+            "periods": self._periods(),
+            "weekdays": sorted(set(self.weekdays.data)) or None,
+            "earliest_start": self.earliest_start.data,
+            "latest_end": self.latest_end.data,
+            **rh.rhythm_fields(chosen),
+        }
