@@ -14,10 +14,14 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.desk_helpers import login, operator
-from tests.test_request_form import START, stored_requests, valid_data, world  # noqa: F401 - fixture
+from tests import test_request_form as request_form
+from tests.test_request_form import START, stored_requests, valid_data
 from tourplan.problem import problem_from_json
 from web.requests import rhythm as rh
 from web.tours.operations import export_problem
+
+#: The request form's season, communes and activity (same fixture as its own tests).
+world = request_form.world
 
 # --------------------------------------------------------------------------- #
 # Mapping
@@ -54,7 +58,8 @@ def test_fields_no_words_say_are_custom_and_described_as_they_are() -> None:
     assert rh.describe(fields) == "3 passages, de 10 à 20 jours d'écart, heures de début à 45 min près"
     assert rh.describe(rh.rhythm_fields(rh.Rhythm("cycle", 4, 1))) == (
         "4 séances, une par semaine, même jour et même heure")
-    assert rh.describe(rh.rhythm_fields(rh.Rhythm("round", 6, 2, 2))) == "6 passages, toutes les 2 semaines, à 2 jours près"
+    assert rh.describe(rh.rhythm_fields(rh.Rhythm("round", 6, 2, 2))) == (
+        "6 passages, toutes les 2 semaines, à 2 jours près")
 
 
 def test_the_longest_series_on_open_days() -> None:
