@@ -13,8 +13,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.desk_helpers import login, operator
 from tests import test_request_form as request_form
+from tests.desk_helpers import login, operator
 from tests.test_request_form import START, stored_requests, valid_data
 from tourplan.problem import problem_from_json
 from web.requests import rhythm as rh
