@@ -62,6 +62,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["hm"] = _hm
     app.jinja_env.filters["longdate"] = _long_date
     app.jinja_env.filters["localdate"] = _local_date
+    # A global, not a context value: the macros of _macros.html are imported without context.
+    app.jinja_env.globals["series_summary"] = series_summary
     app.context_processor(_context)
     # Flask-Babel caches the locale on ``g``; when one app context spans several
     # requests (tests, scripts), the language chosen by the last request must win.
@@ -132,7 +134,6 @@ def _context() -> dict[str, Any]:
         "current_lang": str(get_locale() or "fr"),
         "safe_web_url": safe_web_url,
         "weekday_name": _weekday_name,
-        "series_summary": series_summary,
         # The language switch returns to the page as the cache knows it (see _page).
         "return_path": lambda: g.get("page_path") or request.full_path,
     }

@@ -8,6 +8,7 @@ naming it, and the caller rolls back, so no circuit is ever half-created.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +16,7 @@ from sqlalchemy import select
 
 from web.activities.models import Activity
 from web.communes.models import Commune
-from web.communes.search import resolve_commune
+from web.communes.search import CommuneHit, resolve_commune, search_communes
 from web.core.errors import OperationError
 from web.extensions import db
 from web.requests.models import VisitRequest
@@ -47,7 +48,7 @@ def resolve_lines(text: str) -> tuple[list[Commune], list[LineProblem]]:
     seen: dict[str, int] = {}
     lines = [(i, line.strip()) for i, line in enumerate(text.splitlines(), 1) if line.strip()]
     for number, line in lines:
-        commune, candidates = resolve_commune(line)
+        commune, candidates = _resolve(line)
         if commune is None:
             if candidates:
                 names = ", ".join(c.label for c in candidates[:4])
@@ -64,6 +65,22 @@ def resolve_lines(text: str) -> tuple[list[Commune], list[LineProblem]]:
     if len(communes) > MAX_COMMUNES:
         problems.append(LineProblem(lines[-1][0], lines[-1][1], f"un circuit a {MAX_COMMUNES} communes au plus"))
     return communes, problems
+
+
+_NAME_AND_POSTAL = re.compile(r"^(.*?\S)\s*\(?\s*(\d{5})\s*\)?$")
+
+
+def _resolve(line: str) -> tuple[Commune | None, list[CommuneHit]]:
+    """The forms' commune search, plus « Nom (code postal) », the way a list of villages is
+    usually written (two Saint-Martin apart by their postal codes)."""
+    commune, candidates = resolve_commune(line)
+    m = _NAME_AND_POSTAL.match(line)
+    if commune is None and m:
+        hits = [h for h in search_communes(m.group(1), limit=20) if m.group(2) in h.postal_codes]
+        if len(hits) == 1:
+            return db.session.get(Commune, hits[0].insee), []
+        candidates = hits or candidates
+    return commune, candidates
 
 
 def create_circuit(

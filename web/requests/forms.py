@@ -886,7 +886,8 @@ class CircuitForm(ErrorSummaryMixin, FlaskForm):
             return
         self.commune_list, problems = resolve_lines(field.data)
         if problems:
-            raise ValidationError(" ; ".join(str(p)[0].upper() + str(p)[1:] for p in problems) + ".")
+            text = " ; ".join(str(p) for p in problems)
+            raise ValidationError(text[0].upper() + text[1:] + ".")
         if len(self.commune_list) < 2:
             raise ValidationError("Un circuit passe par deux communes au moins.")
 
