@@ -169,6 +169,7 @@ def edit_data(inbox: dict[str, Any], **overrides: Any) -> dict[str, Any]:
         "venue_kind": "mairie",
         "priority": "2",
         "duration_minutes": "90",
+        "rhythm": "spaced",
         "occurrences": "2",
         "min_days_between": "14",
         "required_visit": "oui",

@@ -324,7 +324,7 @@ def test_hostile_input_never_gives_a_500_nor_a_partial_request(
     app = make_app(TOURPLAN_REQUEST_MAX_STORED=10**6, TOURPLAN_REQUEST_MAX_POSTS=10**6)
     purge_requests(app)  # an earlier failing example may have left one
     data = valid_data(world, **{field: value})
-    if other:
+    if other and field != "venue_kind":  # the hostile value itself must reach the server
         data["venue_kind"] = "autre"
         data.setdefault("venue_label", "Salle")
         data.setdefault("venue_address", "Rue")

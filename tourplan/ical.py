@@ -9,6 +9,8 @@ serves the bytes.  Choices that matter to the calendar programs reading us:
   on cancellation, which is how clients know the newer copy wins;
 * a cancelled visit stays in the feed with ``STATUS:CANCELLED`` and a title
   prefixed "ANNULÉ – " (the caller drops it once its date has passed);
+* a session of a series (a training cycle, a regular round) stays one event of its
+  own (its own UID), its title naming its place: "… (séance 2 sur 4)";
 * times are local to Europe/Paris with a VTIMEZONE written with RRULEs: the one
   icalendar derives from zoneinfo lists every transition as RDATE, and some
   parsers misread RDATE-only zones (or stop at the last listed year);
@@ -83,6 +85,9 @@ class FeedEvent:
     url: str = ""
     description: str = ""
     cancelled: bool = False
+    #: Place in a series as (k, n), 1-based, and what a session is called ("séance", "passage").
+    series: tuple[int, int] | None = None
+    series_word: str = "séance"
 
     @property
     def status(self) -> str:
@@ -91,8 +96,12 @@ class FeedEvent:
     @property
     def title(self) -> str:
         """SUMMARY as written: cancelled visits say so in the title too,
-        because many programs ignore STATUS:CANCELLED when displaying."""
-        return CANCELLED_PREFIX + self.summary if self.cancelled else self.summary
+        because many programs ignore STATUS:CANCELLED when displaying; a session of a
+        series says which one it is, since calendars show each session alone."""
+        title = self.summary
+        if self.series is not None:
+            title += f" ({self.series_word} {self.series[0]} sur {self.series[1]})"
+        return CANCELLED_PREFIX + title if self.cancelled else title
 
 
 def visit_uid(visit_id: int, host: str) -> str:

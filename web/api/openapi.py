@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from web.requests.rhythm import LIMITS as RHYTHM_LIMITS
+
 _ERROR = {"$ref": "#/components/schemas/Error"}
 
 
@@ -62,8 +64,9 @@ _REQUEST_FIELDS: dict[str, Any] = {
     "venue_lat": {"type": ["number", "null"], "minimum": -90, "maximum": 90},
     "venue_lon": {"type": ["number", "null"], "minimum": -180, "maximum": 180},
     "priority": {"type": "integer", "minimum": 1},
-    "occurrences": {"type": "integer", "minimum": 1},
-    "min_days_between": {"type": "integer", "minimum": 0},
+    **{name: {"type": ["integer", "null"] if name in ("max_days_between", "same_start_within_minutes") else "integer",
+              "minimum": lo, "maximum": hi} for name, (lo, hi) in RHYTHM_LIMITS.items()},
+    "same_weekday": {"type": "boolean", "description": "every visit on the same day of the week"},
     "required": {"type": "boolean"},
     "notes": {"type": "string"},
 }

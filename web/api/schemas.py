@@ -17,6 +17,7 @@ from web.desk.operations import VersionView
 from web.jobs.models import PlanningJob
 from web.requests.forms import EMAIL_ERROR, PHONE_ERROR, french_phone, text_problem
 from web.requests.models import VisitRequest
+from web.requests.rhythm import LIMITS as RHYTHM_LIMITS
 from web.seasons.models import Season
 from web.tours.models import TourVersion
 
@@ -37,12 +38,15 @@ _INT_FIELDS = {
     "latest_end": (0, 1440),
     "expected_attendees": (0, 100000),
     "priority": (1, 1000),
-    "occurrences": (1, 366),
-    "min_days_between": (0, 366),
+    # The rhythm's bounds are the forms' too (one schema: web/requests/rhythm.py).
+    **RHYTHM_LIMITS,
 }
-_NULLABLE = {"earliest_start", "latest_end", "expected_attendees", "weekdays", "venue_lat", "venue_lon"}
+_NULLABLE = {"earliest_start", "latest_end", "expected_attendees", "weekdays", "venue_lat", "venue_lon",
+             "max_days_between", "same_start_within_minutes"}
+_BOOL_FIELDS = {"required", "same_weekday"}
 REQUEST_FIELDS = (
-    {"season", "commune", "activity", "required", "periods", "weekdays", "equipment", "venue_lat", "venue_lon"}
+    {"season", "commune", "activity", "periods", "weekdays", "equipment", "venue_lat", "venue_lon"}
+    | _BOOL_FIELDS
     | set(_STR_LIMITS)
     | set(_INT_FIELDS)
 )
@@ -116,7 +120,7 @@ def request_fields(body: dict[str, Any]) -> dict[str, Any]:
             out[field] = _str(field, value)
         elif field in _INT_FIELDS:
             out[field] = _int(field, value)
-        elif field == "required":
+        elif field in _BOOL_FIELDS:
             if not isinstance(value, bool):
                 raise bad(field, "doit être true ou false")
             out[field] = value
@@ -240,6 +244,9 @@ def request_json(r: VisitRequest) -> dict[str, Any]:
         "priority": r.priority,
         "occurrences": r.occurrences,
         "min_days_between": r.min_days_between,
+        "max_days_between": r.max_days_between,
+        "same_weekday": r.same_weekday,
+        "same_start_within_minutes": r.same_start_within_minutes,
         "required": r.required,
         "notes": r.notes,
         "created_at": r.created_at.isoformat() if r.created_at else None,

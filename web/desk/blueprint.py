@@ -428,5 +428,12 @@ def poster(visit_id: int) -> Any:
     if visit is None:
         abort(404)
     url = visit_url(visit.id)
+    # A cycle's poster lists all its sessions (those still on: the series as published).
+    from web.requests.blueprint import request_visits
+    from web.requests.rhythm import request_series_text
+
+    series = [v for v in request_visits(visit.request) if v.status == "scheduled"]
+    series_text = request_series_text(visit.request, series, named=False)
     return render_template("desk/poster.html", visit=visit, req=visit.request, url=url, qr=qr_svg(url),
-                           date_label=date_fr(visit.date))
+                           date_label=date_fr(visit.date), series=series if series_text else [],
+                           series_text=series_text)

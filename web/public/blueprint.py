@@ -34,6 +34,7 @@ from web.communes.search import resolve_commune
 from web.core.urls import absolute_url, canonical_host, safe_local_path
 from web.public import i18n
 from web.public import operations as ops
+from web.requests.rhythm import series_facts, span_texts
 
 bp = Blueprint("public", __name__, template_folder="templates")
 
@@ -61,6 +62,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["hm"] = _hm
     app.jinja_env.filters["longdate"] = _long_date
     app.jinja_env.filters["localdate"] = _local_date
+    # A global, not a context value: the macros of _macros.html are imported without context.
+    app.jinja_env.globals["series_summary"] = series_summary
     app.context_processor(_context)
     # Flask-Babel caches the locale on ``g``; when one app context spans several
     # requests (tests, scripts), the language chosen by the last request must win.
@@ -91,6 +94,31 @@ def _local_date(moment: datetime) -> str:
 def _weekday_name(iso_day: str | int) -> str:
     """ISO weekday ("1" = Monday) in the visitor's language."""
     return format_date(date(2024, 1, int(iso_day)), format="EEEE")
+
+
+#: "les mardis" of a series' summary, by ISO weekday.
+WEEKDAYS_PLURAL = {1: N_("les lundis"), 2: N_("les mardis"), 3: N_("les mercredis"), 4: N_("les jeudis"),
+                   5: N_("les vendredis"), 6: N_("les samedis"), 7: N_("les dimanches")}
+
+
+def series_summary(entry: ops.SeriesEntry) -> str:
+    """« Atelier tablette : 4 séances, les mardis 9 h 30, du 2 au 23 mars », in the
+    visitor's language (the facts are web.requests.rhythm's, as on the tracking page)."""
+    facts = series_facts((v.date, v.start) for v in entry.whole)
+    first = entry.whole[0]
+    if facts is None:
+        return first.activity_name
+    parts = [_("%(count)s séances", count=facts.count) if first.cycle
+             else _("%(count)s passages", count=facts.count)]
+    days = _(WEEKDAYS_PLURAL[facts.weekday]) if facts.weekday else ""
+    if facts.start is not None:
+        hour = _hm(facts.start)
+        days = _("%(days)s %(hour)s", days=days, hour=hour) if days else _("à %(hour)s", hour=hour)
+    if days:
+        parts.append(days)
+    start, end = span_texts(facts.first, facts.last, str(get_locale() or "fr"))
+    parts.append(_("du %(first)s au %(last)s", first=start, last=end))
+    return _("%(name)s : %(details)s", name=first.activity_name, details=", ".join(parts))
 
 
 def request_form_url() -> str | None:
@@ -367,8 +395,8 @@ def commune(insee: str) -> Response:
     state = ops.tour_state()
     snap = ops.cache().snapshot(state)
     visits = snap.by_commune.get(insee, [])
-    upcoming = snap.upcoming(visits)
-    past = snap.past(visits)[-20:][::-1]
+    upcoming = ops.with_series(snap.upcoming(visits), snap)
+    past = ops.with_series(snap.past(visits)[-20:][::-1], snap)
     return Response(render_template(
         "public/commune.html", commune=town, upcoming=upcoming, past=past, today=state.today,
         feed=_feed_links("public.feed_commune", insee=insee), website=safe_web_url(town.website),

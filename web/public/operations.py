@@ -32,6 +32,7 @@ from web.activities.models import Activity
 from web.communes.models import Commune
 from web.extensions import db
 from web.requests.models import VisitRequest
+from web.requests.rhythm import has_rhythm, is_cycle
 from web.seasons.models import Season
 from web.tours.models import TourVersion, Visit
 from web.vans.models import Van
@@ -74,6 +75,16 @@ class PublicVisit:
     #: Known accessibility of the place (the town hall's, when the van parks there).
     accessibility: str
     season_name: str
+    request_id: int = 0
+    #: Place in its request's series of scheduled sessions (1-based) and the series' size;
+    #: (0, 0) for a single visit or a cancelled session. ``cycle``: a training cycle.
+    series_index: int = 0
+    series_size: int = 0
+    cycle: bool = False
+
+    @property
+    def in_series(self) -> bool:
+        return self.series_size > 1
 
     @property
     def hours(self) -> str:
@@ -111,6 +122,7 @@ class Snapshot:
     by_id: dict[int, PublicVisit] = field(default_factory=dict)
     by_commune: dict[str, list[PublicVisit]] = field(default_factory=dict)
     by_van: dict[str, list[PublicVisit]] = field(default_factory=dict)
+    by_request: dict[int, list[PublicVisit]] = field(default_factory=dict)
     communes: list[tuple[str, str]] = field(default_factory=list)
     vans: list[tuple[str, str]] = field(default_factory=list)
     activities: list[tuple[str, str]] = field(default_factory=list)
@@ -124,6 +136,7 @@ class Snapshot:
             self.by_id[v.id] = v
             self.by_commune.setdefault(v.commune_insee, []).append(v)
             self.by_van.setdefault(v.van_slug, []).append(v)
+            self.by_request.setdefault(v.request_id, []).append(v)
             communes[v.commune_insee] = v.commune_name
             vans[v.van_slug] = v.van_name
             if v.activity_slug:
@@ -181,6 +194,8 @@ def load_visits() -> list[PublicVisit]:
         select(
             Visit.id, Visit.date, Visit.start, Visit.end, Visit.status, Visit.cancelled_at, Visit.revision,
             Visit.updated_at, Visit.place_label, Visit.place_address, Visit.lat, Visit.lon,
+            VisitRequest.id, VisitRequest.occurrences, VisitRequest.min_days_between, VisitRequest.max_days_between,
+            VisitRequest.same_weekday, VisitRequest.same_start_within_minutes,
             VisitRequest.label, VisitRequest.venue_label, VisitRequest.venue_address, VisitRequest.venue_lat,
             Commune.insee, Commune.name, Commune.postal_codes, Commune.townhall_address, Commune.accessibility,
             Van.slug, Van.name, Season.timezone, Season.name,
@@ -194,8 +209,10 @@ def load_visits() -> list[PublicVisit]:
         .order_by(Visit.date, Visit.start, Visit.id)
     ).all()
     out = []
+    series = _series_places(rows)
     for (vid, day, start, end, status, cancelled_at, revision, updated_at, place_label, place_address, lat, lon,
-         label, venue_label, venue_address, venue_lat, insee, commune_name, postal_codes, townhall, accessibility,
+         request_id, occurrences, min_days, max_days, same_weekday, same_start, label, venue_label, venue_address,
+         venue_lat, insee, commune_name, postal_codes, townhall, accessibility,
          van_slug, van_name, tz, season_name, act_slug, act_name, act_description, what_to_bring, audience) in rows:
         # The venue defaults to the town hall (same point, same address): then
         # the town hall's accessibility information applies to it.
@@ -228,9 +245,28 @@ def load_visits() -> list[PublicVisit]:
                 label=label,
                 accessibility=(accessibility or "") if at_town_hall else "",
                 season_name=season_name,
+                request_id=request_id,
+                series_index=series.get(vid, (0, 0))[0],
+                series_size=series.get(vid, (0, 0))[1],
+                cycle=occurrences > 1 and is_cycle({
+                    "occurrences": occurrences, "min_days_between": min_days, "max_days_between": max_days,
+                    "same_weekday": same_weekday, "same_start_within_minutes": same_start}),
             )
         )
     return out
+
+
+def _series_places(rows: Iterable[Any]) -> dict[int, tuple[int, int]]:
+    """(k, n) of each scheduled session of a request with a rhythm: its rank by date among the
+    request's scheduled visits, and their number (rows come ordered by date and start)."""
+    sessions: dict[int, list[int]] = {}
+    for row in rows:
+        vid, status, request_id = row[0], row[4], row[12]
+        rhythm = dict(zip(("occurrences", "min_days_between", "max_days_between", "same_weekday",
+                           "same_start_within_minutes"), row[13:18], strict=True))
+        if status != "cancelled" and has_rhythm(rhythm):
+            sessions.setdefault(request_id, []).append(vid)
+    return {vid: (k, len(ids)) for ids in sessions.values() if len(ids) > 1 for k, vid in enumerate(ids, 1)}
 
 
 def load_depots() -> dict[str, tuple[float, float]]:
@@ -390,6 +426,31 @@ def van_name(slug: str) -> str | None:
     return db.session.execute(select(Van.name).where(Van.slug == slug)).scalar_one_or_none()
 
 
+@dataclass(frozen=True)
+class SeriesEntry:
+    """A series shown as one thing: its sessions in this list, and all its scheduled ones
+    (what its summary line counts)."""
+
+    sessions: tuple[PublicVisit, ...]
+    whole: tuple[PublicVisit, ...]
+
+
+def with_series(visits: Iterable[PublicVisit], snap: Snapshot) -> list[PublicVisit | SeriesEntry]:
+    """``visits`` in order, the sessions of each series gathered where its first one is."""
+    order: list[PublicVisit | int] = []
+    groups: dict[int, list[PublicVisit]] = {}
+    for v in visits:
+        if not v.in_series:
+            order.append(v)
+        elif v.request_id in groups:
+            groups[v.request_id].append(v)
+        else:
+            groups[v.request_id] = [v]
+            order.append(v.request_id)
+    whole = {rid: tuple(w for w in snap.by_request.get(rid, ()) if w.in_series) for rid in groups}
+    return [SeriesEntry(tuple(groups[e]), whole[e]) if isinstance(e, int) else e for e in order]
+
+
 # --------------------------------------------------------------------------- #
 # Feeds
 # --------------------------------------------------------------------------- #
@@ -414,6 +475,7 @@ def visit_description(v: PublicVisit, url: str) -> str:
 
 def feed_event(v: PublicVisit, host: str, url: str) -> FeedEvent:
     start, end = v.local_span()
+    series = (v.series_index, v.series_size) if v.in_series else None
     return FeedEvent(
         uid=visit_uid(v.id, host),
         sequence=v.revision,
@@ -427,6 +489,8 @@ def feed_event(v: PublicVisit, host: str, url: str) -> FeedEvent:
         url=url,
         description=visit_description(v, url),
         cancelled=v.cancelled,
+        series=series,
+        series_word="séance" if v.cycle else "passage",
     )
 
 

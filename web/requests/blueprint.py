@@ -34,7 +34,9 @@ from web.core.transactions import retrying
 from web.core.urls import absolute_url
 from web.extensions import db
 from web.requests import operations as ops
+from web.requests import rhythm as rh
 from web.requests.forms import (
+    RHYTHM_HINTS,
     WEEKDAY_LABELS,
     CancelForm,
     RequestForm,
@@ -75,7 +77,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.setdefault("datetime_fr", _datetime_fr)
     app.jinja_env.filters.setdefault("weekday_name", lambda d: WEEKDAY_LABELS.get(d, str(d)).lower())
     app.context_processor(
-        lambda: {"status_label": lambda s: ops.STATUS_LABELS.get(s, s), "allowed": ops.allowed_transitions}
+        lambda: {"status_label": lambda s: ops.STATUS_LABELS.get(s, s), "allowed": ops.allowed_transitions,
+                 "rhythm_hints": RHYTHM_HINTS}
     )
     # The operator inbox is its own blueprint (guarded views, /operateur/ URLs).
     from web.requests.inbox import bp as inbox_bp
@@ -227,10 +230,13 @@ def visit_url(visit: Any) -> str | None:
 @bp.route("/suivi/<token>")
 def track(token: str) -> Any:
     req = _request_or_404(token)
+    visits = request_visits(req)
     page = render_template(
         "requests/track.html",
         req=req,
-        visits=request_visits(req),
+        visits=visits,
+        rhythm_text=rh.describe(rh.request_rhythm(req)),
+        series_text=rh.request_series_text(req, visits),
         visit_url=visit_url,
         can_cancel="cancelled" in ops.allowed_transitions(req.status),
         tracking_url=absolute_url("requests.track", token=req.tracking_token),

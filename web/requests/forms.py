@@ -35,6 +35,7 @@ from web.activities.models import Activity
 from web.auth.operations import valid_email
 from web.communes.models import Commune
 from web.communes.search import CommuneHit, resolve_commune
+from web.requests import rhythm as rh
 from web.requests.models import STRUCTURE_KINDS
 from web.seasons.models import Season
 
@@ -307,6 +308,47 @@ class EmailTextField(TextField):
             raise ValidationError(EMAIL_ERROR)
 
 
+class RhythmNumberField(WholeNumberField):
+    """A number only some kinds of rhythm use: for the others it is ignored, whatever was
+    typed in it (without JavaScript every rhythm field is on the page)."""
+
+    def __init__(self, label: str, *, kinds: tuple[str, ...], **kwargs: Any) -> None:
+        super().__init__(label, **kwargs)
+        self.kinds = kinds
+
+    def used(self, form: Any) -> bool:
+        return form.rhythm.data in self.kinds
+
+    def pre_validate(self, form: Any) -> None:
+        if self.used(form):
+            super().pre_validate(form)
+
+    def acceptable(self, form: Any) -> bool:
+        """What :meth:`pre_validate` will say, before it runs (fields check in page order)."""
+        if not self.used(form):
+            return True
+        if self.parse_error or self.errors:
+            return False
+        if self.data is None:
+            return not self.required_message
+        return self.minimum <= self.data <= self.maximum
+
+
+_MAX_N = rh.MAX_OCCURRENCES
+#: The hints say the limits the fields and the API enforce (web.requests.rh.LIMITS).
+RHYTHM_HINTS = {
+    "rhythm": "Un cycle : les mêmes personnes reviennent chaque semaine (ou toutes les 2, 3… semaines), "
+              "le même jour à la même heure. Une tournée régulière : le camion repasse à intervalle fixe, "
+              "à quelques jours près.",
+    "occurrences": f"Pour un cycle ou une tournée : de 2 à {_MAX_N}.",
+    "every_weeks": f"Pour un cycle ou une tournée : 1 = chaque semaine, 2 = toutes les deux semaines… "
+                   f"({rh.MAX_WEEKS} au plus).",
+    "margin_days": f"Pour une tournée seulement : 0 = toujours le même jour de la semaine ; "
+                   f"{rh.MAX_MARGIN_DAYS} jours au plus.",
+    "min_days_between": f"Pour des passages espacés seulement : de 0 à {rh.LIMITS['min_days_between'][1]}.",
+}
+
+
 # Forms ------------------------------------------------------------------------------------
 
 
@@ -374,6 +416,30 @@ class RequestForm(ErrorSummaryMixin, FlaskForm):
     weekdays = MultiCheckboxField("Jours où le lieu peut accueillir le camion", coerce=int)
     earliest_start = TimeOfDayField("Arrivée possible à partir de")
     latest_end = TimeOfDayField("Départ au plus tard à")
+    rhythm = RadioField(
+        "Rythme des visites",
+        choices=options((k, rh.KIND_LABELS[k]) for k in ("single", "cycle", "round")),
+        default="single",
+        validate_choice=False,
+    )
+    occurrences = RhythmNumberField(
+        "Nombre de séances ou de passages",
+        kinds=("cycle", "round", "spaced"),
+        minimum=2,
+        maximum=_MAX_N,
+        required=f"Indiquez le nombre de séances ou de passages (de 2 à {_MAX_N}).",
+    )
+    every_weeks = RhythmNumberField(
+        "Toutes les combien de semaines",
+        kinds=("cycle", "round"),
+        minimum=1,
+        maximum=rh.MAX_WEEKS,
+        default=1,
+        required="Indiquez toutes les combien de semaines (1 = chaque semaine).",
+    )
+    margin_days = RhythmNumberField(
+        "À combien de jours près", kinds=("round",), minimum=0, maximum=rh.MAX_MARGIN_DAYS, default=0
+    )
     expected_attendees = WholeNumberField("Nombre de participants attendus", minimum=0, maximum=10000)
     venue_kind = RadioField(
         "Lieu de stationnement",
@@ -504,6 +570,54 @@ class RequestForm(ErrorSummaryMixin, FlaskForm):
                 f"Ce créneau est plus court que l'activité choisie ({duration_text(activity.duration_minutes)})."
             )
 
+    def validate_rhythm(self, field: Field) -> None:
+        if field.data not in {c.value for c in field.choices}:
+            raise ValidationError("Choisissez le rythme des visites.")
+
+    def chosen_rhythm(self) -> rh.Rhythm | None:
+        """The rhythm asked for (None when a number it needs is missing or wrong)."""
+        kind = self.rhythm.data
+        if kind not in rh.KIND_LABELS:
+            return None
+        used = [f for f in (self.occurrences, self.every_weeks, self.margin_days, self._min_days()) if f is not None]
+        if not all(f.acceptable(self) for f in used):
+            return None
+        min_days = self._min_days()
+        return rh.Rhythm(
+            kind,
+            occurrences=self.occurrences.data or 1,
+            weeks=self.every_weeks.data or 1,
+            margin_days=self.margin_days.data or 0,
+            min_days=(min_days.data or 0) if min_days is not None else 0,
+        )
+
+    def _min_days(self) -> RhythmNumberField | None:
+        return None
+
+    def validate_occurrences(self, field: Field) -> None:
+        # The series must fit the periods asked for (checked once the other fields are).
+        season, chosen = self.chosen_season, self.chosen_rhythm()
+        if field.errors or season is None or chosen is None or chosen.kind in ("single", "custom"):
+            return
+        periods = self._periods()
+        if periods is None:
+            return
+        why = rh.fit_problem(rh.rhythm_fields(chosen), periods or [
+            {"start": season.start.isoformat(), "end": season.end.isoformat()}
+        ], sorted(set(self.weekdays.data or [])) or None, season.weekdays or [], season.closed_dates or [])
+        if why:
+            raise ValidationError(why[0].upper() + why[1:] + ".")
+
+    def _periods(self) -> list[dict[str, str]] | None:
+        """The periods as stored, or None while one of them has an error."""
+        if any(e.form.start.errors or e.form.end.errors for e in self.periods.entries) or self.periods.errors:
+            return None
+        return [
+            {"start": e.form.start.data.isoformat(), "end": e.form.end.data.isoformat()}
+            for e in self.periods.entries
+            if e.form.start.data and e.form.end.data
+        ]
+
     def validate_venue_label(self, field: Field) -> None:
         if self.venue_kind.data == "autre" and not field.data:
             raise ValidationError("Indiquez le nom du lieu (par exemple « Salle des fêtes »).")
@@ -525,11 +639,8 @@ class RequestForm(ErrorSummaryMixin, FlaskForm):
         """Keyword arguments for :func:`web.requests.operations.create_request` (valid form only)."""
         activity = self.chosen_activity
         assert activity is not None and self.commune_obj is not None
-        periods = [
-            {"start": e.form.start.data.isoformat(), "end": e.form.end.data.isoformat()}
-            for e in self.periods.entries
-            if e.form.start.data and e.form.end.data
-        ]
+        periods = self._periods() or []
+        chosen = self.chosen_rhythm()
         fields: dict[str, Any] = {
             "structure_kind": self.structure_kind.data,
             "structure_name": self.structure_name.data or "",
@@ -543,6 +654,8 @@ class RequestForm(ErrorSummaryMixin, FlaskForm):
             "expected_attendees": self.expected_attendees.data,
             "notes": self.notes.data or "",
         }
+        if chosen is not None and chosen.kind != "custom":  # "custom": the operator keeps it as stored
+            fields.update(rh.rhythm_fields(chosen))
         if self.venue_kind.data == "autre":
             fields["venue_label"] = self.venue_label.data
             fields["venue_address"] = self.venue_address.data
@@ -570,10 +683,13 @@ class OperatorRequestForm(RequestForm):
     duration_minutes = WholeNumberField(
         "Durée de la visite (minutes)", minimum=15, maximum=720, required="Indiquez la durée en minutes."
     )
-    occurrences = WholeNumberField(
-        "Nombre de passages", minimum=1, maximum=20, required="Indiquez le nombre de passages."
+    min_days_between = RhythmNumberField(
+        "Jours au moins entre deux passages",
+        kinds=("spaced",),
+        minimum=0,
+        maximum=rh.LIMITS["min_days_between"][1],
+        required="Indiquez le nombre de jours au moins entre deux passages (0 si peu importe).",
     )
-    min_days_between = WholeNumberField("Jours au moins entre deux passages", minimum=0, maximum=365)
     required_visit = RadioField(
         "Visite obligatoire",
         choices=options([("non", "Non"), ("oui", "Oui : le planning doit la servir")]),
@@ -581,6 +697,18 @@ class OperatorRequestForm(RequestForm):
         validate_choice=False,
     )
     submit = SubmitField("Enregistrer les modifications")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        kinds = [(k, rh.KIND_LABELS[k]) for k in ("single", "cycle", "round", "spaced")]
+        stored = (kwargs.get("data") or {}).get("stored_rhythm")
+        if stored:
+            # A rhythm set through the API that no choice says: offered as it is, kept if chosen.
+            kinds.append(("custom", f"Garder le rythme actuel : {stored}"))
+        self.rhythm.choices = options(kinds)
+
+    def _min_days(self) -> RhythmNumberField | None:
+        return self.min_days_between
 
     def validate_latest_end(self, field: Field) -> None:
         # The window must hold the duration the operator set, not the activity's usual one.
@@ -598,8 +726,6 @@ class OperatorRequestForm(RequestForm):
         fields.update(
             priority=self.priority.data,
             duration_minutes=self.duration_minutes.data,
-            occurrences=self.occurrences.data,
-            min_days_between=self.min_days_between.data or 0,
             required=self.required_visit.data == "oui",
         )
         return fields
@@ -638,10 +764,22 @@ class OperatorRequestForm(RequestForm):
             "notes": req.notes,
             "priority": req.priority,
             "duration_minutes": req.duration_minutes,
-            "occurrences": req.occurrences,
-            "min_days_between": req.min_days_between,
+            **OperatorRequestForm.rhythm_data(req),
             "required_visit": "oui" if req.required else "non",
         }
+
+
+    @staticmethod
+    def rhythm_data(req: Any) -> dict[str, Any]:
+        """The rhythm fields' values for a stored request (its plain words, see web.requests.rhythm)."""
+        fields = {name: getattr(req, name) for name in rh.FIELDS}
+        r = rh.classify(fields)
+        data: dict[str, Any] = {"rhythm": r.kind, "occurrences": r.occurrences if r.occurrences > 1 else None,
+                                "every_weeks": r.weeks, "margin_days": r.margin_days,
+                                "min_days_between": r.min_days}
+        if r.kind == "custom":
+            data["stored_rhythm"] = rh.describe(fields)
+        return data
 
 
 class DeclineForm(FlaskForm):
@@ -662,3 +800,149 @@ class StatusForm(FlaskForm):
 class PriorityForm(FlaskForm):
     priority = WholeNumberField("Priorité", minimum=1, maximum=100, required="Indiquez une priorité.")
     submit = SubmitField("Changer la priorité")
+
+
+class CircuitForm(ErrorSummaryMixin, FlaskForm):
+    """A circuit: one request per commune of a list, one activity, one period, one rhythm
+    (created by :func:`web.requests.circuit.create_circuit`, all or nothing)."""
+
+    season = SelectField("Saison", coerce=int_or_none, validate_choice=False)
+    activity = RadioField("Activité", coerce=int_or_none, validate_choice=False)
+    communes = LongTextField(
+        "Communes du circuit, une par ligne",
+        max_length=3000,
+        required="Indiquez les communes du circuit, une par ligne.",
+        render_kw={"rows": 8, "spellcheck": "false"},
+    )
+    start = FrDateField("Du (premier jour)")
+    end = FrDateField("Au (dernier jour)")
+    weekdays = MultiCheckboxField("Jours où les communes peuvent accueillir le camion", coerce=int)
+    earliest_start = TimeOfDayField("Arrivée possible à partir de")
+    latest_end = TimeOfDayField("Départ au plus tard à")
+    rhythm = RadioField(
+        "Rythme dans chaque commune",
+        choices=options((k, rh.KIND_LABELS[k]) for k in ("round", "cycle")),
+        default="round",
+        validate_choice=False,
+    )
+    occurrences = RhythmNumberField(
+        "Nombre de passages dans chaque commune",
+        kinds=("cycle", "round"),
+        minimum=2,
+        maximum=_MAX_N,
+        required=f"Indiquez le nombre de passages dans chaque commune (de 2 à {_MAX_N}).",
+    )
+    every_weeks = RhythmNumberField(
+        "Toutes les combien de semaines",
+        kinds=("cycle", "round"),
+        minimum=1,
+        maximum=rh.MAX_WEEKS,
+        default=2,
+        required="Indiquez toutes les combien de semaines (1 = chaque semaine).",
+    )
+    margin_days = RhythmNumberField(
+        "À combien de jours près", kinds=("round",), minimum=0, maximum=rh.MAX_MARGIN_DAYS, default=0
+    )
+    submit = SubmitField("Créer les demandes du circuit")
+
+    def __init__(self, *args: Any, seasons: list[Season], activities: list[Activity], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.seasons = {s.id: s for s in seasons}
+        self.activities = {a.id: a for a in activities}
+        self.season.choices = options(
+            (s.id, f"{s.name} (du {format_date_fr(s.start)} au {format_date_fr(s.end)})") for s in seasons
+        )
+        self.activity.choices = options((a.id, a.name) for a in activities)
+        days = sorted({d for s in seasons for d in (s.weekdays or [])}) or list(range(1, 8))
+        self.weekdays.choices = options((d, WEEKDAY_LABELS[d]) for d in days)
+        self.commune_list: list[Commune] = []
+
+    @property
+    def chosen_season(self) -> Season | None:
+        return self.seasons.get(self.season.data) if isinstance(self.season.data, int) else None
+
+    @property
+    def chosen_activity(self) -> Activity | None:
+        return self.activities.get(self.activity.data) if isinstance(self.activity.data, int) else None
+
+    chosen_rhythm = RequestForm.chosen_rhythm
+    validate_rhythm = RequestForm.validate_rhythm
+
+    def _min_days(self) -> RhythmNumberField | None:
+        return None
+
+    def validate_season(self, field: Field) -> None:
+        if self.chosen_season is None:
+            raise ValidationError("Choisissez la saison.")
+
+    def validate_activity(self, field: Field) -> None:
+        if self.chosen_activity is None:
+            raise ValidationError("Choisissez une activité.")
+
+    def validate_communes(self, field: Field) -> None:
+        from web.requests.circuit import resolve_lines
+
+        if not field.data:
+            return
+        self.commune_list, problems = resolve_lines(field.data)
+        if problems:
+            text = " ; ".join(str(p) for p in problems)
+            raise ValidationError(text[0].upper() + text[1:] + ".")
+        if len(self.commune_list) < 2:
+            raise ValidationError("Un circuit passe par deux communes au moins.")
+
+    def validate_start(self, field: Field) -> None:
+        if field.data is None and not field.errors:
+            raise ValidationError("Indiquez le premier jour de la période.")
+        season = self.chosen_season
+        if season is not None and field.data is not None and not season.start <= field.data <= season.end:
+            raise ValidationError(f"Le {format_date_fr(field.data)} est en dehors de la saison "
+                                  f"(du {format_date_fr(season.start)} au {format_date_fr(season.end)}).")
+
+    def validate_end(self, field: Field) -> None:
+        start = self.start.data
+        if field.data is None and not field.errors:
+            raise ValidationError("Indiquez le dernier jour de la période.")
+        if field.data is None or start is None:
+            return
+        if field.data < start:
+            raise ValidationError(f"La période finit le {format_date_fr(field.data)}, avant de commencer "
+                                  f"le {format_date_fr(start)}.")
+        season = self.chosen_season
+        if season is not None and not season.start <= field.data <= season.end:
+            raise ValidationError(f"Le {format_date_fr(field.data)} est en dehors de la saison "
+                                  f"(du {format_date_fr(season.start)} au {format_date_fr(season.end)}).")
+
+    def validate_latest_end(self, field: Field) -> None:
+        start, end = self.earliest_start.data, field.data
+        if start is None or end is None or self.earliest_start.errors:
+            return
+        if end <= start:
+            raise ValidationError("L'heure de départ doit être après l'heure d'arrivée.")
+
+    def validate_margin_days(self, field: Field) -> None:
+        # Checked last of the rhythm: the whole series must fit the period (same for every commune).
+        season, chosen = self.chosen_season, self.chosen_rhythm()
+        if season is None or chosen is None or self.start.errors or self.end.errors or not self.start.data \
+                or not self.end.data:
+            return
+        why = rh.fit_problem(rh.rhythm_fields(chosen), self._periods(), sorted(set(self.weekdays.data or [])) or None,
+                             season.weekdays or [], season.closed_dates or [])
+        if why:
+            self.occurrences.errors.append(why[0].upper() + why[1:] + ".")
+            raise ValidationError("")
+
+    def _periods(self) -> list[dict[str, str]]:
+        return [{"start": self.start.data.isoformat(), "end": self.end.data.isoformat()}]
+
+    def request_fields(self) -> dict[str, Any]:
+        """Keyword arguments of every request of the circuit (valid form only)."""
+        chosen = self.chosen_rhythm()
+        assert chosen is not None
+        return {
+            "periods": self._periods(),
+            "weekdays": sorted(set(self.weekdays.data)) or None,
+            "earliest_start": self.earliest_start.data,
+            "latest_end": self.latest_end.data,
+            **rh.rhythm_fields(chosen),
+        }

@@ -19,7 +19,8 @@ from web.core.errors import OperationError
 from web.core.urls import int_param
 from web.extensions import db
 from web.requests import operations as ops
-from web.requests.forms import DeclineForm, OperatorRequestForm, PriorityForm, StatusForm, options
+from web.requests.circuit import MAX_COMMUNES
+from web.requests.forms import CircuitForm, DeclineForm, OperatorRequestForm, PriorityForm, StatusForm, options
 from web.requests.models import STATUSES, VisitRequest
 from web.seasons.models import Season
 
@@ -249,6 +250,41 @@ def edit(request_id: int) -> Any:
         descriptions=activity_descriptions(activities),
         action=url_for("inbox.edit", request_id=req.id),
     )
+    return current_app.make_response((page, status))
+
+
+@bp.route("/circuit", methods=["GET", "POST"])
+@operator_required
+def circuit() -> Any:
+    """A circuit: the requests of several communes at once, one rhythm, all or nothing."""
+    from web.requests.circuit import create_circuit
+
+    seasons = list(db.session.execute(select(Season).order_by(Season.start, Season.id)).scalars())
+    activities = list(db.session.execute(select(Activity).order_by(Activity.name, Activity.id)).scalars())
+    form = CircuitForm(seasons=seasons, activities=activities)
+    errors: list[tuple[str, str]] = []
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                created = create_circuit(season=form.chosen_season, activity=form.chosen_activity,
+                                         communes=form.commune_list, by=current_user.email, **form.request_fields())
+                db.session.commit()
+            except OperationError as e:
+                db.session.rollback()
+                errors.append((form.communes.id, f"Aucune demande n'est créée. {e.message[0].upper()}{e.message[1:]}."))
+                status = 422
+            else:
+                names = ", ".join(r.commune.name for r in created)
+                flash(f"Circuit créé : {len(created)} demandes acceptées ({names}).", "success")
+                return redirect(url_for("inbox.index", statut="accepted"))
+        else:
+            status = 400 if csrf_failed(form) else 422
+            if csrf_failed(form):
+                errors.append(("", "Le formulaire a expiré. Vérifiez les valeurs et renvoyez-le."))
+            errors += form.error_items()
+    page = render_template("inbox/circuit.html", form=form, errors=errors,
+                           max_communes=MAX_COMMUNES)
     return current_app.make_response((page, status))
 
 

@@ -4,7 +4,7 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, CheckConstraint, Float, ForeignKey, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from web.activities.models import Activity
@@ -29,7 +29,8 @@ def _in(column: str, values: tuple[str, ...]) -> str:
 class VisitRequest(db.Model):
     """A commune asks for the van. ``periods`` is a list of ``{"start", "end"}`` ISO dates;
     ``weekdays`` ISO weekdays or null for any; hours in minutes after midnight.
-    The venue defaults to the town hall. ``status`` changes only through
+    The venue defaults to the town hall. ``occurrences`` … ``same_start_within_minutes``
+    make its rhythm (see :mod:`web.requests.rhythm`). ``status`` changes only through
     :func:`web.requests.operations.change_status`."""
 
     __tablename__ = "visit_requests"
@@ -40,6 +41,14 @@ class VisitRequest(db.Model):
         CheckConstraint("priority >= 1", name="priority_positive"),
         CheckConstraint("occurrences >= 1", name="occurrences_positive"),
         CheckConstraint("min_days_between >= 0", name="min_days_between_positive"),
+        CheckConstraint(
+            "max_days_between IS NULL OR (max_days_between >= 1 AND max_days_between >= min_days_between)",
+            name="max_days_between_range",
+        ),
+        CheckConstraint(
+            "same_start_within_minutes IS NULL OR same_start_within_minutes BETWEEN 0 AND 1440",
+            name="same_start_within_range",
+        ),
         CheckConstraint("expected_attendees IS NULL OR expected_attendees >= 0", name="attendees_positive"),
         CheckConstraint(
             "(earliest_start IS NULL OR earliest_start BETWEEN 0 AND 1440) AND "
@@ -79,6 +88,11 @@ class VisitRequest(db.Model):
     priority: Mapped[int] = mapped_column(Integer, default=1)
     occurrences: Mapped[int] = mapped_column(Integer, default=1)
     min_days_between: Mapped[int] = mapped_column(Integer, default=0)
+    #: Rhythm (problem-format v2; plain words in web.requests.rhythm): most days between two
+    #: consecutive visits, all on one weekday, starts within so many minutes of each other.
+    max_days_between: Mapped[int | None] = mapped_column(Integer)
+    same_weekday: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    same_start_within_minutes: Mapped[int | None] = mapped_column(Integer)
     required: Mapped[bool] = mapped_column(Boolean, default=False)
     notes: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(20), default="submitted", index=True)

@@ -158,6 +158,9 @@ _DEFAULTS: dict[str, Any] = {
     "priority": 1,
     "occurrences": 1,
     "min_days_between": 0,
+    "max_days_between": None,
+    "same_weekday": False,
+    "same_start_within_minutes": None,
     "required": False,
     "notes": "",
     "decline_reason": "",
@@ -183,6 +186,9 @@ _EDITABLE = {
     "priority",
     "occurrences",
     "min_days_between",
+    "max_days_between",
+    "same_weekday",
+    "same_start_within_minutes",
     "required",
     "notes",
 }
@@ -229,6 +235,32 @@ def validate_request(req: VisitRequest) -> None:
         raise OperationError("l'heure de fin est avant l'heure de début", "latest_end")
     if (req.venue_lat is None) != (req.venue_lon is None):
         raise OperationError("un lieu a une latitude et une longitude", "venue_lat")
+    _validate_rhythm(req)
+
+
+def _validate_rhythm(req: VisitRequest) -> None:
+    """The rhythm's bounds (:data:`web.requests.rhythm.LIMITS`, shared with the forms and the
+    API) and, for a request with a rhythm, that its periods can hold the series."""
+    from web.requests import rhythm
+
+    for name, (lo, hi) in rhythm.LIMITS.items():
+        value = getattr(req, name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi):
+            raise OperationError(f"doit être un entier entre {lo} et {hi}", name)
+    if not isinstance(req.same_weekday, bool):
+        raise OperationError("doit être vrai ou faux", "same_weekday")
+    if req.max_days_between is not None and req.max_days_between < req.min_days_between:
+        raise OperationError(
+            f"au plus {req.max_days_between} jours, moins que le minimum ({req.min_days_between})", "max_days_between"
+        )
+    fields = {name: getattr(req, name) for name in rhythm.FIELDS}
+    if req.max_days_between is None and not req.same_weekday and req.same_start_within_minutes is None:
+        return  # no rhythm: the version-1 meaning, checked by the optimiser as before
+    why = rhythm.fit_problem(fields, req.periods or [{"start": req.season.start.isoformat(),
+                                                       "end": req.season.end.isoformat()}],
+                             req.weekdays, req.season.weekdays or [], req.season.closed_dates or [])
+    if why:
+        raise OperationError(why, "occurrences")
 
 
 _FIELD_NAMES_FR = {
@@ -255,6 +287,9 @@ _FIELD_NAMES_FR = {
     "priority": "priorité",
     "occurrences": "nombre de passages",
     "min_days_between": "écart entre passages",
+    "max_days_between": "rythme",
+    "same_weekday": "rythme",
+    "same_start_within_minutes": "rythme",
     "required": "obligatoire",
     "notes": "remarques",
 }

@@ -233,6 +233,14 @@ def _request_to_problem(req: VisitRequest, pid: str, occurrences: int) -> dict[s
         data["weekdays"] = sorted(req.weekdays)
     if hours := hours_json(req.earliest_start, req.latest_end):
         data["hours"] = hours
+    # The rhythm (problem-format v2), written only when asked for: a request without one
+    # exports exactly as before.
+    if req.max_days_between is not None:
+        data["max_days_between"] = req.max_days_between
+    if req.same_weekday:
+        data["same_weekday"] = True
+    if req.same_start_within_minutes is not None:
+        data["same_start_within_minutes"] = req.same_start_within_minutes
     return data
 
 

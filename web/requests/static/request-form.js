@@ -6,6 +6,22 @@
   var summary = document.getElementById("erreurs");
   if (summary) { summary.focus(); }
 
+  // Rhythm: show only the numbers the chosen kind uses (without this file all are shown,
+  // each hint saying which kind it is for, and the server ignores the others).
+  var rhythm = document.querySelector("[data-rhythm]");
+  if (rhythm) {
+    var showRhythm = function () {
+      var checked = rhythm.querySelector("input[type=radio]:checked");
+      var kind = checked ? checked.value : "single";
+      Array.prototype.forEach.call(rhythm.querySelectorAll("[data-kinds]"), function (input) {
+        var box = input.closest(".field");
+        if (box) { box.hidden = input.getAttribute("data-kinds").split(" ").indexOf(kind) < 0; }
+      });
+    };
+    rhythm.addEventListener("change", showRhythm);
+    showRhythm();
+  }
+
   var form = document.querySelector("form[data-suggest-url]");
   var input = document.getElementById("commune");
   var list = document.getElementById("communes-suggestions");
