@@ -25,6 +25,7 @@ from web.requests.forms import (
     format_date_fr,
     options,
 )
+from web.seasons.models import DEFAULT_FREEZE_DAYS, DEFAULT_MOVE_COST
 
 TIMEZONES = [
     ("Europe/Paris", "France métropolitaine (Europe/Paris)"),
@@ -217,11 +218,12 @@ class SeasonForm(ErrorSummaryMixin, FlaskForm):
         "Marge des visites publiées (minutes)", minimum=0, maximum=1440, required="Indiquez la marge en minutes."
     )
     freeze_days = WholeNumberField(
-        "Visites gelées (jours)", minimum=0, maximum=366, required="Indiquez le nombre de jours gelés."
+        "Visites gelées (jours)", minimum=0, maximum=366, required="Indiquez le nombre de jours gelés.",
+        description=f"Par défaut {DEFAULT_FREEZE_DAYS}.",
     )
     move_cost = WholeNumberField(
         "Coût d'un déplacement (points de priorité)", minimum=0, maximum=1000,
-        required="Indiquez le coût d'un déplacement.",
+        required="Indiquez le coût d'un déplacement.", description=f"Par défaut {DEFAULT_MOVE_COST}.",
     )
     submit = SubmitField("Enregistrer la saison")
 
