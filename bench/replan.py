@@ -33,7 +33,7 @@ TOURS = Path(__file__).resolve().parents[1].parent / "shared" / "bench" / "tours
 TODAY_OFFSET_DAYS = 21
 #: The season setting's default (web.seasons.models.DEFAULT_MOVE_COST, not imported: the
 #: benchmark reads no Flask): moving a published visit must win more than a typical priority.
-PRODUCT_MOVE_COST = 3.0
+PRODUCT_MOVE_COST = 2.0
 
 
 def published_from(plan: Any) -> list[dict[str, Any]]:

@@ -17,10 +17,10 @@ depends_on = None
 
 
 def upgrade():
-    # Existing seasons get the defaults: two weeks frozen, three priority points per moved visit.
+    # Existing seasons get the defaults: two weeks frozen, two priority points per moved visit.
     with op.batch_alter_table('seasons', schema=None) as batch_op:
         batch_op.add_column(sa.Column('freeze_days', sa.Integer(), server_default='14', nullable=False))
-        batch_op.add_column(sa.Column('move_cost', sa.Integer(), server_default='3', nullable=False))
+        batch_op.add_column(sa.Column('move_cost', sa.Integer(), server_default='2', nullable=False))
         batch_op.create_check_constraint(
             batch_op.f('ck_seasons_stability_positive'), 'freeze_days >= 0 AND move_cost >= 0'
         )
