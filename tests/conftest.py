@@ -99,6 +99,8 @@ def _config(url: str, **overrides: Any) -> dict[str, Any]:
         "WTF_CSRF_ENABLED": False,
         # The canonical address of the test site: the test client's default host.
         "TOURPLAN_BASE_URL": "http://localhost",
+        # Tests send the outbox themselves (web.mail.outbox.send_due), or turn the thread on.
+        "TOURPLAN_MAIL_WORKER": "off",
         **overrides,
     }
 

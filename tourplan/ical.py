@@ -15,7 +15,11 @@ serves the bytes.  Choices that matter to the calendar programs reading us:
   icalendar derives from zoneinfo lists every transition as RDATE, and some
   parsers misread RDATE-only zones (or stop at the last listed year);
 * output is deterministic for the same input (no "now" inside), so the bytes —
-  and the HTTP ETag computed on them — only change when the tour does.
+  and the HTTP ETag computed on them — only change when the tour does;
+* an e-mailed invitation (iTIP, RFC 5546: :func:`build_invitation`) is the same VEVENT
+  as in the feeds — same UID, same SEQUENCE — with ``METHOD:REQUEST`` (or ``CANCEL``),
+  an organizer and the invited attendee, so that a calendar which received the
+  invitation and also subscribes to the feed holds the visit once.
 """
 
 from __future__ import annotations
@@ -205,6 +209,42 @@ def build_calendar(events: Iterable[FeedEvent], *, name: str, prodid: str, tzid:
     if not head.endswith(end):
         raise FeedError("unexpected calendar serialisation")  # never: the library ends every component so
     return head[: -len(end)] + b"".join(bodies) + end
+
+
+@dataclass(frozen=True, slots=True)
+class Party:
+    """An organizer or attendee of an invitation: an e-mail address and a display name."""
+
+    email: str
+    name: str = ""
+
+    def address(self) -> str:
+        if not self.email or any(c in self.email for c in "\r\n<>\" ") or "@" not in self.email:
+            raise FeedError(f"{self.email!r} is not an e-mail address")
+        return f"mailto:{self.email}"
+
+
+def build_invitation(event: FeedEvent, *, organizer: Party, attendee: Party, prodid: str,
+                     tzid: str = DEFAULT_TZID) -> bytes:
+    """An iTIP message (RFC 5546) for one visit: ``METHOD:REQUEST`` for a scheduled visit,
+    ``METHOD:CANCEL`` for a cancelled one. Mail programs add or update the event by its
+    UID and keep the copy with the highest SEQUENCE, so every change must raise it
+    (the visit's revision does)."""
+    method = "CANCEL" if event.cancelled else "REQUEST"
+    vevent = _event(event)
+    vevent.add("organizer", organizer.address(), parameters={"CN": organizer.name} if organizer.name else {})
+    params = {"ROLE": "REQ-PARTICIPANT", "PARTSTAT": "NEEDS-ACTION", "RSVP": "FALSE"}
+    if attendee.name:
+        params["CN"] = attendee.name
+    vevent.add("attendee", attendee.address(), parameters=params)
+    cal = Calendar()
+    cal.add("prodid", prodid)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", method)
+    cal.add_component(vtimezone(_zone_key(event.start) or tzid))
+    cal.add_component(vevent)
+    return cal.to_ical()
 
 
 @lru_cache(maxsize=20_000)  # ~0.5 KiB each: about 10 MiB at most

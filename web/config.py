@@ -42,6 +42,11 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         SESSION_COOKIE_SECURE=None,  # None: secure exactly when TOURPLAN_BASE_URL is https
         # Request bodies: forms and the API never need more (413 beyond).
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+        # Mail (web/mail): transport URL (unset: .eml files in instance/outbox/), sender, replies.
+        TOURPLAN_MAIL_URL=None,
+        TOURPLAN_MAIL_FROM=None,
+        TOURPLAN_MAIL_REPLY_TO=None,
+        TOURPLAN_MAIL_WORKER=None,
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -51,12 +56,15 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
             app.config["TOURPLAN_REDIS_URL"] = os.environ["TOURPLAN_REDIS_URL"]
         if os.environ.get("SECRET_KEY"):
             app.config["SECRET_KEY"] = os.environ["SECRET_KEY"]
-        for name in ("TOURPLAN_BASE_URL", "TOURPLAN_UID_HOST"):
+        for name in ("TOURPLAN_BASE_URL", "TOURPLAN_UID_HOST", "TOURPLAN_MAIL_URL", "TOURPLAN_MAIL_FROM",
+                     "TOURPLAN_MAIL_REPLY_TO", "TOURPLAN_MAIL_WORKER", "TOURPLAN_PRIVACY_CONTACT"):
             if os.environ.get(name):
                 app.config[name] = os.environ[name]
         if os.environ.get("TOURPLAN_TRUSTED_HOSTS"):
             app.config["TRUSTED_HOSTS"] = [h.strip() for h in os.environ["TOURPLAN_TRUSTED_HOSTS"].split(",")
                                            if h.strip()]
+        if os.environ.get("TOURPLAN_PERSONAL_DATA_DAYS"):
+            app.config["TOURPLAN_PERSONAL_DATA_DAYS"] = int(os.environ["TOURPLAN_PERSONAL_DATA_DAYS"])
         if os.environ.get("TOURPLAN_PROXY_COUNT"):
             app.config["TOURPLAN_PROXY_COUNT"] = os.environ["TOURPLAN_PROXY_COUNT"]
     else:

@@ -6,6 +6,7 @@ from web.auth.models import Operator
 from web.communes.models import Commune
 from web.desk.models import VisitPin
 from web.jobs.models import PlanningJob
+from web.mail.models import OutboxMessage, Subscription
 from web.requests.models import RequestStatusChange, VisitRequest
 from web.seasons.models import Season
 from web.tours.models import TourVersion, VersionVisit, Visit
@@ -16,9 +17,11 @@ __all__ = [
     "ApiToken",
     "Commune",
     "Operator",
+    "OutboxMessage",
     "PlanningJob",
     "RequestStatusChange",
     "Season",
+    "Subscription",
     "TourVersion",
     "Van",
     "VersionVisit",

@@ -13,6 +13,8 @@ from web.extensions import db
 
 #: Below this, a password is refused when it is set (CLI and any future page).
 MIN_PASSWORD_LENGTH = 10
+#: How an operator hears of new requests: one e-mail each, a daily digest, or not at all.
+NOTIFICATION_CHOICES = ("each", "digest", "none")
 
 
 class Operator(db.Model):
@@ -20,7 +22,10 @@ class Operator(db.Model):
     case-insensitive and the unique constraint catches ``A@x.fr`` vs ``a@x.fr``."""
 
     __tablename__ = "operators"
-    __table_args__ = (CheckConstraint("email <> ''", name="email_not_empty"),)
+    __table_args__ = (
+        CheckConstraint("email <> ''", name="email_not_empty"),
+        CheckConstraint("new_request_mail IN ('each', 'digest', 'none')", name="new_request_mail"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -31,6 +36,8 @@ class Operator(db.Model):
     #: Raised by a logout: every session cookie issued before it stops working, even a
     #: copy kept by someone else (the cookie itself cannot be taken back).
     session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: One of NOTIFICATION_CHOICES.
+    new_request_mail: Mapped[str] = mapped_column(String(10), default="each", server_default="each")
 
     # Flask-Login protocol -------------------------------------------------------------
     @property

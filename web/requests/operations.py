@@ -21,6 +21,7 @@ from sqlalchemy import inspect, select
 
 from web.activities.models import Activity
 from web.communes.models import Commune
+from web.core import signals
 from web.core.errors import NotFoundError, OperationError, TransitionError
 from web.core.types import utcnow
 from web.extensions import db
@@ -84,6 +85,7 @@ def change_status(req: VisitRequest, to_status: str, by: str, note: str = "") ->
         from web.tours.operations import cancel_request_visits
 
         cancel_request_visits(req)
+    signals.request_status_changed.send(req, change=change)
     return change
 
 
@@ -140,6 +142,8 @@ def create_request(
     validate_request(req)
     req.history.append(RequestStatusChange(from_status=None, to_status="submitted", by=by, at=utcnow()))
     db.session.add(req)
+    db.session.flush()  # an id for the receivers (the mail outbox refers to it)
+    signals.request_submitted.send(req, by=by)
     return req
 
 

@@ -16,6 +16,8 @@ DEFAULT_FREEZE_DAYS = 14
 #: published visits moved for small gains; at 3, visits of priority 3 forced off a closed day
 #: were dropped rather than moving anyone (a tie); 2 keeps both low.
 DEFAULT_MOVE_COST = 2
+#: Communes get a reminder with their duties this many days before a visit (0: none).
+DEFAULT_REMINDER_DAYS = 7
 
 
 class Season(db.Model):
@@ -29,6 +31,7 @@ class Season(db.Model):
         CheckConstraint("lock_slack_minutes >= 0", name="slack_positive"),
         CheckConstraint("freeze_days >= 0 AND move_cost >= 0", name="stability_positive"),
         CheckConstraint("publication_serial >= 0 AND version_counter >= 0", name="counters"),
+        CheckConstraint("reminder_days BETWEEN 0 AND 60", name="reminder_days_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -48,6 +51,8 @@ class Season(db.Model):
     freeze_days: Mapped[int] = mapped_column(Integer, default=DEFAULT_FREEZE_DAYS, server_default="14")
     #: Priority points one moved published visit costs a re-plan (problem-format v2 ``move_cost``).
     move_cost: Mapped[int] = mapped_column(Integer, default=DEFAULT_MOVE_COST, server_default="2")
+    #: Days before a visit the commune is reminded of what to prepare (0: no reminder).
+    reminder_days: Mapped[int] = mapped_column(Integer, default=DEFAULT_REMINDER_DAYS, server_default="7")
     publication_serial: Mapped[int] = mapped_column(Integer, default=0)
     version_counter: Mapped[int] = mapped_column(Integer, default=0)
 

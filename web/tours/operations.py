@@ -33,6 +33,7 @@ from tourplan.calendar import local_today
 from tourplan.changes import forced_reason
 from tourplan.plan import Plan
 from tourplan.problem import Problem, ProblemError, Published, format_time, hours_json, problem_from_json
+from web.core import signals
 from web.core.errors import ConflictError, NotFoundError, OperationError
 from web.core.types import utcnow
 from web.desk.models import VisitPin
@@ -514,6 +515,7 @@ def _sync_visits(version: TourVersion, by: str, now: Any) -> tuple[int, int, int
         for v in session.execute(select(Visit).where(Visit.season_id == version.season_id)).scalars()
     }
     created = changed = unchanged = cancelled = 0
+    touched: dict[str, list[Visit]] = {"created": [], "changed": [], "cancelled": []}
     seen: set[tuple[int, int]] = set()
     for row in version.rows:
         req = row.request
@@ -545,6 +547,7 @@ def _sync_visits(version: TourVersion, by: str, now: Any) -> tuple[int, int, int
             )
             session.add(visit)
             created += 1
+            touched["created"].append(visit)
         elif visit.status != "scheduled" or any(getattr(visit, k) != v for k, v in values.items()):
             for k, v in values.items():
                 setattr(visit, k, v)
@@ -553,6 +556,7 @@ def _sync_visits(version: TourVersion, by: str, now: Any) -> tuple[int, int, int
             visit.revision += 1
             visit.updated_at = now
             changed += 1
+            touched["changed"].append(visit)
         else:
             unchanged += 1
         visit.version_id = version.id
@@ -565,9 +569,11 @@ def _sync_visits(version: TourVersion, by: str, now: Any) -> tuple[int, int, int
         visit.revision += 1
         visit.updated_at = now
         cancelled += 1
+        touched["cancelled"].append(visit)
     session.flush()
     _clear_unlocks(version.season_id, seen)
     _update_request_statuses(version, by)
+    signals.visits_changed.send(version.season_id, by=by, **touched)
     return created, changed, unchanged, cancelled
 
 
@@ -617,16 +623,18 @@ def cancel_request_visits(req: VisitRequest, today: date | None = None) -> int:
     # the visits it creates are seen here and none stays scheduled for a cancelled request.
     # (change_status took it already, before touching the request: one lock order.)
     lock_season(req.season_id)
-    n = 0
-    for visit in db.session.execute(
+    cancelled = list(db.session.execute(
         select(Visit).where(Visit.request_id == req.id, Visit.status == "scheduled", Visit.date >= today)
-    ).scalars():
+    ).scalars())
+    for visit in cancelled:
         visit.status = "cancelled"
         visit.cancelled_at = now
         visit.revision += 1
         visit.updated_at = now
-        n += 1
-    return n
+    if cancelled:
+        db.session.flush()
+        signals.visits_changed.send(req.season_id, by="", created=[], changed=[], cancelled=cancelled)
+    return len(cancelled)
 
 
 def close_past_requests(season: Season, *, by: str, today: date | None = None) -> int:

@@ -1,0 +1,25 @@
+"""Lifecycle events of the application, as blinker signals (issue 11: areas learn of each
+other's events through signals, not by calling each other).
+
+The operations send them *inside* the transaction of the change, before the caller
+commits: a receiver that writes rows (the mail area's outbox) writes them in the same
+transaction, so the change and its consequences are stored together or not at all.
+Receivers must not commit nor roll back.
+
+- ``request_submitted(req, by=...)``: a new visit request (status ``submitted``).
+- ``request_status_changed(req, change=...)``: ``change`` is the
+  :class:`~web.requests.models.RequestStatusChange` just recorded.
+- ``visits_changed(season_id, created=[...], changed=[...], cancelled=[...], by=...)``: public
+  visits (:class:`~web.tours.models.Visit`, flushed) created, changed (revision raised) or
+  cancelled by a publication or by the cancellation of their request.
+"""
+
+from __future__ import annotations
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+request_submitted = _signals.signal("request-submitted")
+request_status_changed = _signals.signal("request-status-changed")
+visits_changed = _signals.signal("visits-changed")

@@ -1,0 +1,121 @@
+"""Lifecycle signals -> outbox rows, in the transaction of the change (no commit here).
+
+Snapshots are cheap to take (one query for all the visits of a publication, no
+rendering): queueing must not slow a publication of hundreds of visits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import select
+
+from tourplan.calendar import local_today
+from web.auth.models import Operator
+from web.core import signals
+from web.extensions import db
+from web.mail.messages import visit_snapshot
+from web.mail.models import Subscription
+from web.mail.outbox import enqueue
+from web.public.operations import PublicVisit, load_visits
+from web.requests.models import VisitRequest
+from web.tours.models import Visit
+
+_connected = False
+
+
+def connect() -> None:
+    """Subscribe once per process (signals are global, apps are many in tests)."""
+    global _connected
+    if _connected:
+        return
+    signals.request_submitted.connect(on_request_submitted)
+    signals.request_status_changed.connect(on_request_status_changed)
+    signals.visits_changed.connect(on_visits_changed)
+    _connected = True
+
+
+def request_payload(req: VisitRequest) -> dict[str, Any]:
+    """What every message about a request names: its private link, who, where, what."""
+    return {
+        "request_id": req.id,
+        "token": req.tracking_token,
+        "contact_name": req.contact_name,
+        "commune": req.commune.name,
+        "insee": req.commune_insee,
+        "label": req.label,
+        "season": req.season.name,
+    }
+
+
+def on_request_submitted(req: VisitRequest, *, by: str = "", **_: Any) -> None:
+    payload = request_payload(req)
+    enqueue("acknowledgement", req.email, {**payload, "periods": list(req.periods or [])}, request_id=req.id)
+    details = {**payload, "structure_name": req.structure_name, "structure_kind": req.structure_kind,
+               "email": req.email, "phone": req.phone, "periods": list(req.periods or []), "notes": req.notes}
+    for operator in _operators("each"):
+        if operator.email != by:  # who typed it in knows already
+            enqueue("new_request", operator.email, details, request_id=req.id)
+
+
+def _operators(preference: str) -> list[Operator]:
+    return list(db.session.execute(
+        select(Operator).where(Operator.active.is_(True), Operator.new_request_mail == preference)
+    ).scalars())
+
+
+def on_request_status_changed(req: VisitRequest, *, change: Any, **_: Any) -> None:
+    to, before = change.to_status, change.from_status
+    if to == "accepted" and before == "submitted":
+        enqueue("accepted", req.email, request_payload(req), request_id=req.id)
+    elif to == "declined":
+        enqueue("declined", req.email, {**request_payload(req), "reason": req.decline_reason}, request_id=req.id)
+    elif to == "cancelled":
+        enqueue("cancelled", req.email, {**request_payload(req), "by_commune": change.by == "commune"},
+                request_id=req.id)
+
+
+def on_visits_changed(season_id: int, *, created: Iterable[Any] = (), changed: Iterable[Any] = (),
+                      cancelled: Iterable[Any] = (), **_: Any) -> None:
+    change_of = {v.id: "created" for v in created}
+    change_of.update({v.id: "changed" for v in changed})
+    change_of.update({v.id: "cancelled" for v in cancelled})
+    if not change_of:
+        return
+    visits = load_visits(change_of)
+    contacts = {
+        vid: (rid, email, name, token)
+        for vid, rid, email, name, token in db.session.execute(
+            select(Visit.id, VisitRequest.id, VisitRequest.email, VisitRequest.contact_name,
+                   VisitRequest.tracking_token)
+            .join(Visit, Visit.request_id == VisitRequest.id)
+            .where(Visit.id.in_(list(change_of)))
+        )
+    }
+    today = local_today()
+    by_commune: dict[str, list[PublicVisit]] = {}
+    for v in visits:
+        rid, email, name, token = contacts[v.id]
+        snap = visit_snapshot(v)
+        enqueue("invitation", email, {"request_id": rid, "token": token, "contact_name": name,
+                                      "commune": v.commune_name, "insee": v.commune_insee,
+                                      "change": change_of[v.id], "visit": snap}, request_id=rid)
+        if v.date >= today:
+            by_commune.setdefault(v.commune_insee, []).append(v)
+    _alert_residents(by_commune, change_of)
+
+
+def _alert_residents(by_commune: dict[str, list[PublicVisit]], change_of: dict[int, str]) -> None:
+    """One message per confirmed subscriber of a commune, listing its new, moved or cancelled visits."""
+    if not by_commune:
+        return
+    for sub in db.session.execute(
+        select(Subscription).where(Subscription.commune_insee.in_(list(by_commune)),
+                                   Subscription.confirmed_at.is_not(None))
+    ).scalars():
+        visits = by_commune[sub.commune_insee]
+        enqueue("resident_alert", sub.email, {
+            "subscription_token": sub.token, "commune": visits[0].commune_name, "insee": sub.commune_insee,
+            "visits": [visit_snapshot(v) for v in visits], "changes": [change_of[v.id] for v in visits],
+        })
