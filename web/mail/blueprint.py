@@ -109,7 +109,7 @@ def subscribe(insee: str) -> Any:
         ops.subscribe(insee, email)
     except OperationError as e:
         db.session.rollback()
-        if e.field == "commune":
+        if e.where == "commune":
             abort(404)
         return render_template("mail/alert_result.html", error=e.message, insee=insee, email=email), 422
     return render_template("mail/alert_result.html", error=None, insee=insee, email=email.strip())
