@@ -61,6 +61,7 @@ def season_data(**overrides: Any) -> dict[str, Any]:
         "lock_slack_minutes": "30",
         "freeze_days": "14",
         "move_cost": "1",
+        "reminder_days": "7",
     }
     data.update(overrides)
     return data
@@ -174,12 +175,13 @@ def test_closed_dates_are_editable_and_holidays_can_be_added_back(app: Flask, op
     ops_client.post("/operateur/parametres/saisons/nouvelle", data=season_data())
     [season] = all_seasons(app)
     url = f"/operateur/parametres/saisons/{season.id}"
-    edit = season_data(closed_dates="06/05/2027\n14/06/2027", weekdays=["2", "4"], lock_slack_minutes="45")
+    edit = season_data(closed_dates="06/05/2027\n14/06/2027", weekdays=["2", "4"], lock_slack_minutes="45",
+                       reminder_days="3")
     del edit["slug"]
     assert ops_client.post(url, data=edit).status_code == 302
     [season] = all_seasons(app)
     assert season.closed_dates == ["2027-05-06", "2027-06-14"]
-    assert (season.weekdays, season.lock_slack_minutes) == ([2, 4], 45)
+    assert (season.weekdays, season.lock_slack_minutes, season.reminder_days) == ([2, 4], 45, 3)
 
     # The "add the public holidays" button merges them into the list without saving.
     page = ops_client.post(url, data={**edit, "add_holidays": "1"})

@@ -24,7 +24,7 @@ from web.desk.setup_operations import (
     van_visits_on_days_off,
 )
 from web.extensions import db
-from web.seasons.models import DEFAULT_FREEZE_DAYS, DEFAULT_MOVE_COST, Season
+from web.seasons.models import DEFAULT_FREEZE_DAYS, DEFAULT_MOVE_COST, DEFAULT_REMINDER_DAYS, Season
 from web.seasons.operations import holidays_between
 from web.tours.models import Visit
 from web.vans.models import Van
@@ -129,6 +129,7 @@ def season(season_id: int | None) -> Any:
         form.lock_slack_minutes.data = current_app.config.get("TOURPLAN_DEFAULT_LOCK_SLACK_MINUTES", 30)
         form.freeze_days.data = DEFAULT_FREEZE_DAYS
         form.move_cost.data = DEFAULT_MOVE_COST
+        form.reminder_days.data = DEFAULT_REMINDER_DAYS
     if request.method == "POST" and form.add_holidays.data:
         # Fill in the public holidays of the horizon; nothing is saved until "Enregistrer".
         form.validate()
@@ -168,6 +169,7 @@ def season(season_id: int | None) -> Any:
             lock_slack_minutes=form.lock_slack_minutes.data,
             freeze_days=form.freeze_days.data,
             move_cost=form.move_cost.data,
+            reminder_days=form.reminder_days.data,
         )
 
     if request.method == "POST":

@@ -25,7 +25,7 @@ from web.requests.forms import (
     format_date_fr,
     options,
 )
-from web.seasons.models import DEFAULT_FREEZE_DAYS, DEFAULT_MOVE_COST
+from web.seasons.models import DEFAULT_FREEZE_DAYS, DEFAULT_MOVE_COST, DEFAULT_REMINDER_DAYS
 
 TIMEZONES = [
     ("Europe/Paris", "France métropolitaine (Europe/Paris)"),
@@ -224,6 +224,11 @@ class SeasonForm(ErrorSummaryMixin, FlaskForm):
     move_cost = WholeNumberField(
         "Coût d'un déplacement (points de priorité)", minimum=0, maximum=1000,
         required="Indiquez le coût d'un déplacement.", description=f"Par défaut {DEFAULT_MOVE_COST}.",
+    )
+    reminder_days = WholeNumberField(
+        "Rappel aux communes (jours avant la visite)", minimum=0, maximum=60,
+        required="Indiquez le nombre de jours (0 : pas de rappel).",
+        description=f"Par défaut {DEFAULT_REMINDER_DAYS}.",
     )
     submit = SubmitField("Enregistrer la saison")
 

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from tourplan.calendar import local_today
 from web.core.errors import OperationError
 from web.extensions import db
-from web.seasons.models import DEFAULT_FREEZE_DAYS, DEFAULT_MOVE_COST, Season
+from web.seasons.models import DEFAULT_FREEZE_DAYS, DEFAULT_MOVE_COST, DEFAULT_REMINDER_DAYS, Season
 from web.seasons.operations import SLUG_RE, check_stability, create_season
 from web.tours.models import Visit
 from web.vans.models import Van
@@ -115,6 +115,7 @@ def save_season(
     lock_slack_minutes: int,
     freeze_days: int = DEFAULT_FREEZE_DAYS,
     move_cost: int = DEFAULT_MOVE_COST,
+    reminder_days: int = DEFAULT_REMINDER_DAYS,
 ) -> Season:
     """Create or update a season. The slug is fixed at creation (it names the season in commands)."""
     closed = sorted(set(closed_dates))
@@ -122,8 +123,10 @@ def save_season(
     if not 0 <= lock_slack_minutes <= 24 * 60:
         raise OperationError("la marge va de 0 à 1440 minutes", "lock_slack_minutes")
     check_stability(freeze_days, move_cost)
+    if not 0 <= reminder_days <= 60:
+        raise OperationError("le rappel va de 0 à 60 jours avant la visite", "reminder_days")
     if season is None:
-        return create_season(
+        created = create_season(
             slug or "",
             name,
             start,
@@ -135,6 +138,8 @@ def save_season(
             freeze_days=freeze_days,
             move_cost=move_cost,
         )
+        created.reminder_days = reminder_days
+        return created
     season.name = name.strip() or season.slug
     season.start, season.end = start, end
     season.weekdays = sorted(set(weekdays))
@@ -143,6 +148,7 @@ def save_season(
     season.lock_slack_minutes = lock_slack_minutes
     season.freeze_days = freeze_days
     season.move_cost = move_cost
+    season.reminder_days = reminder_days
     return season
 
 
