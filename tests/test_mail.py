@@ -221,6 +221,7 @@ def test_a_commit_wakes_the_worker_thread(make_app, smtp, make):
     from web.mail.worker import stop_thread
 
     try:
+        app.test_client().get("/")  # a web process: its first request starts the thread
         with app.app_context():
             _setup(make)  # the commit of the new request wakes the thread
         deadline = time.monotonic() + 20

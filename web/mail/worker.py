@@ -80,7 +80,12 @@ def wake(app: Flask) -> None:
     mode = worker_mode(app)
     try:
         if mode == "thread":
-            _thread(app).wake()
+            # Only a web process runs the thread (started by its first request): a command
+            # line would end with it, maybe mid-conversation; its messages wait for the site
+            # (or `send-mail`).
+            thread = app.extensions.get("tourplan_mail", {}).get("thread")
+            if thread is not None and thread.is_alive():
+                thread.wake()
         elif mode == "rq":
             from web.jobs.backends import redis_queue
 
