@@ -375,3 +375,15 @@ def test_model_drops_a_visit_only_when_it_cannot_fit() -> None:
     nodes = [Node(0, 0, (0,), m * 2, 480, 780), Node(1, 1, (0,), m, 480, 780)]
     routes = solve_model(inst, [0], nodes, time_limit=0.3)
     assert routes == [[0]]  # the more costly one to leave out is kept
+
+
+def test_a_visit_just_within_the_referees_driving_tolerance_is_not_called_too_far() -> None:
+    # 13.6 + 62.4 = 76 exact minutes of driving for a limit of 74: whole-minute legs drive 76,
+    # but the referee allows a minute less per leg, so "too far for a day" would be refuted.
+    depot, site = {"lat": 44.0, "lon": 3.0}, {"lat": 44.1, "lon": 3.0}
+    travel = {"model": "matrix", "points": [depot, site], "km": [[0, 20], [20, 0]],
+              "minutes": [[0, 13.6], [62.4, 0]]}
+    p = problem([request("far", site, duration_minutes=180)], [van(depot=dict(depot), max_drive_minutes=74)],
+                travel=travel)
+    plan = solved(p)
+    assert all(u.reason != "too_far_for_a_day" for u in plan.unserved)

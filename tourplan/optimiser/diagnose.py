@@ -41,7 +41,7 @@ def static_reason(inst: Instance, ri: int) -> Reason | None:
                       f"{format_time(lo)}–{format_time(hi)} hold only {hi - lo} min")
     if inst.allowed[ri]:
         return None
-    if not any(ri in inst.alone_lenient[p.vans.index(v)] for v in vans):
+    if not any(ri in inst.alone_lenient[p.vans.index(v)] for v in vans) and not _referee_sees_room(p, vans, req):
         return Reason("too_far_for_a_day", f"{req.duration} min on site plus the drive from and back to the "
                       "depot do not fit in any shift with its break")
     if not any(ri in inst.alone_ok[p.vans.index(v)] for v in vans):
@@ -49,6 +49,15 @@ def static_reason(inst: Instance, ri: int) -> Reason | None:
                       "minutes, does not fit the shift or the driving limit")
     # Some van could serve it alone, but not on a day it has: the format has no word for this.
     return Reason("capacity", "the vans that could reach it in a day do not work on its days")
+
+
+def _referee_sees_room(problem, vans, req: Request) -> bool:  # noqa: ANN001
+    """The referee's own test of a visit served alone: the claim "too far for a day" is made
+    only where it holds (the referee reads a route's driving limit on the sum of exact legs less
+    its tolerance, which whole-minute legs cannot always reach)."""
+    from tourplan.checker import can_serve_alone
+
+    return any(can_serve_alone(problem, v, req) for v in vans)
 
 
 def locked_reason(inst: Instance, ri: int, van: str, day, start: int, slack: int) -> Reason | None:
