@@ -12,6 +12,8 @@ from werkzeug.exceptions import BadRequest, HTTPException, MethodNotAllowed
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import BuildError
 
+from web.core import formats
+
 bp = Blueprint("core", __name__, template_folder="templates")
 
 ERROR_TEXTS = {
@@ -36,6 +38,7 @@ def init_app(app: Flask) -> None:
     app.before_request(_refuse_nul)
     app.after_request(_security_headers)
     app.context_processor(_layout_context)
+    formats.register_filters(app.jinja_env)
 
 
 def _refuse_nul() -> None:

@@ -31,6 +31,7 @@ from werkzeug.http import is_resource_modified
 
 from tourplan.maps import MapOptions, build_map
 from web.communes.search import resolve_commune
+from web.core import formats
 from web.core.urls import absolute_url, canonical_host, safe_local_path
 from web.public import i18n
 from web.public import operations as ops
@@ -76,14 +77,11 @@ def init_app(app: Flask) -> None:
 
 
 def _hm(minutes: int) -> str:
-    h, m = divmod(int(minutes), 60)
-    if str(get_locale() or "fr").startswith("fr"):
-        return f"{h} h {m:02d}"
-    return f"{h:02d}:{m:02d}"
+    return formats.hm(minutes, str(get_locale() or "fr"))
 
 
 def _long_date(day: date) -> str:
-    return format_date(day, format="full")
+    return formats.long_date(day, str(get_locale() or "fr"))
 
 
 def _local_date(moment: datetime) -> str:
