@@ -95,7 +95,12 @@ def _publish(version_id: int) -> None:
 
 
 def test_route_sheet_lists_order_times_addresses_contacts_and_km(app, client, make):
+    from web.extensions import db
+
     data = small_season(make)
+    data["plain"].notes = "Entrée par la cour de l'école.\nClé à la mairie."
+    data["plain"].equipment = ["laptops"]
+    db.session.commit()
     v = draft(data["season"])
     operator()
     login(client)
@@ -109,6 +114,15 @@ def test_route_sheet_lists_order_times_addresses_contacts_and_km(app, client, ma
     assert plain.commune.townhall_address in html
     start = f"{row.start // 60} h {row.start % 60:02d}"
     assert start in html
+    # What the driver needs on the road: the commune's remarks, a phone to call, what to
+    # load, the day in order and its map.
+    assert "Entrée par la cour de l'école.\nClé à la mairie." in html
+    assert 'href="tel:0466000001"' in html
+    load = html.split("Matériel à charger</h2>")[1].split("</ul>")[0]
+    assert "ordinateurs portables" in load
+    timeline = html.split("Déroulé de la journée</h2>")[1].split("</ol>")[0]
+    assert "Départ du dépôt" in timeline and "Retour au dépôt" in timeline and plain.label in timeline
+    assert f'src="{DESK}/versions/{v.id}/carte?jour={row.date.isoformat()}"' in html
     assert "@media print" in client.get(f"{DESK}/static/print.css").get_data(as_text=True)
     assert client.get(f"{DESK}/versions/{v.id}/feuille/truck-1/2030-01-01").status_code == 404
     assert client.get(f"{DESK}/versions/{v.id}/feuille/truck-1/pas-une-date").status_code == 404

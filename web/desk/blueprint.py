@@ -29,6 +29,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.routing import BuildError
 
+from tourplan.activities import EQUIPMENT
 from tourplan.maps import NONCE_PLACEHOLDER, MapOptions, MapPoint, MapRoute, build_map
 from tourplan.problem import ProblemError
 from web.auth.decorators import operator_required
@@ -434,7 +435,9 @@ def route_sheet(version_id: int, van_slug: str, day: str) -> Any:
         route = ops.VersionView(v).route(van_slug, d)
     except NotFoundError:
         abort(404)
-    return render_template("desk/route_sheet.html", version=v, route=route)
+    load = sorted({e for s in route.stops for e in (s.request.equipment or [])})
+    return render_template("desk/route_sheet.html", version=v, route=route, equipment_names=EQUIPMENT,
+                           load=load)
 
 
 def visit_url(visit_id: int) -> str:
