@@ -116,4 +116,29 @@ def _layout_context() -> dict[str, Any]:
     def has_endpoint(endpoint: str) -> bool:
         return endpoint in current_app.view_functions
 
-    return {"nav_items": nav_items, "has_endpoint": has_endpoint, "site_name": "Tiers-Truck en tournée"}
+    return {"nav_items": nav_items, "has_endpoint": has_endpoint, "site_name": "Tiers-Truck en tournée",
+            "source_url": source_url}
+
+
+def source_url() -> str:
+    """Where the running site's source code is: TOURPLAN_SOURCE_URL, or the site's own copy."""
+    return current_app.config.get("TOURPLAN_SOURCE_URL") or url_for("core.source")
+
+
+@bp.get("/favicon.ico")
+def favicon() -> Response:
+    """Browsers ask /favicon.ico by themselves (print pages, map frames, feeds): the SVG icon."""
+    response = current_app.send_static_file("favicon.svg")
+    response.headers["Cache-Control"] = "public, max-age=604800"
+    return response
+
+
+@bp.get("/code-source.tar.gz")
+def source() -> Response:
+    """The source code of this site (AGPL-3.0 § 13), built from the files it runs from."""
+    from web.core.source import source_archive
+
+    response = Response(source_archive(), mimetype="application/gzip")
+    response.headers["Content-Disposition"] = 'attachment; filename="tourplan-source.tar.gz"'
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response

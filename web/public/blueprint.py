@@ -419,7 +419,17 @@ def visit(visit_id: int) -> Response:
 
 @bp.get("/accessibilite")
 def accessibility() -> str:
-    return render_template("public/accessibility.html")
+    """The accessibility statement, on the official RGAA model; status, date and contact
+    come from the settings (README, deployment notes)."""
+    when = current_app.config.get("TOURPLAN_ACCESSIBILITY_DATE")
+    return render_template("public/accessibility.html",
+                           statement_date=_long_date(date.fromisoformat(when)) if when else None,
+                           status=current_app.config["TOURPLAN_ACCESSIBILITY_STATUS"])
+
+
+@bp.get("/mentions-legales")
+def legal() -> str:
+    return render_template("public/legal.html")
 
 
 @bp.get("/donnees")
