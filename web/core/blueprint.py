@@ -12,7 +12,7 @@ from werkzeug.exceptions import BadRequest, HTTPException, MethodNotAllowed
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import BuildError
 
-from web.core import formats
+from web.core import assets, formats
 
 bp = Blueprint("core", __name__, template_folder="templates")
 
@@ -39,6 +39,7 @@ def init_app(app: Flask) -> None:
     app.after_request(_security_headers)
     app.context_processor(_layout_context)
     formats.register_filters(app.jinja_env)
+    assets.init_app(app)
 
 
 def _refuse_nul() -> None:
