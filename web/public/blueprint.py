@@ -255,7 +255,8 @@ def calendar() -> Response:
     state = ops.tour_state()
     snap = ops.cache().snapshot(state)
     filters, ignored = ops.read_filters(request.args, snap)
-    view = "liste" if request.args.get("vue") == "liste" else "mois"
+    # No view asked for: both are sent and the screen's width chooses (the list on a phone).
+    view = {"liste": "liste", "mois": "mois"}.get(request.args.get("vue") or "", "auto")
     month = ops.parse_month(request.args.get("mois"), state.today)
     args = {"vue": view, **filters.as_args()}
     if month and request.args.get("mois"):
@@ -277,7 +278,7 @@ def _calendar_values(state: ops.TourState, snap: ops.Snapshot, filters: ops.Filt
         if v.date in shown_days:
             by_day.setdefault(v.date, []).append(v)
     # The list is a month long too: bounded pages on a weak connection.
-    listed = [v for v in visits if (v.date.year, v.date.month) == (year, mon)] if view == "liste" else []
+    listed = [v for v in visits if (v.date.year, v.date.month) == (year, mon)] if view != "mois" else []
     return {
         "snap": snap, "filters": filters, "ignored": ignored, "view": view, "year": year, "month": mon,
         "first": first, "weeks": weeks, "by_day": by_day,
