@@ -95,7 +95,7 @@ if HAVE_CHROMIUM:
         page.wait_for_load_state()
         rid, draft_id = site["request"], site["draft"]
         urls = [
-            "/operateur/", "/operateur/demandes/", f"/operateur/demandes/{rid}",
+            "/operateur/", "/operateur/demandes/", "/operateur/demandes/circuit", f"/operateur/demandes/{rid}",
             f"/operateur/demandes/{rid}/modifier", f"/operateur/demandes/{rid}/annuler",
             "/operateur/parametres/", f"/operateur/parametres/camions/{site['van']}",
             "/operateur/parametres/camions/nouveau", f"/operateur/parametres/saisons/{site['season']}",
