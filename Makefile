@@ -5,7 +5,10 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 FLASK  := $(VENV)/bin/flask --app web
 
-.PHONY: demo test bench lint install clean translations
+.PHONY: demo run test bench lint install clean translations
+
+# The port `make run` and `make demo` serve on: `make run PORT=8080` (or PORT in the environment).
+PORT ?= 5000
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -28,10 +31,21 @@ demo: $(STAMP)
 	$(FLASK) tourplan demo --time-limit 20
 	echo "$(DEMO_PASSWORD)" | $(FLASK) tourplan create-operator $(DEMO_OPERATOR) --password-stdin
 	@echo
-	@echo "  Site public :        http://127.0.0.1:5000/"
-	@echo "  Espace opérateur :   http://127.0.0.1:5000/operateur/  ($(DEMO_OPERATOR) / $(DEMO_PASSWORD))"
+	@echo "  Site public :        http://127.0.0.1:$(PORT)/"
+	@echo "  Espace opérateur :   http://127.0.0.1:$(PORT)/operateur/  ($(DEMO_OPERATOR) / $(DEMO_PASSWORD))"
 	@echo
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+# Serve the existing instance (database, settings) as it is: migrated to the current
+# schema first, never wiped. For production use gunicorn (README, deployment notes).
+run: $(STAMP)
+	mkdir -p instance
+	$(FLASK) db upgrade
+	@echo
+	@echo "  Site public :        http://127.0.0.1:$(PORT)/"
+	@echo "  Espace opérateur :   http://127.0.0.1:$(PORT)/operateur/"
+	@echo
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 # The same suite on SQLite, then on PostgreSQL when TOURPLAN_TEST_DATABASE_URL is set.
 test: $(STAMP)
@@ -45,6 +59,7 @@ bench: $(STAMP)
 	$(PY) -m bench.rhythms
 	$(PY) -m bench.solomon
 	$(PY) -m bench.public
+	$(PY) -m bench.serving
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

@@ -82,3 +82,11 @@ def blocked_season(make: Any) -> dict[str, Any]:
     version = plan_season(season, solver=solver_placing({(long_.id, 0): (date(2027, 3, 2), 9 * 60)}),
                           today=date(2026, 11, 1), created_by="test@ops")
     return {"van": van, "season": season, "long": long_, "tuesday": tuesday, "draft": version}
+
+
+def page_text(response: Any) -> str:
+    """A response's HTML unescaped, its non-breaking spaces (times, dates, numbers never
+    wrap) read as spaces, for assertions on what the operator reads."""
+    from html import unescape
+
+    return unescape(response.get_data(as_text=True)).replace("\xa0", " ").replace("\u202f", " ")

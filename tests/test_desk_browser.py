@@ -36,6 +36,7 @@ if HAVE_CHROMIUM:
         visit = db.session.query(Visit).first()
         row = second.rows[0]
         ids = {"published": published.id, "draft": second.id, "job": job.id, "visit": visit.id,
+               "day": min(r.date for r in second.rows).isoformat(),
                "sheet": f"{DESK}/versions/{second.id}/feuille/{row.van.slug}/{row.date.isoformat()}"}
         db.session.commit()
         app.config["WTF_CSRF_ENABLED"] = True
@@ -57,7 +58,9 @@ if HAVE_CHROMIUM:
         page, problems = logged_in_page(browser, desk["url"])
         urls = [f"{DESK}/", f"{DESK}/saisons/s1", f"{DESK}/travaux/{desk['job']}",
                 f"{DESK}/versions/{desk['draft']}", f"{DESK}/versions/{desk['published']}", desk["sheet"],
-                f"{DESK}/visites/{desk['visit']}/affiche"]
+                f"{DESK}/visites/{desk['visit']}/affiche", f"{DESK}/versions/{desk['draft']}?arret=truck-1-1",
+                # The day's map, a document of its own in the review's frame.
+                f"{DESK}/versions/{desk['draft']}/carte?jour={desk['day']}&arret=truck-1-1"]
         found = {}
         for url in urls:
             page.goto(desk["url"] + url)
@@ -71,13 +74,53 @@ if HAVE_CHROMIUM:
     def test_a_hand_move_from_the_browser_with_the_keyboard(browser: Browser, desk: dict[str, Any]) -> None:
         page, _problems = logged_in_page(browser, desk["url"])
         page.goto(desk["url"] + f"{DESK}/versions/{desk['draft']}")
-        form = page.locator("form.move-form").first
-        form.locator("input[type=date]").fill("2027-03-08")
+        form = page.locator("#journee ~ .desk-day form.move-form").first
+        offered = form.locator("select option").all_inner_texts()
+        assert offered  # only days that can take the visit are offered
+        form.locator("select").focus()
+        page.keyboard.press("ArrowDown" if len(offered) > 1 else "Home")
         form.locator("button").focus()
         page.keyboard.press("Enter")
         page.wait_for_load_state()
-        text = page.locator(".flashes").inner_text()
-        assert "Visite déplacée" in text or "Déplacement refusé (règle" in text
+        assert "Visite déplacée" in page.locator(".flashes").inner_text()
+
+    def test_the_timeline_and_the_map_select_the_same_stop(browser: Browser, desk: dict[str, Any]) -> None:
+        page, problems = logged_in_page(browser, desk["url"])
+        page.goto(desk["url"] + f"{DESK}/versions/{desk['draft']}")
+        frame = page.frame_locator("#carte-jour")
+        pins = frame.locator(".tp-pin")
+        pins.first.wait_for()
+        # Numbered pins in the van's colour, and the depot.
+        assert pins.all_inner_texts()[0].startswith("1")
+        assert frame.locator(".tp-depot").count() == 1
+        # A stop chosen in the timeline opens its pin's popup in the map...
+        stops = page.locator("a.stop-link")
+        last = stops.count()
+        stops.nth(last - 1).click()
+        assert page.locator(f"#arret-truck-1-{last}").get_attribute("aria-current") == "true"
+        popup = frame.locator(".leaflet-popup-content")
+        popup.wait_for()
+        assert popup.inner_text().startswith(f"{last}. ")
+        # ... and a pin chosen in the map selects its stop in the timeline.
+        pins.first.click()
+        page.locator("#arret-truck-1-1[aria-current=true]").wait_for()
+        assert page.locator(".seg-visit.selected").count() == 1
+        assert problems == []
+
+    def test_without_javascript_a_stop_link_selects_it_in_the_timeline_and_the_map(
+            browser: Browser, desk: dict[str, Any]) -> None:
+        page, problems = logged_in_page(browser, desk["url"])
+        nojs = page.context.browser.new_context(java_script_enabled=False)
+        nojs.add_cookies(page.context.cookies())
+        plain = nojs.new_page()
+        plain.goto(desk["url"] + f"{DESK}/versions/{desk['draft']}")
+        plain.locator("a.stop-link").first.click()
+        plain.wait_for_load_state()
+        assert "arret=truck-1-1" in plain.url
+        assert plain.locator("#arret-truck-1-1").get_attribute("aria-current") == "true"
+        assert "arret=truck-1-1" in (plain.locator("#carte-jour").get_attribute("src") or "")
+        nojs.close()
+        assert problems == []
 
     @pytest.fixture
     def blocked(app: Any, make: Any) -> Iterator[dict[str, Any]]:
@@ -107,6 +150,6 @@ if HAVE_CHROMIUM:
         assert details.locator("td", has_text="la visite « Atelier long » (Grèzes), de ce brouillon").is_visible()
         details.get_by_role("button", name="Placer ici à la place de « Atelier long »").click()
         page.wait_for_load_state()
-        assert "Visite placée le mardi 02/03/2027" in page.locator(".flashes").inner_text()
+        assert "Visite placée le mardi 2 mars 2027" in page.locator(".flashes").inner_text().replace("\xa0", " ")
         assert axe_violations(page) == []
         assert problems == []

@@ -5,13 +5,14 @@ move names the rule it would break, in French, and changes nothing."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from html import unescape
 
 import pytest
 from sqlalchemy import select
 
-from tests.desk_helpers import draft, login, operator, small_season
+from tests.desk_helpers import draft, login, operator, page_text, small_season
 from tests.handmade import plan_data, problem_data
 from tourplan.checker import check_plan
 from tourplan.plan import plan_from_json
@@ -124,8 +125,7 @@ def _page_digest(client, version_id) -> str:
 def _move(client, version, req, occurrence, day, digest=None, van="truck-1"):
     body = {"request_id": req.id, "occurrence": occurrence, "van": van, "date": day,
             "digest": digest or _page_digest(client, version.id)}
-    return unescape(client.post(f"{DESK}/versions/{version.id}/deplacer", data=body,
-                                follow_redirects=True).get_data(as_text=True))
+    return page_text(client.post(f"{DESK}/versions/{version.id}/deplacer", data=body, follow_redirects=True))
 
 
 def test_valid_hand_move_is_accepted_and_the_draft_passes_the_checker(app, client, make):
@@ -134,7 +134,7 @@ def test_valid_hand_move_is_accepted_and_the_draft_passes_the_checker(app, clien
     operator()
     login(client)
     html = _move(client, v, data["plain"], 0, "2027-03-08")
-    assert "Visite déplacée au lundi 08/03/2027" in html
+    assert "Visite déplacée au lundi 8 mars 2027" in html
     v = _refresh(v)
     assert _row(v, data["plain"].id).date == date(2027, 3, 8)
     report = check_plan(problem_from_json(v.problem_json), plan_from_json(v.plan_json))
@@ -142,6 +142,27 @@ def test_valid_hand_move_is_accepted_and_the_draft_passes_the_checker(app, clien
     # The stored figures follow the new plan.
     assert v.distance_km == pytest.approx(report.distance_km, abs=0.2)
     assert v.van_days == report.van_days and v.served == report.served
+
+
+def test_the_move_list_offers_only_the_days_that_can_take_the_visit(app, client, make):
+    """The Tuesday-only visit is offered Tuesdays only, never its own day; picking one
+    from the list moves it there."""
+    data = small_season(make)
+    v = draft(data["season"])
+    operator()
+    login(client)
+    row = _row(v, data["tuesday"].id)
+    html = client.get(f"{DESK}/versions/{v.id}?jour={row.date.isoformat()}").get_data(as_text=True)
+    select = html.split(f'id="mv-{data["tuesday"].id}-0"')[1].split("</select>")[0]
+    offered = [date.fromisoformat(d) for d in re.findall(r'value="truck-1\|([\d-]+)"', select)]
+    assert offered, select
+    assert all(d.isoweekday() == 2 for d in offered) and row.date not in offered
+    target = offered[0]
+    body = {"request_id": data["tuesday"].id, "occurrence": 0, "cible": f"truck-1|{target.isoformat()}",
+            "digest": _page_digest(client, v.id), "jour": row.date.isoformat()}
+    r = client.post(f"{DESK}/versions/{v.id}/deplacer", data=body)
+    assert r.status_code == 302 and f"jour={row.date.isoformat()}" in r.headers["Location"]
+    assert _row(_refresh(v), data["tuesday"].id).date == target
 
 
 def test_hand_move_breaking_a_rule_is_refused_with_that_rule_and_changes_nothing(app, client, make):
@@ -219,9 +240,9 @@ def test_replan_locks_frozen_published_visits_unless_allowed_to_move(app, client
     html = _move(client, _refresh(second), data["plain"], 0, "2027-03-08")
     assert "Visite déplacée" in html
     # (Other published visits may have moved within the season's slack: they are listed too.)
-    changes = html.split('id="changements"')[1].split('id="carte"')[0]
+    changes = html.split('id="changements"')[1].split('id="journee"')[0]
     moved = changes.split("<caption>Visites déplacées</caption>")[1].split("</table>")[0]
-    assert "Aide aux démarches — Altier" in moved and "08/03/2027" in moved
+    assert "Aide aux démarches — Altier" in moved and "8 mars 2027" in moved
     assert "Altier" in changes.split("Communes concernées :")[1].split(".")[0]
 
 

@@ -8,7 +8,7 @@ from html import unescape
 
 from sqlalchemy import select
 
-from tests.desk_helpers import draft, login, operator, small_season
+from tests.desk_helpers import draft, login, operator, page_text, small_season
 
 DESK = "/operateur/planification"
 
@@ -46,26 +46,32 @@ def test_review_page_shows_figures_timeline_left_out_and_diff(app, client, make)
     v = draft(data["season"])
     operator()
     login(client)
-    html = unescape(client.get(f"{DESK}/versions/{v.id}").get_data(as_text=True))
+    html = page_text(client.get(f"{DESK}/versions/{v.id}"))
     assert f"Version n° {v.number} (brouillon)" in html
     assert f"{v.served} sur {v.visits}" in html
     assert f"{v.served_priority} sur {v.total_priority}" in html
     # CO2 stated with its factor.
     assert "0,25 kg CO<sub>2</sub>e par km" in html
     assert f"{v.distance_km * 0.25:.0f} kg CO<sub>2</sub>e" in html
-    # One table per van-day, with a caption naming van and day, and every served visit in it.
-    captions = re.findall(r"<caption>Tiers-Truck, (\w+ \d\d/\d\d/2027)", html)
-    assert len(captions) == v.van_days
-    for label in ("Aide aux démarches — Altier", "Initiation seniors — Balsièges"):
-        assert label in html
+    # Every van-day is listed, each a link choosing that day for the timeline and the map.
+    overview = html.split('id="tournees"')[1].split('id="laissees"')[0]
+    listed = re.findall(r'href="[^"]*jour=(2027-03-\d\d)[^"]*#journee"', overview)
+    assert sorted(listed) == sorted({row.date.isoformat() for row in v.rows})
+    assert len(listed) == v.van_days
+    # The first day's timeline: departure, each stop of that day in order, return.
+    first = min(row.date for row in v.rows)
+    timeline = html.split('id="journee"')[1].split('id="tournees"')[0]
+    assert "Départ du dépôt" in timeline and "Retour au dépôt" in timeline
+    for row in sorted((r for r in v.rows if r.date == first), key=lambda r: r.order):
+        assert f'id="arret-truck-1-{row.order + 1}"' in timeline and row.request.label in timeline
     # The laser-cutter visit is left out, with its reason in French.
     left = html.split('id="laissees"')[1]
     assert "Découpe laser — Altier" in left
     assert "aucun camion n'emporte l'équipement nécessaire" in left
     # Nothing is published yet: all visits would be new.
     assert "Aucune tournée n'est encore publiée" in html
-    # A map of one day, in a frame, with the same content in the tables.
-    assert f'src="{DESK}/versions/{v.id}/carte?jour=2027-03-' in html.replace("&amp;", "&")
+    # A map of the same day, in a frame.
+    assert f'src="{DESK}/versions/{v.id}/carte?jour={first.isoformat()}' in html.replace("&amp;", "&")
 
 
 def test_day_map_is_a_self_contained_document_with_its_own_csp(app, client, make):
@@ -89,7 +95,12 @@ def _publish(version_id: int) -> None:
 
 
 def test_route_sheet_lists_order_times_addresses_contacts_and_km(app, client, make):
+    from web.extensions import db
+
     data = small_season(make)
+    data["plain"].notes = "Entrée par la cour de l'école.\nClé à la mairie."
+    data["plain"].equipment = ["laptops"]
+    db.session.commit()
     v = draft(data["season"])
     operator()
     login(client)
@@ -97,12 +108,21 @@ def test_route_sheet_lists_order_times_addresses_contacts_and_km(app, client, ma
     row = next(r for r in v.rows if r.request_id == plain.id)
     r = client.get(f"{DESK}/versions/{v.id}/feuille/truck-1/{row.date.isoformat()}")
     assert r.status_code == 200
-    html = unescape(r.get_data(as_text=True))
+    html = page_text(r)
     assert "Feuille de route – Tiers-Truck" in html
     assert "Mme Martin" in html and "04 66 00 00 01" in html and "Mairie d'Altier" in html
     assert plain.commune.townhall_address in html
     start = f"{row.start // 60} h {row.start % 60:02d}"
     assert start in html
+    # What the driver needs on the road: the commune's remarks, a phone to call, what to
+    # load, the day in order and its map.
+    assert "Entrée par la cour de l'école.\nClé à la mairie." in html
+    assert 'href="tel:0466000001"' in html
+    load = html.split("Matériel à charger</h2>")[1].split("</ul>")[0]
+    assert "ordinateurs portables" in load
+    timeline = html.split("Déroulé de la journée</h2>")[1].split("</ol>")[0]
+    assert "Départ du dépôt" in timeline and "Retour au dépôt" in timeline and plain.label in timeline
+    assert f'src="{DESK}/versions/{v.id}/carte?jour={row.date.isoformat()}"' in html
     assert "@media print" in client.get(f"{DESK}/static/print.css").get_data(as_text=True)
     assert client.get(f"{DESK}/versions/{v.id}/feuille/truck-1/2030-01-01").status_code == 404
     assert client.get(f"{DESK}/versions/{v.id}/feuille/truck-1/pas-une-date").status_code == 404
@@ -120,7 +140,7 @@ def test_poster_has_the_visit_details_and_an_inline_qr_code_to_the_visit_page(ap
     visit = db.session.execute(select(Visit).where(Visit.request_id == data["plain"].id)).scalar_one()
     r = client.get(f"{DESK}/visites/{visit.id}/affiche")
     assert r.status_code == 200
-    html = r.get_data(as_text=True)
+    html = page_text(r)
     assert "<svg" in html and "<path" in html  # the QR code, inline
     assert f"http://localhost/visites/{visit.id}" in html
     assert "Altier" in html and f"{visit.start // 60} h {visit.start % 60:02d}" in html
@@ -149,12 +169,14 @@ def test_a_long_season_is_reviewed_a_month_at_a_time(app, client, make):
     old = desk_bp.MAX_VAN_DAYS_ON_PAGE
     desk_bp.MAX_VAN_DAYS_ON_PAGE = 1  # these two van-days stand for a long season
     try:
-        html = client.get(f"{DESK}/versions/{v.id}").get_data(as_text=True)
-        assert "En mars" in html.split('id="tournees"')[1] and "En avril" not in html.split('id="tournees"')[1]
-        april = client.get(f"{DESK}/versions/{v.id}?mois=2027-04").get_data(as_text=True)
-        assert "En avril" in april.split('id="tournees"')[1] and "En mars" not in april.split('id="tournees"')[1]
-        everything = client.get(f"{DESK}/versions/{v.id}?mois=tout").get_data(as_text=True)
-        assert "En mars" in everything and "En avril" in everything
+        def listed(query: str) -> set[int]:
+            html = client.get(f"{DESK}/versions/{v.id}{query}").get_data(as_text=True)
+            overview = html.split('id="tournees"')[1].split('id="laissees"')[0]
+            return {int(m) for m in re.findall(r"jour=2027-(\d\d)-\d\d[^\"]*#journee", overview)}
+
+        assert listed("") == {3}
+        assert listed("?mois=2027-04") == {4}
+        assert listed("?mois=tout") == {3, 4}
     finally:
         desk_bp.MAX_VAN_DAYS_ON_PAGE = old
 
@@ -166,9 +188,9 @@ def test_a_left_out_visit_shows_the_days_that_could_take_it_and_what_blocks_them
     operator()
     login(client)
     v = data["draft"]
-    html = unescape(client.get(f"/operateur/planification/versions/{v.id}").get_data(as_text=True))
+    html = page_text(client.get(f"/operateur/planification/versions/{v.id}"))
     options = html.split(f'id="options-{data["tuesday"].id}-0"')[1].split("</details>")[0]
-    assert "mardi 02/03/2027" in options
+    assert "mardi 2 mars 2027" in options
     assert "la visite « Atelier long » (Grèzes), verrouillée" in options
     assert "Déverrouiller « Atelier long »" in options
     # Unlocking it from there keeps the operator on the explanation, now with a way to swap.
@@ -176,13 +198,13 @@ def test_a_left_out_visit_shows_the_days_that_could_take_it_and_what_blocks_them
     r = client.post(f"/operateur/planification/versions/{v.id}/deverrouiller", data={
         "request_id": data["long"].id, "occurrence": 0, "digest": digest, "retour": "laissees"})
     assert r.headers["Location"].endswith("#laissees")
-    html = unescape(client.get(r.headers["Location"]).get_data(as_text=True))
+    html = page_text(client.get(r.headers["Location"]))
     assert "Placer ici à la place de « Atelier long »" in html
     digest = re.search(r'name="digest" value="(\w+)"', html).group(1)
     r = client.post(f"/operateur/planification/versions/{v.id}/echanger", follow_redirects=True, data={
         "request_id": data["tuesday"].id, "occurrence": 0, "out_request_id": data["long"].id, "out_occurrence": 0,
         "van": "truck-1", "date": "2027-03-02", "digest": digest})
-    assert "Visite placée le mardi 02/03/2027" in unescape(r.get_data(as_text=True))
+    assert "Visite placée le mardi 2 mars 2027" in page_text(r)
     from web.extensions import db
     from web.tours.models import TourVersion
 

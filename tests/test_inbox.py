@@ -142,7 +142,7 @@ def test_the_detail_page_offers_only_allowed_moves(ops_client: FlaskClient, inbo
     assert 'value="accepted"' in submitted and "Refuser la demande" in submitted
     assert 'value="done"' not in submitted
     accepted = ops_client.get(f"/operateur/demandes/{inbox['c']}").get_data(as_text=True)
-    assert 'value="accepted"' not in accepted and 'value="cancelled"' in accepted
+    assert 'value="accepted"' not in accepted and f"/operateur/demandes/{inbox['c']}/annuler" in accepted
 
 
 def test_priority_change_is_recorded(app: Flask, ops_client: FlaskClient, inbox: dict[str, Any]) -> None:
@@ -241,3 +241,54 @@ def test_inbox_actions_need_the_csrf_token_when_csrf_is_on(make_app: Any, inbox:
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', detail).group(1)
     assert client.post(url, data={"to_status": "accepted", "csrf_token": token}).status_code == 302
     assert get_request(app, inbox["a"]).status == "accepted"
+
+
+def test_cancelling_asks_to_confirm_with_a_reason_and_can_be_undone(
+    app: Flask, ops_client: FlaskClient, inbox: dict[str, Any]
+) -> None:
+    url = f"/operateur/demandes/{inbox['c']}/annuler"
+    page = ops_client.get(url).get_data(as_text=True)
+    assert "Rien n'est changé tant que vous n'avez pas confirmé" in page
+    assert get_request(app, inbox["c"]).status == "accepted"  # asking changes nothing
+    # The one-click status form no longer cancels, and no reason means no cancellation.
+    assert ops_client.post(f"/operateur/demandes/{inbox['c']}/statut",
+                           data={"to_status": "cancelled"}).status_code == 422
+    refused = ops_client.post(url, data={"reason": "  "})
+    assert refused.status_code == 422 and "indiquez son motif" in refused.get_data(as_text=True)
+    assert get_request(app, inbox["c"]).status == "accepted"
+    assert ops_client.post(url, data={"reason": "La salle est en travaux."}).status_code == 302
+    req = get_request(app, inbox["c"])
+    assert req.status == "cancelled"
+    assert req.history[-1].note == "La salle est en travaux." and req.history[-1].by == "ops@example.fr"
+    detail = ops_client.get(f"/operateur/demandes/{inbox['c']}").get_data(as_text=True)
+    assert "La salle est en travaux." in detail and "Rétablir la demande" in detail
+    assert ops_client.post(f"/operateur/demandes/{inbox['c']}/retablir").status_code == 302
+    req = get_request(app, inbox["c"])
+    assert req.status == "accepted" and req.history[-1].note == "Annulation annulée"
+    # Nothing left to undo: a second undo is refused with a sentence.
+    again = ops_client.post(f"/operateur/demandes/{inbox['c']}/retablir")
+    assert again.status_code == 409 and "rien à rétablir" in again.get_data(as_text=True)
+
+
+def test_undoing_a_cancellation_brings_its_published_visits_back(app: Flask, make: Any) -> None:
+    from web.extensions import db
+    from web.requests import operations as ops
+    from web.tours.models import Visit
+
+    req, visit = make_tour_with_visit(make)
+    ops.cancel(req, by="ops@example.fr", note="erreur")
+    db.session.commit()
+    assert db.session.get(Visit, visit.id).status == "cancelled"
+    assert ops.undo_cancellation(req, "ops@example.fr") == 1
+    db.session.commit()
+    back = db.session.get(Visit, visit.id)
+    assert back.status == "scheduled" and back.cancelled_at is None and req.status == "planned"
+
+
+def make_tour_with_visit(make: Any) -> tuple[Any, Any]:
+    from tests.public_data import Row, make_tour, next_weekday
+
+    t = make_tour(make)
+    req = t.requests["mende"]
+    [visit] = t.publish([Row(req, t.vans["nord"], next_weekday(TODAY + timedelta(days=3), 2), 570, 690, 0)])
+    return req, visit

@@ -92,7 +92,7 @@ def test_running_job_page_refreshes_itself_and_reports_progress(app, client, mak
             time.sleep(0.2)
         page = client.get(f"/operateur/planification/travaux/{job_id}").get_data(as_text=True)
         assert 'http-equiv="refresh"' in page
-        assert "En cours" in page and "42.0 km" in page
+        assert "En cours" in page and "42,0\xa0km" in page  # French format, never wrapping
         # A second run of the same season is refused while this one works.
         again = client.post("/operateur/planification/saisons/s1/planifier", data={"time_limit": "5"},
                             follow_redirects=True)

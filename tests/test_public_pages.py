@@ -109,6 +109,8 @@ def test_month_view_is_a_table_with_past_days_and_visits(client: FlaskClient, to
     p = Page(html)
     assert ("table", {"class": "month"}) in p.tags
     assert sum(1 for t, a in p.tags if t == "th" and a.get("scope") == "col") == 7
+    # Without a chosen view the list is sent too, for small screens (the style sheet picks).
+    assert 'class="cal-list"' in html and 'class="calendar calendar-auto"' in html
     assert f"/visites/{tour['ids'][1]}" in p.links()
     # Days before today are marked past (greyed by the style sheet), today's and later are not.
     cells = re.findall(r'<td class="([^"]*)">\s*<span class="day-number" aria-hidden="true">(\d+)</span>', html)
@@ -121,8 +123,11 @@ def test_month_view_is_a_table_with_past_days_and_visits(client: FlaskClient, to
 def test_month_navigation_and_bad_month(client: FlaskClient, tour: dict[str, Any]) -> None:
     p = page(client, "/calendrier?mois=2031-02")
     assert "Février 2031" in p.text
+    # No view chosen: the next months keep letting the screen choose (grid or list).
+    assert "/calendrier?mois=2031-01" in p.links()
+    assert "/calendrier?mois=2031-03" in p.links()
+    p = page(client, "/calendrier?vue=mois&mois=2031-02")
     assert "/calendrier?vue=mois&mois=2031-01" in p.links()
-    assert "/calendrier?vue=mois&mois=2031-03" in p.links()
     p = page(client, "/calendrier?mois=2031-13")
     assert "Mois incompris" in p.text
 

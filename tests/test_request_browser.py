@@ -106,6 +106,7 @@ if HAVE_CHROMIUM:
             "/operateur/demandes/?statut=submitted",
             f"/operateur/demandes/{rid}",
             f"/operateur/demandes/{rid}/modifier",
+            f"/operateur/demandes/{rid}/annuler",
             "/operateur/parametres/",
             f"/operateur/parametres/camions/{vid}",
             "/operateur/parametres/camions/nouveau",
@@ -122,6 +123,13 @@ if HAVE_CHROMIUM:
         page.goto(site + f"/operateur/demandes/{rid}")
         page.click("input[value='Refuser la demande']")
         found["decline without reason"] = axe_violations(page, iframes=True)
+        page.goto(site + f"/operateur/demandes/{rid}/annuler")
+        page.click("input[value=\"Confirmer l'annulation\"]")
+        found["cancel without reason"] = axe_violations(page, iframes=True)
+        page.fill("#reason", "Salle indisponible")
+        page.click("input[value=\"Confirmer l'annulation\"]")
+        found["cancelled, undo offered"] = axe_violations(page, iframes=True)
+        assert page.get_by_role("button", name="Rétablir la demande (annuler l'annulation)").is_visible()
         assert {k: v for k, v in found.items() if v} == {}
         assert problems == []
 

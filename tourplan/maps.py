@@ -58,6 +58,13 @@ class MapPoint:
     lines: tuple[str, ...] = ()
     url: str = ""
     link_text: str = "Voir le détail"
+    #: A numbered pin in ``color`` (``#rrggbb``) instead of Leaflet's blue marker.
+    number: int | None = None
+    color: str = ""
+    #: A depot: a square pin in ``color``.
+    depot: bool = False
+    #: The point's name for the page around the map (``tourplan:select`` messages).
+    key: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +86,8 @@ class MapOptions:
     zoom: int = 6
     cluster_threshold: int = CLUSTER_THRESHOLD
     extra_css: tuple[str, ...] = field(default=())
+    #: The key of the point shown selected (popup open) when the map opens.
+    selected: str = ""
 
 
 def _local_map_class(prefix: str) -> type[folium.Map]:
@@ -156,22 +165,92 @@ def build_map(points: Sequence[MapPoint], routes: Sequence[MapRoute] = (), optio
     layer: folium.MacroElement = fmap
     if len(points) > opt.cluster_threshold:
         layer = _local_cluster_class(opt.static_prefix)(name="Visites").add_to(fmap)
-    bounds = _add_markers(layer, points) + _add_routes(fmap, routes)
+    bounds = _add_markers(layer, points, opt.selected) + _add_routes(fmap, routes)
     if len(bounds) > 1:
         fmap.fit_bounds(bounds, padding=(20, 20), max_zoom=13)
     elif bounds:
         fmap.location = bounds[0]
         fmap.zoom_start = 12
-    return _finish(fmap.get_root().render(), opt, nonce)
+    pin_colors = [p.color for p in points if (p.number is not None or p.depot) and p.color]
+    if any(p.number is not None or p.depot for p in points):
+        pin_colors.append("#1b1b1b")
+    return _finish(fmap.get_root().render(), opt, nonce, pin_colors)
 
 
-def _add_markers(layer: folium.MacroElement, points: Sequence[MapPoint]) -> list[list[float]]:
+_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
+
+
+def _pin_class(p: MapPoint) -> str:
+    return "tp-c" + p.color[1:].lower() if p.color else "tp-c"
+
+
+def _pin_icon(p: MapPoint) -> folium.DivIcon:
+    """A numbered (or depot) pin: classes only (the CSP allows no style attribute), the
+    colours in the document's nonce'd style; the text inside names the stop for screen
+    readers (the icon is the focusable element)."""
+    if p.color and not _COLOR.fullmatch(p.color):
+        raise MapError(f"point {p.title!r}: colour {p.color!r} is not #rrggbb")
+    label = "D" if p.depot else str(p.number)
+    inner = f'{html.escape(label)}<span class="tp-vh"> {html.escape(p.title)}</span>'
+    kind = "tp-depot" if p.depot else "tp-pin"
+    return folium.DivIcon(html=inner, class_name=f"{kind} {_pin_class(p)}", icon_size=(26, 26),
+                          icon_anchor=(13, 13), popup_anchor=(0, -12))
+
+
+def _add_markers(layer: folium.MacroElement, points: Sequence[MapPoint], selected: str = "") -> list[list[float]]:
+    keyed: dict[str, str] = {}
     for p in points:
+        custom = p.number is not None or p.depot
         # alt/title: what screen readers announce on the focusable marker.
-        marker = folium.Marker([p.lat, p.lon], alt=p.title, title=p.title, keyboard=True)
+        marker = folium.Marker([p.lat, p.lon], alt=p.title, title=p.title, keyboard=True,
+                               icon=_pin_icon(p) if custom else None)
         marker.add_child(_Bind("bindPopup", popup_html(p)))
         marker.add_to(layer)
+        if p.key:
+            keyed[p.key] = marker.get_name()
+    if keyed:
+        _Selection(keyed, selected).add_to(layer)
     return [[p.lat, p.lon] for p in points]
+
+
+class _Selection(folium.MacroElement):
+    """Keeps the map and the page around it on the same stop: a pin clicked or opened
+    posts ``{tourplan: "select", key}`` to the parent page (same origin only); the
+    parent posts the same to open a pin's popup. The selected point opens at load."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var markers = { {%- for key, name in this.keyed.items() -%}
+                {{ key|tojson }}: {{ name }}{{ "," if not loop.last }}
+            {%- endfor -%} };
+            var origin = window.location.origin;
+            var selected = {{ this.selected|tojson }};
+            Object.keys(markers).forEach(function (key) {
+                markers[key].on("popupopen", function () {
+                    if (window.parent !== window) {
+                        window.parent.postMessage({tourplan: "select", key: key}, origin);
+                    }
+                });
+            });
+            window.addEventListener("message", function (event) {
+                var data = event.data || {};
+                if (event.origin !== origin || data.tourplan !== "select" || !markers[data.key]) { return; }
+                var m = markers[data.key];
+                if (!m.isPopupOpen()) { m.openPopup(); }
+            });
+            if (markers[selected]) { markers[selected].openPopup(); }
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, keyed: dict[str, str], selected: str = "") -> None:
+        super().__init__()
+        self._name = "Selection"
+        self.keyed = keyed
+        self.selected = selected
 
 
 def _add_routes(fmap: folium.Map, routes: Sequence[MapRoute]) -> list[list[float]]:
@@ -190,7 +269,19 @@ def _add_routes(fmap: folium.Map, routes: Sequence[MapRoute]) -> list[list[float
 _VIEWPORT = re.compile(r'<meta name="viewport"[^>]*/>', re.S)
 
 
-def _finish(page: str, opt: MapOptions, nonce: str) -> str:
+def _pin_css(colors: Sequence[str]) -> str:
+    if not colors:
+        return ""
+    css = (".tp-pin,.tp-depot{display:flex;align-items:center;justify-content:center;color:#fff;"
+           "font:700 14px/1 system-ui,sans-serif;border:2px solid #fff;box-shadow:0 0 0 1px #1b1b1b}"
+           ".tp-pin{border-radius:50%}.tp-depot{border-radius:3px}"
+           ".tp-pin:focus,.tp-depot:focus{outline:3px solid #1b1b1b;outline-offset:1px}")
+    for c in sorted(set(colors)):
+        css += f".tp-c{c[1:].lower()}{{background:{c}}}"
+    return css + ".tp-c{background:#1b1b1b}"
+
+
+def _finish(page: str, opt: MapOptions, nonce: str, pin_colors: Sequence[str] = ()) -> str:
     """Fix what folium's document lacks (language, title, zoomable viewport) and
     put the nonce on every script and style.  Each step must find its target,
     so a folium upgrade that changes the markup fails loudly in the tests."""
@@ -204,7 +295,7 @@ def _finish(page: str, opt: MapOptions, nonce: str) -> str:
     # The frame is a document of its own: it needs a main landmark holding the
     # map (and Leaflet's controls) and a heading, hidden but read out.
     head += ("<style>main{height:100%}.tp-vh{position:absolute;width:1px;height:1px;overflow:hidden;"
-             "clip:rect(0,0,0,0);white-space:nowrap}</style>")
+             "clip:rect(0,0,0,0);white-space:nowrap}" + _pin_css(pin_colors) + "</style>")
     head += "".join(f'<link rel="stylesheet" href="{html.escape(href)}"/>' for href in opt.extra_css)
     page, h = re.subn(r"<head>", "<head>\n    " + head, page, count=1)
     page, b = re.subn(r"<body>", f'<body>\n<main>\n<h1 class="tp-vh">{title}</h1>', page, count=1)

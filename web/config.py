@@ -5,12 +5,26 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
 from web.core.urls import DEFAULT_BASE_URL, check_base_url
+
+#: Texts of the legal notices, set by whoever runs the site (README, deployment notes).
+LEGAL_SETTINGS = (
+    "TOURPLAN_PUBLISHER",  # the publishing body, e.g. "Communauté de communes du Haut-Allier"
+    "TOURPLAN_PUBLISHER_ADDRESS",
+    "TOURPLAN_PUBLICATION_DIRECTOR",  # "Mme Jeanne Martin, présidente"
+    "TOURPLAN_HOST",  # the hosting provider: name, address, phone
+    "TOURPLAN_CONTACT_EMAIL",
+    "TOURPLAN_CONTACT_PHONE",
+    "TOURPLAN_ACCESSIBILITY_DATE",  # when the accessibility statement was made, YYYY-MM-DD
+)
+#: What the accessibility statement may say of the site (RGAA model).
+ACCESSIBILITY_STATUSES = ("non", "partiellement", "totalement")
 
 
 def default_database_url(instance_path: str) -> str:
@@ -47,6 +61,12 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         TOURPLAN_MAIL_FROM=None,
         TOURPLAN_MAIL_REPLY_TO=None,
         TOURPLAN_MAIL_WORKER=None,
+        # Legal notices (mentions légales, accessibility statement): who publishes the site.
+        **{name: "" for name in LEGAL_SETTINGS},
+        TOURPLAN_ACCESSIBILITY_STATUS="non",
+        # Where the source code of the running site is (AGPL § 13); by default the site
+        # serves its own (web/core/source.py), so the link is never dead.
+        TOURPLAN_SOURCE_URL="",
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -65,6 +85,9 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
                                            if h.strip()]
         if os.environ.get("TOURPLAN_PERSONAL_DATA_DAYS"):
             app.config["TOURPLAN_PERSONAL_DATA_DAYS"] = int(os.environ["TOURPLAN_PERSONAL_DATA_DAYS"])
+        for name in (*LEGAL_SETTINGS, "TOURPLAN_ACCESSIBILITY_STATUS", "TOURPLAN_SOURCE_URL"):
+            if os.environ.get(name):
+                app.config[name] = os.environ[name]
         if os.environ.get("TOURPLAN_PROXY_COUNT"):
             app.config["TOURPLAN_PROXY_COUNT"] = os.environ["TOURPLAN_PROXY_COUNT"]
     else:
@@ -90,6 +113,17 @@ def _derive_security_settings(app: Flask) -> None:
         raise ValueError(f"TOURPLAN_PROXY_COUNT={app.config.get('TOURPLAN_PROXY_COUNT')!r}: "
                          "a number of reverse proxies from 0 to 10 is expected")
     app.config["TOURPLAN_PROXY_COUNT"] = count
+    status = app.config.get("TOURPLAN_ACCESSIBILITY_STATUS") or "non"
+    if status not in ACCESSIBILITY_STATUSES:
+        raise ValueError(f"TOURPLAN_ACCESSIBILITY_STATUS={status!r}: one of {', '.join(ACCESSIBILITY_STATUSES)} "
+                         "is expected (the statement's « non / partiellement / totalement conforme »)")
+    app.config["TOURPLAN_ACCESSIBILITY_STATUS"] = status
+    when = app.config.get("TOURPLAN_ACCESSIBILITY_DATE") or ""
+    if when:
+        try:
+            date.fromisoformat(str(when))
+        except ValueError:
+            raise ValueError(f"TOURPLAN_ACCESSIBILITY_DATE={when!r}: a date YYYY-MM-DD is expected") from None
 
 
 def _instance_secret(instance_path: str) -> str:

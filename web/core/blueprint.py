@@ -12,6 +12,8 @@ from werkzeug.exceptions import BadRequest, HTTPException, MethodNotAllowed
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import BuildError
 
+from web.core import assets, formats
+
 bp = Blueprint("core", __name__, template_folder="templates")
 
 ERROR_TEXTS = {
@@ -36,6 +38,8 @@ def init_app(app: Flask) -> None:
     app.before_request(_refuse_nul)
     app.after_request(_security_headers)
     app.context_processor(_layout_context)
+    formats.register_filters(app.jinja_env)
+    assets.init_app(app)
 
 
 def _refuse_nul() -> None:
@@ -113,4 +117,29 @@ def _layout_context() -> dict[str, Any]:
     def has_endpoint(endpoint: str) -> bool:
         return endpoint in current_app.view_functions
 
-    return {"nav_items": nav_items, "has_endpoint": has_endpoint, "site_name": "Tiers-Truck en tournée"}
+    return {"nav_items": nav_items, "has_endpoint": has_endpoint, "site_name": "Tiers-Truck en tournée",
+            "source_url": source_url}
+
+
+def source_url() -> str:
+    """Where the running site's source code is: TOURPLAN_SOURCE_URL, or the site's own copy."""
+    return current_app.config.get("TOURPLAN_SOURCE_URL") or url_for("core.source")
+
+
+@bp.get("/favicon.ico")
+def favicon() -> Response:
+    """Browsers ask /favicon.ico by themselves (print pages, map frames, feeds): the SVG icon."""
+    response = current_app.send_static_file("favicon.svg")
+    response.headers["Cache-Control"] = "public, max-age=604800"
+    return response
+
+
+@bp.get("/code-source.tar.gz")
+def source() -> Response:
+    """The source code of this site (AGPL-3.0 § 13), built from the files it runs from."""
+    from web.core.source import source_archive
+
+    response = Response(source_archive(), mimetype="application/gzip")
+    response.headers["Content-Disposition"] = 'attachment; filename="tourplan-source.tar.gz"'
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response

@@ -29,7 +29,8 @@ from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.routing import BuildError
 
-from tourplan.maps import MapOptions, MapPoint, MapRoute, build_map
+from tourplan.activities import EQUIPMENT
+from tourplan.maps import NONCE_PLACEHOLDER, MapOptions, MapPoint, MapRoute, build_map
 from tourplan.problem import ProblemError
 from web.auth.decorators import operator_required
 from web.core.errors import ConflictError, NotFoundError, OperationError
@@ -60,16 +61,9 @@ MAX_VAN_DAYS_ON_PAGE = 40
 
 def init_app(app: Flask) -> None:
     app.config.setdefault("TOURPLAN_PLAN_TIME_LIMIT", 30.0)
-    # Own names: other areas register their own "date_fr"-like filters with other formats.
-    app.jinja_env.filters["desk_hm"] = _hm
-    app.jinja_env.filters["desk_date"] = date_fr
     from web.auth.blueprint import register_desk_link
 
     register_desk_link(app, "desk.index", "Planification", 30)
-
-
-def _hm(minutes: int | None) -> str:
-    return "" if minutes is None else ops.hm(minutes)
 
 
 def _by() -> str:
@@ -204,6 +198,9 @@ def stop_job(job_id: int) -> Any:
 @bp.get("/versions/<int:version_id>")
 @operator_required
 def version(version_id: int) -> Any:
+    """The review desk: figures, changes, then for the chosen day a timeline per van beside
+    the map (``jour``; ``arret`` selects a stop in both), then every van-day of the version
+    (filtered by van and month) and the left-out visits."""
     v = _version(version_id)
     view = ops.VersionView(v)
     routes = view.routes() if v.plan_json is not None else []
@@ -214,13 +211,20 @@ def version(version_id: int) -> Any:
     if month == "tout":
         month = ""
     elif month not in months:
-        # A long season would make a page of thousands of forms: show it a month at a time.
+        # A long season would make a long list: show it a month at a time.
         month = months[0] if len(routes) > MAX_VAN_DAYS_ON_PAGE else ""
     by_van: dict[str, list[ops.RouteView]] = {}
     for r in routes:
         if (not van_filter or r.van.slug == van_filter) and (not month or r.day.strftime("%Y-%m") == month):
             by_van.setdefault(r.van.slug, []).append(r)
     days = sorted({r.day for r in routes})
+    map_day = _day(request.args.get("jour"))
+    if map_day not in days:
+        map_day = days[0] if days else None
+    day_routes = [r for r in routes if r.day == map_day]
+    stop_keys = {ops.stop_key(r, s) for r in day_routes for s in r.stops}
+    selected = request.args.get("arret") or ""
+    i = days.index(map_day) if map_day in days else 0
     return render_template(
         "desk/version.html",
         version=v,
@@ -232,7 +236,14 @@ def version(version_id: int) -> Any:
         months=months,
         month=month,
         days=days,
-        map_day=_day(request.args.get("jour")) or (days[0] if days else None),
+        map_day=map_day,
+        previous_day=days[i - 1] if map_day and i > 0 else None,
+        next_day=days[i + 1] if map_day and i + 1 < len(days) else None,
+        day_routes=day_routes,
+        colors=ops.van_colors(vans),
+        stop_key=ops.stop_key,
+        selected=selected if selected in stop_keys else "",
+        targets=view.move_targets(day_routes) if v.status == "draft" else {},
         left_out=view.left_out(with_options=v.status == "draft"),
         diff=view.diff() if v.plan_json is not None else None,
         digest=ops.plan_digest(v.plan_json),
@@ -243,42 +254,60 @@ def version(version_id: int) -> Any:
     )
 
 
+def day_map_page(view: ops.VersionView, day: date | None, *, selected: str = "", tiles: bool = True,
+                 nonce: str = NONCE_PLACEHOLDER) -> str:
+    """One day of a version as a map document: numbered pins in each van's colour, the
+    depots, each van's route; pins carry their stop's key (``<van>-<n>``) so that the
+    review page and the map select the same stop. The review's frame and the route sheet
+    (printed) show it."""
+    routes = [r for r in view.routes() if day is None or r.day == day]
+    vans = list(db.session.execute(select(Van).order_by(Van.id)).scalars())
+    colors = ops.van_colors(vans)
+    points, lines, depots = [], [], {}
+    for r in routes:
+        color = ops.VAN_COLORS[colors.get(r.van.slug, 0)]
+        depots.setdefault(r.van.slug, r.van)
+        track = [(r.van.depot_lat, r.van.depot_lon)]
+        for s in r.stops:
+            req = s.request
+            points.append(MapPoint(req.lat, req.lon, f"{s.order}. {req.commune.name}",
+                                   (f"{r.van.name}, {s.times}", req.label), number=s.order, color=color,
+                                   key=ops.stop_key(r, s)))
+            track.append((req.lat, req.lon))
+        track.append((r.van.depot_lat, r.van.depot_lon))
+        lines.append(MapRoute(tuple(track), f"{r.van.name} – {r.date_label}", color))
+    for van in depots.values():
+        points.append(MapPoint(van.depot_lat, van.depot_lon, f"Dépôt de {van.name}",
+                               (van.depot_label,) if van.depot_label else (), depot=True,
+                               color=ops.VAN_COLORS[colors.get(van.slug, 0)]))
+    options = MapOptions(
+        static_prefix=url_for("static", filename="vendor").rstrip("/"),
+        title=f"Tournée du {date_fr(day)}" if day else "Tournée",
+        tiles=tiles,
+        center=(points[0].lat, points[0].lon) if points else (44.5, 3.5),
+        zoom=9,
+        selected=selected,
+    )
+    return build_map(points, lines, options, nonce=nonce)
+
+
 @bp.get("/versions/<int:version_id>/carte")
 @operator_required
 def version_map(version_id: int) -> Any:
     """One day of a version on a map, as its own document for an iframe (it needs scripts,
     so it gets its own CSP with a nonce, like the public map)."""
     v = _version(version_id)
-    day = _day(request.args.get("jour"))
-    view = ops.VersionView(v)
-    routes = [r for r in view.routes() if day is None or r.day == day]
-    colors = ("#1d4ed8", "#b91c1c", "#047857", "#7c3aed", "#b45309")
-    points, lines = [], []
-    for i, r in enumerate(routes):
-        track = [(r.van.depot_lat, r.van.depot_lon)]
-        for s in r.stops:
-            req = s.request
-            points.append(MapPoint(req.lat, req.lon, f"{s.order}. {req.commune.name}",
-                                   (f"{r.van.name}, {s.times}", req.label)))
-            track.append((req.lat, req.lon))
-        track.append((r.van.depot_lat, r.van.depot_lon))
-        lines.append(MapRoute(tuple(track), f"{r.van.name} – {r.date_label}", colors[i % len(colors)]))
-    options = MapOptions(
-        static_prefix=url_for("static", filename="vendor").rstrip("/"),
-        title=f"Tournée du {date_fr(day)}" if day else "Tournée",
-        tiles=current_app.config.get("TOURPLAN_MAP_TILES", True),
-        center=(points[0].lat, points[0].lon) if points else (44.5, 3.5),
-        zoom=9,
-    )
+    tiles = current_app.config.get("TOURPLAN_MAP_TILES", True)
     # Built for this response only: the live nonce goes straight in (never substituted
     # afterwards, which would also hit a label that happens to contain the placeholder).
     nonce = secrets.token_urlsafe(16)
-    page = build_map(points, lines, options, nonce=nonce)
+    page = day_map_page(ops.VersionView(v), _day(request.args.get("jour")),
+                        selected=request.args.get("arret") or "", tiles=tiles, nonce=nonce)
     response = Response(page, content_type="text/html; charset=utf-8")
-    tiles = " https://tile.openstreetmap.org" if options.tiles else ""
+    allowed_tiles = " https://tile.openstreetmap.org" if tiles else ""
     response.headers["Content-Security-Policy"] = (
         f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'self' 'nonce-{nonce}'; "
-        f"img-src 'self' data:{tiles}; connect-src 'none'; base-uri 'none'; form-action 'none'; "
+        f"img-src 'self' data:{allowed_tiles}; connect-src 'none'; base-uri 'none'; form-action 'none'; "
         "frame-ancestors 'self'"
     )
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
@@ -287,7 +316,7 @@ def version_map(version_id: int) -> Any:
 
 def _back(version_id: int, anchor: str = "") -> Any:
     target = url_for(".version", version_id=version_id, van=request.form.get("van_filter") or None,
-                     mois=request.form.get("month_filter") or None)
+                     mois=request.form.get("month_filter") or None, jour=request.form.get("jour") or None)
     return redirect(target + (f"#{anchor}" if anchor else ""))
 
 
@@ -309,7 +338,7 @@ def lock(version_id: int) -> Any:
     except OperationError as e:
         db.session.rollback()
         _refused(e)
-    return _back(version_id, "tournees")
+    return _back(version_id, "journee")
 
 
 @bp.post("/versions/<int:version_id>/deverrouiller")
@@ -328,7 +357,7 @@ def unlock(version_id: int) -> Any:
 
 def _anchor() -> str:
     """Back where the form was: the routes, or the left-out visits' explanations."""
-    return "laissees" if request.form.get("retour") == "laissees" else "tournees"
+    return "laissees" if request.form.get("retour") == "laissees" else "journee"
 
 
 @bp.post("/versions/<int:version_id>/echanger")
@@ -355,12 +384,15 @@ def swap(version_id: int) -> Any:
 @operator_required
 def move(version_id: int) -> Any:
     v = _version(version_id)
-    day = _day(request.form.get("date"))
+    van_slug, _sep, iso = (request.form.get("cible") or "").partition("|")
+    if not _sep:  # the left-out visits' forms name van and date apart
+        van_slug, iso = request.form.get("van", ""), request.form.get("date") or ""
+    day = _day(iso)
     if day is None:
         flash("Déplacement refusé : indiquez une date valide (AAAA-MM-JJ).", "error")
-        return _back(version_id, "tournees")
+        return _back(version_id, "journee")
     try:
-        ops.move(v, _int("request_id"), _int("occurrence"), request.form.get("van", ""), day, by=_by(),
+        ops.move(v, _int("request_id"), _int("occurrence"), van_slug, day, by=_by(),
                  digest=request.form.get("digest"))
         flash(f"Visite déplacée au {date_fr(day)} ; le brouillon respecte toutes les règles.", "success")
     except (OperationError, MoveRefused) as e:
@@ -403,7 +435,9 @@ def route_sheet(version_id: int, van_slug: str, day: str) -> Any:
         route = ops.VersionView(v).route(van_slug, d)
     except NotFoundError:
         abort(404)
-    return render_template("desk/route_sheet.html", version=v, route=route)
+    load = sorted({e for s in route.stops for e in (s.request.equipment or [])})
+    return render_template("desk/route_sheet.html", version=v, route=route, equipment_names=EQUIPMENT,
+                           load=load)
 
 
 def visit_url(visit_id: int) -> str:

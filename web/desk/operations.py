@@ -37,6 +37,21 @@ from web.vans.models import Van
 CO2_KG_PER_KM = 0.25
 #: The review lists at most this many days for one left-out visit (those where it fits first).
 MAX_DAY_OPTIONS = 12
+#: A stop's move list offers at most this many van-days (the soonest).
+MAX_MOVE_TARGETS = 40
+#: Each van's colour on the review's map, pins, legend and timeline (white text on each
+#: keeps at least 4.5:1 contrast); vans take them in the order of their ids.
+VAN_COLORS = ("#1d4ed8", "#b91c1c", "#047857", "#7c3aed", "#b45309")
+
+
+def van_colors(vans: list[Van]) -> dict[str, int]:
+    """Each van's colour index (into VAN_COLORS), stable: by van id."""
+    return {v.slug: i % len(VAN_COLORS) for i, v in enumerate(sorted(vans, key=lambda v: v.id))}
+
+
+def stop_key(route: RouteView, stop: StopView) -> str:
+    """The stop's name in the page and in the map (anchors, selection): "<van>-<order>"."""
+    return f"{route.van.slug}-{stop.order}"
 
 def get_version(version_id: int) -> TourVersion:
     version = db.session.get(TourVersion, version_id)
@@ -68,6 +83,22 @@ class StopView:
         return f"{hm(self.start)}–{hm(self.end)}"
 
 
+@dataclass(frozen=True)
+class Segment:
+    """One piece of a van-day's timeline: ``kind`` is leave, drive, wait, visit, break or
+    back; ``stop`` is the visit's StopView (visit) or the stop driven to (drive)."""
+
+    kind: str
+    start: int
+    end: int
+    stop: StopView | None = None
+    km: float | None = None
+
+    @property
+    def minutes(self) -> int:
+        return self.end - self.start
+
+
 @dataclass
 class RouteView:
     van: Van
@@ -84,6 +115,44 @@ class RouteView:
     @property
     def date_label(self) -> str:
         return date_fr(self.day)
+
+    def segments(self) -> list[Segment]:
+        """The day as the timeline shows it, in order: leave, then for each stop the drive
+        (and any wait) to it and the visit, the break where it falls, the drive back.
+
+        The plan gives arrival, start and end of each stop but not where the driving lies
+        inside a gap: a gap is shown as driving up to the arrival, then waiting until the
+        start; the break is cut out of the drive or the wait it falls in."""
+        out = [Segment("leave", self.leave, self.leave)]
+        pending = [(self.break_start, self.break_end)] if self.break_start is not None else []
+
+        def piece(kind: str, start: int, end: int, stop: StopView | None, km: float | None = None) -> None:
+            if pending and pending[0][1] is not None and start <= pending[0][0] and pending[0][1] <= end:
+                b0, b1 = pending.pop()
+                assert b1 is not None
+                if b0 > start:
+                    out.append(Segment(kind, start, b0, stop, km))
+                    km = None
+                out.append(Segment("break", b0, b1))
+                if end > b1:
+                    out.append(Segment(kind, b1, end, stop, km))
+            elif end > start or km:
+                out.append(Segment(kind, start, end, stop, km))
+
+        t = self.leave
+        for s in self.stops:
+            piece("drive", t, s.arrive, s, s.leg_km)
+            piece("wait", s.arrive, s.start, s)
+            out.append(Segment("visit", s.start, s.end, s))
+            t = s.end
+        piece("drive", t, self.back, None, self.back_km)
+        if pending and pending[0][1] is not None:
+            # A break the plan put across a visit's edge cannot be cut out: shown in time order.
+            b0, b1 = pending.pop()
+            out.append(Segment("break", b0, b1))
+            out.sort(key=lambda g: (g.start, g.kind != "break"))
+        out.append(Segment("back", self.back, self.back))
+        return out
 
 
 @dataclass
@@ -238,6 +307,26 @@ class VersionView:
             rows.append({"van": van, "day": opt.day, "fits": opt.fits,
                          "blockers": [self._blocker(b, van, min_days) for b in opt.blockers]})
         return rows
+
+    def move_targets(self, routes: list[RouteView]) -> dict[tuple[int, int], list[dict[str, Any]]]:
+        """For each stop of ``routes``, the other van-days that can take it as the draft
+        stands (:func:`tourplan.blockers.day_options` with nothing in the way), soonest
+        first: the move list offers only these. A locked stop gets none (unlock it first)."""
+        from tourplan.optimiser.instance import build_instance
+
+        instance = build_instance(self.problem) if routes else None
+        out: dict[tuple[int, int], list[dict[str, Any]]] = {}
+        for r in routes:
+            for s in r.stops:
+                key = self.problem_key(s.request.id, s.occurrence)
+                if key is None or s.locked:
+                    out[(s.request.id, s.occurrence)] = []
+                    continue
+                options = [o for o in self.day_options(key[0], key[1], instance)
+                           if o["fits"] and (o["van"].slug, o["day"]) != (r.van.slug, r.day)]
+                options.sort(key=lambda o: (o["day"], o["van"].id))
+                out[(s.request.id, s.occurrence)] = options[:MAX_MOVE_TARGETS]
+        return out
 
     def _blocker(self, b: Any, van: Van, min_days: int) -> dict[str, Any]:
         from tourplan import blockers as bk
@@ -499,6 +588,8 @@ def group_by_day(routes: list[RouteView]) -> dict[date, list[RouteView]]:
 
 __all__ = [
     "CO2_KG_PER_KM",
+    "VAN_COLORS",
+    "Segment",
     "MoveRefused",
     "UNSERVED_REASONS_FR",
     "VersionView",

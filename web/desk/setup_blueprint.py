@@ -107,7 +107,7 @@ def van(van_id: int | None) -> Any:
         form.show_equipment(list(existing.equipment or []))
     if request.method == "POST":
         return _submit(
-            form, lambda: save_van(existing, None if existing else form.slug.data, form.van_values()),
+            form, lambda: save_van(existing, None, form.van_values()),
             "Camion « {name} » enregistré.", "setup.van", "van_id", "setup/van.html", van=existing,
             affected=(lambda: van_visits_on_days_off(existing, form.days_off.dates)) if existing else None,
         )

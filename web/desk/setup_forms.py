@@ -11,7 +11,7 @@ from wtforms import SelectField, SubmitField
 from wtforms.validators import ValidationError
 
 from tourplan.activities import EQUIPMENT
-from web.desk.setup_operations import EQUIPMENT_RE
+from web.desk.setup_operations import EQUIPMENT_RE, depot_problem
 from web.requests.forms import (
     WEEKDAY_LABELS,
     ErrorSummaryMixin,
@@ -115,11 +115,6 @@ def _general_error(form: Any, where: str, message: str) -> bool:
 
 
 class VanForm(ErrorSummaryMixin, FlaskForm):
-    slug = TextField(
-        "Identifiant",
-        max_length=60,
-        render_kw={"autocomplete": "off", "spellcheck": "false"},
-    )
     name = TextField("Nom du camion", max_length=120, required="Indiquez le nom du camion.")
     depot_label = TextField("Dépôt (nom du lieu)", max_length=200)
     depot_lat = CoordinateField("Latitude du dépôt", limit=90)
@@ -140,17 +135,18 @@ class VanForm(ErrorSummaryMixin, FlaskForm):
         self.creating = creating
         known = dict(EQUIPMENT)
         self.equipment.choices = options((k, f"{v} ({k})") for k, v in known.items())
-        if not creating:
-            del self.slug
 
     def show_equipment(self, equipment: list[str]) -> None:
         """Split a van's equipment between the known items' boxes and the free text."""
         self.equipment.data = [e for e in equipment if e in EQUIPMENT]
         self.other_equipment.data = ", ".join(e for e in equipment if e not in EQUIPMENT)
 
-    def validate_slug(self, field: Any) -> None:
-        if self.creating and not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,59}", field.data or ""):
-            raise ValidationError("En minuscules, chiffres et tirets, par exemple « tiers-truck ».")
+    def validate_depot_lat(self, field: Any) -> None:
+        lat, lon = field.data, self.depot_lon.data
+        if isinstance(lat, float) and isinstance(lon, float) and -90 <= lat <= 90 and -180 <= lon <= 180:
+            problem = depot_problem(lat, lon)
+            if problem:
+                raise ValidationError(problem[:1].upper() + problem[1:] + ".")
 
     def validate_other_equipment(self, field: Any) -> None:
         for item in self.other_items():
@@ -236,8 +232,6 @@ class SeasonForm(ErrorSummaryMixin, FlaskForm):
         super().__init__(*args, **kwargs)
         self.creating = creating
         self.weekdays.choices = options(WEEKDAY_LABELS.items())
-        if not creating:
-            del self.slug
 
     def validate_slug(self, field: Any) -> None:
         if self.creating and not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,59}", field.data or ""):

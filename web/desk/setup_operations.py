@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from collections.abc import Iterable
 from datetime import date
 from typing import Any
@@ -14,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import select
 
 from tourplan.calendar import local_today
+from tourplan.territory import french_area
 from web.core.errors import OperationError
 from web.extensions import db
 from web.seasons.models import DEFAULT_FREEZE_DAYS, DEFAULT_MOVE_COST, DEFAULT_REMINDER_DAYS, Season
@@ -46,6 +48,9 @@ def check_van(values: dict[str, Any]) -> None:
         raise OperationError("la latitude va de -90 à 90", "depot_lat")
     if not -180 <= values["depot_lon"] <= 180:
         raise OperationError("la longitude va de -180 à 180", "depot_lon")
+    problem = depot_problem(values["depot_lat"], values["depot_lon"])
+    if problem:
+        raise OperationError(problem, "depot_lat")
     if not 0 <= values["shift_start"] < values["shift_end"] <= 24 * 60:
         raise OperationError("la journée finit avant de commencer", "shift_end")
     if values["break_minutes"] < 0:
@@ -61,14 +66,43 @@ def check_van(values: dict[str, Any]) -> None:
             raise OperationError(f"« {item} » : un matériel s'écrit en minuscules, chiffres et tirets", "equipment")
 
 
+def depot_problem(lat: float, lon: float) -> str | None:
+    """Why a depot at (lat, lon) cannot be right, with a hint, or None: the optimiser would
+    otherwise plan hours of driving from the Indian Ocean without a word."""
+    if french_area(lat, lon) is not None:
+        return None
+    if french_area(lon, lat) is not None:
+        return (f"ce point ({lat:g} ; {lon:g}) est hors de France, mais inversé il tombe en {french_area(lon, lat)} : "
+                "la latitude et la longitude semblent échangées (la latitude vient d'abord, "
+                "par exemple 44,5181 puis 3,5006 pour Mende)")
+    return (f"ce point ({lat:g} ; {lon:g}) est hors de France : vérifiez les coordonnées du dépôt "
+            "(en degrés décimaux, par exemple 44,5181 et 3,5006 pour Mende)")
+
+
+def slug_from_name(name: str) -> str:
+    """The van's identifier from its name: "Tiers-Truck n° 2" gives "tiers-truck-n-2";
+    a name already taken gets "-2", "-3"... (the identifier names its calendar feed)."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    base = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:50].strip("-") or "camion"
+    taken = set(db.session.execute(select(Van.slug).where(Van.slug.like(f"{base}%"))).scalars())
+    slug, n = base, 1
+    while slug in taken:
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
 def save_van(van: Van | None, slug: str | None, values: dict[str, Any]) -> Van:
-    """Create (``van`` None, ``slug`` given) or update a van. The slug never changes once
-    created: it is the van's id in problem files and in its calendar feed's address."""
+    """Create (``van`` None) or update a van. A new van's slug is ``slug`` when given (the
+    demo, tests), else made from its name; it never changes once created: it is the van's
+    id in problem files and in its calendar feed's address."""
     unknown = set(values) - set(VAN_FIELDS)
     if unknown:
         raise OperationError(f"champ(s) inconnu(s) : {', '.join(sorted(unknown))}")
     check_van(values)
     if van is None:
+        if slug is None:
+            slug = slug_from_name(str(values.get("name") or ""))
         if not slug or not SLUG_RE.match(slug):
             raise OperationError("l'identifiant ne contient que a-z, 0-9 et des tirets (60 au plus)", "slug")
         if db.session.execute(select(Van).where(Van.slug == slug)).scalar_one_or_none() is not None:

@@ -31,6 +31,7 @@ from werkzeug.http import is_resource_modified
 
 from tourplan.maps import MapOptions, build_map
 from web.communes.search import resolve_commune
+from web.core import formats
 from web.core.urls import absolute_url, canonical_host, safe_local_path
 from web.public import i18n
 from web.public import operations as ops
@@ -76,14 +77,11 @@ def init_app(app: Flask) -> None:
 
 
 def _hm(minutes: int) -> str:
-    h, m = divmod(int(minutes), 60)
-    if str(get_locale() or "fr").startswith("fr"):
-        return f"{h} h {m:02d}"
-    return f"{h:02d}:{m:02d}"
+    return formats.hm(minutes, str(get_locale() or "fr"))
 
 
 def _long_date(day: date) -> str:
-    return format_date(day, format="full")
+    return formats.long_date(day, str(get_locale() or "fr"))
 
 
 def _local_date(moment: datetime) -> str:
@@ -257,7 +255,8 @@ def calendar() -> Response:
     state = ops.tour_state()
     snap = ops.cache().snapshot(state)
     filters, ignored = ops.read_filters(request.args, snap)
-    view = "liste" if request.args.get("vue") == "liste" else "mois"
+    # No view asked for: both are sent and the screen's width chooses (the list on a phone).
+    view = {"liste": "liste", "mois": "mois"}.get(request.args.get("vue") or "", "auto")
     month = ops.parse_month(request.args.get("mois"), state.today)
     args = {"vue": view, **filters.as_args()}
     if month and request.args.get("mois"):
@@ -279,7 +278,7 @@ def _calendar_values(state: ops.TourState, snap: ops.Snapshot, filters: ops.Filt
         if v.date in shown_days:
             by_day.setdefault(v.date, []).append(v)
     # The list is a month long too: bounded pages on a weak connection.
-    listed = [v for v in visits if (v.date.year, v.date.month) == (year, mon)] if view == "liste" else []
+    listed = [v for v in visits if (v.date.year, v.date.month) == (year, mon)] if view != "mois" else []
     return {
         "snap": snap, "filters": filters, "ignored": ignored, "view": view, "year": year, "month": mon,
         "first": first, "weeks": weeks, "by_day": by_day,
@@ -421,7 +420,17 @@ def visit(visit_id: int) -> Response:
 
 @bp.get("/accessibilite")
 def accessibility() -> str:
-    return render_template("public/accessibility.html")
+    """The accessibility statement, on the official RGAA model; status, date and contact
+    come from the settings (README, deployment notes)."""
+    when = current_app.config.get("TOURPLAN_ACCESSIBILITY_DATE")
+    return render_template("public/accessibility.html",
+                           statement_date=_long_date(date.fromisoformat(when)) if when else None,
+                           status=current_app.config["TOURPLAN_ACCESSIBILITY_STATUS"])
+
+
+@bp.get("/mentions-legales")
+def legal() -> str:
+    return render_template("public/legal.html")
 
 
 @bp.get("/donnees")

@@ -8,8 +8,9 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from sqlalchemy import func, select
-from wtforms import Form, SelectField
+from wtforms import Form, SelectField, SubmitField
 
 from web.activities.models import Activity
 from web.auth.decorators import operator_required
@@ -20,7 +21,15 @@ from web.core.urls import int_param
 from web.extensions import db
 from web.requests import operations as ops
 from web.requests.circuit import MAX_COMMUNES
-from web.requests.forms import CircuitForm, DeclineForm, OperatorRequestForm, PriorityForm, StatusForm, options
+from web.requests.forms import (
+    CircuitForm,
+    DeclineForm,
+    LongTextField,
+    OperatorRequestForm,
+    PriorityForm,
+    StatusForm,
+    options,
+)
 from web.requests.models import STATUSES, VisitRequest
 from web.seasons.models import Season
 
@@ -32,9 +41,16 @@ PAGE_SIZE = 50
 MOVE_LABELS = {
     "accepted": "Accepter",
     "submitted": "Rouvrir (remettre en « Reçue »)",
-    "cancelled": "Annuler la demande",
     "done": "Marquer comme réalisée",
 }
+
+
+class CancelForm(FlaskForm):
+    """Cancelling is asked for on a page of its own (what it takes off the calendars), with a reason."""
+
+    reason = LongTextField("Motif de l'annulation (visible par la commune)", max_length=2000,
+                           required="Indiquez le motif de l'annulation.")
+    submit = SubmitField("Confirmer l'annulation")
 
 
 @bp.record_once
@@ -127,6 +143,8 @@ def _detail(req: VisitRequest, *, decline: DeclineForm | None = None, status: in
         moves=moves,
         move_labels=MOVE_LABELS,
         can_decline="declined" in ops.allowed_transitions(req.status),
+        can_cancel="cancelled" in ops.allowed_transitions(req.status),
+        can_undo=_cancelled_last(req),
         visits=request_visits(req),
         error=error,
     )
@@ -156,6 +174,8 @@ def change_status(request_id: int) -> Any:
     to_status = (form.to_status.data or "").strip()[:20]
     if to_status == "declined":
         return _refused(req, "Pour refuser, indiquez le motif dans le formulaire « Refuser ».", 422)
+    if to_status == "cancelled":
+        return _refused(req, "Pour annuler, passez par « Annuler la demande » : confirmez et indiquez le motif.", 422)
     try:
         ops.change_status(req, to_status, current_user.email, form.note.data or "")
         db.session.commit()
@@ -180,6 +200,68 @@ def decline(request_id: int) -> Any:
     except OperationError as e:
         return _refused(req, f"Action impossible : {e.message}.", decline=form)
     flash(f"Demande {req.id} refusée.", "success")
+    return redirect(url_for("inbox.detail", request_id=req.id))
+
+
+def _cancelled_last(req: VisitRequest) -> bool:
+    """The request is cancelled and that is the last thing that happened to it: undoable."""
+    last = max(req.history, key=lambda h: (h.at, h.id or 0), default=None)
+    return req.status == "cancelled" and last is not None and last.to_status == "cancelled" and bool(last.from_status)
+
+
+def _coming_visits(req: VisitRequest) -> list[Any]:
+    from tourplan.calendar import local_today
+    from web.requests.blueprint import request_visits
+
+    return [v for v in request_visits(req) if v.status == "scheduled" and v.date >= local_today()]
+
+
+@bp.route("/<int:request_id>/annuler", methods=["GET", "POST"])
+@operator_required
+def cancel(request_id: int) -> Any:
+    """Confirm first: the page lists the visits still to come that calendars will lose, and
+    asks the reason; nothing changes until the operator confirms."""
+    req = _request_or_404(request_id)
+    form = CancelForm()
+    status, error = 200, ""
+    if "cancelled" not in ops.allowed_transitions(req.status):
+        flash(f"La demande {req.id} est « {ops.STATUS_LABELS[req.status].lower()} » : elle ne s'annule pas.", "error")
+        return redirect(url_for("inbox.detail", request_id=req.id))
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                ops.change_status(req, "cancelled", current_user.email, form.reason.data or "")
+                db.session.commit()
+            except OperationError as e:
+                db.session.rollback()
+                error, status = f"Action impossible : {e.message}.", 409
+            else:
+                flash(f"Demande {req.id} annulée. Une erreur ? « Rétablir la demande » la remet comme avant.",
+                      "success")
+                return redirect(url_for("inbox.detail", request_id=req.id))
+        elif csrf_failed(form):
+            error, status = "Le formulaire a expiré. Rechargez la page et recommencez.", 400
+        else:
+            error, status = "L'annulation n'est pas enregistrée : indiquez son motif.", 422
+    page = render_template("inbox/cancel.html", req=req, form=form, visits=_coming_visits(req), error=error)
+    return current_app.make_response((page, status))
+
+
+@bp.route("/<int:request_id>/retablir", methods=["POST"])
+@operator_required
+def undo_cancel(request_id: int) -> Any:
+    req = _request_or_404(request_id)
+    form = StatusForm()
+    if not form.validate_on_submit():
+        return _refused(req, "Le formulaire a expiré. Rechargez la page et recommencez.", 400)
+    try:
+        restored = ops.undo_cancellation(req, current_user.email)
+        db.session.commit()
+    except OperationError as e:
+        return _refused(req, f"Action impossible : {e.message}.")
+    visits = (f" ; {restored} visite(s) reviennent dans les calendriers" if restored else
+              " ; ses visites annulées ne reviennent pas d'elles-mêmes : la prochaine planification la replace")
+    flash(f"Demande {req.id} rétablie ({ops.STATUS_LABELS[req.status].lower()}){visits}.", "success")
     return redirect(url_for("inbox.detail", request_id=req.id))
 
 

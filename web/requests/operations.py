@@ -352,3 +352,40 @@ def set_priority(req: VisitRequest, priority: int, by: str) -> RequestStatusChan
     if change is not None:
         change.note = f"Priorité {before} → {priority}"
     return change
+
+
+def undo_cancellation(req: VisitRequest, by: str) -> int:
+    """Undo an operator's or a commune's cancellation: the request gets back the status it
+    had, and the visits the cancellation took off the calendars come back if no tour was
+    published since (a publication since then decided without them: the next plan places
+    the request again). Returns how many visits came back. The caller commits.
+
+    Not a transition of :data:`TRANSITIONS`: only the cancellation just made can be undone,
+    to exactly the status it left."""
+    from tourplan.calendar import local_today
+    from web.tours.models import TourVersion, Visit
+
+    lock_season(req.season_id)
+    db.session.refresh(req, ["status"])
+    last = max(req.history, key=lambda h: (h.at, h.id or 0), default=None)
+    if req.status != "cancelled" or last is None or last.to_status != "cancelled" or not last.from_status:
+        raise TransitionError(f"la demande {req.id} n'est pas annulée : il n'y a rien à rétablir", "status")
+    since = last.at
+    published_since = db.session.execute(
+        select(TourVersion.id).where(TourVersion.season_id == req.season_id, TourVersion.published_at >= since)
+    ).first() is not None
+    restored = 0
+    if not published_since:
+        now = utcnow()
+        for visit in db.session.execute(
+            select(Visit).where(Visit.request_id == req.id, Visit.status == "cancelled",
+                                Visit.cancelled_at >= since, Visit.date >= local_today())
+        ).scalars():
+            visit.status, visit.cancelled_at = "scheduled", None
+            visit.revision += 1
+            visit.updated_at = now
+            restored += 1
+    req.history.append(RequestStatusChange(from_status="cancelled", to_status=last.from_status, by=by.strip(),
+                                           note="Annulation annulée", at=utcnow()))
+    req.status = last.from_status
+    return restored

@@ -14,6 +14,7 @@ from typing import Any
 
 from tourplan.plan import Unserved
 from tourplan.problem import Problem
+from web.core import formats
 
 WEEKDAYS_FR = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 
@@ -41,12 +42,13 @@ MOVE_REASONS_FR: dict[str, str] = {
 
 
 def date_fr(day: date) -> str:
-    return f"{WEEKDAYS_FR[day.weekday()]} {day.strftime('%d/%m/%Y')}"
+    """"mardi 2 mars 2027" (:func:`web.core.formats.long_date`)."""
+    return formats.long_date(day)
 
 
 def hm(minutes: int) -> str:
-    """A time of day the French way: ``9 h 05``."""
-    return f"{minutes // 60} h {minutes % 60:02d}"
+    """A time of day the French way: ``9 h 05`` (:func:`web.core.formats.hm`)."""
+    return formats.hm(minutes)
 
 
 def unserved_reason_fr(reason: str) -> str:
