@@ -158,13 +158,22 @@ def _etag(state: ops.TourState, *parts: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 
+#: Flask-Compress marks the ETag of a compressed answer with its coding ("abc:br"): a client
+#: sends that tag back, and it names the same content.
+_CODINGS = ("br", "gzip", "deflate")
+
+
+def _client_copy_is_current(etag: str, state: ops.TourState) -> bool:
+    tags = request.if_none_match
+    if tags:
+        return any(tags.contains_weak(t) for t in (etag, *(f"{etag}:{c}" for c in _CODINGS)))
+    return not is_resource_modified(request.environ, last_modified=state.last_modified)
+
+
 def _conditional(state: ops.TourState, etag: str, build: Callable[[], Response], cache_control: str) -> Response:
     """304 when the client's copy is current (checked before building anything),
     otherwise the built response, both with the same validators."""
-    if not is_resource_modified(request.environ, etag=etag, last_modified=state.last_modified):
-        response = Response(status=304)
-    else:
-        response = build()
+    response = Response(status=304) if _client_copy_is_current(etag, state) else build()
     response.set_etag(etag)
     response.last_modified = state.last_modified
     response.headers["Cache-Control"] = cache_control
