@@ -101,6 +101,9 @@ def _config(url: str, **overrides: Any) -> dict[str, Any]:
         "TOURPLAN_BASE_URL": "http://localhost",
         # Tests send the outbox themselves (web.mail.outbox.send_due), or turn the thread on.
         "TOURPLAN_MAIL_WORKER": "off",
+        # Tests change visits directly and look at once: no remembered public state
+        # (tests/test_conditional_requests.py turns it on).
+        "TOURPLAN_STATE_SECONDS": 0,
         **overrides,
     }
 

@@ -39,3 +39,19 @@ def test_an_unknown_etag_still_gets_the_feed(app, client, make):
     publish_sample(make)
     r = client.get("/calendar.ics", headers={"If-None-Match": '"not-this-one:br"'})
     assert r.status_code == 200 and b"BEGIN:VCALENDAR" in r.get_data()
+
+
+def test_the_public_state_is_remembered_a_moment_and_forgotten_on_a_change(app, make, monkeypatch):
+    from web.core import signals
+    from web.public import operations
+
+    app.config["TOURPLAN_STATE_SECONDS"] = 60
+    publish_sample(make)
+    asked = []
+    read = operations._read_tour_state
+    monkeypatch.setattr(operations, "_read_tour_state", lambda today: asked.append(today) or read(today))
+    first = operations.tour_state()
+    assert operations.tour_state() is first and len(asked) == 1  # a burst asks the database once
+    signals.visits_changed.send(1, created=[], changed=[], cancelled=[], by="test")
+    operations.tour_state()
+    assert len(asked) == 2  # a change in this process is seen at once

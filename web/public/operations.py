@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time as _time
 import unicodedata
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
@@ -164,10 +165,39 @@ def site_today() -> date:
 
 
 def tour_state(today: date | None = None) -> TourState:
-    """The current cache key, in one round trip: changes with any publication,
-    any visit update and at midnight (past visits, cancelled ones leaving the
-    feeds)."""
+    """The current cache key: changes with any publication, any visit update and at midnight
+    (past visits, cancelled ones leaving the feeds).
+
+    Asked on every public request (a 304 needs nothing else), it is kept for
+    ``TOURPLAN_STATE_SECONDS`` (default 2) in this process: a burst of requests asks the
+    database once, and a change made elsewhere shows within those seconds. A change made in
+    this process (the ``visits_changed`` signal) forgets it at once."""
     today = today or site_today()
+    memo = _state_memo()
+    ttl = float(current_app.config.get("TOURPLAN_STATE_SECONDS", 2.0))
+    now = _time.monotonic()
+    hit = memo.get(today)
+    if hit is not None and now < hit[0]:
+        return hit[1]
+    state = _read_tour_state(today)
+    if ttl > 0:
+        memo.clear()  # one day at a time: a new day makes the old entry useless
+        memo[today] = (now + ttl, state)
+    return state
+
+
+def forget_tour_state(*_args: Any, **_kwargs: Any) -> None:
+    """Drop this process's remembered state (a receiver of ``visits_changed``)."""
+    if current_app:
+        _state_memo().clear()
+
+
+def _state_memo() -> dict[date, tuple[float, TourState]]:
+    return current_app.extensions.setdefault("tourplan_public_state", {})
+
+
+def _read_tour_state(today: date) -> TourState:
+    """The state from the database, in one round trip."""
     published = TourVersion.status == "published"
     row = db.session.execute(
         select(
@@ -335,7 +365,10 @@ def _size(value: Any) -> int:
 
 
 def init_cache(app: Flask) -> None:
+    from web.core import signals
+
     app.extensions["tourplan_public_cache"] = PublicCache()
+    signals.visits_changed.connect(forget_tour_state)
 
 
 def cache() -> PublicCache:
