@@ -83,6 +83,9 @@ def _wait_for_someone_blocked_by(pid: int, timeout: float = 10.0) -> None:
             ).scalar_one()
             if blocked:
                 return
+            # pg_stat_activity is read once per transaction: end it, or a session that
+            # started waiting after the first look is never seen.
+            conn.rollback()
             time.sleep(0.02)
     raise AssertionError("the cancellation never waited for the publication")
 
