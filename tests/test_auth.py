@@ -55,7 +55,7 @@ def test_every_operator_page_and_action_is_refused_to_anonymous_visitors(app: Fl
     rules = operator_rules(app)
     # The inbox, the setup pages and this blueprint's own pages are all there.
     endpoints = {r.endpoint for r in rules}
-    assert {"auth.home", "auth.logout", "inbox.index", "inbox.change_status", "inbox.edit", "setup.van"} <= endpoints
+    assert {"auth.home", "auth.logout", "inbox.index", "inbox.change_status", "inbox.edit", "vans.van"} <= endpoints
     client = app.test_client()
     for rule in rules:
         url = _sample_url(rule)

@@ -29,6 +29,7 @@ from web.activities.models import Activity
 from web.auth.forms import csrf_failed
 from web.auth.ratelimit import client_address, init_limiter, limiter
 from web.communes.search import search_communes
+from web.core import menu
 from web.core.errors import OperationError
 from web.core.transactions import retrying
 from web.core.urls import absolute_url
@@ -40,11 +41,13 @@ from web.requests.forms import (
     WEEKDAY_LABELS,
     CancelForm,
     RequestForm,
+    activity_descriptions,
     duration_text,
     equipment_text,
     format_date_fr,
     format_minutes,
 )
+from web.requests.inbox import bp as inbox_bp
 from web.requests.models import VisitRequest
 from web.seasons.models import Season
 
@@ -56,7 +59,7 @@ bp = Blueprint(
     static_url_path="/static/requests",
 )
 
-NAV = [("requests.new_request", "Demander un passage", 40)]
+menu.entry(bp, "public", "requests.new_request", "Demander un passage", 40)
 
 TOO_MANY_POSTS = "Trop d'envois depuis votre connexion en peu de temps. Réessayez dans une heure."
 TOO_MANY_REQUESTS = "Plusieurs demandes ont déjà été envoyées depuis votre connexion. Réessayez dans une heure."
@@ -80,10 +83,6 @@ def init_app(app: Flask) -> None:
         lambda: {"status_label": lambda s: ops.STATUS_LABELS.get(s, s), "allowed": ops.allowed_transitions,
                  "rhythm_hints": RHYTHM_HINTS}
     )
-    # The operator inbox is its own blueprint (guarded views, /operateur/ URLs).
-    from web.requests.inbox import bp as inbox_bp
-
-    app.register_blueprint(inbox_bp)
 
 
 def _isodate_fr(value: Any) -> str:
@@ -110,13 +109,6 @@ def open_seasons() -> list[Season]:
 
 def catalogue() -> list[Activity]:
     return list(db.session.execute(select(Activity).order_by(Activity.name, Activity.id)).scalars())
-
-
-def activity_descriptions(activities: list[Activity]) -> dict[int, str]:
-    return {
-        a.id: f"durée habituelle {duration_text(a.duration_minutes)} ; matériel : {equipment_text(a.equipment or [])}"
-        for a in activities
-    }
 
 
 @bp.route("/demander", methods=["GET", "POST"])
@@ -206,16 +198,6 @@ def _private(response: Any) -> Any:
     return response
 
 
-def request_visits(req: VisitRequest) -> list[Any]:
-    from web.tours.models import Visit
-
-    return list(
-        db.session.execute(
-            select(Visit).where(Visit.request_id == req.id).order_by(Visit.date, Visit.start, Visit.id)
-        ).scalars()
-    )
-
-
 def visit_url(visit: Any) -> str | None:
     """The public page of a visit, when the public site is installed."""
     for endpoint, args in (("public.visit", {"visit_id": visit.id}), ("public.visit", {"id": visit.id})):
@@ -230,7 +212,7 @@ def visit_url(visit: Any) -> str | None:
 @bp.route("/suivi/<token>")
 def track(token: str) -> Any:
     req = _request_or_404(token)
-    visits = request_visits(req)
+    visits = ops.request_visits(req)
     page = render_template(
         "requests/track.html",
         req=req,
@@ -273,3 +255,7 @@ def cancel(token: str) -> Any:
             message, status = "Le formulaire a expiré. Merci de confirmer à nouveau.", 400
     page = render_template("requests/cancel.html", req=req, form=form, message=message)
     return _private(current_app.make_response((page, status)))
+
+
+# The operator inbox is a blueprint of this area too (guarded views, /operateur/ URLs).
+blueprints = [bp, inbox_bp]

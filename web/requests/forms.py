@@ -101,6 +101,14 @@ def equipment_text(equipment: list[str] | tuple[str, ...]) -> str:
     return ", ".join(EQUIPMENT.get(e, e) for e in equipment) or "aucun"
 
 
+def activity_descriptions(activities: list[Any]) -> dict[int, str]:
+    """What the form says under each activity: its usual length and the equipment it needs."""
+    return {
+        a.id: f"durée habituelle {duration_text(a.duration_minutes)} ; matériel : {equipment_text(a.equipment or [])}"
+        for a in activities
+    }
+
+
 # Fields -----------------------------------------------------------------------------------
 
 

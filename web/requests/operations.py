@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import inspect, select
 
+from tourplan.calendar import local_today
 from web.activities.models import Activity
 from web.communes.models import Commune
 from web.core import signals
@@ -28,6 +29,7 @@ from web.extensions import db
 from web.requests.models import STATUSES, STRUCTURE_KINDS, RequestStatusChange, VisitRequest
 from web.seasons.models import Season
 from web.seasons.operations import lock_season
+from web.tours.models import TourVersion, Visit
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     "submitted": frozenset({"accepted", "declined", "cancelled"}),
@@ -81,10 +83,8 @@ def change_status(req: VisitRequest, to_status: str, by: str, note: str = "") ->
     req.history.append(change)
     req.status = to_status
     req.updated_at = utcnow()
-    if to_status == "cancelled":
-        from web.tours.operations import cancel_request_visits
-
-        cancel_request_visits(req)
+    # Receivers act in this transaction (web.tours.subscribers takes a cancelled request's
+    # visits off the calendars; web.mail.subscribers queues the message).
     signals.request_status_changed.send(req, change=change)
     return change
 
@@ -99,6 +99,13 @@ def decline(req: VisitRequest, by: str, reason: str) -> None:
 
 def cancel(req: VisitRequest, by: str = "commune", note: str = "") -> None:
     change_status(req, "cancelled", by, note)
+
+
+def request_visits(req: VisitRequest) -> list[Visit]:
+    """Every visit of ``req`` (scheduled or cancelled), in date order."""
+    return list(db.session.execute(
+        select(Visit).where(Visit.request_id == req.id).order_by(Visit.date, Visit.start, Visit.id)
+    ).scalars())
 
 
 def find_by_token(token: str) -> VisitRequest | None:
@@ -362,9 +369,6 @@ def undo_cancellation(req: VisitRequest, by: str) -> int:
 
     Not a transition of :data:`TRANSITIONS`: only the cancellation just made can be undone,
     to exactly the status it left."""
-    from tourplan.calendar import local_today
-    from web.tours.models import TourVersion, Visit
-
     lock_season(req.season_id)
     db.session.refresh(req, ["status"])
     last = max(req.history, key=lambda h: (h.at, h.id or 0), default=None)
