@@ -133,32 +133,40 @@ def new_request() -> Any:
             form.periods.append_entry()
             return _render_form(form, activities, [], validated=False), 200
         if form.validate_on_submit():
-            if not limiter().allowed("request-stored:" + address, cfg["TOURPLAN_REQUEST_MAX_STORED"], window):
-                return _render_form(form, activities, [("", TOO_MANY_REQUESTS)], validated=False), 429
-            season = form.chosen_season
-            try:
-                req = ops.create_request(
-                    season=season,
-                    commune=form.commune_obj,
-                    label=form.request_label(),
-                    activity=form.chosen_activity,
-                    by="commune",
-                    **form.request_fields(),
-                )
-                db.session.commit()
-            except OperationError as e:
-                db.session.rollback()
-                general.append(("", e.message))
-                status = 422
-            else:
-                limiter().hit("request-stored:" + address, cfg["TOURPLAN_REQUEST_MAX_STORED"], window)
-                flash("Votre demande est enregistrée. Gardez l'adresse de cette page pour la suivre.", "success")
-                return redirect(url_for("requests.track", token=req.tracking_token))
+            stored = _store_request(form, activities, address)
+            if not isinstance(stored, str):
+                return stored
+            general.append(("", stored))
+            status = 422
         else:
             status = 400 if csrf_failed(form) else 422
             if csrf_failed(form):
                 general.append(("", "Le formulaire a expiré. Vérifiez vos réponses et renvoyez-le."))
     return _render_form(form, activities, general, validated=request.method == "POST"), status
+
+
+def _store_request(form: RequestForm, activities: list[Activity], address: str) -> Any:
+    """Store a valid posted request and go to its tracking page; or the refusal's message (str)."""
+    cfg = current_app.config
+    window = cfg["TOURPLAN_REQUEST_WINDOW_SECONDS"]
+    if not limiter().allowed("request-stored:" + address, cfg["TOURPLAN_REQUEST_MAX_STORED"], window):
+        return _render_form(form, activities, [("", TOO_MANY_REQUESTS)], validated=False), 429
+    try:
+        req = ops.create_request(
+            season=form.chosen_season,
+            commune=form.commune_obj,
+            label=form.request_label(),
+            activity=form.chosen_activity,
+            by="commune",
+            **form.request_fields(),
+        )
+        db.session.commit()
+    except OperationError as e:
+        db.session.rollback()
+        return e.message
+    limiter().hit("request-stored:" + address, cfg["TOURPLAN_REQUEST_MAX_STORED"], window)
+    flash("Votre demande est enregistrée. Gardez l'adresse de cette page pour la suivre.", "success")
+    return redirect(url_for("requests.track", token=req.tracking_token))
 
 
 def _render_form(

@@ -209,6 +209,15 @@ def validate_request(req: VisitRequest) -> None:
     """Check what the schema cannot say well, with a message naming the field."""
     if not req.label:
         raise OperationError("le libellé est obligatoire", "label")
+    _validate_fields(req)
+    _validate_periods(req)
+    _validate_days_and_hours(req)
+    if (req.venue_lat is None) != (req.venue_lon is None):
+        raise OperationError("un lieu a une latitude et une longitude", "venue_lat")
+    _validate_rhythm(req)
+
+
+def _validate_fields(req: VisitRequest) -> None:
     # PostgreSQL refuses text longer than its column (SQLite silently keeps it): say so first.
     for column in VisitRequest.__table__.columns:
         limit = getattr(column.type, "length", None)
@@ -224,6 +233,9 @@ def validate_request(req: VisitRequest) -> None:
         value = getattr(req, name)
         if value is not None and (not isinstance(value, int) or value < 1):
             raise OperationError("doit être un entier au moins égal à 1", name)
+
+
+def _validate_periods(req: VisitRequest) -> None:
     if not isinstance(req.periods, list):
         raise OperationError("les périodes doivent être une liste", "periods")
     for i, p in enumerate(req.periods):
@@ -234,6 +246,9 @@ def validate_request(req: VisitRequest) -> None:
             raise OperationError("une période a un début et une fin AAAA-MM-JJ", where) from None
         if end < start:
             raise OperationError(f"la période finit ({end}) avant de commencer ({start})", where)
+
+
+def _validate_days_and_hours(req: VisitRequest) -> None:
     if req.weekdays is not None and (
         not isinstance(req.weekdays, list) or not req.weekdays or any(d not in range(1, 8) for d in req.weekdays)
     ):
@@ -244,9 +259,6 @@ def validate_request(req: VisitRequest) -> None:
             raise OperationError("une heure est un nombre de minutes entre 0 et 1440", name)
     if req.earliest_start is not None and req.latest_end is not None and req.latest_end < req.earliest_start:
         raise OperationError("l'heure de fin est avant l'heure de début", "latest_end")
-    if (req.venue_lat is None) != (req.venue_lon is None):
-        raise OperationError("un lieu a une latitude et une longitude", "venue_lat")
-    _validate_rhythm(req)
 
 
 def _validate_rhythm(req: VisitRequest) -> None:

@@ -29,31 +29,9 @@ def season(season_id: int | None) -> Any:
             abort(404)
     form = SeasonForm(obj=existing, creating=existing is None)
     if request.method == "GET" and existing is None:
-        form.weekdays.data = [1, 2, 3, 4, 5]
-        form.lock_slack_minutes.data = current_app.config.get("TOURPLAN_DEFAULT_LOCK_SLACK_MINUTES", 30)
-        form.freeze_days.data = DEFAULT_FREEZE_DAYS
-        form.move_cost.data = DEFAULT_MOVE_COST
-        form.reminder_days.data = DEFAULT_REMINDER_DAYS
+        _new_season_defaults(form)
     if request.method == "POST" and form.add_holidays.data:
-        # Fill in the public holidays of the horizon; nothing is saved until "Enregistrer".
-        form.validate()
-        start, end = form.start.data, form.end.data
-        messages: list[str] = []
-        if form.closed_dates.line_errors:
-            messages = [e for e in form.closed_dates.errors if e]
-        elif start and end and start <= end and not form.department.errors:
-            added = holidays_between(start, end, (form.department.data or "").upper())
-            form.closed_dates.set_dates(sorted(set(form.closed_dates.dates) | set(added)))
-            flash(
-                f"{len(added)} jour(s) férié(s) dans la période, ajoutés à la liste : vérifiez puis enregistrez.",
-                "info",
-            )
-        else:
-            messages = ["Indiquez d'abord un premier et un dernier jour valides (et le département s'il y a lieu)."]
-        # Only the dates matter for this button; the other fields are checked on saving.
-        for f in form:
-            f.errors = []
-        form.closed_dates.errors = messages
+        _add_holidays(form)
         return page("seasons/season.html", form, 200, [], season=existing)
 
     def save() -> Season:
@@ -85,3 +63,33 @@ def season(season_id: int | None) -> Any:
         return submit(form, save, "Saison « {name} » enregistrée.", "seasons.season", "season_id",
                        "seasons/season.html", affected=affected if existing else None, season=existing)
     return page("seasons/season.html", form, 200, [], season=existing)
+
+
+def _new_season_defaults(form: SeasonForm) -> None:
+    form.weekdays.data = [1, 2, 3, 4, 5]
+    form.lock_slack_minutes.data = current_app.config.get("TOURPLAN_DEFAULT_LOCK_SLACK_MINUTES", 30)
+    form.freeze_days.data = DEFAULT_FREEZE_DAYS
+    form.move_cost.data = DEFAULT_MOVE_COST
+    form.reminder_days.data = DEFAULT_REMINDER_DAYS
+
+
+def _add_holidays(form: SeasonForm) -> None:
+    """Fill in the public holidays of the horizon; nothing is saved until "Enregistrer"."""
+    form.validate()
+    start, end = form.start.data, form.end.data
+    messages: list[str] = []
+    if form.closed_dates.line_errors:
+        messages = [e for e in form.closed_dates.errors if e]
+    elif start and end and start <= end and not form.department.errors:
+        added = holidays_between(start, end, (form.department.data or "").upper())
+        form.closed_dates.set_dates(sorted(set(form.closed_dates.dates) | set(added)))
+        flash(
+            f"{len(added)} jour(s) férié(s) dans la période, ajoutés à la liste : vérifiez puis enregistrez.",
+            "info",
+        )
+    else:
+        messages = ["Indiquez d'abord un premier et un dernier jour valides (et le département s'il y a lieu)."]
+    # Only the dates matter for this button; the other fields are checked on saving.
+    for f in form:
+        f.errors = []
+    form.closed_dates.errors = messages

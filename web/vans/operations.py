@@ -65,6 +65,14 @@ def check_van(values: dict[str, Any]) -> None:
     """Raise OperationError(message, field) for the first rule the values break."""
     if not values.get("name"):
         raise OperationError("le nom est obligatoire", "name")
+    _check_depot(values)
+    _check_day(values)
+    for item in values.get("equipment", []):
+        if not EQUIPMENT_RE.match(item):
+            raise OperationError(f"« {item} » : un matériel s'écrit en minuscules, chiffres et tirets", "equipment")
+
+
+def _check_depot(values: dict[str, Any]) -> None:
     if not -90 <= values["depot_lat"] <= 90:
         raise OperationError("la latitude va de -90 à 90", "depot_lat")
     if not -180 <= values["depot_lon"] <= 180:
@@ -72,6 +80,10 @@ def check_van(values: dict[str, Any]) -> None:
     problem = depot_problem(values["depot_lat"], values["depot_lon"])
     if problem:
         raise OperationError(problem, "depot_lat")
+
+
+def _check_day(values: dict[str, Any]) -> None:
+    """The working day: shift, break, driving limit."""
     if not 0 <= values["shift_start"] < values["shift_end"] <= 24 * 60:
         raise OperationError("la journée finit avant de commencer", "shift_end")
     if values["break_minutes"] < 0:
@@ -82,9 +94,6 @@ def check_van(values: dict[str, Any]) -> None:
         )
     if values.get("max_drive_minutes") is not None and values["max_drive_minutes"] < 0:
         raise OperationError("la limite de conduite ne peut pas être négative", "max_drive_minutes")
-    for item in values.get("equipment", []):
-        if not EQUIPMENT_RE.match(item):
-            raise OperationError(f"« {item} » : un matériel s'écrit en minuscules, chiffres et tirets", "equipment")
 
 
 def depot_problem(lat: float, lon: float) -> str | None:
