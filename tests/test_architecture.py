@@ -44,6 +44,16 @@ def _graph(top: str) -> dict[str, set[str]]:
     return {m: {x for x in _imports(p) if x in files and x != m} for m, p in files.items()}
 
 
+def _pop_component(stack: list[str], on: set[str], root: str) -> list[str]:
+    comp = []
+    while True:
+        w = stack.pop()
+        on.discard(w)
+        comp.append(w)
+        if w == root:
+            return comp
+
+
 def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     """Strongly connected components of more than one module (Tarjan)."""
     index: dict[str, int] = {}
@@ -63,13 +73,7 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
             elif w in on:
                 low[v] = min(low[v], index[w])
         if low[v] == index[v]:
-            comp = []
-            while True:
-                w = stack.pop()
-                on.discard(w)
-                comp.append(w)
-                if w == v:
-                    break
+            comp = _pop_component(stack, on, v)
             if len(comp) > 1:
                 found.append(sorted(comp))
 
