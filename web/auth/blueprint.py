@@ -107,6 +107,7 @@ def login() -> Any:
                 session.clear()
                 login_user(operator)
                 record_login(operator)
+                db.session.commit()
                 flash("Vous êtes connecté.", "success")
                 return redirect(next_url or _home())
         elif csrf_failed(form):
