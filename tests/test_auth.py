@@ -15,9 +15,11 @@ PUBLIC_OPERATOR_PAGES = {"auth.login"}
 
 def add_operator(app: Flask, email: str = "ops@example.fr", password: str = PASSWORD) -> None:
     from web.auth.operations import create_operator
+    from web.extensions import db
 
     with app.app_context():
         create_operator(email, password)
+        db.session.commit()
 
 
 def login(client: Any, email: str = "ops@example.fr", password: str = PASSWORD, next_url: str | None = None) -> Any:
@@ -55,7 +57,7 @@ def test_every_operator_page_and_action_is_refused_to_anonymous_visitors(app: Fl
     rules = operator_rules(app)
     # The inbox, the setup pages and this blueprint's own pages are all there.
     endpoints = {r.endpoint for r in rules}
-    assert {"auth.home", "auth.logout", "inbox.index", "inbox.change_status", "inbox.edit", "setup.van"} <= endpoints
+    assert {"auth.home", "auth.logout", "inbox.index", "inbox.change_status", "inbox.edit", "vans.van"} <= endpoints
     client = app.test_client()
     for rule in rules:
         url = _sample_url(rule)
@@ -126,6 +128,7 @@ def test_an_inactive_operator_cannot_log_in(app: Flask) -> None:
 
 def test_changing_the_password_logs_open_sessions_out(app: Flask) -> None:
     from web.auth.operations import create_operator
+    from web.extensions import db
 
     add_operator(app)
     client = app.test_client()
@@ -133,6 +136,7 @@ def test_changing_the_password_logs_open_sessions_out(app: Flask) -> None:
     assert client.get("/operateur/").status_code == 200
     with app.app_context():
         create_operator("ops@example.fr", "another long password", reset=True)
+        db.session.commit()
     assert client.get("/operateur/").status_code == 302
 
 

@@ -1,10 +1,12 @@
 """tourplan web application: ``flask --app web ...``.
 
 Each domain area is a sub-package (``web/<area>/``) with ``models.py``,
-``operations.py`` and, when it has pages, ``blueprint.py`` exposing ``bp``.
-:func:`create_app` registers every area's blueprint it finds, calls the
-module's optional ``init_app(app)`` and collects its optional ``NAV`` entries
-(``[(endpoint, label, order), ...]``) for the site header. An area's ``cli.py``,
+``operations.py`` and, when it has pages, ``blueprint.py`` exposing ``bp`` (or
+``blueprints``, a list, when the area has several: public pages and operator pages).
+:func:`create_app` registers them and calls the module's optional ``init_app(app)``;
+menu entries are declared with the blueprints (:mod:`web.core.menu`). An area's
+``subscribers.py``, when present, has ``connect()`` called: it listens to the lifecycle
+signals of :mod:`web.core.signals`. An area's ``cli.py``,
 when present, is imported so its commands join the ``flask tourplan`` group
 (``from web.core.cli import tourplan_cli``).
 """
@@ -49,26 +51,27 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     import web.models  # noqa: F401  (every table known to Alembic and to relationships)
     from web.core.cli import tourplan_cli
 
-    nav: list[tuple[str, str, int]] = []
     for area in AREAS:
         if importlib.util.find_spec(f"web.{area}") is None:
             continue
         # An area's cli.py adds its commands to the `flask tourplan` group when imported.
         if importlib.util.find_spec(f"web.{area}.cli") is not None:
             importlib.import_module(f"web.{area}.cli")
+        # An area's subscribers.py listens to the lifecycle signals (web.core.signals).
+        if importlib.util.find_spec(f"web.{area}.subscribers") is not None:
+            importlib.import_module(f"web.{area}.subscribers").connect()
         name = f"web.{area}.blueprint"
         if importlib.util.find_spec(name) is None:
             continue
         module = importlib.import_module(name)
-        if hasattr(module, "bp"):
-            app.register_blueprint(module.bp)
+        for blueprint in getattr(module, "blueprints", None) or [getattr(module, "bp", None)]:
+            if blueprint is not None:
+                app.register_blueprint(blueprint)
         if hasattr(module, "init_app"):
             module.init_app(app)
-        nav.extend(getattr(module, "NAV", ()))
     if login_manager._user_callback is None and login_manager._request_callback is None:
         # No operator accounts area installed: everyone is anonymous.
         login_manager.user_loader(lambda user_id: None)
-    app.extensions["tourplan_nav"] = sorted(nav, key=lambda item: item[2])
     app.cli.add_command(tourplan_cli)
     return app
 

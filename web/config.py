@@ -70,31 +70,28 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
-        if os.environ.get("TOURPLAN_DATABASE_URL"):
-            app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["TOURPLAN_DATABASE_URL"]
-        if os.environ.get("TOURPLAN_REDIS_URL"):
-            app.config["TOURPLAN_REDIS_URL"] = os.environ["TOURPLAN_REDIS_URL"]
-        if os.environ.get("SECRET_KEY"):
-            app.config["SECRET_KEY"] = os.environ["SECRET_KEY"]
-        for name in ("TOURPLAN_BASE_URL", "TOURPLAN_UID_HOST", "TOURPLAN_MAIL_URL", "TOURPLAN_MAIL_FROM",
-                     "TOURPLAN_MAIL_REPLY_TO", "TOURPLAN_MAIL_WORKER", "TOURPLAN_PRIVACY_CONTACT"):
-            if os.environ.get(name):
-                app.config[name] = os.environ[name]
-        if os.environ.get("TOURPLAN_TRUSTED_HOSTS"):
-            app.config["TRUSTED_HOSTS"] = [h.strip() for h in os.environ["TOURPLAN_TRUSTED_HOSTS"].split(",")
-                                           if h.strip()]
-        if os.environ.get("TOURPLAN_PERSONAL_DATA_DAYS"):
-            app.config["TOURPLAN_PERSONAL_DATA_DAYS"] = int(os.environ["TOURPLAN_PERSONAL_DATA_DAYS"])
-        for name in (*LEGAL_SETTINGS, "TOURPLAN_ACCESSIBILITY_STATUS", "TOURPLAN_SOURCE_URL"):
-            if os.environ.get(name):
-                app.config[name] = os.environ[name]
-        if os.environ.get("TOURPLAN_PROXY_COUNT"):
-            app.config["TOURPLAN_PROXY_COUNT"] = os.environ["TOURPLAN_PROXY_COUNT"]
+        _read_environment(app)
     else:
         app.config.from_mapping(test_config)
     _derive_security_settings(app)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(app.instance_path)
+
+
+def _read_environment(app: Flask) -> None:
+    """The settings a deployment gives in environment variables win over the instance file."""
+    if os.environ.get("TOURPLAN_DATABASE_URL"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["TOURPLAN_DATABASE_URL"]
+    for name in ("TOURPLAN_REDIS_URL", "SECRET_KEY", "TOURPLAN_BASE_URL", "TOURPLAN_UID_HOST", "TOURPLAN_MAIL_URL",
+                 "TOURPLAN_MAIL_FROM", "TOURPLAN_MAIL_REPLY_TO", "TOURPLAN_MAIL_WORKER", "TOURPLAN_PRIVACY_CONTACT",
+                 *LEGAL_SETTINGS, "TOURPLAN_ACCESSIBILITY_STATUS", "TOURPLAN_SOURCE_URL", "TOURPLAN_PROXY_COUNT"):
+        if os.environ.get(name):
+            app.config[name] = os.environ[name]
+    if os.environ.get("TOURPLAN_TRUSTED_HOSTS"):
+        app.config["TRUSTED_HOSTS"] = [h.strip() for h in os.environ["TOURPLAN_TRUSTED_HOSTS"].split(",")
+                                       if h.strip()]
+    if os.environ.get("TOURPLAN_PERSONAL_DATA_DAYS"):
+        app.config["TOURPLAN_PERSONAL_DATA_DAYS"] = int(os.environ["TOURPLAN_PERSONAL_DATA_DAYS"])
 
 
 def _derive_security_settings(app: Flask) -> None:

@@ -687,14 +687,7 @@ def run_search(inst: Instance, state: State, time_limit: float, progress: Progre
         per = max(0.5, (s.remaining() - 0.3) / max(1, len(windows) * max(1, tn.sweeps - sweep)))
         if flat:
             per = s.remaining() - 0.3
-        for w in windows:
-            if (left is not None and left <= 0) or s.remaining() <= 0.5:
-                break
-            s.cap_factor = tn.improve_cap_factor
-            s.window(w, min(per, s.remaining() - 0.3), construct=False)
-            s.report()
-            if left is not None:
-                left -= 1
+        left = _sweep(s, windows, per, left, tn)
         s.insert_unserved()
         sweep += 1
         if flat and sweep >= 1 and left is None:
@@ -706,6 +699,19 @@ def run_search(inst: Instance, state: State, time_limit: float, progress: Progre
     _keep_spacing(state)
     s.report()
     return state
+
+
+def _sweep(s: Searcher, windows: list[list[int]], per: float, left: int | None, tn: Tuning) -> int | None:
+    """One pass of improvement over ``windows``; returns the improvement windows still allowed."""
+    for w in windows:
+        if (left is not None and left <= 0) or s.remaining() <= 0.5:
+            break
+        s.cap_factor = tn.improve_cap_factor
+        s.window(w, min(per, s.remaining() - 0.3), construct=False)
+        s.report()
+        if left is not None:
+            left -= 1
+    return left
 
 
 def _polish(s: Searcher, windows: list[list[int]]) -> None:

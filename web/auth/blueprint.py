@@ -12,10 +12,12 @@ from web.auth.forms import LoginForm, LogoutForm, csrf_failed
 from web.auth.models import Operator, normalise_email
 from web.auth.operations import authenticate, record_login
 from web.auth.ratelimit import client_address, init_limiter, limiter
+from web.core import menu
 from web.core.urls import int_param, safe_local_path
 from web.extensions import db, login_manager
 
 bp = Blueprint("auth", __name__, template_folder="templates", url_prefix="/operateur")
+menu.entry(bp, "desk", "auth.home", "Accueil opérateur", 0)
 
 GENERIC_LOGIN_ERROR = "Adresse e-mail ou mot de passe incorrect."
 TOO_MANY_FROM_HERE = "Trop de tentatives de connexion depuis votre adresse. Réessayez dans quelques minutes."
@@ -35,25 +37,7 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = "Connectez-vous pour accéder à cette page."
     login_manager.user_loader(_load_operator)
     login_manager.unauthorized_handler(refuse_anonymous)
-    app.context_processor(lambda: {"logout_form": LogoutForm, "desk_links": _desk_links})
-    register_desk_link(app, "auth.home", "Accueil opérateur", 0)
-    # The setup pages live in web/desk/ but the factory only registers web/desk/blueprint.py
-    # (the planning desk's): they are registered here, with the rest of the operator's access.
-    from web.desk.setup_blueprint import bp as setup_bp
-
-    app.register_blueprint(setup_bp)
-
-
-def register_desk_link(app: Flask, endpoint: str, label: str, order: int) -> None:
-    """Adds an entry to the operator pages' menu (shown only when the endpoint exists)."""
-    links = app.extensions.setdefault("tourplan_desk_links", [])
-    if all(e != endpoint for e, _, _ in links):
-        links.append((endpoint, label, order))
-
-
-def _desk_links() -> list[tuple[str, str]]:
-    links = sorted(current_app.extensions.get("tourplan_desk_links", ()), key=lambda item: item[2])
-    return [(e, label) for e, label, _ in links if e in current_app.view_functions]
+    app.context_processor(lambda: {"logout_form": LogoutForm})
 
 
 def _load_operator(session_id: str) -> Operator | None:
@@ -123,6 +107,7 @@ def login() -> Any:
                 session.clear()
                 login_user(operator)
                 record_login(operator)
+                db.session.commit()
                 flash("Vous êtes connecté.", "success")
                 return redirect(next_url or _home())
         elif csrf_failed(form):

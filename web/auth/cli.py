@@ -9,6 +9,7 @@ import click
 from web.auth.operations import create_operator
 from web.core.cli import tourplan_cli
 from web.core.errors import OperationError
+from web.extensions import db
 
 
 @tourplan_cli.command("create-operator")
@@ -25,9 +26,8 @@ def create_operator_command(email: str, password_stdin: bool, reset_password: bo
         password = click.prompt("Mot de passe", hide_input=True, confirmation_prompt="Répétez le mot de passe")
     try:
         operator = create_operator(email, password, reset=reset_password)
+        db.session.commit()
     except OperationError as e:
-        from web.extensions import db
-
         db.session.rollback()
         raise click.ClickException(e.message) from None
     verb = "Mot de passe changé pour" if reset_password else "Opérateur créé :"

@@ -36,7 +36,7 @@ def find_operator(email: str) -> Operator | None:
 
 def create_operator(email: str, password: str, *, reset: bool = False) -> Operator:
     """Create an operator, or with ``reset`` set a new password on an existing one
-    (which logs out its open sessions). Commits."""
+    (which logs out its open sessions). The caller commits."""
     email = normalise_email(email)
     if not valid_email(email):
         raise OperationError(f"« {email} » n'est pas une adresse e-mail valide.")
@@ -53,7 +53,6 @@ def create_operator(email: str, password: str, *, reset: bool = False) -> Operat
         db.session.add(operator)
     operator.set_password(password)
     operator.active = True
-    db.session.commit()
     return operator
 
 
@@ -72,4 +71,3 @@ def authenticate(email: str, password: str) -> Operator | None:
 
 def record_login(operator: Operator) -> None:
     operator.last_login_at = utcnow()
-    db.session.commit()

@@ -12,7 +12,7 @@ from werkzeug.exceptions import BadRequest, HTTPException, MethodNotAllowed
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import BuildError
 
-from web.core import assets, formats
+from web.core import assets, formats, menu
 
 bp = Blueprint("core", __name__, template_folder="templates")
 
@@ -107,7 +107,7 @@ def _security_headers(response: Response) -> Response:
 def _layout_context() -> dict[str, Any]:
     def nav_items() -> list[tuple[str, str]]:
         items = []
-        for endpoint, label, _order in current_app.extensions.get("tourplan_nav", ()):
+        for endpoint, label in menu.links("public"):
             try:
                 items.append((url_for(endpoint), label))
             except BuildError:
@@ -117,8 +117,8 @@ def _layout_context() -> dict[str, Any]:
     def has_endpoint(endpoint: str) -> bool:
         return endpoint in current_app.view_functions
 
-    return {"nav_items": nav_items, "has_endpoint": has_endpoint, "site_name": "Tiers-Truck en tournée",
-            "source_url": source_url}
+    return {"nav_items": nav_items, "menu_links": menu.links, "has_endpoint": has_endpoint,
+            "site_name": "Tiers-Truck en tournée", "source_url": source_url}
 
 
 def source_url() -> str:

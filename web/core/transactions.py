@@ -1,5 +1,15 @@
-"""Transactions the database gave up on (deadlock, serialization failure, busy SQLite file)
-are retried a few times, then refused with a clear conflict instead of a 500."""
+"""Who owns a transaction, and the retry of those the database gave up on.
+
+The rule (issue 11): **operations never commit nor roll back; the owner of the unit of work
+does** — a view (one request), a CLI command, or a runner: the job runner
+(:mod:`web.jobs.operations`, whose progress writes and heartbeats are its own short
+transactions in a worker thread), the mail worker, and :func:`web.tours.operations.plan_season`,
+which must hold no transaction while the solver runs for minutes. An operation adds and
+flushes; when it raises, the owner rolls back, so nothing is half-written.
+
+Transactions the database gave up on (deadlock, serialization failure, busy SQLite file)
+are retried a few times by :func:`retrying` — the owner of the retried ``work`` — then
+refused with a clear conflict instead of a 500."""
 
 from __future__ import annotations
 

@@ -33,6 +33,7 @@ from tourplan.activities import EQUIPMENT
 from tourplan.maps import NONCE_PLACEHOLDER, MapOptions, MapPoint, MapRoute, build_map
 from tourplan.problem import ProblemError
 from web.auth.decorators import operator_required
+from web.core import menu
 from web.core.errors import ConflictError, NotFoundError, OperationError
 from web.core.urls import absolute_url, base_url, int_param
 from web.desk import operations as ops
@@ -40,6 +41,7 @@ from web.desk.moves import MoveRefused, date_fr
 from web.extensions import db
 from web.jobs import operations as jobs
 from web.jobs.models import PlanningJob
+from web.requests import operations as request_ops
 from web.seasons.models import Season
 from web.tours.models import Visit
 from web.vans.models import Van
@@ -52,6 +54,7 @@ bp = Blueprint(
     static_url_path="/static",
     url_prefix="/operateur/planification",
 )
+menu.entry(bp, "desk", "desk.index", "Planification", 30)
 
 #: Seconds between two refreshes of a running job's page (a <meta refresh>, works without JS).
 REFRESH_SECONDS = 2
@@ -61,9 +64,6 @@ MAX_VAN_DAYS_ON_PAGE = 40
 
 def init_app(app: Flask) -> None:
     app.config.setdefault("TOURPLAN_PLAN_TIME_LIMIT", 30.0)
-    from web.auth.blueprint import register_desk_link
-
-    register_desk_link(app, "desk.index", "Planification", 30)
 
 
 def _by() -> str:
@@ -463,11 +463,29 @@ def poster(visit_id: int) -> Any:
         abort(404)
     url = visit_url(visit.id)
     # A cycle's poster lists all its sessions (those still on: the series as published).
-    from web.requests.blueprint import request_visits
     from web.requests.rhythm import request_series_text
 
-    series = [v for v in request_visits(visit.request) if v.status == "scheduled"]
+    series = [v for v in request_ops.request_visits(visit.request) if v.status == "scheduled"]
     series_text = request_series_text(visit.request, series, named=False)
     return render_template("desk/poster.html", visit=visit, req=visit.request, url=url, qr=qr_svg(url),
                            date_label=date_fr(visit.date), series=series if series_text else [],
                            series_text=series_text)
+
+
+# --------------------------------------------------------------------------- #
+# Setup overview: the vans' and seasons' own pages are in web/vans and web/seasons
+# --------------------------------------------------------------------------- #
+
+setup_bp = Blueprint("setup", __name__, template_folder="templates", url_prefix="/operateur/parametres")
+menu.entry(setup_bp, "desk", "setup.index", "Camions et saisons", 20)
+
+
+@setup_bp.route("/", endpoint="index")
+@operator_required
+def setup_index() -> Any:
+    vans = list(db.session.execute(select(Van).order_by(Van.name, Van.id)).scalars())
+    seasons = list(db.session.execute(select(Season).order_by(Season.start.desc(), Season.id)).scalars())
+    return render_template("desk/setup.html", vans=vans, seasons=seasons)
+
+
+blueprints = [bp, setup_bp]

@@ -67,8 +67,7 @@ def submit(job: PlanningJob, body: Callable[[int], None], task: str) -> None:
             result_ttl=3600,
             failure_ttl=7 * 24 * 3600,
         )
-        job.rq_job_id = rq_job.id
-        db.session.commit()
+        job.rq_job_id = rq_job.id  # stored by the caller's commit
         return
     future = _executor(app).submit(_run_in_thread, app, body, job.id)
     app.extensions["tourplan_jobs"]["futures"][job.id] = future

@@ -154,6 +154,7 @@ def start_job(season: Season, *, by: str, time_limit: float) -> PlanningJob:
                             "suivez-la ou arrêtez-la", "season") from None
     try:
         submit(job, run_job, "web.jobs.tasks.run_planning_job")
+        db.session.commit()
     except Exception as e:  # noqa: BLE001  - e.g. Redis down: the job must not stay "queued" forever
         current_app.logger.exception("could not queue planning job %s", job.id)
         _finish(job.id, "failed", f"la planification n'a pas pu être mise en file d'attente : {e}")
@@ -255,6 +256,7 @@ def run_job(job_id: int) -> None:
         plan = plan_from_json(plan_json, source="plan du solveur")
         # The best plan so far of a stopped run goes through the same referee-checked import.
         version = import_plan(season_id, data, plan, created_by=by, base_serial=base_serial)
+        db.session.commit()  # the draft is kept whatever happens to the job's own row next
         s = plan.stats
         summary = (f"{s.served} visites sur {s.visits}, priorité {s.served_priority} sur {s.total_priority}, "
                    f"{s.distance_km:.1f} km")
@@ -279,6 +281,7 @@ def _fail(job_id: int, season_id: int, data: dict[str, Any] | None, message: str
     if data is not None:
         try:
             version_id = record_failed_run(season_id, data, message, created_by=by, base_serial=serial).id
+            db.session.commit()
         except Exception:  # noqa: BLE001  - the job's own status matters more than the trace
             db.session.rollback()
             current_app.logger.exception("could not record failed run of job %s", job_id)

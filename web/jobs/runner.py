@@ -141,6 +141,25 @@ def _child_main(
         conn.close()
 
 
+def _read_message(
+    parent: Any, proc: Any, on_progress: Callable[[int, int, float, float], None], stoppable: bool | None
+) -> tuple[dict[str, Any] | None, bool | None]:
+    """Act on one message of the child: (the plan when it is done, whether it can be stopped)."""
+    try:
+        msg = parent.recv()
+    except EOFError:
+        proc.join(5)
+        raise SolveFailed(f"le calcul s'est interrompu brutalement (code de sortie {proc.exitcode})") from None
+    if msg[0] == "ready":
+        return None, bool(msg[1])
+    if msg[0] == "progress":
+        on_progress(*msg[1:])
+        return None, stoppable
+    if msg[0] == "done":
+        return msg[1], stoppable
+    raise SolveFailed(f"le calcul a échoué : {msg[1]}")
+
+
 def solve_in_child(
     problem_json: dict[str, Any],
     time_limit: float,
@@ -172,23 +191,11 @@ def solve_in_child(
     try:
         while True:
             if parent.poll(POLL_SECONDS):
-                try:
-                    msg = parent.recv()
-                except EOFError:
-                    proc.join(5)
-                    raise SolveFailed(
-                        f"le calcul s'est interrompu brutalement (code de sortie {proc.exitcode})"
-                    ) from None
-                if msg[0] == "ready":
-                    stoppable = bool(msg[1])
-                elif msg[0] == "progress":
-                    on_progress(*msg[1:])
-                elif msg[0] == "done":
+                done, stoppable = _read_message(parent, proc, on_progress, stoppable)
+                if done is not None:
                     if stop_deadline is not None:
-                        raise SolveStopped(msg[1])
-                    return msg[1]
-                else:
-                    raise SolveFailed(f"le calcul a échoué : {msg[1]}")
+                        raise SolveStopped(done)
+                    return done
             if should_stop() and stop_deadline is None:
                 stop_deadline = time.monotonic() + STOP_GRACE_SECONDS
                 with contextlib.suppress(OSError):

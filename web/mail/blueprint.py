@@ -9,10 +9,10 @@ from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_
 from flask_login import current_user
 from sqlalchemy import select
 
-from web.auth.blueprint import register_desk_link
 from web.auth.decorators import operator_required
 from web.auth.models import NOTIFICATION_CHOICES, Operator
 from web.auth.ratelimit import client_address, limiter
+from web.core import menu
 from web.core.errors import OperationError
 from web.extensions import csrf, db
 from web.mail import operations as ops
@@ -21,6 +21,7 @@ from web.mail.outbox import resend
 from web.mail.transport import check_mail_url
 
 bp = Blueprint("mail", __name__, template_folder="templates")
+menu.entry(bp, "desk", "mail.outbox", "Courriels", 60)
 
 STATUS_LABELS = {"waiting": "En attente", "sending": "En cours d'envoi", "sent": "Envoyé", "failed": "Échec"}
 NOTIFICATION_LABELS = {"each": "Un courriel par demande", "digest": "Un résumé chaque jour", "none": "Aucun courriel"}
@@ -28,14 +29,12 @@ TOO_MANY = "Trop de demandes d'alerte depuis votre connexion. Réessayez dans un
 
 
 def init_app(app: Flask) -> None:
-    from web.mail import subscribers, worker
+    from web.mail import worker
 
     check_mail_url(app.config.get("TOURPLAN_MAIL_URL"))
     app.config.setdefault("TOURPLAN_PERSONAL_DATA_DAYS", ops.DEFAULT_RETENTION_DAYS)
     app.config.setdefault("TOURPLAN_ALERT_MAX_POSTS", 10)
-    subscribers.connect()
     worker.init_app(app)
-    register_desk_link(app, "mail.outbox", "Courriels", 60)
     app.jinja_env.filters["commune_name"] = _commune_name
 
 

@@ -31,7 +31,8 @@ from werkzeug.http import is_resource_modified
 
 from tourplan.maps import MapOptions, build_map
 from web.communes.search import resolve_commune
-from web.core import formats
+from web.core import formats, menu
+from web.core.menu import N_
 from web.core.urls import absolute_url, canonical_host, safe_local_path
 from web.public import i18n
 from web.public import operations as ops
@@ -40,16 +41,9 @@ from web.requests.rhythm import series_facts, span_texts
 bp = Blueprint("public", __name__, template_folder="templates")
 
 
-def N_(text: str) -> str:  # noqa: N802 — the usual gettext marker name
-    """Marks a string for extraction; translated where it is shown."""
-    return text
-
-
-NAV = [
-    ("public.index", N_("Accueil"), 10),
-    ("public.calendar", N_("Calendrier"), 20),
-    ("public.map", N_("Carte"), 30),
-]
+menu.entry(bp, "public", "public.index", N_("Accueil"), 10)
+menu.entry(bp, "public", "public.calendar", N_("Calendrier"), 20)
+menu.entry(bp, "public", "public.map", N_("Carte"), 30)
 
 #: Endpoints of the request form, by whichever area provides it (issue 5).
 REQUEST_FORM_ENDPOINTS = ("requests.new_request",)

@@ -29,6 +29,7 @@ from web.activities.models import Activity
 from web.auth.forms import csrf_failed
 from web.auth.ratelimit import client_address, init_limiter, limiter
 from web.communes.search import search_communes
+from web.core import menu
 from web.core.errors import OperationError
 from web.core.transactions import retrying
 from web.core.urls import absolute_url
@@ -40,11 +41,13 @@ from web.requests.forms import (
     WEEKDAY_LABELS,
     CancelForm,
     RequestForm,
+    activity_descriptions,
     duration_text,
     equipment_text,
     format_date_fr,
     format_minutes,
 )
+from web.requests.inbox import bp as inbox_bp
 from web.requests.models import VisitRequest
 from web.seasons.models import Season
 
@@ -56,7 +59,7 @@ bp = Blueprint(
     static_url_path="/static/requests",
 )
 
-NAV = [("requests.new_request", "Demander un passage", 40)]
+menu.entry(bp, "public", "requests.new_request", "Demander un passage", 40)
 
 TOO_MANY_POSTS = "Trop d'envois depuis votre connexion en peu de temps. Réessayez dans une heure."
 TOO_MANY_REQUESTS = "Plusieurs demandes ont déjà été envoyées depuis votre connexion. Réessayez dans une heure."
@@ -80,10 +83,6 @@ def init_app(app: Flask) -> None:
         lambda: {"status_label": lambda s: ops.STATUS_LABELS.get(s, s), "allowed": ops.allowed_transitions,
                  "rhythm_hints": RHYTHM_HINTS}
     )
-    # The operator inbox is its own blueprint (guarded views, /operateur/ URLs).
-    from web.requests.inbox import bp as inbox_bp
-
-    app.register_blueprint(inbox_bp)
 
 
 def _isodate_fr(value: Any) -> str:
@@ -112,13 +111,6 @@ def catalogue() -> list[Activity]:
     return list(db.session.execute(select(Activity).order_by(Activity.name, Activity.id)).scalars())
 
 
-def activity_descriptions(activities: list[Activity]) -> dict[int, str]:
-    return {
-        a.id: f"durée habituelle {duration_text(a.duration_minutes)} ; matériel : {equipment_text(a.equipment or [])}"
-        for a in activities
-    }
-
-
 @bp.route("/demander", methods=["GET", "POST"])
 def new_request() -> Any:
     seasons = open_seasons()
@@ -141,32 +133,40 @@ def new_request() -> Any:
             form.periods.append_entry()
             return _render_form(form, activities, [], validated=False), 200
         if form.validate_on_submit():
-            if not limiter().allowed("request-stored:" + address, cfg["TOURPLAN_REQUEST_MAX_STORED"], window):
-                return _render_form(form, activities, [("", TOO_MANY_REQUESTS)], validated=False), 429
-            season = form.chosen_season
-            try:
-                req = ops.create_request(
-                    season=season,
-                    commune=form.commune_obj,
-                    label=form.request_label(),
-                    activity=form.chosen_activity,
-                    by="commune",
-                    **form.request_fields(),
-                )
-                db.session.commit()
-            except OperationError as e:
-                db.session.rollback()
-                general.append(("", e.message))
-                status = 422
-            else:
-                limiter().hit("request-stored:" + address, cfg["TOURPLAN_REQUEST_MAX_STORED"], window)
-                flash("Votre demande est enregistrée. Gardez l'adresse de cette page pour la suivre.", "success")
-                return redirect(url_for("requests.track", token=req.tracking_token))
+            stored = _store_request(form, activities, address)
+            if not isinstance(stored, str):
+                return stored
+            general.append(("", stored))
+            status = 422
         else:
             status = 400 if csrf_failed(form) else 422
             if csrf_failed(form):
                 general.append(("", "Le formulaire a expiré. Vérifiez vos réponses et renvoyez-le."))
     return _render_form(form, activities, general, validated=request.method == "POST"), status
+
+
+def _store_request(form: RequestForm, activities: list[Activity], address: str) -> Any:
+    """Store a valid posted request and go to its tracking page; or the refusal's message (str)."""
+    cfg = current_app.config
+    window = cfg["TOURPLAN_REQUEST_WINDOW_SECONDS"]
+    if not limiter().allowed("request-stored:" + address, cfg["TOURPLAN_REQUEST_MAX_STORED"], window):
+        return _render_form(form, activities, [("", TOO_MANY_REQUESTS)], validated=False), 429
+    try:
+        req = ops.create_request(
+            season=form.chosen_season,
+            commune=form.commune_obj,
+            label=form.request_label(),
+            activity=form.chosen_activity,
+            by="commune",
+            **form.request_fields(),
+        )
+        db.session.commit()
+    except OperationError as e:
+        db.session.rollback()
+        return e.message
+    limiter().hit("request-stored:" + address, cfg["TOURPLAN_REQUEST_MAX_STORED"], window)
+    flash("Votre demande est enregistrée. Gardez l'adresse de cette page pour la suivre.", "success")
+    return redirect(url_for("requests.track", token=req.tracking_token))
 
 
 def _render_form(
@@ -206,16 +206,6 @@ def _private(response: Any) -> Any:
     return response
 
 
-def request_visits(req: VisitRequest) -> list[Any]:
-    from web.tours.models import Visit
-
-    return list(
-        db.session.execute(
-            select(Visit).where(Visit.request_id == req.id).order_by(Visit.date, Visit.start, Visit.id)
-        ).scalars()
-    )
-
-
 def visit_url(visit: Any) -> str | None:
     """The public page of a visit, when the public site is installed."""
     for endpoint, args in (("public.visit", {"visit_id": visit.id}), ("public.visit", {"id": visit.id})):
@@ -230,7 +220,7 @@ def visit_url(visit: Any) -> str | None:
 @bp.route("/suivi/<token>")
 def track(token: str) -> Any:
     req = _request_or_404(token)
-    visits = request_visits(req)
+    visits = ops.request_visits(req)
     page = render_template(
         "requests/track.html",
         req=req,
@@ -273,3 +263,7 @@ def cancel(token: str) -> Any:
             message, status = "Le formulaire a expiré. Merci de confirmer à nouveau.", 400
     page = render_template("requests/cancel.html", req=req, form=form, message=message)
     return _private(current_app.make_response((page, status)))
+
+
+# The operator inbox is a blueprint of this area too (guarded views, /operateur/ URLs).
+blueprints = [bp, inbox_bp]

@@ -101,6 +101,14 @@ def equipment_text(equipment: list[str] | tuple[str, ...]) -> str:
     return ", ".join(EQUIPMENT.get(e, e) for e in equipment) or "aucun"
 
 
+def activity_descriptions(activities: list[Any]) -> dict[int, str]:
+    """What the form says under each activity: its usual length and the equipment it needs."""
+    return {
+        a.id: f"durée habituelle {duration_text(a.duration_minutes)} ; matériel : {equipment_text(a.equipment or [])}"
+        for a in activities
+    }
+
+
 # Fields -----------------------------------------------------------------------------------
 
 
@@ -513,42 +521,46 @@ class RequestForm(ErrorSummaryMixin, FlaskForm):
             raise ValidationError("Choisissez une activité.")
 
     def validate_periods(self, field: Field) -> None:
-        season = self.chosen_season
         filled = 0
         for entry in field.entries:
             sub = entry.form
-            start, end = sub.start.data, sub.end.data
             if sub.start.errors or sub.end.errors:
                 filled += 1
                 continue
-            if start is None and end is None:
+            if sub.start.data is None and sub.end.data is None:
                 continue
             filled += 1
-            if start is None:
-                sub.start.errors.append("Indiquez le début de cette période.")
-                continue
-            if end is None:
-                sub.end.errors.append("Indiquez la fin de cette période.")
-                continue
-            if end < start:
-                sub.end.errors.append(
-                    f"La période finit le {format_date_fr(end)}, avant de commencer le {format_date_fr(start)}."
-                )
-                continue
-            if season is not None:
-                for sf, d in ((sub.start, start), (sub.end, end)):
-                    if not season.start <= d <= season.end:
-                        sf.errors.append(
-                            f"Le {format_date_fr(d)} est en dehors de la saison "
-                            f"(du {format_date_fr(season.start)} au {format_date_fr(season.end)})."
-                        )
-            if end < local_today() and not sub.end.errors:
-                sub.end.errors.append("Cette période est déjà passée.")
+            self._check_period(sub)
         if filled == 0:
             raise ValidationError("Indiquez au moins une période (date de début et date de fin).")
         if any(e.form.start.errors or e.form.end.errors for e in field.entries):
             # Each message sits next to its date; this makes the form invalid as a whole.
             raise ValidationError("")
+
+    def _check_period(self, sub: Any) -> None:
+        """One filled-in period: each message goes next to the date it is about."""
+        start, end = sub.start.data, sub.end.data
+        if start is None:
+            sub.start.errors.append("Indiquez le début de cette période.")
+            return
+        if end is None:
+            sub.end.errors.append("Indiquez la fin de cette période.")
+            return
+        if end < start:
+            sub.end.errors.append(
+                f"La période finit le {format_date_fr(end)}, avant de commencer le {format_date_fr(start)}."
+            )
+            return
+        season = self.chosen_season
+        if season is not None:
+            for sf, d in ((sub.start, start), (sub.end, end)):
+                if not season.start <= d <= season.end:
+                    sf.errors.append(
+                        f"Le {format_date_fr(d)} est en dehors de la saison "
+                        f"(du {format_date_fr(season.start)} au {format_date_fr(season.end)})."
+                    )
+        if end < local_today() and not sub.end.errors:
+            sub.end.errors.append("Cette période est déjà passée.")
 
     def validate_weekdays(self, field: Field) -> None:
         season = self.chosen_season

@@ -16,6 +16,7 @@ from web.activities.models import Activity
 from web.auth.decorators import operator_required
 from web.auth.forms import csrf_failed
 from web.communes.models import Commune
+from web.core import menu
 from web.core.errors import OperationError
 from web.core.urls import int_param
 from web.extensions import db
@@ -28,6 +29,7 @@ from web.requests.forms import (
     OperatorRequestForm,
     PriorityForm,
     StatusForm,
+    activity_descriptions,
     options,
 )
 from web.requests.models import STATUSES, VisitRequest
@@ -53,11 +55,7 @@ class CancelForm(FlaskForm):
     submit = SubmitField("Confirmer l'annulation")
 
 
-@bp.record_once
-def _menu(state: Any) -> None:
-    from web.auth.blueprint import register_desk_link
-
-    register_desk_link(state.app, "inbox.index", "Demandes", 10)
+menu.entry(bp, "desk", "inbox.index", "Demandes", 10)
 
 
 class FilterForm(Form):
@@ -131,8 +129,6 @@ def _request_or_404(request_id: int) -> VisitRequest:
 
 
 def _detail(req: VisitRequest, *, decline: DeclineForm | None = None, status: int = 200, error: str = "") -> Any:
-    from web.requests.blueprint import request_visits
-
     moves = [s for s in MOVE_LABELS if s in ops.allowed_transitions(req.status)]
     page = render_template(
         "inbox/detail.html",
@@ -145,7 +141,7 @@ def _detail(req: VisitRequest, *, decline: DeclineForm | None = None, status: in
         can_decline="declined" in ops.allowed_transitions(req.status),
         can_cancel="cancelled" in ops.allowed_transitions(req.status),
         can_undo=_cancelled_last(req),
-        visits=request_visits(req),
+        visits=ops.request_visits(req),
         error=error,
     )
     return current_app.make_response((page, status))
@@ -211,9 +207,7 @@ def _cancelled_last(req: VisitRequest) -> bool:
 
 def _coming_visits(req: VisitRequest) -> list[Any]:
     from tourplan.calendar import local_today
-    from web.requests.blueprint import request_visits
-
-    return [v for v in request_visits(req) if v.status == "scheduled" and v.date >= local_today()]
+    return [v for v in ops.request_visits(req) if v.status == "scheduled" and v.date >= local_today()]
 
 
 @bp.route("/<int:request_id>/annuler", methods=["GET", "POST"])
@@ -322,8 +316,6 @@ def edit(request_id: int) -> Any:
             if csrf_failed(form):
                 errors.append(("", "Le formulaire a expiré. Vérifiez les valeurs et renvoyez-le."))
             errors += form.error_items()
-    from web.requests.blueprint import activity_descriptions
-
     page = render_template(
         "inbox/edit.html",
         req=req,

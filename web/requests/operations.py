@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import inspect, select
 
+from tourplan.calendar import local_today
 from web.activities.models import Activity
 from web.communes.models import Commune
 from web.core import signals
@@ -28,6 +29,7 @@ from web.extensions import db
 from web.requests.models import STATUSES, STRUCTURE_KINDS, RequestStatusChange, VisitRequest
 from web.seasons.models import Season
 from web.seasons.operations import lock_season
+from web.tours.models import TourVersion, Visit
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     "submitted": frozenset({"accepted", "declined", "cancelled"}),
@@ -81,10 +83,8 @@ def change_status(req: VisitRequest, to_status: str, by: str, note: str = "") ->
     req.history.append(change)
     req.status = to_status
     req.updated_at = utcnow()
-    if to_status == "cancelled":
-        from web.tours.operations import cancel_request_visits
-
-        cancel_request_visits(req)
+    # Receivers act in this transaction (web.tours.subscribers takes a cancelled request's
+    # visits off the calendars; web.mail.subscribers queues the message).
     signals.request_status_changed.send(req, change=change)
     return change
 
@@ -99,6 +99,13 @@ def decline(req: VisitRequest, by: str, reason: str) -> None:
 
 def cancel(req: VisitRequest, by: str = "commune", note: str = "") -> None:
     change_status(req, "cancelled", by, note)
+
+
+def request_visits(req: VisitRequest) -> list[Visit]:
+    """Every visit of ``req`` (scheduled or cancelled), in date order."""
+    return list(db.session.execute(
+        select(Visit).where(Visit.request_id == req.id).order_by(Visit.date, Visit.start, Visit.id)
+    ).scalars())
 
 
 def find_by_token(token: str) -> VisitRequest | None:
@@ -202,6 +209,15 @@ def validate_request(req: VisitRequest) -> None:
     """Check what the schema cannot say well, with a message naming the field."""
     if not req.label:
         raise OperationError("le libellé est obligatoire", "label")
+    _validate_fields(req)
+    _validate_periods(req)
+    _validate_days_and_hours(req)
+    if (req.venue_lat is None) != (req.venue_lon is None):
+        raise OperationError("un lieu a une latitude et une longitude", "venue_lat")
+    _validate_rhythm(req)
+
+
+def _validate_fields(req: VisitRequest) -> None:
     # PostgreSQL refuses text longer than its column (SQLite silently keeps it): say so first.
     for column in VisitRequest.__table__.columns:
         limit = getattr(column.type, "length", None)
@@ -217,6 +233,9 @@ def validate_request(req: VisitRequest) -> None:
         value = getattr(req, name)
         if value is not None and (not isinstance(value, int) or value < 1):
             raise OperationError("doit être un entier au moins égal à 1", name)
+
+
+def _validate_periods(req: VisitRequest) -> None:
     if not isinstance(req.periods, list):
         raise OperationError("les périodes doivent être une liste", "periods")
     for i, p in enumerate(req.periods):
@@ -227,6 +246,9 @@ def validate_request(req: VisitRequest) -> None:
             raise OperationError("une période a un début et une fin AAAA-MM-JJ", where) from None
         if end < start:
             raise OperationError(f"la période finit ({end}) avant de commencer ({start})", where)
+
+
+def _validate_days_and_hours(req: VisitRequest) -> None:
     if req.weekdays is not None and (
         not isinstance(req.weekdays, list) or not req.weekdays or any(d not in range(1, 8) for d in req.weekdays)
     ):
@@ -237,9 +259,6 @@ def validate_request(req: VisitRequest) -> None:
             raise OperationError("une heure est un nombre de minutes entre 0 et 1440", name)
     if req.earliest_start is not None and req.latest_end is not None and req.latest_end < req.earliest_start:
         raise OperationError("l'heure de fin est avant l'heure de début", "latest_end")
-    if (req.venue_lat is None) != (req.venue_lon is None):
-        raise OperationError("un lieu a une latitude et une longitude", "venue_lat")
-    _validate_rhythm(req)
 
 
 def _validate_rhythm(req: VisitRequest) -> None:
@@ -362,9 +381,6 @@ def undo_cancellation(req: VisitRequest, by: str) -> int:
 
     Not a transition of :data:`TRANSITIONS`: only the cancellation just made can be undone,
     to exactly the status it left."""
-    from tourplan.calendar import local_today
-    from web.tours.models import TourVersion, Visit
-
     lock_season(req.season_id)
     db.session.refresh(req, ["status"])
     last = max(req.history, key=lambda h: (h.at, h.id or 0), default=None)

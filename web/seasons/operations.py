@@ -5,13 +5,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import date
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 
-from tourplan.calendar import public_holidays
+from tourplan.calendar import local_today, public_holidays
 from web.core.errors import NotFoundError, OperationError
 from web.extensions import db
-from web.seasons.models import DEFAULT_FREEZE_DAYS, DEFAULT_MOVE_COST, Season
+from web.seasons.models import DEFAULT_FREEZE_DAYS, DEFAULT_MOVE_COST, DEFAULT_REMINDER_DAYS, Season
+from web.tours.models import Visit
+from web.tours.queries import upcoming_visits
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,59}$")
 
@@ -105,3 +108,90 @@ def lock_season(season_id: int) -> None:
     first write, so there the statement is a plain read."""
     with db.session.no_autoflush:
         db.session.execute(select(Season.id).where(Season.id == season_id).with_for_update())
+
+
+def check_season(start: date, end: date, weekdays: Iterable[int], closed: Iterable[str], timezone: str) -> None:
+    if end < start:
+        raise OperationError("la saison finit avant de commencer", "end")
+    if (end - start).days > 2 * 366:
+        raise OperationError("une saison dure deux ans au plus", "end")
+    days = list(weekdays)
+    if not days or any(d not in range(1, 8) for d in days):
+        raise OperationError("choisissez au moins un jour de service", "weekdays")
+    for d in closed:
+        if not start.isoformat() <= d <= end.isoformat():
+            raise OperationError(f"le {date.fromisoformat(d):%d/%m/%Y} est en dehors de la saison", "closed_dates")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise OperationError(f"fuseau horaire inconnu « {timezone} »", "timezone") from None
+
+
+def save_season(
+    season: Season | None,
+    *,
+    slug: str | None,
+    name: str,
+    start: date,
+    end: date,
+    weekdays: list[int],
+    closed_dates: list[str],
+    timezone: str,
+    lock_slack_minutes: int,
+    freeze_days: int = DEFAULT_FREEZE_DAYS,
+    move_cost: int = DEFAULT_MOVE_COST,
+    reminder_days: int = DEFAULT_REMINDER_DAYS,
+) -> Season:
+    """Create or update a season. The slug is fixed at creation (it names the season in commands)."""
+    closed = sorted(set(closed_dates))
+    check_season(start, end, weekdays, closed, timezone)
+    if not 0 <= lock_slack_minutes <= 24 * 60:
+        raise OperationError("la marge va de 0 à 1440 minutes", "lock_slack_minutes")
+    check_stability(freeze_days, move_cost)
+    if not 0 <= reminder_days <= 60:
+        raise OperationError("le rappel va de 0 à 60 jours avant la visite", "reminder_days")
+    if season is None:
+        created = create_season(
+            slug or "",
+            name,
+            start,
+            end,
+            weekdays=weekdays,
+            closed_dates=closed,
+            timezone=timezone,
+            lock_slack_minutes=lock_slack_minutes,
+            freeze_days=freeze_days,
+            move_cost=move_cost,
+        )
+        created.reminder_days = reminder_days
+        return created
+    season.name = name.strip() or season.slug
+    season.start, season.end = start, end
+    season.weekdays = sorted(set(weekdays))
+    season.closed_dates = closed
+    season.timezone = timezone
+    season.lock_slack_minutes = lock_slack_minutes
+    season.freeze_days = freeze_days
+    season.move_cost = move_cost
+    season.reminder_days = reminder_days
+    return season
+
+
+# --------------------------------------------------------------------------- #
+# Changes that touch published visits
+# --------------------------------------------------------------------------- #
+
+
+def season_visits_no_longer_served(
+    season: Season, *, start: date, end: date, weekdays: Iterable[int], closed_dates: Iterable[str],
+    today: date | None = None,
+) -> list[Visit]:
+    """Published visits still to come that the new settings of ``season`` would put on a
+    day without service (closed, a weekday dropped, outside the season): the operator is
+    asked to confirm, and the next re-plan moves them."""
+    today = today or local_today()
+    days, closed = set(weekdays), set(closed_dates)
+    return [
+        v for v in upcoming_visits(Visit.season_id == season.id, today)
+        if not start <= v.date <= end or v.date.isoweekday() not in days or v.date.isoformat() in closed
+    ]

@@ -122,4 +122,5 @@ def import_plan_command(slug: str, problem_path: str, plan_path: str, by: str) -
     if not isinstance(data, dict):
         raise OperationError("expected a problem object", problem_path)
     version = import_plan(season.id, data, plan, created_by=by, base_serial=season.publication_serial)
+    db.session.commit()
     click.echo(f"draft version #{version.number} of {slug}: {json.dumps(version.served)} visit(s) served")

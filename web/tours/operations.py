@@ -268,8 +268,8 @@ def import_plan(
     base_serial: int,
     check: bool = True,
 ) -> TourVersion:
-    """Store ``plan`` (of ``problem_data``, exported from this season) as a new draft version
-    and commit. Refused (ProblemError naming the field, nothing written) when the plan names
+    """Store ``plan`` (of ``problem_data``, exported from this season) as a new draft version;
+    the caller commits. Refused (ProblemError naming the field, nothing written) when the plan names
     unknown vans or requests, or breaks a rule of its problem."""
     source = "plan"
     problem = problem_from_json(problem_data, source="problem")
@@ -286,62 +286,56 @@ def import_plan(
         r.id: r
         for r in db.session.execute(select(VisitRequest).where(VisitRequest.season_id == season_id)).scalars()
     }
-    try:
-        rows: list[VersionVisit] = []
-        seen: set[tuple[int, int]] = set()
-        for i, route in enumerate(plan.routes):
-            van = vans.get(route.van)
-            if van is None:
-                raise ProblemError(f"no van has the id {route.van!r}", f"routes[{i}].van", source)
-            for j, stop in enumerate(route.stops):
-                where = f"routes[{i}].stops[{j}]"
-                rid, occ = _mapped(stop.request, stop.occurrence, requests, where, source)
-                if (rid, occ) in seen:
-                    raise ProblemError(f"visit {stop.request} #{stop.occurrence} is planned twice", where, source)
-                seen.add((rid, occ))
-                rows.append(
-                    VersionVisit(
-                        request_id=rid,
-                        occurrence=occ,
-                        van_id=van.id,
-                        date=route.day,
-                        start=stop.start,
-                        end=stop.end,
-                        arrive=stop.arrive,
-                        order=j,
-                    )
-                )
-        unserved = []
-        for i, u in enumerate(plan.unserved):
-            rid, occ = _mapped(u.request, u.occurrence, requests, f"unserved[{i}]", source)
-            unserved.append(unserved_entry(problem, u, rid, occ, requests[rid].label))
-        s = plan.stats
-        version = TourVersion(
-            season_id=season_id,
-            number=_next_number(season_id),
-            status="draft",
-            created_at=utcnow(),
-            created_by=created_by,
-            base_serial=base_serial,
-            problem_json=problem_data,
-            plan_json=plan.to_json(),
-            served=s.served,
-            visits=s.visits,
-            served_priority=s.served_priority,
-            total_priority=s.total_priority,
-            distance_km=s.distance_km,
-            drive_minutes=s.drive_minutes,
-            van_days=s.van_days,
-            solve_seconds=s.solve_seconds,
-            unserved=unserved,
-            rows=rows,
-        )
-        db.session.add(version)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
+    rows = _version_rows(plan, vans, requests, source)
+    unserved = []
+    for i, u in enumerate(plan.unserved):
+        rid, occ = _mapped(u.request, u.occurrence, requests, f"unserved[{i}]", source)
+        unserved.append(unserved_entry(problem, u, rid, occ, requests[rid].label))
+    s = plan.stats
+    version = TourVersion(
+        season_id=season_id,
+        number=_next_number(season_id),
+        status="draft",
+        created_at=utcnow(),
+        created_by=created_by,
+        base_serial=base_serial,
+        problem_json=problem_data,
+        plan_json=plan.to_json(),
+        served=s.served,
+        visits=s.visits,
+        served_priority=s.served_priority,
+        total_priority=s.total_priority,
+        distance_km=s.distance_km,
+        drive_minutes=s.drive_minutes,
+        van_days=s.van_days,
+        solve_seconds=s.solve_seconds,
+        unserved=unserved,
+        rows=rows,
+    )
+    db.session.add(version)
+    db.session.flush()
     return version
+
+
+def _version_rows(
+    plan: Plan, vans: dict[str, Van], requests: dict[int, VisitRequest], source: str
+) -> list[VersionVisit]:
+    """The plan's stops as rows of the version; ProblemError naming the stop otherwise."""
+    rows: list[VersionVisit] = []
+    seen: set[tuple[int, int]] = set()
+    for i, route in enumerate(plan.routes):
+        van = vans.get(route.van)
+        if van is None:
+            raise ProblemError(f"no van has the id {route.van!r}", f"routes[{i}].van", source)
+        for j, stop in enumerate(route.stops):
+            where = f"routes[{i}].stops[{j}]"
+            rid, occ = _mapped(stop.request, stop.occurrence, requests, where, source)
+            if (rid, occ) in seen:
+                raise ProblemError(f"visit {stop.request} #{stop.occurrence} is planned twice", where, source)
+            seen.add((rid, occ))
+            rows.append(VersionVisit(request_id=rid, occurrence=occ, van_id=van.id, date=route.day,
+                                     start=stop.start, end=stop.end, arrive=stop.arrive, order=j))
+    return rows
 
 
 def _mapped(
@@ -362,7 +356,8 @@ def _mapped(
 def record_failed_run(
     season_id: int, problem_data: dict[str, Any], message: str, *, created_by: str, base_serial: int
 ) -> TourVersion:
-    """Keep a trace of a run that produced no usable plan (the published tour is not touched)."""
+    """Keep a trace of a run that produced no usable plan (the published tour is not touched).
+    The caller commits."""
     version = TourVersion(
         season_id=season_id,
         number=_next_number(season_id),
@@ -376,7 +371,7 @@ def record_failed_run(
         unserved=[],
     )
     db.session.add(version)
-    db.session.commit()
+    db.session.flush()
     return version
 
 
@@ -402,9 +397,11 @@ def plan_season(
         from tourplan.optimiser import solve as solver
     try:
         plan = solver(exported.problem, time_limit=time_limit, progress=progress)
-        return import_plan(
+        version = import_plan(
             season_id, exported.data, plan, created_by=created_by, base_serial=exported.base_serial
         )
+        db.session.commit()
+        return version
     except BaseException as e:
         db.session.rollback()
         message = str(e) or e.__class__.__name__
@@ -413,6 +410,7 @@ def plan_season(
         record_failed_run(
             season_id, exported.data, message, created_by=created_by, base_serial=exported.base_serial
         )
+        db.session.commit()
         if isinstance(e, Exception):
             raise PlanningError(f"la planification a échoué : {message}") from e
         raise

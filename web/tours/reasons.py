@@ -9,6 +9,7 @@ structured data, never translated from the English detail.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -67,45 +68,69 @@ def unserved_detail_fr(problem: Problem, u: Unserved) -> str:
     """A French detail of why ``u`` is left out, built from the problem (empty when the
     reason says it all)."""
     req = problem.request_by_id.get(u.request)
-    if req is None:
+    detail = _DETAILS.get(u.reason)
+    if req is None or detail is None:
         return ""
-    if u.reason == "no_van_with_equipment":
-        have = set().union(*(v.equipment for v in problem.vans))
-        missing = sorted(req.equipment - have) or sorted(req.equipment)
-        return f"il faut : {', '.join(missing)} ; aucun camion ne l'emporte"
-    if u.reason == "no_service_day_in_window":
-        parts = []
-        if req.windows:
-            parts.append("périodes : " + ", ".join(
-                f"du {w.start.strftime('%d/%m/%Y')} au {w.end.strftime('%d/%m/%Y')}" for w in req.windows))
-        if req.weekdays is not None:
-            parts.append("jours : " + ", ".join(WEEKDAYS_FR[d - 1] for d in sorted(req.weekdays)))
-        return " ; ".join(parts)
-    if u.reason == "window_too_short":
-        vans = [v for v in problem.vans if v.carries(req.equipment)] or list(problem.vans)
-        lo, hi = max((req.hours_on(v) for v in vans), key=lambda s: s[1] - s[0])
-        return (f"il faut {req.duration} min sur place ; ses heures {hm(lo)}–{hm(hi)} n'en laissent "
-                f"que {max(0, hi - lo)}")
-    if u.reason == "too_far_for_a_day":
-        return f"{req.duration} min sur place plus l'aller et le retour au dépôt dépassent la journée du camion"
-    if u.reason == "locked_conflict":
-        lk = problem.locked_by_visit.get(u.key)
-        if lk is None:
-            return ""
-        van = problem.van_by_id.get(lk.van)
-        return f"verrouillée le {date_fr(lk.day)} à {hm(lk.start)} sur le camion {van.name if van else lk.van}"
-    if u.reason == "rhythm":
-        parts = []
-        if req.min_days_between:
-            parts.append(f"au moins {req.min_days_between} jours entre deux passages")
-        if req.max_days_between is not None:
-            parts.append(f"au plus {req.max_days_between} jours")
-        if req.same_weekday:
-            parts.append("toujours le même jour de la semaine")
-        if req.same_start_within_minutes is not None:
-            parts.append(f"des heures de début à {req.same_start_within_minutes} min près")
-        return ", ".join(parts)
-    return ""
+    return detail(problem, u, req)
+
+
+def _missing_equipment(problem: Problem, u: Unserved, req: Any) -> str:
+    have = set().union(*(v.equipment for v in problem.vans))
+    missing = sorted(req.equipment - have) or sorted(req.equipment)
+    return f"il faut : {', '.join(missing)} ; aucun camion ne l'emporte"
+
+
+def _no_service_day(problem: Problem, u: Unserved, req: Any) -> str:
+    parts = []
+    if req.windows:
+        parts.append("périodes : " + ", ".join(
+            f"du {w.start.strftime('%d/%m/%Y')} au {w.end.strftime('%d/%m/%Y')}" for w in req.windows))
+    if req.weekdays is not None:
+        parts.append("jours : " + ", ".join(WEEKDAYS_FR[d - 1] for d in sorted(req.weekdays)))
+    return " ; ".join(parts)
+
+
+def _window_too_short(problem: Problem, u: Unserved, req: Any) -> str:
+    vans = [v for v in problem.vans if v.carries(req.equipment)] or list(problem.vans)
+    lo, hi = max((req.hours_on(v) for v in vans), key=lambda s: s[1] - s[0])
+    return (f"il faut {req.duration} min sur place ; ses heures {hm(lo)}–{hm(hi)} n'en laissent "
+            f"que {max(0, hi - lo)}")
+
+
+def _too_far(problem: Problem, u: Unserved, req: Any) -> str:
+    return f"{req.duration} min sur place plus l'aller et le retour au dépôt dépassent la journée du camion"
+
+
+def _locked_conflict(problem: Problem, u: Unserved, req: Any) -> str:
+    lk = problem.locked_by_visit.get(u.key)
+    if lk is None:
+        return ""
+    van = problem.van_by_id.get(lk.van)
+    return f"verrouillée le {date_fr(lk.day)} à {hm(lk.start)} sur le camion {van.name if van else lk.van}"
+
+
+def _rhythm(problem: Problem, u: Unserved, req: Any) -> str:
+    parts = []
+    if req.min_days_between:
+        parts.append(f"au moins {req.min_days_between} jours entre deux passages")
+    if req.max_days_between is not None:
+        parts.append(f"au plus {req.max_days_between} jours")
+    if req.same_weekday:
+        parts.append("toujours le même jour de la semaine")
+    if req.same_start_within_minutes is not None:
+        parts.append(f"des heures de début à {req.same_start_within_minutes} min près")
+    return ", ".join(parts)
+
+
+#: The detail of each reason that has one (the others' reason text says it all).
+_DETAILS: dict[str, Callable[[Problem, Unserved, Any], str]] = {
+    "no_van_with_equipment": _missing_equipment,
+    "no_service_day_in_window": _no_service_day,
+    "window_too_short": _window_too_short,
+    "too_far_for_a_day": _too_far,
+    "locked_conflict": _locked_conflict,
+    "rhythm": _rhythm,
+}
 
 
 def unserved_entry(problem: Problem, u: Unserved, request_id: int, occurrence: int, label: str) -> dict[str, Any]:

@@ -1,0 +1,38 @@
+"""The van's setup page (depot, shift, break, driving limit, equipment, days off), listed
+on the desk's "Camions et saisons" page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, request
+
+from web.auth.decorators import operator_required
+from web.core.setup_pages import page, submit
+from web.extensions import db
+from web.vans.forms import VanForm
+from web.vans.models import Van
+from web.vans.operations import save_van, van_visits_on_days_off
+
+bp = Blueprint("vans", __name__, template_folder="templates", url_prefix="/operateur/parametres/camions")
+
+
+@bp.route("/nouveau", methods=["GET", "POST"], defaults={"van_id": None})
+@bp.route("/<int:van_id>", methods=["GET", "POST"])
+@operator_required
+def van(van_id: int | None) -> Any:
+    existing = None
+    if van_id is not None:
+        existing = db.session.get(Van, van_id)
+        if existing is None:
+            abort(404)
+    form = VanForm(obj=existing, creating=existing is None)
+    if request.method == "GET" and existing is not None:
+        form.show_equipment(list(existing.equipment or []))
+    if request.method == "POST":
+        return submit(
+            form, lambda: save_van(existing, None, form.van_values()),
+            "Camion « {name} » enregistré.", "vans.van", "van_id", "vans/van.html", van=existing,
+            affected=(lambda: van_visits_on_days_off(existing, form.days_off.dates)) if existing else None,
+        )
+    return page("vans/van.html", form, 200, [], van=existing)
