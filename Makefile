@@ -1,5 +1,8 @@
 # tourplan — every install step lives here, so a fresh clone needs nothing else.
-PYTHON ?= python3
+# Python 3.12: pyvalhalla's wheels (the embedded road router) need it. The first of these
+# that really is a 3.12 (a pyenv shim answers without being one) makes the environment.
+PYTHON ?= $(shell for p in python3.12 $(HOME)/.pyenv/versions/3.12*/bin/python3.12 /usr/local/bin/python3.12 /usr/bin/python3.12; do \
+             $$p -c 'import sys; assert sys.version_info[:2] == (3, 12)' 2>/dev/null && { echo $$p; break; }; done)
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
@@ -11,6 +14,7 @@ FLASK  := $(VENV)/bin/flask --app web
 PORT ?= 5000
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt
+	@test -n "$(PYTHON)" || { echo 'Python 3.12 not found: install it, or make PYTHON=/path/to/python3.12'; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt -c constraints.txt

@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from datetime import date, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 from flask import Blueprint, Flask, current_app, g, jsonify, request
 from flask_login import current_user
@@ -41,7 +41,6 @@ from web.tours.models import TourVersion
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
-F = TypeVar("F", bound=Callable[..., Any])
 MAX_LIST = 500
 LAST_USED_PRECISION = timedelta(minutes=1)
 
@@ -161,7 +160,7 @@ def _bearer_operator() -> Any:
     return row.operator
 
 
-def api_auth(view: F) -> F:
+def api_auth[F: Callable[..., Any]](view: F) -> F:
     """An operator session or a valid bearer token; ``g.api_operator`` is who acts."""
 
     @functools.wraps(view)

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from flask import jsonify, redirect, request, url_for
 from flask_login import current_user
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 def wants_json() -> bool:
@@ -31,7 +29,7 @@ def refuse_anonymous() -> Any:
     return redirect(url_for("auth.login", next=target))
 
 
-def operator_required(view: F) -> F:
+def operator_required[F: Callable[..., Any]](view: F) -> F:
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if not current_user.is_authenticated:

@@ -13,7 +13,7 @@ import sqlite3
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 from flask.cli import AppGroup
@@ -24,10 +24,9 @@ from web.core.errors import OperationError
 
 tourplan_cli = AppGroup("tourplan", help="tourplan: communes, seasons, planning, backups.")
 
-F = TypeVar("F", bound=Callable[..., Any])
 
 
-def fail_cleanly(func: F) -> F:
+def fail_cleanly[F: Callable[..., Any]](func: F) -> F:
     """Roll back and print a one-line message for any domain error."""
 
     @functools.wraps(func)

@@ -17,7 +17,6 @@ import logging
 import random
 import time
 from collections.abc import Callable
-from typing import TypeVar
 
 from sqlalchemy.exc import DBAPIError
 
@@ -25,7 +24,6 @@ from web.core.errors import ConflictError
 from web.extensions import db
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 #: PostgreSQL: serialization_failure, deadlock_detected.
 RETRYABLE_SQLSTATES = {"40001", "40P01"}
@@ -41,7 +39,7 @@ def is_retryable(error: BaseException) -> bool:
     return "database is locked" in str(orig)  # SQLite, past its busy timeout
 
 
-def retrying(work: Callable[[], T], *, attempts: int = 4) -> T:
+def retrying[T](work: Callable[[], T], *, attempts: int = 4) -> T:
     """``work()`` (which commits), run again from a rolled-back session when the database
     chose it as a deadlock victim. ``work`` must re-read what it needs: objects loaded in a
     failed attempt are expired by the rollback."""
