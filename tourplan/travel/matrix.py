@@ -40,7 +40,8 @@ class MemoryLegCache:
         self.legs: dict[tuple[str, Pair], tuple[float, float]] = {}
 
     def get(self, graph_version: str, pairs: Iterable[Pair]) -> dict[Pair, tuple[float, float]]:
-        return {p: self.legs[(graph_version, p)] for p in pairs if (graph_version, p) in self.legs}
+        legs = self.legs
+        return {p: v for p in pairs if (v := legs.get((graph_version, p))) is not None}
 
     def put(self, graph_version: str, legs: Mapping[Pair, tuple[float, float]]) -> None:
         self.legs.update({(graph_version, p): v for p, v in legs.items()})
@@ -48,7 +49,8 @@ class MemoryLegCache:
 
 def road_matrix(points: Sequence[Point], router: Router, cache: LegCache | None = None) -> Legs:
     """km and minutes by road between every two of ``points`` (rows and columns in their order)."""
-    keys = list(dict.fromkeys(point_key(p) for p in points))
+    row_keys = [point_key(p) for p in points]
+    keys = list(dict.fromkeys(row_keys))
     where = {k: Point(*k) for k in keys}
     wanted = [(a, b) for a in keys for b in keys if a != b]
     known = cache.get(router.graph_version, wanted) if cache is not None else {}
@@ -56,11 +58,9 @@ def road_matrix(points: Sequence[Point], router: Router, cache: LegCache | None 
     if cache is not None and fresh:
         cache.put(router.graph_version, fresh)
     legs = {**known, **fresh}
-    km = [[0.0 if point_key(a) == point_key(b) else legs[(point_key(a), point_key(b))][0] for b in points]
-          for a in points]
-    minutes = [[0.0 if point_key(a) == point_key(b) else legs[(point_key(a), point_key(b))][1] for b in points]
-               for a in points]
-    return Legs(km=km, minutes=minutes)
+    zero = (0.0, 0.0)
+    rows = [[zero if a == b else legs[(a, b)] for b in row_keys] for a in row_keys]
+    return Legs(km=[[c[0] for c in row] for row in rows], minutes=[[c[1] for c in row] for row in rows])
 
 
 def _ask(router: Router, keys: list[Key], where: dict[Key, Point],

@@ -48,29 +48,39 @@ def configured_router() -> Router | None:
     return router
 
 
+def _stored(key: tuple[float, float]) -> tuple[int, int]:
+    return round(key[0] * _SCALE), round(key[1] * _SCALE)
+
+
 class DatabaseLegCache:
     """The leg cache of :mod:`tourplan.travel.matrix` in the ``road_legs`` table."""
 
     def get(self, graph_version: str, pairs: Iterable[Pair]) -> dict[Pair, tuple[float, float]]:
-        wanted = set(pairs)
-        lats = sorted({round(a[0] * _SCALE) for a, _ in wanted})
+        # Compared as whole numbers, as stored: no float rounding between the two sides.
+        pairs = list(pairs)
+        stored = {k: _stored(k) for k in {k for pair in pairs for k in pair}}
+        wanted = {(*stored[a], *stored[b]): (a, b) for a, b in pairs}
+        lats = sorted({s[0] for s in stored.values()})
+        legs = RoadLeg.__table__.c
         found: dict[Pair, tuple[float, float]] = {}
-        # Chunks of IN lists: a database limits the parameters of one statement.
+        # Core rows, not ORM objects (a 300-point season reads 90,000 legs); chunks of IN lists,
+        # as a database limits the parameters of one statement.
+        connection = db.session.connection()
         for i in range(0, len(lats), 500):
-            rows = db.session.execute(
-                select(RoadLeg.from_lat, RoadLeg.from_lon, RoadLeg.to_lat, RoadLeg.to_lon, RoadLeg.km, RoadLeg.minutes)
-                .where(RoadLeg.graph_version == graph_version, RoadLeg.from_lat.in_(lats[i:i + 500]))
-            )
+            rows = connection.execute(
+                select(legs.from_lat, legs.from_lon, legs.to_lat, legs.to_lon, legs.km, legs.minutes)
+                .where(legs.graph_version == graph_version, legs.from_lat.in_(lats[i:i + 500]))
+            ).all()
             for fa, fo, ta, to, km, minutes in rows:
-                pair = ((fa / _SCALE, fo / _SCALE), (ta / _SCALE, to / _SCALE))
-                if pair in wanted:
+                pair = wanted.get((fa, fo, ta, to))
+                if pair is not None:
                     found[pair] = (km, minutes)
         return found
 
     def put(self, graph_version: str, legs: Mapping[Pair, tuple[float, float]]) -> None:
-        rows = [{"graph_version": graph_version, "from_lat": round(a[0] * _SCALE), "from_lon": round(a[1] * _SCALE),
-                 "to_lat": round(b[0] * _SCALE), "to_lon": round(b[1] * _SCALE), "km": km, "minutes": minutes}
-                for (a, b), (km, minutes) in legs.items()]
+        rows = [{"graph_version": graph_version, "from_lat": fa, "from_lon": fo, "to_lat": ta, "to_lon": to,
+                 "km": km, "minutes": minutes}
+                for (a, b), (km, minutes) in legs.items() for (fa, fo), (ta, to) in [(_stored(a), _stored(b))]]
         dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
         # Two plans of the same graph may store the same legs at once: the first one stays.
         statement = dialect.insert(RoadLeg).on_conflict_do_nothing()
