@@ -122,3 +122,28 @@ def test_without_road_data_the_desk_says_straight_lines(app: Any, client: Any, m
     trajets = html.split('id="trajets">')[1].split("</dd>")[0]
     assert "à vol d'oiseau × 1,3 à 50 km/h" in trajets
     assert "OpenStreetMap" not in trajets
+
+
+def test_a_valhalla_server_gives_the_season_the_same_road_legs(make_app: Any, road_tiles: Path) -> None:
+    from tests.conftest import Make
+    from tests.road import valhalla_server
+    from web.extensions import db
+
+    embedded = make_app(TOURPLAN_VALHALLA_TILES=str(road_tiles))
+    with embedded.app_context():
+        season = _helsinki_season(Make(), STOPS[:4])
+        first = _plan(season)
+        local, local_source = first.problem_json["travel"], first.travel_source
+        db.session.remove()
+    with valhalla_server(road_tiles) as url:
+        served = make_app(TOURPLAN_ROUTING_URL=url)
+        with served.app_context():
+            from web.seasons.models import Season
+            from web.travel.models import RoadLeg
+
+            # Emptied, so that every leg of this plan comes from the server.
+            db.session.execute(db.delete(RoadLeg))
+            second = _plan(db.session.scalar(db.select(Season)))
+            remote, remote_source = second.problem_json["travel"], second.travel_source
+    assert remote == local
+    assert remote_source == local_source

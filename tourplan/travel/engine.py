@@ -243,14 +243,16 @@ def router_from_settings(tiles: str | None = None, url: str | None = None,
                          engine: str | None = None) -> Router | None:
     """The router the settings ask for: a tiles folder, a server URL, or none (straight lines).
 
-    ``engine`` picks the server kind ("valhalla" or "osrm"); without it a URL whose path or
-    port says OSRM (…/osrm…, :5000) is OSRM, any other is Valhalla.
+    ``engine`` picks the server kind ("valhalla" or "osrm"); without it a URL naming OSRM
+    (``http://host/osrm/``) is OSRM, any other Valhalla.
     """
     if tiles:
         return ValhallaRouter(tiles=tiles)
     if not url:
         return None
-    kind = (engine or ("osrm" if "osrm" in url.lower() or url.rstrip("/").endswith(":5000") else "valhalla"))
-    if kind.lower() == "osrm":
+    kind = (engine or ("osrm" if "osrm" in url.lower() else "valhalla")).lower()
+    if kind not in ("osrm", "valhalla"):
+        raise TravelError(f"unknown routing engine {engine!r}: 'valhalla' or 'osrm'", source="TOURPLAN_ROUTING_ENGINE")
+    if kind == "osrm":
         return OsrmRouter(url)
     return ValhallaRouter(url=url)
