@@ -10,6 +10,7 @@ from web.mail.models import OutboxMessage, Subscription
 from web.requests.models import RequestStatusChange, VisitRequest
 from web.seasons.models import Season
 from web.tours.models import TourVersion, VersionVisit, Visit
+from web.travel.models import RoadLeg
 from web.vans.models import Van
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "Operator",
     "OutboxMessage",
     "PlanningJob",
+    "RoadLeg",
     "RequestStatusChange",
     "Season",
     "Subscription",

@@ -29,6 +29,7 @@ from web.requests.models import VisitRequest
 from web.tours.models import TourVersion, VersionVisit, Visit
 from web.tours.operations import PublishResult, parse_problem_request_id, publish_version
 from web.tours.reasons import UNSERVED_REASONS_FR, hm, move_label_fr, unserved_detail_fr, unserved_entry
+from web.travel.operations import travel_description
 from web.vans.models import Van
 
 #: Emission factor of a diesel light commercial van (≤ 3.5 t), kg CO2e per km driven,
@@ -212,6 +213,7 @@ class VersionView:
             "co2_kg": round(v.distance_km * CO2_KG_PER_KM, 1),
             "co2_factor_kg_per_km": CO2_KG_PER_KM,
             "solve_seconds": round(v.solve_seconds, 1),
+            "travel": travel_description(v.travel_source),
         }
 
     # -- routes --------------------------------------------------------------- #
