@@ -6,6 +6,7 @@ Tests copy and mutate these dictionaries to build the case they need.
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 DEPOT, A, B = {"lat": 44.0, "lon": 3.0}, {"lat": 44.1, "lon": 3.0}, {"lat": 44.2, "lon": 3.0}
@@ -66,3 +67,21 @@ def plan_data() -> dict[str, Any]:
         ],
         "unserved": [{"request": "rC", "occurrence": 1, "reason": "capacity", "detail": ""}],
     }
+
+
+def v2(problem: dict[str, Any] | None = None, **fields: Any) -> dict[str, Any]:
+    """``problem`` (default: the hand problem) as version 2, with top-level ``fields`` set."""
+    data = copy.deepcopy(problem or problem_data())
+    data["version"] = 2
+    data.update(copy.deepcopy(fields))
+    return data
+
+
+def v2_plan(moved: int = 0, objective: float | None = None, **stats: Any) -> dict[str, Any]:
+    """The hand plan as version 2: ``moved`` published visits, its objective, ``stats`` overridden."""
+    plan = plan_data()
+    plan["version"] = 2
+    plan["stats"].update(stats)
+    plan["stats"]["moved"] = moved
+    plan["stats"]["objective"] = plan["stats"]["served_priority"] - moved if objective is None else objective
+    return plan

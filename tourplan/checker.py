@@ -248,27 +248,102 @@ class _Referee:
             self.bad(Violation("status", "status is 'infeasible' but every required visit is served"))
 
 
-def _check_spacing(req: Request, days: list[date], history: tuple[date, ...], starts: list[int], bad) -> None:
-    """Days between visits (history included) and the rhythm of a recurring request."""
+@dataclass(frozen=True)
+class SpacingBreak:
+    """One broken spacing or rhythm field of a request, as :func:`spacing_breaks` finds it.
+
+    Attributes
+    ----------
+    field
+        The request's field broken: ``min_days_between``, ``max_days_between``,
+        ``same_weekday`` or ``same_start_within_minutes``.
+    rule
+        The checker's rule: ``recurrence`` (the minimum gap) or ``rhythm`` (the others).
+    first, second
+        The two dates too close or too far apart (gap fields only).
+    held
+        The first date is a visit already held (history), not one of the plan.
+    gap
+        Days between ``first`` and ``second`` (gap fields only).
+    limit
+        The request's bound that the gap or the starts break.
+    weekdays
+        The ISO weekdays visited (``same_weekday``).
+    starts
+        The earliest and latest planned starts (``same_start_within_minutes``).
+    """
+
+    field: str
+    rule: str
+    first: date | None = None
+    second: date | None = None
+    held: bool = False
+    gap: int = 0
+    limit: int = 0
+    weekdays: tuple[int, ...] = ()
+    starts: tuple[int, int] | None = None
+
+    def message(self, request_id: str) -> str:
+        """The referee's English sentence for this break of request ``request_id``."""
+        what = "held" if self.held else "visited"
+        if self.field == "min_days_between":
+            return (f"request {request_id} is {what} on {self.first} and visited on {self.second}, {self.gap} days "
+                    f"apart; at least {self.limit} are required")
+        if self.field == "max_days_between":
+            return (f"request {request_id} is {what} on {self.first} and visited on {self.second}, {self.gap} days "
+                    f"apart; at most {self.limit} are allowed")
+        if self.field == "same_weekday":
+            return (f"request {request_id} asks for the same weekday and is visited on weekdays "
+                    f"{', '.join(str(w) for w in self.weekdays)}")
+        lo, hi = self.starts or (0, 0)
+        return (f"request {request_id} starts between {format_time(lo)} and {format_time(hi)}; its visits start "
+                f"within {self.limit} min of each other")
+
+
+def spacing_breaks(req: Request, days: list[date], history: tuple[date, ...] | list[date] = (),
+                   starts: list[int] | None = None) -> list[SpacingBreak]:
+    """Every spacing and rhythm field of ``req`` that its visits break.
+
+    Parameters
+    ----------
+    req
+        The request whose rhythm is judged.
+    days
+        The dates of its planned visits.
+    history
+        The dates of its visits already held (a gap between two of them is never a break).
+    starts
+        The start minutes of its planned visits (None or empty: start times not judged).
+
+    Returns
+    -------
+    list of SpacingBreak
+        Empty when the days (and starts) keep every field of the request.
+    """
+    out: list[SpacingBreak] = []
     dated = sorted([(d, False) for d in days] + [(d, True) for d in history])
     for (d0, h0), (d1, h1) in zip(dated, dated[1:], strict=False):
         gap = (d1 - d0).days
         if h0 and h1:
             continue  # both held already: nothing this plan could change
-        what = "held" if h0 else "visited"
         if gap < req.min_days_between:
-            bad(Violation("recurrence", f"request {req.id} is {what} on {d0} and visited on {d1}, {gap} days apart; "
-                                        f"at least {req.min_days_between} are required"))
+            out.append(SpacingBreak("min_days_between", "recurrence", d0, d1, h0, gap, req.min_days_between))
         if req.max_days_between is not None and gap > req.max_days_between:
-            bad(Violation("rhythm", f"request {req.id} is {what} on {d0} and visited on {d1}, {gap} days apart; "
-                                    f"at most {req.max_days_between} are allowed"))
-    if req.same_weekday and len({d.isoweekday() for d, _ in dated}) > 1 and days:
-        bad(Violation("rhythm", f"request {req.id} asks for the same weekday and is visited on weekdays "
-                                f"{', '.join(str(w) for w in sorted({d.isoweekday() for d, _ in dated}))}"))
+            out.append(SpacingBreak("max_days_between", "rhythm", d0, d1, h0, gap, req.max_days_between))
+    weekdays = tuple(sorted({d.isoweekday() for d, _ in dated}))
+    if req.same_weekday and len(weekdays) > 1 and days:
+        out.append(SpacingBreak("same_weekday", "rhythm", weekdays=weekdays))
     within = req.same_start_within_minutes
     if within is not None and starts and max(starts) - min(starts) > within:
-        bad(Violation("rhythm", f"request {req.id} starts between {format_time(min(starts))} and "
-                                f"{format_time(max(starts))}; its visits start within {within} min of each other"))
+        out.append(SpacingBreak("same_start_within_minutes", "rhythm", limit=within,
+                                starts=(min(starts), max(starts))))
+    return out
+
+
+def _check_spacing(req: Request, days: list[date], history: tuple[date, ...], starts: list[int], bad) -> None:
+    """Days between visits (history included) and the rhythm of a recurring request."""
+    for b in spacing_breaks(req, days, history, starts):
+        bad(Violation(b.rule, b.message(req.id)))
 
 
 # --------------------------------------------------------------------------- #
