@@ -12,8 +12,8 @@ from html import unescape
 import pytest
 from sqlalchemy import select
 
+from tests.builders import plan_data, problem_data, v2, v2_plan
 from tests.desk_helpers import draft, login, operator, page_text, small_season
-from tests.handmade import plan_data, problem_data, v2, v2_plan
 from tourplan.checker import check_plan
 from tourplan.plan import plan_from_json
 from tourplan.problem import problem_from_json

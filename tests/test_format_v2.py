@@ -1,6 +1,6 @@
 """Problem-format version 2 (history, published, stability, rhythm): read, written, refereed.
 
-The hand-made problem of tests/handmade.py, made a live season: the referee must see
+The hand-made problem of tests/builders.py, made a live season: the referee must see
 history dates, recompute moved visits and the objective, and refute a locked visit
 claimed impossible where it could have stayed.
 """
@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.handmade import plan_data, problem_data, v2, v2_plan
+from tests.builders import plan_data, problem_data, v2, v2_plan
 from tourplan.checker import check_plan
 from tourplan.plan import plan_from_json
 from tourplan.problem import ProblemError, problem_from_json

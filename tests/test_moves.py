@@ -1,7 +1,7 @@
 """The checked hand move as domain code (tourplan.moves, no Flask): every accepted move leaves
 a plan the referee passes; a refused one names the rule and the rhythm field it breaks.
 
-The hand-checked problem of tests/handmade.py: rC#0 is on Monday 8 March at 9:00, rC#1 is
+The hand-checked problem of tests/builders.py: rC#0 is on Monday 8 March at 9:00, rC#1 is
 left out; Monday 1 March holds rA (9:00–11:00) and rB (11:20–12:20)."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from datetime import date
 
 import pytest
 
-from tests.handmade import plan_data, problem_data, v2, v2_plan
+from tests.builders import plan_data, problem_data, v2, v2_plan
 from tourplan.checker import check_plan
 from tourplan.moves import MoveError, move_targets, move_visit, unserve_visit
 from tourplan.plan import plan_from_json

@@ -6,58 +6,27 @@ referee of every plan.  Solves use short time limits.
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import pytest
 
+from tests.builders import DEPOT, ProblemBuilder, at
+from tests.builders import request_data as request
+from tests.builders import van_data as van
 from tourplan.checker import check_plan
 from tourplan.optimiser import solve
 from tourplan.optimiser.instance import build_instance
 from tourplan.optimiser.schedule import DaySpec, StopSpec, schedule_day, schedule_day_rounded
 from tourplan.plan import Plan
-from tourplan.problem import Problem, problem_from_json
-
-DEPOT = {"lat": 44.5, "lon": 3.5}
-
-
-def at(dlat: float, dlon: float = 0.0) -> dict[str, float]:
-    return {"lat": DEPOT["lat"] + dlat, "lon": DEPOT["lon"] + dlon}
-
-
-def van(**kw: Any) -> dict[str, Any]:
-    d = {
-        "id": "v1",
-        "depot": dict(DEPOT),
-        "shift": {"start": "08:00", "end": "18:00"},
-        "break": {"earliest": "12:00", "latest": "14:00", "minutes": 45},
-        "equipment": ["laptops"],
-    }
-    d.update(kw)
-    return d
-
+from tourplan.problem import Problem
 
 # Without a lunch break a 5-hour visit fits any time of day, which keeps the objective tests simple.
-NO_BREAK = van(**{"break": None})
-
-
-def request(rid: str, loc: dict[str, float], **kw: Any) -> dict[str, Any]:
-    d = {"id": rid, "location": loc, "duration_minutes": 90, "priority": 1}
-    d.update(kw)
-    return d
+NO_BREAK = van(lunch=False)
 
 
 def problem(requests: list[dict], vans: list[dict] | None = None, **kw: Any) -> Problem:
-    data = {
-        "version": 1,
-        "name": "t",
-        "horizon": {"start": "2027-03-01", "end": "2027-03-05"},
-        "travel": {"model": "haversine", "circuity": 1.3, "speed_kmh": 50},
-        "vans": vans or [van()],
-        "requests": requests,
-    }
-    data.update(kw)
-    return problem_from_json(copy.deepcopy(data))
+    """Monday to Friday, 1–5 March 2027, one van with a lunch break unless ``vans`` says otherwise."""
+    return ProblemBuilder().vans(*(vans or [van()])).requests(*requests).set(**kw).build()
 
 
 def solved(p: Problem, seconds: float = 1.0, **kw: Any) -> Plan:
