@@ -25,6 +25,10 @@ KM_TOLERANCE = 0.1
 
 @dataclass(frozen=True)
 class Violation:
+    """One broken rule: ``rule`` (``window``, ``rhythm``…), an English ``message``, the ``route``
+    (``"<van> <date>"``) and the ``stop`` (0-based) where, when it has a place.
+    """
+
     rule: str
     message: str
     route: str | None = None
@@ -39,7 +43,17 @@ class Violation:
 
 @dataclass
 class CheckReport:
-    """The verdict, with the figures recomputed from the problem."""
+    """The referee's verdict, with the figures recomputed from the problem.
+
+    Attributes
+    ----------
+    violations
+        Every rule broken; none when ``ok``.
+    visits, served, served_priority, total_priority, distance_km, drive_minutes, van_days
+        The plan's figures as the referee measures them.
+    moved, objective
+        Version 2: published visits the plan moves, and the objective's first term.
+    """
 
     violations: list[Violation] = field(default_factory=list)
     visits: int = 0
@@ -361,13 +375,30 @@ def _could_stay(problem: Problem, plan: Plan, lk: Locked) -> bool:
 def could_be_served(problem: Problem, plan: Plan, request_id: str, occurrence: int, *,
                     keep_rhythm: bool = True, only: tuple[str, date] | None = None,
                     start: tuple[int, int] = (0, 24 * 60)) -> bool:
-    """A sufficient test that ``plan`` could also serve this visit: inserted into some van-day's
-    route (or an empty van-day) it breaks no rule, its request's spacing and rhythm included
-    (``keep_rhythm=False``: the spacing only).  ``only`` limits the test to one van-day and
-    ``start`` to a range of starts.
+    """A sufficient test that ``plan`` could also serve this visit.
 
-    The referee refutes ``rhythm`` and ``locked_conflict`` claims with it; the optimiser asks it
-    before making a ``rhythm`` claim."""
+    Inserted into some van-day's route (or an empty van-day) it breaks no rule, its request's
+    spacing and rhythm included.  The referee refutes ``rhythm`` and ``locked_conflict`` claims
+    with it; the optimiser asks it before making a ``rhythm`` claim.
+
+    Parameters
+    ----------
+    problem, plan
+        The problem and the plan as it stands.
+    request_id, occurrence
+        The visit.
+    keep_rhythm
+        False: only the spacing (``min_days_between``) is kept, not the rest of the rhythm.
+    only
+        A ``(van id, date)`` to limit the test to.
+    start
+        The range of minutes its start may take.
+
+    Returns
+    -------
+    bool
+        True when a place is found (False proves nothing).
+    """
     req = problem.request_by_id[request_id]
     if not keep_rhythm:
         req = dataclasses.replace(req, max_days_between=None, same_weekday=False, same_start_within_minutes=None)
@@ -412,8 +443,24 @@ def _spacing_holds(req: Request, days: list[date]) -> bool:
 
 def fits_in_route(problem: Problem, van: Van, day: date, route: Route | None, new_stop: Stop,
                   start_lo: int, start_hi: int) -> bool:
-    """``new_stop``, starting within [start_lo, start_hi], fits into ``route`` (None: an empty
-    van-day) at some position with some break placement, every route rule holding."""
+    """Whether ``new_stop`` fits into ``route`` at some position with some break placement.
+
+    Parameters
+    ----------
+    problem, van, day
+        The problem and the van-day.
+    route
+        The van-day's route, or None for an empty van-day.
+    new_stop
+        The visit to add (its times are not read).
+    start_lo, start_hi
+        The range of minutes its start may take.
+
+    Returns
+    -------
+    bool
+        True when every route rule holds with it (legs rounded up: whatever the rounding).
+    """
     stops = list(route.stops) if route is not None else []
     windows = []
     for st in stops:
@@ -615,8 +662,17 @@ def _check_legs(problem: Problem, route: Route, points: list, times: list[tuple[
 def can_serve_alone(problem: Problem, van: Van, req: Request) -> bool:
     """A sufficient test that ``van`` could serve ``req`` alone in one shift, break included.
 
-    Used only to refute a claim of ``too_far_for_a_day`` or ``window_too_short``;
-    tries the break at the site before the visit, after it, or on the road.
+    Used only to refute a claim of ``too_far_for_a_day`` or ``window_too_short``; tries the
+    break at the site before the visit, after it, or on the road.
+
+    Parameters
+    ----------
+    problem, van, req
+        The problem, the van and the request.
+
+    Returns
+    -------
+    bool
     """
     lo, hi = req.hours_on(van)
     out = problem.travel.minutes(van.depot, req.location)
