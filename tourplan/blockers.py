@@ -62,10 +62,12 @@ def day_options(
 
     Parameters
     ----------
-    problem, plan
-        The problem and the plan as it stands.
+    problem
+        The problem.
+    plan
+        The plan whose van-days are looked at.
     request_id, occurrence
-        The visit.
+        The visit left out (or to move).
     instance
         The optimiser's instance of ``problem``, to share between calls.
 

@@ -62,7 +62,7 @@ def served_at(plan: Plan) -> dict[tuple[str, int], tuple[str, date, int]]:
     Parameters
     ----------
     plan
-        The plan.
+        A plan; only its routes are read.
 
     Returns
     -------

@@ -306,9 +306,9 @@ def unserve_visit(problem: Problem, plan: Plan, key: Key, reason: str = "capacit
     Parameters
     ----------
     problem
-        The problem of the plan.
+        The problem ``plan`` solves.
     plan
-        The plan to change (not modified).
+        The plan to take the visit out of (not modified).
     key
         The visit, ``(request id, occurrence)``.
     reason

@@ -202,7 +202,7 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
     Parameters
     ----------
     plan
-        The plan.
+        The plan to write.
 
     Returns
     -------
@@ -275,6 +275,7 @@ def plan_from_json(data: Any, source: str | None = None) -> Plan:
     Returns
     -------
     Plan
+        The plan with its figures as stated (:func:`tourplan.checker.check_plan` judges them).
 
     Raises
     ------
@@ -368,6 +369,7 @@ def load_plan(path: str | Path) -> Plan:
     Returns
     -------
     Plan
+        The plan ``path`` holds (:func:`plan_from_json`).
 
     Raises
     ------

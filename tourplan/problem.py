@@ -1065,7 +1065,7 @@ def read_json_file(path: str | Path) -> Any:
     Returns
     -------
     Any
-        The parsed JSON value.
+        The file's JSON value.
 
     Raises
     ------
@@ -1101,7 +1101,7 @@ def parse_json_text(text: str, source: str | None = None) -> Any:
     Returns
     -------
     Any
-        The parsed JSON value.
+        The text's JSON value.
 
     Raises
     ------
