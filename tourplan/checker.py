@@ -513,31 +513,29 @@ def _earliest_route(problem: Problem, van: Van, day: date, stops: list[Stop],
         brk = (b0, b0 + b.minutes)
         return b0 + b.minutes
 
-    for i, (st, (req, lo, hi)) in enumerate(zip(stops, windows, strict=True)):
+    n = len(stops)
+    back = t
+    # Leg i drives to stop i; leg n drives back to the depot.
+    for i in range(n + 1):
         if break_gap == i:
             after = take_break(t)
             if after is None:
                 return None
             t = after
-        leg = math.ceil(travel.minutes(here, req.location) - 1e-9)
+        to = windows[i][0].location if i < n else van.depot
+        leg = math.ceil(travel.minutes(here, to) - 1e-9)
         drive += leg
-        km += travel.km(here, req.location)
-        arrive = t + leg
-        start = max(arrive, lo)
+        km += travel.km(here, to)
+        if i == n:
+            back = t + leg
+            break
+        st, (req, lo, hi) = stops[i], windows[i]
+        start = max(t + leg, lo)
         if start + req.duration > hi:
             return None
-        out.append(Stop(st.request, st.occurrence, arrive, start, start + req.duration))
+        out.append(Stop(st.request, st.occurrence, t + leg, start, start + req.duration))
         t = start + req.duration
         here = req.location
-    if break_gap == len(stops):
-        after = take_break(t)
-        if after is None:
-            return None
-        t = after
-    leg = math.ceil(travel.minutes(here, van.depot) - 1e-9)
-    drive += leg
-    km += travel.km(here, van.depot)
-    back = t + leg
     if back > van.shift_end or (van.break_ is not None and brk is None):
         return None
     return Route(van.id, day, van.shift_start, back, tuple(out), round(km, 1), drive,

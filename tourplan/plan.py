@@ -359,22 +359,12 @@ def _read_stats(rd: JsonReader, st: Mapping[str, Any]) -> Stats:
 
 
 def load_plan(path: str | Path) -> Plan:
-    """Read and validate a plan file.
-
-    Parameters
-    ----------
-    path
-        The plan's JSON file.
-
-    Returns
-    -------
-    Plan
-        The plan ``path`` holds (:func:`plan_from_json`).
+    """The plan a JSON file holds: :func:`plan_from_json` of :func:`tourplan.problem.read_json_file`.
 
     Raises
     ------
     ProblemError
-        On the first defect, naming the file and the field.
+        When ``path`` cannot be read, is not JSON, or breaks the plan format (file and field named).
     """
     return plan_from_json(read_json_file(path), source=str(path))
 
