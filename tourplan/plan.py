@@ -268,9 +268,7 @@ def plan_from_json(data: Any, source: str | None = None) -> Plan:
     Parameters
     ----------
     data
-        The parsed JSON value.
-    source
-        Its origin (file name), for messages.
+        A plan file's JSON, already parsed (version 1 or 2); ``source`` names it in messages.
 
     Returns
     -------
@@ -282,8 +280,7 @@ def plan_from_json(data: Any, source: str | None = None) -> Plan:
     ProblemError
         On the first defect, naming the field path (``routes[2].stops[0].start``).
     """
-    rd = JsonReader(source)
-    top = rd.obj(data, "")
+    rd, top = JsonReader.top(data, source)
     version = rd.version(top)
     status = rd.str(rd.req(top, "status", ""), "status")
     if status not in STATUSES:

@@ -515,6 +515,12 @@ class JsonReader:
     def fail(self, where: str, message: str) -> ProblemError:
         return ProblemError(message, where, self.source)
 
+    @classmethod
+    def top(cls, data: Any, source: str | None) -> tuple[JsonReader, Mapping[str, Any]]:
+        """A reader of one input and that input's top-level object (ProblemError when not an object)."""
+        rd = cls(source)
+        return rd, rd.obj(data, "")
+
     def version(self, top: Mapping[str, Any]) -> int:
         """The file's format version, one this program reads."""
         version = self.int(self.req(top, "version", ""), "version")
@@ -661,8 +667,7 @@ def problem_from_json(data: Any, source: str | None = None) -> Problem:
     ProblemError
         On the first defect, naming the field path (``requests[3].windows[0].end``).
     """
-    rd = JsonReader(source)
-    top = rd.obj(data, "")
+    rd, top = JsonReader.top(data, source)
     version = _read_version(rd, top)
     name = rd.str(top.get("name", "tour"), "name")
     timezone = _read_timezone(rd, top)
