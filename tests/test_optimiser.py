@@ -29,6 +29,11 @@ def problem(requests: list[dict], vans: list[dict] | None = None, **kw: Any) -> 
     return ProblemBuilder().vans(*(vans or [van()])).requests(*requests).set(**kw).build()
 
 
+def one_day(*requests: dict) -> Problem:
+    """Monday 1 March 2027 alone, one van without a break: room for one 5-hour visit, not two."""
+    return ProblemBuilder().horizon("2027-03-01").van(lunch=False).requests(*requests).build()
+
+
 def solved(p: Problem, seconds: float = 1.0, **kw: Any) -> Plan:
     plan = solve(p, time_limit=seconds, **kw)
     report = check_plan(p, plan)
@@ -251,8 +256,7 @@ def test_required_visit_is_served_before_a_higher_priority_one() -> None:
     # One day with room for one 5-hour visit only: the required one wins over priority.
     reqs = [request("req", at(0.1), duration_minutes=300, required=True),
             request("big", at(0.1, 0.01), duration_minutes=300, priority=5)]
-    p = problem(reqs, vans=[NO_BREAK], horizon={"start": "2027-03-01", "end": "2027-03-01"})
-    plan = solved(p)
+    plan = solved(one_day(*reqs))
     assert plan.status == "feasible"
     assert stop_of(plan, "req") is not None
 
@@ -280,8 +284,7 @@ def test_more_priority_beats_fewer_km() -> None:
     # One day with room for one 5-hour visit: a far one of priority 3, or a near one of priority 2.
     reqs = [request("far", at(0.5), duration_minutes=300, priority=3),
             request("near", at(0.02), duration_minutes=300, priority=2)]
-    p = problem(reqs, vans=[NO_BREAK], horizon={"start": "2027-03-01", "end": "2027-03-01"})
-    plan = solved(p)
+    plan = solved(one_day(*reqs))
     assert stop_of(plan, "far") is not None
     assert unserved_of(plan, "near").reason == "capacity"
 
@@ -289,8 +292,7 @@ def test_more_priority_beats_fewer_km() -> None:
 def test_at_equal_priority_fewer_km_wins() -> None:
     reqs = [request("far", at(0.5), duration_minutes=300, priority=2),
             request("near", at(0.02), duration_minutes=300, priority=2)]
-    p = problem(reqs, vans=[NO_BREAK], horizon={"start": "2027-03-01", "end": "2027-03-01"})
-    plan = solved(p)
+    plan = solved(one_day(*reqs))
     assert stop_of(plan, "near") is not None
 
 
@@ -337,8 +339,7 @@ def test_model_serves_a_visit_only_on_an_allowed_vehicle_and_keeps_gaps() -> Non
 def test_model_drops_a_visit_only_when_it_cannot_fit() -> None:
     from tourplan.optimiser.model import Node, big_m, solve_model
 
-    p = problem([request("a", at(0.1), duration_minutes=300), request("b", at(0.1, 0.01), duration_minutes=300)],
-                vans=[NO_BREAK], horizon={"start": "2027-03-01", "end": "2027-03-01"})
+    p = one_day(request("a", at(0.1), duration_minutes=300), request("b", at(0.1, 0.01), duration_minutes=300))
     inst = build_instance(p)
     m = big_m(inst, 2, 1)
     nodes = [Node(0, 0, (0,), m * 2, 480, 780), Node(1, 1, (0,), m, 480, 780)]
