@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from tourplan import moves
-from tourplan.moves import MoveError, moved_count, restate
+from tourplan.moves import MoveError
 from tourplan.plan import Plan
 from tourplan.problem import Problem
 from web.tours.reasons import WEEKDAYS_FR, date_fr, hm
@@ -181,4 +181,4 @@ def unserve_visit(problem: Problem, plan: Plan, key: tuple[str, int], reason: st
         raise refused_fr(problem, e, "Retrait" if e.cause == "referee" else "Déplacement") from e
 
 
-__all__ = ["MoveRefused", "date_fr", "move_visit", "moved_count", "refused_fr", "restate", "unserve_visit"]
+__all__ = ["MoveRefused", "date_fr", "move_visit", "refused_fr", "unserve_visit"]
