@@ -368,13 +368,10 @@ def move_targets(problem: Problem, plan: Plan, key: Key, *, instance: Instance |
     req = problem.request_by_id[key[0]]
     here = next(((r.van, r.day) for r in plan.routes for s in r.stops if s.key == key), None)
     order = [v.id for v in problem.vans]
-    out = []
-    for o in options:
-        if not o.fits or (o.van, o.day) == here:
-            continue
-        days = [r.day for r in plan.routes for s in r.stops if s.request == req.id and s.key != key]
-        if not spacing_breaks(req, [*days, o.day], problem.history_dates.get(req.id, ())):
-            out.append(o)
+    days = [r.day for r in plan.routes for s in r.stops if s.request == req.id and s.key != key]
+    held = problem.history_dates.get(req.id, ())
+    out = [o for o in options
+           if o.fits and (o.van, o.day) != here and not spacing_breaks(req, [*days, o.day], held)]
     return sorted(out, key=lambda o: (o.day, order.index(o.van)))
 
 
