@@ -312,22 +312,21 @@ class VersionView:
 
     def move_targets(self, routes: list[RouteView]) -> dict[tuple[int, int], list[dict[str, Any]]]:
         """For each stop of ``routes``, the other van-days that can take it as the draft
-        stands (:func:`tourplan.blockers.day_options` with nothing in the way), soonest
-        first: the move list offers only these. A locked stop gets none (unlock it first)."""
+        stands, soonest first (:func:`tourplan.moves.move_targets`: it fits there and keeps its
+        rhythm): the move list offers only these. A locked stop gets none (unlock it first)."""
+        from tourplan.moves import move_targets
         from tourplan.optimiser.instance import build_instance
 
-        instance = build_instance(self.problem) if routes else None
+        plan = self.plan
+        instance = build_instance(self.problem) if routes and plan is not None else None
         out: dict[tuple[int, int], list[dict[str, Any]]] = {}
         for r in routes:
             for s in r.stops:
                 key = self.problem_key(s.request.id, s.occurrence)
-                if key is None or s.locked:
-                    out[(s.request.id, s.occurrence)] = []
-                    continue
-                options = [o for o in self.day_options(key[0], key[1], instance)
-                           if o["fits"] and (o["van"].slug, o["day"]) != (r.van.slug, r.day)]
-                options.sort(key=lambda o: (o["day"], o["van"].id))
-                out[(s.request.id, s.occurrence)] = options[:MAX_MOVE_TARGETS]
+                found = move_targets(self.problem, plan, key, instance=instance) if key and plan else []
+                rows = [{"van": self.vans[o.van], "day": o.day, "fits": True, "blockers": []}
+                        for o in found if o.van in self.vans]
+                out[(s.request.id, s.occurrence)] = rows[:MAX_MOVE_TARGETS]
         return out
 
     def _blocker(self, b: Any, van: Van, min_days: int) -> dict[str, Any]:
