@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tourplan.calendar import local_today
 from tourplan.coverage import FAR_KM, STALE_DAYS, NeedWeights, class_breaks, class_of
@@ -23,12 +23,14 @@ from web.core.formats import number
 from web.core.setup_pages import page, submit
 from web.core.urls import absolute_url
 from web.coverage import operations as ops
+from web.coverage import outcomes as outcomes_ops
 from web.coverage import outreach
-from web.coverage.forms import PlaceForm
-from web.coverage.models import FixedPlace
+from web.coverage.forms import OutcomeForm, PlaceForm
+from web.coverage.models import FixedPlace, VisitOutcome
 from web.coverage.places import all_places, delete_place, save_place
 from web.extensions import db
 from web.seasons.models import Season
+from web.tours.models import Visit
 
 bp = Blueprint("coverage", __name__, template_folder="templates", static_folder="static",
                static_url_path="/static", url_prefix="/operateur/couverture")
@@ -253,3 +255,62 @@ def remove_place(place_id: int) -> Any:
         abort(404, e.message)
     flash(f"Lieu « {gone.name} » supprimé.", "success")
     return redirect(url_for("coverage.places"))
+
+
+@bp.get("/<slug>/bilans")
+@operator_required
+def outcomes(slug: str) -> Any:
+    season = _season(slug)
+    visits = outcomes_ops.held_visits(season, local_today())
+    return render_template("coverage/outcomes.html", season=season, visits=visits,
+                           recorded=outcomes_ops.outcomes_of(visits))
+
+
+@bp.route("/visites/<int:visit_id>/bilan", methods=["GET", "POST"])
+@operator_required
+def outcome(visit_id: int) -> Any:
+    visit = db.session.get(Visit, visit_id)
+    if visit is None:
+        abort(404)
+    form = OutcomeForm()
+    existing = db.session.get(VisitOutcome, visit_id)
+    if request.method == "GET" and existing is not None:
+        form.show(existing)
+    context = {"visit": visit, "themes": outcomes_ops.THEMES}
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                outcomes_ops.record_outcome(visit, form.people.data, form.themes(), form.note.data or "", _by(),
+                                            local_today())
+                db.session.commit()
+            except OperationError as e:
+                db.session.rollback()
+                form.attach(e.where, e.message)
+                return page("coverage/outcome.html", form, 422, [], **context)
+            flash(f"Bilan de la visite à {visit.request.commune.name} enregistré.", "success")
+            return redirect(url_for("coverage.outcomes", slug=visit.season.slug))
+        return page("coverage/outcome.html", form, 422, [], **context)
+    return page("coverage/outcome.html", form, 200, [], **context)
+
+
+def _report(season: Season) -> outcomes_ops.SeasonReport:
+    total = db.session.execute(select(func.count()).select_from(Commune)).scalar_one()
+    return outcomes_ops.season_report(season, local_today(), total)
+
+
+@bp.get("/<slug>/rapport")
+@operator_required
+def report(slug: str) -> Any:
+    season = _season(slug)
+    return render_template("coverage/report.html", season=season, report=_report(season), today=local_today())
+
+
+@bp.get("/<slug>/rapport.csv")
+@operator_required
+def report_csv(slug: str) -> Response:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["indicateur", "valeur"])
+    writer.writerows(_report(_season(slug)).rows())
+    return Response(out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="rapport-{slug}.csv"'})
