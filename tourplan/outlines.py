@@ -98,7 +98,7 @@ def choropleth_svg(areas: Sequence[Area], *, title: str, width: int = 1000) -> s
         return f"{(lon * kx - x0) * scale + 5:.1f} {(-lat - y0) * scale + 5:.1f}"
 
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {round((max(xs) - x0) * scale + 10)} {height}" '
-             f'role="img" aria-labelledby="carte-titre" class="choropleth"><title id="carte-titre">'
+             f'role="group" aria-labelledby="carte-titre" class="choropleth"><title id="carte-titre">'
              f'{html.escape(title)}</title>']
     for a in areas:
         label = f"<title>{html.escape(a.title)}</title>"
