@@ -64,6 +64,7 @@ bench: $(STAMP)
 	$(PY) -m bench.solomon
 	$(PY) -m bench.public
 	$(PY) -m bench.serving
+	$(PY) -m bench.coverage
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

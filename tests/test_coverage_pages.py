@@ -40,6 +40,7 @@ def test_page_shows_figures_formula_and_sorts_without_js(client: Any, desk: dict
     assert "score = 100 × (3 × éloignement + 2 × absence + 1 × habitants) ÷ 6" in html
     assert _row_order(html) == ["48002", "48001", "48003"]  # need 100, 27.8, 16.4
     assert "27,8" in html and "11,1" in html and "jamais visitée" in html
+    assert "Aubrac (48001)" in html
     assert html.count("<path") + html.count("<circle") == 3  # one shape per commune on the map
     by_name = unescape(client.get("/operateur/couverture/s1/?tri=name&ordre=asc").get_data(as_text=True))
     assert _row_order(by_name) == ["48001", "48002", "48003"]

@@ -75,6 +75,19 @@ def _rings(g: BaseGeometry) -> list[Sequence[tuple[float, float]]]:
     return out
 
 
+def _relative_path(points: list[tuple[int, int]]) -> str:
+    """``M x y`` then relative steps (``l dx dy``), repeated points dropped: the shortest path text."""
+    if not points:
+        return ""
+    out = [f"M{points[0][0]} {points[0][1]}l"]
+    last = points[0]
+    for p in points[1:]:
+        if p != last:
+            out.append(f"{p[0] - last[0]} {p[1] - last[1]} ")
+            last = p
+    return "".join(out).rstrip() + "z"
+
+
 def choropleth_svg(areas: Sequence[Area], *, title: str, width: int = 1000) -> str:
     """An SVG map: each area a link to ``href`` with its ``title`` read out and shown on hover.
     Equirectangular projection around the territory's mean latitude: true to shape at this scale."""
@@ -94,8 +107,9 @@ def choropleth_svg(areas: Sequence[Area], *, title: str, width: int = 1000) -> s
     scale = width / span
     height = round((max(ys) - y0) * scale + 10)
 
-    def xy(lon: float, lat: float) -> str:
-        return f"{(lon * kx - x0) * scale + 5:.1f} {(-lat - y0) * scale + 5:.1f}"
+    def xy(lon: float, lat: float) -> tuple[int, int]:
+        # Whole units of a 1000-wide map (~150 m for a département): half the bytes of decimals.
+        return round((lon * kx - x0) * scale + 5), round((-lat - y0) * scale + 5)
 
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {round((max(xs) - x0) * scale + 10)} {height}" '
              f'role="group" aria-labelledby="carte-titre" class="choropleth"><title id="carte-titre">'
@@ -103,11 +117,11 @@ def choropleth_svg(areas: Sequence[Area], *, title: str, width: int = 1000) -> s
     for a in areas:
         label = f"<title>{html.escape(a.title)}</title>"
         if a.outline is not None:
-            d = " ".join("M" + " L".join(xy(x, y) for x, y in ring) + "Z" for ring in _rings(a.outline))
+            d = "".join(_relative_path([xy(x, y) for x, y in ring]) for ring in _rings(a.outline))
             shape = f'<path class="{a.css_class}" d="{d}">{label}</path>'
         else:
-            shape = f'<circle class="{a.css_class}" cx="{xy(a.point[1], a.point[0]).split()[0]}" ' \
-                    f'cy="{xy(a.point[1], a.point[0]).split()[1]}" r="4">{label}</circle>'
+            cx, cy = xy(a.point[1], a.point[0])
+            shape = f'<circle class="{a.css_class}" cx="{cx}" cy="{cy}" r="4">{label}</circle>'
         parts.append(f'<a href="{html.escape(a.href)}">{shape}</a>')
     parts.append("</svg>")
     return "".join(parts)
