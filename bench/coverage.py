@@ -14,11 +14,11 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
-import tempfile
 import time
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
+
+from bench import temporary_app
 
 COMMUNES = 700
 VISITS = 2000
@@ -80,14 +80,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=20)
     args = parser.parse_args(argv)
 
-    from web import create_app
     from web.extensions import db
 
-    with tempfile.TemporaryDirectory(prefix="tourplan-bench-") as tmp:
-        app = create_app({"TESTING": False, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False,
-                          "SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(tmp) / 'bench.sqlite'}"})
+    with temporary_app() as app:
         with app.app_context():
-            db.create_all()
             slug = build(args.communes, args.visits)
             db.session.remove()
         client = app.test_client()

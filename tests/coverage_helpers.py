@@ -48,3 +48,16 @@ def small_territory(make: Any) -> dict[str, Any]:
     visit(make, old, c, van, date(2026, 9, 16))
     db.session.commit()
     return {"season": season, "old": old, "a": a, "b": b, "c": c, "van": van, "held": held}
+
+
+def desk_session(client: Any, make: Any, monkeypatch: Any, *modules: Any) -> dict[str, Any]:
+    """The territory, an operator logged in on ``client``, and "today" set to :data:`TODAY`
+    in each of ``modules`` (those that read ``local_today``)."""
+    from tests.desk_helpers import login, operator
+
+    for module in modules:
+        monkeypatch.setattr(module, "local_today", lambda: TODAY)
+    territory = small_territory(make)
+    operator()
+    login(client)
+    return territory

@@ -6,19 +6,14 @@ from typing import Any
 
 import pytest
 
-from tests.coverage_helpers import TODAY, small_territory
-from tests.desk_helpers import login, operator
+from tests.coverage_helpers import desk_session
 
 
 @pytest.fixture
 def territory(app: Any, client: Any, make: Any, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     import web.api.blueprint
 
-    monkeypatch.setattr(web.api.blueprint, "local_today", lambda: TODAY)
-    t = small_territory(make)
-    operator()
-    login(client)
-    return t
+    return desk_session(client, make, monkeypatch, web.api.blueprint)
 
 
 def test_coverage_objects_per_commune(client: Any, territory: dict[str, Any]) -> None:

@@ -12,19 +12,14 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from tests.coverage_helpers import TODAY, small_territory
-from tests.desk_helpers import login, operator
+from tests.coverage_helpers import desk_session
 
 
 @pytest.fixture
 def desk(app: Any, client: Any, make: Any, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     import web.coverage.blueprint
 
-    monkeypatch.setattr(web.coverage.blueprint, "local_today", lambda: TODAY)
-    t = small_territory(make)
-    operator()
-    login(client)
-    return t
+    return desk_session(client, make, monkeypatch, web.coverage.blueprint)
 
 
 def _row_order(html: str) -> list[str]:
@@ -136,3 +131,9 @@ def test_pages_need_an_operator(app: Any) -> None:
     anonymous = app.test_client()
     assert anonymous.get("/operateur/couverture/s1/").status_code == 302
     assert anonymous.get("/operateur/couverture/s1/couverture.csv").status_code == 302
+
+
+def test_nothing_ticked_goes_back_to_the_table_with_a_message(client: Any, desk: dict[str, Any]) -> None:
+    for action in ("inviter", "bonus", "bonus/confirmer"):
+        r = client.post(f"/operateur/couverture/s1/{action}", data={}, follow_redirects=True)
+        assert "Cochez au moins une commune dans le tableau." in unescape(r.get_data(as_text=True)), action

@@ -9,19 +9,14 @@ from typing import Any
 
 import pytest
 
-from tests.coverage_helpers import TODAY, small_territory
-from tests.desk_helpers import login, operator
+from tests.coverage_helpers import TODAY, desk_session
 
 
 @pytest.fixture
 def desk(app: Any, client: Any, make: Any, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     import web.coverage.blueprint
 
-    monkeypatch.setattr(web.coverage.blueprint, "local_today", lambda: TODAY)
-    t = small_territory(make)
-    operator()
-    login(client)
-    return t
+    return desk_session(client, make, monkeypatch, web.coverage.blueprint)
 
 
 def test_outcome_is_recorded_and_bad_values_named(client: Any, desk: dict[str, Any]) -> None:

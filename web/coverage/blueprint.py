@@ -30,6 +30,7 @@ from web.coverage.models import FixedPlace, VisitOutcome
 from web.coverage.places import all_places, delete_place, save_place
 from web.extensions import db
 from web.seasons.models import Season
+from web.seasons.operations import find_season
 from web.tours.models import Visit
 
 bp = Blueprint("coverage", __name__, template_folder="templates", static_folder="static",
@@ -46,10 +47,7 @@ def _by() -> str:
 
 
 def _season(slug: str) -> Season:
-    season = db.session.execute(select(Season).where(Season.slug == slug)).scalar_one_or_none()
-    if season is None:
-        abort(404)
-    return season
+    return find_season(slug, required=False) or abort(404)
 
 
 def _coverage(season: Season) -> ops.Coverage:
@@ -173,19 +171,22 @@ def export_geojson(slug: str) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="couverture-{slug}.geojson"'})
 
 
-def _chosen(cov: ops.Coverage) -> list[ops.CommuneCoverage]:
+def _ticked(slug: str) -> tuple[Season, list[ops.CommuneCoverage]]:
+    """The season and the communes ticked in its table, most in need first; back to the
+    table with a message when none is."""
+    season = _season(slug)
     chosen = set(request.form.getlist("insee"))
-    return [r for r in cov.sorted_by("need_score", True) if r.insee in chosen]
+    rows = [r for r in _coverage(season).sorted_by("need_score", True) if r.insee in chosen]
+    if not rows:
+        flash("Cochez au moins une commune dans le tableau.", "error")
+        abort(redirect(url_for("coverage.season", slug=slug) + "#tableau"))
+    return season, rows
 
 
 @bp.post("/<slug>/inviter")
 @operator_required
 def invite(slug: str) -> Any:
-    season = _season(slug)
-    rows = _chosen(_coverage(season))
-    if not rows:
-        flash("Cochez au moins une commune dans le tableau.", "error")
-        return redirect(url_for("coverage.season", slug=slug) + "#tableau")
+    season, rows = _ticked(slug)
     communes = [db.session.get(Commune, r.insee) for r in rows]
     result = outreach.invite(season, [c for c in communes if c is not None], absolute_url("requests.new_request"))
     db.session.commit()
@@ -202,19 +203,15 @@ def invite(slug: str) -> Any:
 @operator_required
 def bonus(slug: str) -> Any:
     """What the bonus would change, to confirm: nothing is stored yet."""
-    season = _season(slug)
-    rows = _chosen(_coverage(season))
-    if not rows:
-        flash("Cochez au moins une commune dans le tableau.", "error")
-        return redirect(url_for("coverage.season", slug=slug) + "#tableau")
+    season, rows = _ticked(slug)
     return render_template("coverage/bonus.html", season=season, lines=outreach.bonus_plan(season, rows))
 
 
 @bp.post("/<slug>/bonus/confirmer")
 @operator_required
 def bonus_confirm(slug: str) -> Any:
-    season = _season(slug)
-    lines = outreach.bonus_plan(season, _chosen(_coverage(season)))
+    season, rows = _ticked(slug)
+    lines = outreach.bonus_plan(season, rows)
     raised = outreach.apply_bonus(lines, _by())
     db.session.commit()
     flash(f"Bonus de besoin appliqué à {raised} demande(s) : la prochaine planification en tient compte, "
