@@ -59,3 +59,18 @@ def test_season_report_by_hand(client: Any, desk: dict[str, Any]) -> None:
     assert rows["Communes atteintes la saison précédente (Saison s2026)"] == "1"
     page = unescape(client.get("/operateur/couverture/s1/rapport").get_data(as_text=True))
     assert "Rapport de saison – Saison s1" in page and "1 des 1 visites tenues ont un bilan saisi" in page
+
+
+def test_report_counts_the_km_of_the_published_days_already_driven(client: Any, desk: dict[str, Any]) -> None:
+    from web.core.types import utcnow
+    from web.extensions import db
+    from web.tours.models import TourVersion
+
+    routes = [{"van": "truck-1", "date": "2027-03-05", "distance_km": 42.0},
+              {"van": "truck-1", "date": "2027-03-20", "distance_km": 30.0}]  # still to come: not driven
+    db.session.add(TourVersion(season_id=desk["season"].id, number=1, status="published", published_at=utcnow(),
+                               problem_json={}, plan_json={"routes": routes}))
+    db.session.commit()
+    rows = dict(csv.reader(io.StringIO(client.get("/operateur/couverture/s1/rapport.csv").get_data(as_text=True))))
+    assert rows["Kilomètres parcourus (tournée publiée, jours passés)"] == "42.0"
+    assert rows["CO₂ émis, kg (0.25 kg par km)"] == "10.5"  # 42 km × 0.25 kg (ADEME, diesel van)
