@@ -73,12 +73,17 @@ def _value_text(row: ops.CommuneCoverage, key: str) -> str:
     return f"{number(value, digits)} {unit}".strip()
 
 
+def _outlines(cov: ops.Coverage) -> dict[str, Any]:
+    """Outlines of the territory's communes (their département is the INSEE code's start:
+    three characters overseas)."""
+    return commune_outlines({r.insee[:3] if r.insee.startswith("97") else r.insee[:2] for r in cov.rows})
+
+
 def _map(cov: ops.Coverage, measure: str, season: Season) -> tuple[str, list[tuple[str, str]]]:
     """The SVG choropleth of ``measure`` and its legend ((css class, range text), ...)."""
     values = [getattr(r, measure) for r in cov.rows]
     breaks = class_breaks([v for v in values if v is not None])
-    departments = {r.insee[:3] if r.insee.startswith("97") else r.insee[:2] for r in cov.rows}
-    outlines = commune_outlines(departments)
+    outlines = _outlines(cov)
     label = ops.MEASURES[measure][0]
     areas = []
     for r in cov.rows:
@@ -160,7 +165,7 @@ def export_csv(slug: str) -> Response:
 def export_geojson(slug: str) -> Response:
     """Each commune as its outline (its town-hall point when it has none), with the figures."""
     cov = _coverage(_season(slug))
-    outlines = commune_outlines({r.insee[:2] for r in cov.rows})
+    outlines = _outlines(cov)
     features = []
     for r, props in zip(cov.sorted_by("need_score", True), _export_rows(cov), strict=True):
         g = outlines.get(r.insee)
