@@ -137,3 +137,18 @@ def test_nothing_ticked_goes_back_to_the_table_with_a_message(client: Any, desk:
     for action in ("inviter", "bonus", "bonus/confirmer"):
         r = client.post(f"/operateur/couverture/s1/{action}", data={}, follow_redirects=True)
         assert "Cochez au moins une commune dans le tableau." in unescape(r.get_data(as_text=True)), action
+
+
+def test_the_next_draft_weighs_the_bonus_and_says_so(client: Any, desk: dict[str, Any], make: Any) -> None:
+    from tests.desk_helpers import draft
+    from web.extensions import db
+
+    req = make.request(desk["season"], desk["b"], status="accepted", priority=2, label="Démarches Bagnols")
+    db.session.commit()
+    client.post("/operateur/couverture/s1/bonus/confirmer", data={"insee": "48002"})
+    version = draft(desk["season"])
+    planned = next(r for r in version.problem_json["requests"] if r["label"] == "Démarches Bagnols")
+    assert planned["priority"] == 6
+    page = unescape(client.get(f"/operateur/planification/versions/{version.id}").get_data(as_text=True))
+    assert "Bonus de besoin pris en compte" in page
+    assert f'/operateur/demandes/{req.id}">Démarches Bagnols</a> (Bagnols) – Bonus de besoin (couverture) : score 100' in page

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 
@@ -14,7 +15,7 @@ from web.coverage.operations import CommuneCoverage
 from web.extensions import db
 from web.mail.models import OutboxMessage
 from web.mail.outbox import enqueue
-from web.requests.models import VisitRequest
+from web.requests.models import RequestStatusChange, VisitRequest
 from web.requests.operations import set_priority
 from web.seasons.models import Season
 
@@ -95,3 +96,14 @@ def apply_bonus(lines: Iterable[BonusLine], by: str) -> int:
                 raised += 1
     db.session.flush()
     return raised
+
+
+def bonuses_before(season_id: int, moment: datetime) -> list[tuple[VisitRequest, str]]:
+    """The season's requests whose priority a need bonus raised before ``moment`` (a
+    version's planning), with the bonus's note: the draft shows what it carried."""
+    rows = db.session.execute(
+        select(VisitRequest, RequestStatusChange.note).join(RequestStatusChange,
+                                                           RequestStatusChange.request_id == VisitRequest.id)
+        .where(VisitRequest.season_id == season_id, RequestStatusChange.note.startswith(BONUS_NOTE),
+               RequestStatusChange.at <= moment).order_by(VisitRequest.id)).all()
+    return [(req, note) for req, note in rows]
