@@ -68,3 +68,18 @@ def test_without_any_fixed_place_every_commune_is_far(make: Any) -> None:
 @pytest.mark.parametrize("weights", [NeedWeights(0, 0, 0), NeedWeights(11, 1, 1), NeedWeights(-1, 2, 2)])
 def test_weights_out_of_range_are_refused(weights: NeedWeights) -> None:
     assert weights.check() is not None
+
+
+def test_outlines_are_kept_in_the_instance_folder_for_the_next_process(tmp_path: Any) -> None:
+    import tourplan.outlines as outlines
+
+    first = outlines.commune_outlines(["48"], tmp_path)
+    assert len(first) == 152 and (tmp_path / f"outlines-48-{outlines.TOLERANCE:g}.json").is_file()
+    outlines._cache.clear()  # a new process: only the file is left
+    again = outlines.commune_outlines(["48"], tmp_path)
+    assert set(again) == set(first)
+    assert again["48095"].equals_exact(first["48095"], 1e-9)
+    (tmp_path / f"outlines-48-{outlines.TOLERANCE:g}.json").write_text("{half a file", encoding="utf-8")
+    outlines._cache.clear()
+    assert len(outlines.commune_outlines(["48"], tmp_path)) == 152  # a damaged file: read the package again
+    assert outlines.commune_outlines(["zz"], tmp_path) == {}  # not a département: no outline, no error

@@ -6,9 +6,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -76,7 +77,8 @@ def _value_text(row: ops.CommuneCoverage, key: str) -> str:
 def _outlines(cov: ops.Coverage) -> dict[str, Any]:
     """Outlines of the territory's communes (their département is the INSEE code's start:
     three characters overseas)."""
-    return commune_outlines({r.insee[:3] if r.insee.startswith("97") else r.insee[:2] for r in cov.rows})
+    return commune_outlines({r.insee[:3] if r.insee.startswith("97") else r.insee[:2] for r in cov.rows},
+                            Path(current_app.instance_path))
 
 
 def _map(cov: ops.Coverage, measure: str, season: Season) -> tuple[str, list[tuple[str, str]]]:

@@ -133,8 +133,10 @@ def coverage(season: Season, today: date, period: str = "saison", weights: NeedW
         period = "saison"
     weights = weights or season_weights(season)
     start, end = period_of(season, period, today)
-    communes = list(db.session.execute(select(Commune).order_by(Commune.insee)).scalars())
-    places = list(db.session.execute(select(FixedPlace).order_by(FixedPlace.id)).scalars())
+    # Only the columns used: loading 700 whole Commune objects (hours, contacts) took most of the time.
+    communes = db.session.execute(select(Commune.insee, Commune.name, Commune.population, Commune.lat, Commune.lon,
+                                         Commune.email).order_by(Commune.insee)).all()
+    places = db.session.execute(select(FixedPlace.name, FixedPlace.lat, FixedPlace.lon).order_by(FixedPlace.id)).all()
     visits = _visits_by_commune(season, period, start, end)
     last_held = _last_held(today)
     closest = nearest([Point(c.lat, c.lon) for c in communes], [Point(p.lat, p.lon) for p in places])
