@@ -68,6 +68,7 @@ bench: $(STAMP)
 	$(PY) -m bench.public
 	$(PY) -m bench.serving
 	$(PY) -m bench.travel
+	$(PY) -m bench.coverage
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

@@ -4,6 +4,7 @@ from web.activities.models import Activity
 from web.api.models import ApiToken
 from web.auth.models import Operator
 from web.communes.models import Commune
+from web.coverage.models import CoverageWeights, FixedPlace, VisitOutcome
 from web.desk.models import VisitPin
 from web.jobs.models import PlanningJob
 from web.mail.models import OutboxMessage, Subscription
@@ -17,6 +18,8 @@ __all__ = [
     "Activity",
     "ApiToken",
     "Commune",
+    "CoverageWeights",
+    "FixedPlace",
     "Operator",
     "OutboxMessage",
     "PlanningJob",
@@ -28,6 +31,7 @@ __all__ = [
     "Van",
     "VersionVisit",
     "Visit",
+    "VisitOutcome",
     "VisitPin",
     "VisitRequest",
 ]

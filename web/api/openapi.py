@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel
+
+from web.coverage.schema import CoverageOut
 from web.requests.rhythm import LIMITS as RHYTHM_LIMITS
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
@@ -168,6 +171,15 @@ SCHEMAS: dict[str, Any] = {
 }
 
 
+def _pydantic(name: str, model: type[BaseModel]) -> dict[str, Any]:
+    """A pydantic model's JSON schema under ``name``, the models it uses beside it."""
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    return {name: schema, **schema.pop("$defs", {})}
+
+
+SCHEMAS.update(_pydantic("Coverage", CoverageOut))
+
+
 def _ref(name: str) -> dict[str, Any]:
     return {"$ref": f"#/components/schemas/{name}"}
 
@@ -198,6 +210,15 @@ PATHS: dict[str, Any] = {
                                        "properties": {"time_limit": {"type": "number", "minimum": 1,
                                                                      "maximum": 3600}}}),
                  "responses": {"202": _resp("The queued job", _ref("Job")), **_errors(400, 401, 404, 409)}},
+    },
+    "/api/v1/seasons/{slug}/coverage": {
+        "get": {"summary": "Coverage of the season's territory: visits, distance to the nearest fixed place, "
+                           "need score, one object per commune",
+                "parameters": [_path_param("slug", "string"),
+                               _query("period", "season (the season's dates, default) or 12months (the 12 months "
+                                                "before today and the visits planned after)",
+                                      enum=["season", "12months"])],
+                "responses": {"200": _resp("The coverage", _ref("Coverage")), **_errors(400, 401, 404)}},
     },
     "/api/v1/jobs/{job_id}": {
         "get": {"summary": "A planning job's status and progress", "parameters": [_path_param("job_id")],

@@ -36,6 +36,7 @@ from web.auth.decorators import operator_required
 from web.core import menu
 from web.core.errors import ConflictError, NotFoundError, OperationError
 from web.core.urls import absolute_url, base_url, int_param
+from web.coverage.outreach import bonuses_before
 from web.desk import operations as ops
 from web.desk.moves import MoveRefused, date_fr
 from web.extensions import db
@@ -251,6 +252,7 @@ def version(version_id: int) -> Any:
         published_ids={(x.request_id, x.occurrence): x.id for x in db.session.execute(
             select(Visit).where(Visit.season_id == v.season_id, Visit.status == "scheduled")).scalars()},
         co2_factor=ops.CO2_KG_PER_KM,
+        need_bonuses=bonuses_before(v.season_id, v.created_at),
     )
 
 

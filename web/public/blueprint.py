@@ -34,7 +34,7 @@ from web.communes.search import resolve_commune
 from web.core import formats, menu
 from web.core.menu import N_
 from web.core.urls import absolute_url, canonical_host, safe_local_path
-from web.public import i18n
+from web.public import i18n, open_data
 from web.public import operations as ops
 from web.requests.rhythm import series_facts, span_texts
 
@@ -438,7 +438,34 @@ def legal() -> str:
 
 @bp.get("/donnees")
 def data_sources() -> str:
-    return render_template("public/data.html")
+    return render_template("public/data.html", open_data_columns=open_data.COLUMNS)
+
+
+def _open_data(kind: str, mimetype: str, build: Callable[[ops.Snapshot], bytes]) -> Response:
+    """The published tour as a file, cached until the next publication (like the calendars)."""
+    state = ops.tour_state()
+
+    def make() -> Response:
+        body = ops.cache().rendered(state, ("open-data", kind), lambda: build(ops.cache().snapshot(state)))
+        resp = Response(body, content_type=mimetype)
+        resp.headers["Content-Disposition"] = f'attachment; filename="tournee.{kind}"'
+        return resp
+
+    response = _conditional(state, _etag(state, "open-data", kind), make, FEED_CACHE_CONTROL)
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@bp.get("/donnees/tournee.csv")
+def open_data_csv() -> Response:
+    return _open_data("csv", "text/csv; charset=utf-8", lambda snap: open_data.tour_csv(snap.visits))
+
+
+@bp.get("/donnees/tournee.geojson")
+def open_data_geojson() -> Response:
+    source = absolute_url("public.data_sources")
+    return _open_data("geojson", "application/geo+json",
+                      lambda snap: open_data.tour_geojson(snap.visits, source))
 
 
 @bp.get("/langue/<code>")
