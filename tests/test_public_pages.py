@@ -340,3 +340,19 @@ def test_no_published_tour_yet(client: FlaskClient) -> None:
     assert page(client, "/calendrier").tags
     assert page(client, "/carte").tags
     assert client.get("/calendar.ics").status_code == 200
+
+
+def test_names_take_their_article_on_the_visit_and_commune_pages(
+        client: FlaskClient, tour: dict[str, Any], make: Any) -> None:
+    # Les Laubies (48083) has INSEE name type 4: "des Laubies", "aux Laubies", never "de Les".
+    t = tour["tour"]
+    laubies = make.commune("48083", name="Les Laubies", name_type=4, postal_codes=["48700"])
+    req = make.request(t.season, laubies, label="Permanence", activity=t.activities["demarches"])
+    db.session.commit()
+    [visit] = t.publish([*tour["rows"], Row(req, t.vans["nord"], LATER, 9 * 60, 10 * 60)])[-1:]
+    text = page(client, f"/visites/{visit.id}").text
+    assert "Mairie des Laubies" in text and "Toutes les visites aux Laubies" in text
+    assert "de Les" not in text and "à Les" not in text
+    assert "S'abonner au calendrier des Laubies" in page(client, "/communes/48083").text
+    client.get("/langue/en")
+    assert "All visits in Les Laubies" in page(client, f"/visites/{visit.id}").text

@@ -29,6 +29,7 @@ from flask_babel import gettext as _
 from flask_babel import refresh as babel_refresh
 from werkzeug.http import is_resource_modified
 
+from tourplan.communes import at_commune, of_commune
 from tourplan.maps import MapOptions, build_map
 from web.communes.search import resolve_commune
 from web.core import formats, menu
@@ -57,6 +58,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["hm"] = _hm
     app.jinja_env.filters["longdate"] = _long_date
     app.jinja_env.filters["localdate"] = _local_date
+    app.jinja_env.filters["at_name"] = _at_name
+    app.jinja_env.filters["of_name"] = _of_name
     # A global, not a context value: the macros of _macros.html are imported without context.
     app.jinja_env.globals["series_summary"] = series_summary
     app.context_processor(_context)
@@ -76,6 +79,20 @@ def _hm(minutes: int) -> str:
 
 def _long_date(day: date) -> str:
     return formats.long_date(day, str(get_locale() or "fr"))
+
+
+def _french() -> bool:
+    return str(get_locale() or "fr").startswith("fr")
+
+
+def _at_name(name: str, name_type: int | None = None) -> str:
+    """"aux Laubies" in French, "in Les Laubies" in English: the article decides the French."""
+    return at_commune(name, name_type) if _french() else f"in {name}"
+
+
+def _of_name(name: str, name_type: int | None = None) -> str:
+    """"des Laubies" in French, "of Les Laubies" in English."""
+    return of_commune(name, name_type) if _french() else f"of {name}"
 
 
 def _local_date(moment: datetime) -> str:

@@ -672,7 +672,7 @@ class RequestForm(ErrorSummaryMixin, FlaskForm):
             fields["venue_label"] = self.venue_label.data
             fields["venue_address"] = self.venue_address.data
         else:
-            fields["venue_label"] = f"Mairie de {self.commune_obj.name}"
+            fields["venue_label"] = self.commune_obj.townhall
             fields["venue_address"] = self.commune_obj.townhall_address or ""
         return fields
 
@@ -749,7 +749,8 @@ class OperatorRequestForm(RequestForm):
 
         commune = req.commune
         hit = CommuneHit(commune.insee, commune.name, commune.department, tuple(commune.postal_codes or ()))
-        townhall = req.venue_lat is None and req.venue_label in ("", f"Mairie de {commune.name}")
+        # Requests stored before names took their article say "Mairie de Les Laubies".
+        townhall = req.venue_lat is None and req.venue_label in ("", commune.townhall, f"Mairie de {commune.name}")
         periods = []
         for p in req.periods or []:
             try:

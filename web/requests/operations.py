@@ -144,7 +144,7 @@ def create_request(
     for key, value in {**_DEFAULTS, **fields}.items():
         setattr(req, key, value)
     if not req.venue_label and req.venue_lat is None:
-        req.venue_label = f"Mairie de {commune.name}"
+        req.venue_label = commune.townhall
         req.venue_address = req.venue_address or commune.townhall_address
     validate_request(req)
     req.history.append(RequestStatusChange(from_status=None, to_status="submitted", by=by, at=utcnow()))
