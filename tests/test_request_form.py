@@ -117,7 +117,7 @@ def test_a_valid_request_is_stored_submitted_with_a_token_and_leads_to_its_track
 def test_the_form_shows_each_activity_with_its_usual_duration_and_equipment(app: Flask, world: dict[str, Any]) -> None:
     text = app.test_client().get("/demander").get_data(as_text=True)
     assert "Aide aux démarches" in text
-    assert "durée habituelle 2 h" in text and "ordinateurs portables" in text
+    assert "durée habituelle 2\u00a0h" in text and "ordinateurs portables" in text
 
 
 def test_another_venue_is_kept(app: Flask, world: dict[str, Any]) -> None:
@@ -453,7 +453,8 @@ def test_the_tracking_page_shows_the_decision_and_published_dates(app: Flask, wo
     )
     db.session.commit()
     text = client.get(url).get_data(as_text=True)
-    assert visit_day.strftime("%d/%m/%Y") in text and "10:00" in text and "12:00" in text
+    text = text.replace("\u00a0", " ")
+    assert f"{visit_day.day} " in text and "de 10 h 00 à 12 h 00" in text and "10:00" not in text
 
     db.session.refresh(req)
     decline(req, "ops@example.fr", "Hors de notre secteur")

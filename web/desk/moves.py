@@ -19,6 +19,7 @@ from tourplan.checker import check_plan
 from tourplan.optimiser.schedule import DaySpec, StopSpec, Timing, schedule_day_rounded
 from tourplan.plan import Plan, Route, Stats, Stop, Unserved, objective_value
 from tourplan.problem import Point, Problem, Request, Van
+from web.core import formats
 from web.tours.reasons import WEEKDAYS_FR, date_fr
 
 #: The checker's rules, named for operators.
@@ -210,7 +211,8 @@ def _static_checks(problem: Problem, plan: Plan, key: tuple[str, int], req: Requ
         missing = ", ".join(sorted(req.equipment - van.equipment))
         raise _refuse("equipment", f"la visite demande « {missing} », que le camion {van.name} n'emporte pas")
     if req.windows and not any(day in w for w in req.windows):
-        spans = ", ".join(f"du {w.start.strftime('%d/%m/%Y')} au {w.end.strftime('%d/%m/%Y')}" for w in req.windows)
+        spans = ", ".join(f"du {formats.long_date(w.start, weekday=False)} au {formats.long_date(w.end, weekday=False)}"
+                          for w in req.windows)
         raise _refuse("window", f"le {date_fr(day)} est en dehors des périodes souhaitées ({spans})")
     if req.weekdays is not None and day.isoweekday() not in req.weekdays:
         days = ", ".join(WEEKDAYS_FR[d - 1] for d in sorted(req.weekdays))

@@ -96,8 +96,9 @@ def _of_name(name: str, name_type: int | None = None) -> str:
 
 
 def _local_date(moment: datetime) -> str:
-    """An instant (UTC in the database) as the French calendar date it fell on."""
-    return format_date(moment.astimezone(ZoneInfo(ops.SITE_TZ)).date(), format="long")
+    """An instant (UTC in the database) as the calendar date it fell on in France: "1er mars 2027"."""
+    return formats.long_date(moment.astimezone(ZoneInfo(ops.SITE_TZ)).date(), str(get_locale() or "fr"),
+                             weekday=False)
 
 
 def _weekday_name(iso_day: str | int) -> str:

@@ -35,6 +35,7 @@ from web.activities.models import Activity
 from web.auth.operations import valid_email
 from web.communes.models import Commune
 from web.communes.search import CommuneHit, resolve_commune
+from web.core import formats
 from web.requests import rhythm as rh
 from web.requests.models import STRUCTURE_KINDS
 from web.seasons.models import Season
@@ -81,20 +82,24 @@ def clean_text(value: Any, *, multiline: bool = False) -> str:
 
 
 def format_date_fr(d: date) -> str:
+    """"1er mars 2027" in messages (people type JJ/MM/AAAA, they read words)."""
+    return formats.long_date(d, weekday=False)
+
+
+def date_input(d: date) -> str:
+    """"01/03/2027": only a value put back in a date field, in the JJ/MM/AAAA it asks for."""
     return d.strftime("%d/%m/%Y")
 
 
 def format_minutes(minutes: int | None) -> str:
+    """"09:30": only the value put back in a time field, in the format it asks for."""
     if minutes is None:
         return ""
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 def duration_text(minutes: int) -> str:
-    hours, rest = divmod(minutes, 60)
-    if not hours:
-        return f"{rest} min"
-    return f"{hours} h {rest:02d}" if rest else f"{hours} h"
+    return formats.minutes_text(minutes)
 
 
 def equipment_text(equipment: list[str] | tuple[str, ...]) -> str:
