@@ -532,3 +532,57 @@ def test_with_redis_the_limit_is_shared_by_every_app_process(make_app: Any, worl
         r = redis.Redis.from_url(REDIS_URL)
         for key in r.scan_iter(f"tourplan-limits*{address}*"):
             r.delete(key)
+
+
+def _weekend() -> tuple[Any, Any]:
+    saturday = START + timedelta(days=(5 - START.weekday()) % 7)
+    return saturday, saturday + timedelta(days=1)
+
+
+def _plain(response: Any) -> str:
+    import html
+
+    return html.unescape(response.get_data(as_text=True)).replace("\u00a0", " ")
+
+
+def test_a_weekend_only_period_is_refused_before_saving_with_the_reason(app: Flask, world: dict[str, Any]) -> None:
+    # The season runs Monday to Friday (the default): a Saturday-Sunday period holds no visit day.
+    saturday, sunday = _weekend()
+    client = app.test_client()
+    r = client.post("/demander", data=valid_data(world, weekdays=None, **{
+        "periods-0-start": saturday.isoformat(), "periods-0-end": sunday.isoformat()}))
+    assert r.status_code == 422 and count_requests(app) == 0
+    text = _plain(r)
+    assert "Cette période ne compte aucun jour de passage du camion : le camion ne circule pas le samedi et dimanche" in text
+    assert "Il passe du lundi au vendredi." in text
+
+
+def test_a_period_of_closed_days_only_names_them(app: Flask, world: dict[str, Any]) -> None:
+    from web.extensions import db
+    from web.seasons.models import Season
+
+    monday = START + timedelta(days=(7 - START.weekday()) % 7)
+    tuesday = monday + timedelta(days=1)
+    with app.app_context():
+        season = db.session.get(Season, world["season"])
+        season.closed_dates = [monday.isoformat(), tuesday.isoformat()]
+        db.session.commit()
+    r = app.test_client().post("/demander", data=valid_data(world, weekdays=None, **{
+        "periods-0-start": monday.isoformat(), "periods-0-end": tuesday.isoformat()}))
+    assert r.status_code == 422 and count_requests(app) == 0
+    text = _plain(r)
+    months = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+              "novembre", "décembre"]
+
+    def said(d: Any) -> str:
+        return f"{'1er' if d.day == 1 else d.day} {months[d.month - 1]} {d.year}"
+
+    assert f"le {said(monday)}, le {said(tuesday)} sont des jours fermés" in text
+    # The form says it next to the period fields before anyone types.
+    assert f"il ne passe pas les jours fermés : {said(monday)}, {said(tuesday)}" in _plain(app.test_client().get("/demander"))
+
+
+def test_the_form_shows_the_van_s_service_days_next_to_the_periods(app: Flask, world: dict[str, Any]) -> None:
+    text = _plain(app.test_client().get("/demander"))
+    assert 'id="periods-jours">Le camion passe du lundi au vendredi.' in text
+    assert 'aria-describedby="periods-aide periods-jours"' in text

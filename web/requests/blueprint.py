@@ -44,6 +44,7 @@ from web.requests.forms import (
     duration_text,
     equipment_text,
     format_date_fr,
+    service_days_text,
 )
 from web.requests.inbox import bp as inbox_bp
 from web.requests.models import VisitRequest
@@ -79,7 +80,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.setdefault("weekday_name", lambda d: WEEKDAY_LABELS.get(d, str(d)).lower())
     app.context_processor(
         lambda: {"status_label": lambda s: ops.STATUS_LABELS.get(s, s), "allowed": ops.allowed_transitions,
-                 "rhythm_hints": RHYTHM_HINTS}
+                 "rhythm_hints": RHYTHM_HINTS, "service_days_text": service_days_text}
     )
 
 
