@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from tests.test_public_pages import Page
 from tourplan.calendar import local_today
 
 TODAY = local_today()
@@ -553,7 +554,8 @@ def test_a_weekend_only_period_is_refused_before_saving_with_the_reason(app: Fla
         "periods-0-start": saturday.isoformat(), "periods-0-end": sunday.isoformat()}))
     assert r.status_code == 422 and count_requests(app) == 0
     text = _plain(r)
-    assert "Cette période ne compte aucun jour de passage du camion : le camion ne circule pas le samedi et dimanche" in text
+    assert ("Cette période ne compte aucun jour de passage du camion : "
+            "le camion ne circule pas le samedi et dimanche") in text
     assert "Il passe du lundi au vendredi." in text
 
 
@@ -579,10 +581,36 @@ def test_a_period_of_closed_days_only_names_them(app: Flask, world: dict[str, An
 
     assert f"le {said(monday)}, le {said(tuesday)} sont des jours fermés" in text
     # The form says it next to the period fields before anyone types.
-    assert f"il ne passe pas les jours fermés : {said(monday)}, {said(tuesday)}" in _plain(app.test_client().get("/demander"))
+    form = _plain(app.test_client().get("/demander"))
+    assert f"il ne passe pas les jours fermés : {said(monday)}, {said(tuesday)}" in form
 
 
 def test_the_form_shows_the_van_s_service_days_next_to_the_periods(app: Flask, world: dict[str, Any]) -> None:
     text = _plain(app.test_client().get("/demander"))
     assert 'id="periods-jours">Le camion passe du lundi au vendredi.' in text
     assert 'aria-describedby="periods-aide periods-jours"' in text
+
+
+def test_the_tracking_page_hides_the_team_s_triage_and_says_a_cancellation(app: Flask, world: dict[str, Any]) -> None:
+    from web.extensions import db
+    from web.requests.models import VisitRequest
+    from web.requests.operations import accept, change_status, set_priority
+
+    url = submit(app, world)
+    client = app.test_client()
+    req = db.session.execute(select(VisitRequest)).scalar_one()
+    accept(req, "ops@example.fr")
+    set_priority(req, 5, "ops@example.fr")
+    # What publishing a tour writes in the history (web.tours.operations).
+    change_status(req, "planned", "ops@example.fr", "tournée version #3 publiée")
+    db.session.commit()
+    text = _plain(client.get(url))
+    assert "Planifiée" in text and "Acceptée" in text
+    for internal in ("Priorité", "priorité", "version", "#3", "(modifiée)"):
+        assert internal not in text, internal
+
+    assert client.post(url + "/annuler", data={"submit": "Oui, annuler ma demande"}).status_code == 302
+    text = _plain(client.get(url))
+    assert "Demande annulée le " in Page(client.get(url).get_data(as_text=True)).text.replace("\u00a0", " ")
+    assert "par vous : aucune date ne sera fixée" in text
+    assert "s'affichera ici" not in text

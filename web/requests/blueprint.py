@@ -227,6 +227,8 @@ def track(token: str) -> Any:
         rhythm_text=rh.describe(rh.request_rhythm(req)),
         series_text=rh.request_series_text(req, visits),
         visit_url=visit_url,
+        history=ops.commune_history(req),
+        cancelled=ops.cancellation(req),
         can_cancel="cancelled" in ops.allowed_transitions(req.status),
         tracking_url=absolute_url("requests.track", token=req.tracking_token),
     )
