@@ -356,3 +356,20 @@ def test_names_take_their_article_on_the_visit_and_commune_pages(
     assert "S'abonner au calendrier des Laubies" in page(client, "/communes/48083").text
     client.get("/langue/en")
     assert "All visits in Les Laubies" in page(client, f"/visites/{visit.id}").text
+
+
+def test_a_commune_without_visit_points_to_the_nearest_upcoming_ones(
+        client: FlaskClient, tour: dict[str, Any], make: Any) -> None:
+    # Badaroux lies 4 km from Mende's town hall and 20 km from Marvejols' (by hand, great circle).
+    make.commune("48017", name="Badaroux", lat=44.538, lon=3.547)
+    db.session.commit()
+    p = page(client, "/communes/48017")
+    _, soon, _, marv = tour["ids"]
+    text = p.text.replace("\u00a0", " ")
+    assert "Aucune visite n'est prévue pour l'instant dans cette commune." in text
+    assert "Le camion passe bientôt dans des communes proches :" in text
+    nearby = [href for href in p.links() if href.startswith("/visites/")]
+    assert nearby == [f"/visites/{soon}", f"/visites/{marv}"]  # Mende's next visit first: the nearest
+    assert "(à 4 km)" in text and "(à 20 km)" in text
+    # A commune with its own visits does not send people elsewhere.
+    assert "communes proches" not in page(client, "/communes/48095").text

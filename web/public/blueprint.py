@@ -59,6 +59,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["longdate"] = _long_date
     app.jinja_env.filters["localdate"] = _local_date
     app.jinja_env.filters["at_name"] = _at_name
+    app.jinja_env.filters["distance"] = _distance
     app.jinja_env.filters["of_name"] = _of_name
     # A global, not a context value: the macros of _macros.html are imported without context.
     app.jinja_env.globals["series_summary"] = series_summary
@@ -93,6 +94,11 @@ def _at_name(name: str, name_type: int | None = None) -> str:
 def _of_name(name: str, name_type: int | None = None) -> str:
     """"des Laubies" in French, "of Les Laubies" in English."""
     return of_commune(name, name_type) if _french() else f"of {name}"
+
+
+def _distance(km: float) -> str:
+    """"12 km" (whole kilometres: the crow's distance is a hint, not a route)."""
+    return f"{formats.number(round(km), 0, str(get_locale() or 'fr'))}{formats.NBSP}km"
 
 
 def _local_date(moment: datetime) -> str:
@@ -417,8 +423,9 @@ def commune(insee: str) -> Response:
     visits = snap.by_commune.get(insee, [])
     upcoming = ops.with_series(snap.upcoming(visits), snap)
     past = ops.with_series(snap.past(visits)[-20:][::-1], snap)
+    nearby = [] if upcoming else snap.nearest_upcoming(town.lat, town.lon, exclude=insee)
     return Response(render_template(
-        "public/commune.html", commune=town, upcoming=upcoming, past=past, today=state.today,
+        "public/commune.html", commune=town, upcoming=upcoming, past=past, today=state.today, nearby=nearby,
         feed=_feed_links("public.feed_commune", insee=insee), website=safe_web_url(town.website),
     ))
 

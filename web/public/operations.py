@@ -29,7 +29,7 @@ from tourplan.calendar import SERVICE_TIMEZONE, local_today
 from tourplan.communes import at_commune, townhall_name
 from tourplan.ical import FeedEvent, build_feed, build_single_event, local_span, still_listed, visit_uid
 from tourplan.maps import MapPoint, MapRoute
-from tourplan.problem import format_time
+from tourplan.problem import Point, format_time, haversine_km
 from web.activities.models import Activity
 from web.communes.models import Commune
 from web.extensions import db
@@ -44,6 +44,8 @@ SITE_TZ = SERVICE_TIMEZONE
 #: validated parameters only, but even those combine into many pages.
 RENDER_CACHE_SIZE = 512
 RENDER_CACHE_BYTES = 64 * 1024 * 1024
+#: How many nearby communes a commune page without a visit points to.
+NEARBY_COMMUNES = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +159,19 @@ class Snapshot:
     def upcoming(self, visits: Iterable[PublicVisit] | None = None) -> list[PublicVisit]:
         today = self.state.today
         return [v for v in (self.visits if visits is None else visits) if v.date >= today]
+
+    def nearest_upcoming(self, lat: float, lon: float, *, exclude: str = "",
+                         limit: int = NEARBY_COMMUNES) -> list[tuple[PublicVisit, float]]:
+        """The next visit of each of the ``limit`` nearest other communes that have one to come,
+        with its distance in km as the crow flies: where to go when the van does not come here."""
+        soonest: dict[str, PublicVisit] = {}
+        for v in self.upcoming():  # in date order: the first seen is the soonest
+            if not v.cancelled and v.commune_insee != exclude:
+                soonest.setdefault(v.commune_insee, v)
+        here = Point(lat, lon)
+        ranked = sorted(((v, haversine_km(here, Point(v.lat, v.lon))) for v in soonest.values()),
+                        key=lambda pair: (pair[1], pair[0].date))
+        return ranked[:limit]
 
     def past(self, visits: Iterable[PublicVisit] | None = None) -> list[PublicVisit]:
         today = self.state.today
