@@ -373,3 +373,16 @@ def test_a_commune_without_visit_points_to_the_nearest_upcoming_ones(
     assert "(à 4 km)" in text and "(à 20 km)" in text
     # A commune with its own visits does not send people elsewhere.
     assert "communes proches" not in page(client, "/communes/48095").text
+
+
+def test_french_texts_are_marked_french_on_english_pages(client: FlaskClient, tour: dict[str, Any]) -> None:
+    soon = tour["ids"][1]
+    client.get("/langue/en")
+    r = client.get(f"/visites/{soon}").get_data(as_text=True)
+    # The team's words (activity, what to bring) and the place stay French, and say so.
+    for text in ("Atelier démarches en ligne", "Smartphone, identifiants, carte Vitale", "Mairie de Mende",
+                 "Accès de plain-pied, toilettes adaptées"):
+        assert f'<span lang="fr">{text}</span>' in r, text
+    assert '<span lang="fr">' in client.get("/communes/48095").get_data(as_text=True)
+    client.get("/langue/fr")
+    assert '<span lang="fr">' not in client.get(f"/visites/{soon}").get_data(as_text=True)

@@ -27,6 +27,7 @@ from flask import (
 from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from flask_babel import refresh as babel_refresh
+from markupsafe import Markup
 from werkzeug.http import is_resource_modified
 
 from tourplan.communes import at_commune, of_commune
@@ -60,6 +61,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["localdate"] = _local_date
     app.jinja_env.filters["at_name"] = _at_name
     app.jinja_env.filters["distance"] = _distance
+    app.jinja_env.filters["french"] = _french_text
     app.jinja_env.filters["of_name"] = _of_name
     # A global, not a context value: the macros of _macros.html are imported without context.
     app.jinja_env.globals["series_summary"] = series_summary
@@ -94,6 +96,14 @@ def _at_name(name: str, name_type: int | None = None) -> str:
 def _of_name(name: str, name_type: int | None = None) -> str:
     """"des Laubies" in French, "of Les Laubies" in English."""
     return of_commune(name, name_type) if _french() else f"of {name}"
+
+
+def _french_text(text: str | None) -> Markup | str:
+    """Text the team or a commune wrote (places, activities, remarks) is French: on an
+    English page it is marked ``lang="fr"`` so screen readers speak it in French."""
+    if not text or _french():
+        return text or ""
+    return Markup('<span lang="fr">{}</span>').format(text)
 
 
 def _distance(km: float) -> str:
