@@ -614,3 +614,15 @@ def test_the_tracking_page_hides_the_team_s_triage_and_says_a_cancellation(app: 
     assert "Demande annulée le " in Page(client.get(url).get_data(as_text=True)).text.replace("\u00a0", " ")
     assert "par vous : aucune date ne sera fixée" in text
     assert "s'affichera ici" not in text
+
+
+@pytest.mark.parametrize("typed", ["2A004", "2a004", " 2A004 "])
+def test_a_corsican_insee_code_typed_in_the_commune_field_finds_the_commune(
+        app: Flask, world: dict[str, Any], make: Any, typed: str) -> None:
+    make.commune("2A004", name="Ajaccio", department="2A", postal_codes=["20000", "20090"])
+    make.db.session.commit()
+    assert app.test_client().post("/demander", data=valid_data(world, commune=typed)).status_code == 302
+    assert stored_requests(app)[0].commune_insee == "2A004"
+    # The home page's search too.
+    found = app.test_client().get("/recherche", query_string={"q": typed})
+    assert found.status_code == 302 and found.headers["Location"] == "/communes/2A004"
