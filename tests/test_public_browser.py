@@ -52,8 +52,8 @@ if HAVE_CHROMIUM:
             f"/calendrier?vue=liste&mois={PAST:%Y-%m}",
             "/calendrier?vue=liste&commune=48092&van=sud&activite=fablab", "/carte", f"/carte?jour={SOON}",
             "/carte/cadre", f"/carte/cadre?jour={SOON}", "/communes/48095", "/communes/48092",
-            "/communes/48017", f"/visites/{soon}", f"/visites/{later}", f"/visites/{past}", "/accessibilite", "/donnees",
-            "/mentions-legales",
+            "/communes/48017", f"/visites/{soon}", f"/visites/{later}", f"/visites/{past}", "/accessibilite",
+            "/donnees", "/mentions-legales",
             "/page-qui-n-existe-pas",
         ]
 
