@@ -555,7 +555,7 @@ def test_a_weekend_only_period_is_refused_before_saving_with_the_reason(app: Fla
     assert r.status_code == 422 and count_requests(app) == 0
     text = _plain(r)
     assert ("Cette période ne compte aucun jour de passage du camion : "
-            "le camion ne circule pas le samedi et dimanche") in text
+            "le camion ne circule ni le samedi ni le dimanche") in text
     assert "Il passe du lundi au vendredi." in text
 
 

@@ -118,7 +118,9 @@ def no_service_day(season: Season, start: date, end: date) -> str | None:
     reasons = []
     off = {d.isoweekday() for d in days if d.isoweekday() not in weekdays}
     if off:
-        reasons.append(f"le camion ne circule pas le {_weekday_list(off)}")
+        names = [WEEKDAY_LABELS[d].lower() for d in sorted(off)]
+        reasons.append(f"le camion ne circule pas le {names[0]}" if len(names) == 1
+                       else "le camion ne circule " + " ".join(f"ni le {n}" for n in names))
     shut = [d for d in days if d.isoweekday() in weekdays]
     if shut:
         reasons.append(f"le {', le '.join(format_date_fr(d) for d in shut[:5])} {'est' if len(shut) == 1 else 'sont'}"
