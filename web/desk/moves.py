@@ -17,6 +17,7 @@ from tourplan import moves
 from tourplan.moves import MoveError
 from tourplan.plan import Plan
 from tourplan.problem import Problem
+from web.core import formats
 from web.tours.reasons import WEEKDAYS_FR, date_fr, hm
 
 #: The checker's rules, named for operators.
@@ -84,7 +85,8 @@ class MoveRefused(Exception):
 
 
 def _spans(windows: Any) -> str:
-    return ", ".join(f"du {w.start.strftime('%d/%m/%Y')} au {w.end.strftime('%d/%m/%Y')}" for w in windows)
+    return ", ".join(f"du {formats.long_date(w.start, weekday=False)} au {formats.long_date(w.end, weekday=False)}"
+                     for w in windows)
 
 
 def _min_gap(problem: Problem, f: dict[str, Any]) -> str:

@@ -29,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 
 from tourplan.plan import plan_from_json
 from tourplan.problem import ProblemError
+from web.core import formats
 from web.core.errors import ConflictError, NotFoundError, OperationError
 from web.core.types import utcnow
 from web.extensions import db
@@ -261,7 +262,7 @@ def run_job(job_id: int) -> None:
         db.session.commit()  # the draft is kept whatever happens to the job's own row next
         s = plan.stats
         summary = (f"{s.served} visites sur {s.visits}, priorité {s.served_priority} sur {s.total_priority}, "
-                   f"{s.distance_km:.1f} km")
+                   f"{formats.km(s.distance_km)}")
         if stopped:
             _finish(job_id, "stopped", f"Arrêtée à la demande d'un opérateur : le meilleur plan trouvé jusque-là "
                                        f"est gardé comme brouillon n° {version.number} ({summary}). "

@@ -33,7 +33,7 @@ from tourplan.calendar import local_today
 from tourplan.changes import forced_reason
 from tourplan.plan import Plan
 from tourplan.problem import Problem, ProblemError, Published, format_time, hours_json, problem_from_json
-from web.core import signals
+from web.core import formats, signals
 from web.core.errors import ConflictError, NotFoundError, OperationError
 from web.core.types import utcnow
 from web.desk.models import VisitPin
@@ -511,7 +511,7 @@ def _conflict_message(season_id: int, number: int) -> str:
     current = published_version(season_id)
     if current is None or current.published_at is None:
         return f"la saison a changé depuis la préparation de la version #{number} ; replanifiez ou relisez-la"
-    when = current.published_at.strftime("%Y-%m-%d %H:%M UTC")
+    when = formats.paris_datetime(current.published_at)
     return (
         f"conflit : la version #{current.number} a été publiée par {current.published_by or 'quelqu’un'} "
         f"le {when}, après la préparation de la version #{number}. Relisez les changements avant de publier."
