@@ -14,8 +14,8 @@ import sys
 import time
 from pathlib import Path
 
+from tourplan.optimiser.vrptw import solve_solomon_file
 from tourplan.problem import ProblemError
-from tourplan.solomon import solve_solomon_file
 
 DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "bench" / "solomon"
 
