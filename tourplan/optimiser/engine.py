@@ -17,7 +17,9 @@ route is allowed to hold.  One iteration:
    (a fraction) at the start, shrinking to 0 at the end; the best is kept.
 
 Every removed customer must be placed again (a recreate that cannot is thrown
-away): the engine never changes *who* is served, only how far the vans drive.
+away): the engine never drops a served customer.  Where some are left out (a tour
+season), each recreate also tries the left-out customers near the ruin, so the
+objective is lexicographic: prize served first (never lower), then km.
 """
 
 from __future__ import annotations
@@ -62,6 +64,15 @@ class Space(Protocol):
         """Vehicles that may take ``c``, the others being where ``where`` says."""
         ...
 
+    def extras(self, removed: Sequence[int], where: dict[int, int]) -> Sequence[int]:
+        """Customers left out that a recreate may add near ``removed``, most valuable first
+        (none for a problem where every customer is served)."""
+        ...
+
+    def prize(self, c: int) -> float:
+        """What serving ``c`` is worth: served prize first, km second (lexicographic)."""
+        ...
+
 
 @dataclass
 class Knobs:
@@ -90,6 +101,18 @@ def total_cost(space: Space, routes: Routes) -> float:
     return sum(route_cost(space, k, r) for k, r in enumerate(routes))
 
 
+def score(space: Space, routes: Routes) -> tuple[float, float]:
+    """(prize served, km): more prize first, then fewer km."""
+    return sum(space.prize(c) for r in routes for c in r), total_cost(space, routes)
+
+
+def better(a: tuple[float, float], b: tuple[float, float], allowance: float = 0.0) -> bool:
+    """``a`` beats ``b``: more prize, or as much and km below ``b``'s (plus ``allowance``, a fraction)."""
+    if a[0] != b[0]:
+        return a[0] > b[0] + 1e-9
+    return a[1] < b[1] * (1 + allowance) - 1e-9 * (allowance == 0)
+
+
 def improve(space: Space, routes: Routes, *, deadline: float | None, rng: random.Random,
             knobs: Knobs | None = None, descent: Descent | None = None,
             polish_all: Callable[[Routes, float], Routes] | None = None,
@@ -103,7 +126,7 @@ def improve(space: Space, routes: Routes, *, deadline: float | None, rng: random
     """
     kn = knobs or Knobs()
     best = current = [list(r) for r in routes]
-    best_cost = current_cost = total_cost(space, best)
+    best_cost = current_cost = score(space, best)
     clock = _Clock(deadline, max_iterations, should_stop)
     run = descent or (lambda r, ch, _s: descend(space, r, ch))
     it = 0
@@ -114,13 +137,13 @@ def improve(space: Space, routes: Routes, *, deadline: float | None, rng: random
         if out is None:
             break
         found = run(out[0], out[1], left)
-        found_cost = total_cost(space, found)
-        if polish_all is not None and found_cost < best_cost - 1e-9:
+        found_cost = score(space, found)
+        if polish_all is not None and better(found_cost, best_cost):
             found = polish_all(found, max(0.01, left))
-            found_cost = total_cost(space, found)
-        if found_cost < best_cost - 1e-9:
+            found_cost = score(space, found)
+        if better(found_cost, best_cost):
             best, best_cost = found, found_cost
-        if found_cost < current_cost * (1 + kn.accept * share) + 1e-9:
+        if better(found_cost, current_cost, kn.accept * share + 1e-12):
             current, current_cost = found, found_cost
     if stats is not None:  # for tuning: how many iterations fitted in the time
         stats["iterations"] = it
@@ -246,6 +269,7 @@ def ruin_recreate(space: Space, routes: Routes, rng: random.Random, kn: Knobs, *
             where[c] = k
             touched.add(k)
             todo.remove(c)
+        _add_extras(space, routes, removed, where, touched, rng)
         return routes, sorted(touched)
     order = rng.randrange(3)
     if order == 0:
@@ -259,7 +283,19 @@ def ruin_recreate(space: Space, routes: Routes, rng: random.Random, kn: Knobs, *
         routes[k].insert(p, c)
         where[c] = k
         touched.add(k)
+    _add_extras(space, routes, removed, where, touched, rng)
     return routes, sorted(touched)
+
+
+def _add_extras(space: Space, routes: Routes, removed: list[int], where: dict[int, int],
+                touched: set[int], rng: random.Random) -> None:
+    """Left-out customers near the ruin, at their cheapest feasible place, if any."""
+    for c in space.extras(removed, where):
+        _d, k, p, _s = _best_place(space, routes, c, where, rng, 0.0)
+        if k >= 0:
+            routes[k].insert(p, c)
+            where[c] = k
+            touched.add(k)
 
 
 def descend(space: Space, routes: Routes, changed: Sequence[int]) -> Routes:

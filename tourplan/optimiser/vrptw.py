@@ -75,6 +75,12 @@ class _Model:
     def neighbours(self, c: int) -> Sequence[int]:
         return self.near[c]
 
+    def extras(self, removed: Sequence[int], where: dict[int, int]) -> Sequence[int]:
+        return ()  # every customer is always served
+
+    def prize(self, c: int) -> float:
+        return 0.0
+
     def vehicles_for(self, c: int, where: dict[int, int]) -> Sequence[int]:
         return range(self.instance.vehicles)
 
