@@ -60,8 +60,9 @@ class Space(Protocol):
         """False for customers pinned where they are (locked visits)."""
         ...
 
-    def vehicles_for(self, c: int, where: dict[int, int]) -> Sequence[int]:
-        """Vehicles that may take ``c``, the others being where ``where`` says."""
+    def vehicles_for(self, c: int, where: dict[int, int], touched: set[int]) -> Sequence[int]:
+        """Vehicles that may take ``c``, the others being where ``where`` says (a space may
+        offer only the promising ones, but always those of ``touched``, the routes changed)."""
         ...
 
     def extras(self, removed: Sequence[int], where: dict[int, int]) -> Sequence[int]:
@@ -217,14 +218,14 @@ def _ruin(space: Space, routes: Routes, rng: random.Random, kn: Knobs) -> tuple[
     return removed, ruined
 
 
-def _best_place(space: Space, routes: Routes, c: int, where: dict[int, int], rng: random.Random,
-                blink: float, second: bool = False) -> tuple[float, int, int, float]:
+def _best_place(space: Space, routes: Routes, c: int, where: dict[int, int], touched: set[int],
+                rng: random.Random, blink: float, second: bool = False) -> tuple[float, int, int, float]:
     """Cheapest feasible (delta, vehicle, position) for ``c``, and the second-best delta
     (over other vehicles; with ``second`` every vehicle's best is checked, for regret)."""
     best: tuple[float, int, int] | None = None
     runner_up = float("inf")
     empty_seen = False
-    for k in space.vehicles_for(c, where):
+    for k in space.vehicles_for(c, where, touched):
         route = routes[k]
         if not route:
             if space.identical and empty_seen:
@@ -269,7 +270,7 @@ def ruin_recreate(space: Space, routes: Routes, rng: random.Random, kn: Knobs, *
     if regret:
         todo = list(removed)
         while todo:  # regret-2: the customer that loses the most by waiting goes first
-            scored = [(_best_place(space, routes, c, where, rng, 0.0, second=True), c) for c in todo]
+            scored = [(_best_place(space, routes, c, where, touched, rng, 0.0, second=True), c) for c in todo]
             (delta, k, p, second), c = max(scored, key=lambda s: (s[0][3] - s[0][0], -s[0][0]))
             if k < 0:
                 return None
@@ -285,7 +286,7 @@ def ruin_recreate(space: Space, routes: Routes, rng: random.Random, kn: Knobs, *
     elif order == 1:
         removed.sort(key=lambda c: -space.arc(0, None, c))
     for c in removed:
-        _d, k, p, _s = _best_place(space, routes, c, where, rng, kn.blink)
+        _d, k, p, _s = _best_place(space, routes, c, where, touched, rng, kn.blink)
         if k < 0:
             return None
         routes[k].insert(p, c)
@@ -299,7 +300,7 @@ def _add_extras(space: Space, routes: Routes, removed: list[int], where: dict[in
                 touched: set[int], rng: random.Random) -> None:
     """Left-out customers near the ruin, at their cheapest feasible place, if any."""
     for c in space.extras(removed, where):
-        _d, k, p, _s = _best_place(space, routes, c, where, rng, 0.0)
+        _d, k, p, _s = _best_place(space, routes, c, where, touched, rng, 0.0)
         if k >= 0:
             routes[k].insert(p, c)
             where[c] = k
@@ -352,7 +353,7 @@ def _relocate(space: Space, routes: Routes, changed: Sequence[int]) -> bool:
                 continue
             rest = routes[a][:i] + routes[a][i + 1:]
             gain = route_cost(space, a, routes[a]) - route_cost(space, a, rest)
-            allowed = set(space.vehicles_for(c, {x: w for x, w in where.items() if x != c}))
+            allowed = set(space.vehicles_for(c, {x: w for x, w in where.items() if x != c}, set(changed)))
             for b in changed:
                 if b == a or b not in allowed or not space.route_ok(a, rest):
                     continue

@@ -41,13 +41,16 @@ class TourSpace:
         self.allowed_set = [set(a) for a in state.allowed]
         self._ok: dict[tuple[int, tuple[int, ...]], bool] = {}
         self._near_all: dict[int, list[int]] = {}
+        self._rows: dict[int, list[float]] = {}
         # A published visit kept where the public was told stays on that van-day.
         self.home = {v: pub[0] for v, pub in state.published.items() if state.kept(v)}
 
     def arc(self, k: int, a: int | None, b: int | None) -> float:
         la = self.depot[k] if a is None else self.loc[a]
-        lb = self.depot[k] if b is None else self.loc[b]
-        return float(self.km[la, lb])
+        row = self._rows.get(la)
+        if row is None:  # rows as Python lists, made when first needed: far faster to index
+            row = self._rows[la] = self.km[la].tolist()
+        return row[self.depot[k] if b is None else self.loc[b]]
 
     def route_ok(self, k: int, route: Sequence[int]) -> bool:
         key = (k, tuple(route))
@@ -93,17 +96,23 @@ class TourSpace:
     def removable(self, c: int) -> bool:
         return c not in self.st.locked
 
-    def vehicles_for(self, c: int, where: dict[int, int]) -> Sequence[int]:
+    def vehicles_for(self, c: int, where: dict[int, int], touched: set[int]) -> Sequence[int]:
+        """Its allowed van-days that serve a visit near it, were just changed, or are idle: a
+        visit goes where the vans already drive nearby (geography), on any day its rules allow."""
         st = self.st
         if c in self.home:
             return [self.home[c]]
         ri = st.visit_request[c]
+        near = {where[v] for v in self.near_all(c) if v in where} | touched
+        routes = self.st.routes
+        # An idle van-day costs one position to try: always offered (room for a left-out visit).
+        cands = [x for x in self.allowed[ri] if x in near or not routes.get(x)]
         if not st.spaced(ri):
-            return self.allowed[ri]
+            return cands
         ords = st.inst.van_days
         others = [ords[where[v]].ordinal for v in st.request_visits[ri] if v != c and v in where]
         others += st.history_ordinals[ri]
-        return [x for x in self.allowed[ri] if st.gap_ok(ri, ords[x].ordinal, others)]
+        return [x for x in cands if st.gap_ok(ri, ords[x].ordinal, others)]
 
 
 def polish(state, *, deadline: float | None, seed: int | None, max_iterations: int | None = None,  # noqa: ANN001

@@ -81,7 +81,7 @@ class _Model:
     def prize(self, c: int) -> float:
         return 0.0
 
-    def vehicles_for(self, c: int, where: dict[int, int]) -> Sequence[int]:
+    def vehicles_for(self, c: int, where: dict[int, int], touched: set[int]) -> Sequence[int]:
         return range(self.instance.vehicles)
 
     def length(self, routes: Sequence[Sequence[int]]) -> float:
