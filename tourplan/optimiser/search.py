@@ -10,6 +10,11 @@
    with fewer km.
 3. Insertion — any unserved visit that still fits somewhere (exact schedule
    check) is inserted where it adds the fewest km.
+4. Km phase — the last ``Tuning.polish_share`` of the time: the one engine's
+   ruin and recreate (:mod:`polish`, :mod:`engine`, the same as the Solomon
+   yardstick's) moves visits across days and vans and reorders routes, never
+   dropping a served visit and adding left-out ones near each ruin; then
+   insertion once more.
 
 Published visits (problem-format v2) are soft pins: they start on their van-day at
 their published time (the state is seeded with them), and every model offers each
@@ -383,12 +388,10 @@ class Searcher:
             return -1.0
         return self.deadline - _time.monotonic()
 
-    def window(self, vds: list[int], seconds: float, *, construct: bool, later: dict[int, int] | None = None,
-               polish: bool = False) -> bool:
-        """Re-plan the van-days ``vds``; True if the incumbent improved.  ``polish``: the served
-        set is frozen (served visits mandatory, nothing inserted): the model only saves km."""
-        w = _Window(self, vds, polish=polish)
-        cands = [] if polish else w.candidates(construct, later or {})
+    def window(self, vds: list[int], seconds: float, *, construct: bool, later: dict[int, int] | None = None) -> bool:
+        """Re-plan the van-days ``vds`` with OR-Tools; True if the incumbent improved."""
+        w = _Window(self, vds)
+        cands = w.candidates(construct, later or {})
         if not w.inside and not cands:
             return False
         w.build_nodes(cands)
@@ -490,9 +493,8 @@ class _Window:
     """One window of van-days offered to a routing model: which visits, as which nodes, under
     which day constraints, and whether the model's answer beats the incumbent."""
 
-    def __init__(self, searcher: Searcher, vds: list[int], *, polish: bool = False) -> None:
+    def __init__(self, searcher: Searcher, vds: list[int]) -> None:
         self.searcher, self.st, self.inst = searcher, searcher.state, searcher.inst
-        self.polish = polish
         self.p = self.inst.problem
         self.vds = vds
         self.vset = set(vds)
@@ -556,7 +558,7 @@ class _Window:
             req = p.requests[st.visit_request[v]]
             lk = st.locked.get(v)
             lo, hi = (lk[1], lk[2]) if lk else (0, 24 * 60)
-            hard = v in st.locked or req.required or self.polish
+            hard = v in st.locked or req.required
             self._add(v, self.allowed_for(v), hard_pen if hard else m * 4 * req.priority, lo, hi)
         for rank, v, allowed in cands:
             req = p.requests[st.visit_request[v]]
