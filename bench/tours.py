@@ -80,7 +80,7 @@ def row(r: dict, v: dict | str, load: str) -> str:
         vtext, ratios = v, "| — | — | —"
     else:
         vper = v["km"] / max(1, v["served_priority"])
-        vtext = f"{v['served_priority']}, {v['km']}, {vper:.2f}" + ("" if v["ok"] else " (FAIL)")
+        vtext = f"{v['served_priority']}, {v['km']}, {vper:.2f}, {v['wall']}" + ("" if v["ok"] else " (FAIL)")
         ratios = (f"| {r['served_priority'] / max(1, v['served_priority']):.3f} | {r['km'] / max(1e-9, v['km']):.3f} "
                   f"| **{per / max(1e-9, vper):.3f}**")
     return (f"| {r['problem']} | {r['visits']} | {r['served_priority']} / {r['total_priority']} "
@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.only:
         files = [f for f in files if f.stem in args.only]
     print("| problem | visits | served priority / total | bound (gap) | km | km per priority point | wall s "
-          "| peak RSS MB | checker | VROOM priority, km, km/point | priority ratio | km ratio "
+          "| peak RSS MB | checker | VROOM priority, km, km/point, wall s | priority ratio | km ratio "
           "| km-per-point ratio | load |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for f in files:

@@ -65,7 +65,14 @@ def _windows(st, v: int, ord0: int) -> tuple[list[tuple[int, int]], set[int]]:  
     return [by_day[d] for d in sorted(by_day)], vans
 
 
-def _vehicles(inst, ord0: int) -> list:  # noqa: ANN001
+def _skills(problem: Problem) -> dict[str, int]:
+    """Equipment names as VROOM skills (numbers above the van indices)."""
+    names = sorted({e for van in problem.vans for e in van.equipment}
+                   | {e for r in problem.requests for e in r.equipment})
+    return {name: 1000 + i for i, name in enumerate(names)}
+
+
+def _vehicles(inst, ord0: int, skills: dict[str, int]) -> list:  # noqa: ANN001
     import vroom
 
     out = []
@@ -77,7 +84,8 @@ def _vehicles(inst, ord0: int) -> list:  # noqa: ANN001
                 base + spec.break_earliest * 60, base + (spec.break_latest - spec.break_minutes) * 60)],
                 service=spec.break_minutes * 60)]
         out.append(vroom.Vehicle(
-            vd.index, start=spec.depot, end=spec.depot, skills={vd.van_index},
+            vd.index, start=spec.depot, end=spec.depot,
+            skills={vd.van_index} | {skills[e] for e in vd.van.equipment},
             time_window=vroom.TimeWindow(base + spec.shift_start * 60, base + spec.shift_end * 60),
             breaks=breaks,
             max_travel_time=None if spec.max_drive is None else int(spec.max_drive * 60)))
@@ -98,7 +106,8 @@ def solve_with_vroom(problem: Problem, time_limit: float, threads: int = 2) -> P
     vi = vroom.Input()
     vi.set_durations_matrix("car", (np.asarray(inst.leg) * 60).astype(np.uint32))
     vi.set_costs_matrix("car", np.rint(np.asarray(inst.km) * 1000).astype(np.uint32))
-    for veh in _vehicles(inst, ord0):
+    skills = _skills(problem)
+    for veh in _vehicles(inst, ord0, skills):
         vi.add_vehicle(veh)
     for v in range(len(inst.visits)):
         if v in st.excluded or v in st.locked:
@@ -110,7 +119,7 @@ def solve_with_vroom(problem: Problem, time_limit: float, threads: int = 2) -> P
         job = vroom.Job(v, location=inst.request_loc[st.visit_request[v]], default_service=req.duration * 60,
                         time_windows=[vroom.TimeWindow(a, b) for a, b in windows],
                         priority=min(100, 20 * req.priority),
-                        skills=vans if len(vans) == 1 else set())
+                        skills=(vans if len(vans) == 1 else set()) | {skills[e] for e in req.equipment})
         vi.add_job(job)
     solution = vi.solve(exploration_level=5, nb_threads=threads, timeout=timedelta(seconds=time_limit))
     routes: dict[int, list[int]] = {}
