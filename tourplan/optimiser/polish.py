@@ -122,7 +122,8 @@ def polish(state, *, deadline: float | None, seed: int | None, max_iterations: i
     van-day (empty when nothing shorter was found); the caller applies them."""
     space = TourSpace(state)
     before = [list(state.routes.get(k, [])) for k in range(space.vehicles)]
-    after = engine.improve(space, before, deadline=deadline, rng=random.Random(seed), knobs=knobs,
+    rng = random.Random(0 if seed is None else seed)  # no seed: still the same order every run
+    after = engine.improve(space, before, deadline=deadline, rng=rng, knobs=knobs,
                            max_iterations=max_iterations, should_stop=should_stop)
     if not {v for r in before for v in r} <= {v for r in after for v in r}:
         return {}  # never expected (the engine places every visit again): keep the incumbent
