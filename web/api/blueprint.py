@@ -276,13 +276,13 @@ def season_coverage(slug: str) -> Any:
 def plan_season(slug: str) -> Any:
     season = _season(slug, "slug")
     body = _body()
-    unknown = sorted(set(body) - {"time_limit"})
+    unknown = sorted(set(body) - {"time_limit", "seed"})
     if unknown:
         raise ApiError(400, "champ inconnu", unknown[0])
     limit = body.get("time_limit", current_app.config.get("TOURPLAN_PLAN_TIME_LIMIT", 30.0))
     if isinstance(limit, bool) or not isinstance(limit, int | float):
         raise ApiError(400, "le temps de calcul doit être un nombre de secondes", "time_limit")
-    job = jobs.start_job(season, by=_by(), time_limit=limit)
+    job = jobs.start_job(season, by=_by(), time_limit=limit, seed=body.get("seed"))
     response = jsonify(schemas.job_json(job))
     response.status_code = 202
     return response

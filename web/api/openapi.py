@@ -208,7 +208,9 @@ PATHS: dict[str, Any] = {
                  "parameters": [_path_param("slug", "string")],
                  "requestBody": _body({"type": "object", "additionalProperties": False,
                                        "properties": {"time_limit": {"type": "number", "minimum": 1,
-                                                                     "maximum": 3600}}}),
+                                                                     "maximum": 3600},
+                                                      "seed": {"type": "integer", "minimum": 0,
+                                                               "maximum": 2147483647}}}),
                  "responses": {"202": _resp("The queued job", _ref("Job")), **_errors(400, 401, 404, 409)}},
     },
     "/api/v1/seasons/{slug}/coverage": {
