@@ -84,3 +84,37 @@ def test_outlines_are_kept_in_the_instance_folder_for_the_next_process(tmp_path:
     outlines._cache.clear()
     assert len(outlines.commune_outlines(["48"], tmp_path)) == 152  # a damaged file: read the package again
     assert outlines.commune_outlines(["zz"], tmp_path) == {}  # not a département: no outline, no error
+
+
+class _DetourRouter:
+    """Road km = straight km, except to the target at ``detour``: three times as far (a
+    place across a gorge). Counts the legs it is asked."""
+
+    engine, graph_version = "fake", "g1"
+
+    def __init__(self, detour: Point) -> None:
+        self.detour, self.asked = detour, 0
+
+    def legs(self, sources: list[Point], targets: list[Point]) -> Any:
+        from tourplan.travel.engine import Legs
+
+        self.asked += len(sources) * len(targets)
+        km = [[float(distances_km([s], [t])[0][0]) * (3 if t == self.detour else 1) for t in targets]
+              for s in sources]
+        return Legs(km=km, minutes=km)
+
+
+def test_by_road_the_nearest_place_is_the_nearest_by_road_and_known_legs_are_not_asked_again() -> None:
+    from tourplan.coverage import nearest, nearest_by_road
+    from tourplan.travel.matrix import MemoryLegCache
+
+    commune = Point(44.5, 3.5)
+    across_the_gorge, down_the_valley = Point(44.55, 3.5), Point(44.4, 3.5)  # 5.6 km and 11.1 km
+    places = [across_the_gorge, down_the_valley, Point(46.0, 3.5)]
+    assert nearest([commune], places)[0][0] == 0
+    router, cache = _DetourRouter(across_the_gorge), MemoryLegCache()
+    (index, km), = nearest_by_road([commune], places, router, cache, candidates=2)
+    assert index == 1 and km == pytest.approx(11.12, abs=0.01)  # 16.7 km by road across the gorge
+    assert router.asked == 2  # the two nearest in a straight line, not the third 167 km away
+    assert nearest_by_road([commune], places, router, cache, candidates=2) == [(index, km)]
+    assert router.asked == 2

@@ -147,3 +147,29 @@ def test_a_valhalla_server_gives_the_season_the_same_road_legs(make_app: Any, ro
             remote, remote_source = second.problem_json["travel"], second.travel_source
     assert remote == local
     assert remote_source == local_source
+
+
+def test_with_road_data_the_coverage_measures_by_road_and_says_so(make_app: Any, road_tiles: Path) -> None:
+    from sqlalchemy import func, select
+
+    from tests.conftest import Make
+    from tourplan.coverage import distances_km
+    from tourplan.problem import Point
+    from web.coverage.models import FixedPlace
+    from web.coverage.operations import coverage
+    from web.extensions import db
+    from web.travel.models import RoadLeg
+
+    app = make_app(TOURPLAN_VALHALLA_TILES=str(road_tiles))
+    with app.app_context():
+        season = _helsinki_season(Make(), STOPS[:2])
+        _name, lat, lon = STOPS[7]
+        db.session.add(FixedPlace(source="operator", source_id="1", name="Bibliothèque", lat=lat, lon=lon))
+        db.session.flush()
+        cov = coverage(season, date(2027, 3, 1))
+        assert cov.distance_method.startswith("par la route (Valhalla")
+        for row, (_n, a_lat, a_lon) in zip(sorted(cov.rows, key=lambda r: r.insee), STOPS[:2], strict=True):
+            straight = distances_km([Point(a_lat, a_lon)], [Point(lat, lon)])[0][0]
+            # A road is never shorter than the straight line (km kept to one decimal).
+            assert row.nearest_place == "Bibliothèque" and row.nearest_place_km >= round(straight, 1) - 0.05
+        assert db.session.scalar(select(func.count()).select_from(RoadLeg)) == 2  # kept for the next page

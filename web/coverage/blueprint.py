@@ -53,7 +53,9 @@ def _season(slug: str) -> Season:
 
 def _coverage(season: Season) -> ops.Coverage:
     period = request.args.get("periode", "saison")
-    return ops.coverage(season, local_today(), period if period in ops.PERIODS else "saison")
+    cov = ops.coverage(season, local_today(), period if period in ops.PERIODS else "saison")
+    db.session.commit()  # the road legs just learnt, if any: the next page asks the engine nothing
+    return cov
 
 
 @bp.get("/")

@@ -1,6 +1,7 @@
 """Coverage per commune of the imported territory: visits held and planned, visits per 1,000
 inhabitants, days since the last visit, the nearest fixed place and the need score
-(:mod:`tourplan.coverage` holds the formula). Read-only, except the weights (the view commits)."""
+(:mod:`tourplan.coverage` holds the formula). Read-only, except the weights and the road
+legs it learns (the view commits)."""
 
 from __future__ import annotations
 
@@ -12,13 +13,16 @@ from sqlalchemy import func, select
 
 from tourplan.coverage import (
     DISTANCE_METHOD,
+    ROAD_METHOD,
     NeedWeights,
     nearest,
+    nearest_by_road,
     need_score,
     need_terms,
     per_1000,
 )
 from tourplan.problem import Point
+from tourplan.travel.engine import TravelError
 from web.communes.models import Commune
 from web.core.errors import OperationError
 from web.coverage.models import CoverageWeights, FixedPlace
@@ -26,6 +30,7 @@ from web.extensions import db
 from web.requests.models import VisitRequest
 from web.seasons.models import Season
 from web.tours.models import Visit
+from web.travel.operations import DatabaseLegCache, configured_router
 
 PERIODS = {"saison": "la saison", "12mois": "les 12 derniers mois"}
 #: Sortable measures: key -> (label, unit).
@@ -139,7 +144,7 @@ def coverage(season: Season, today: date, period: str = "saison", weights: NeedW
     places = db.session.execute(select(FixedPlace.name, FixedPlace.lat, FixedPlace.lon).order_by(FixedPlace.id)).all()
     visits = _visits_by_commune(season, period, start, end)
     last_held = _last_held(today)
-    closest = nearest([Point(c.lat, c.lon) for c in communes], [Point(p.lat, p.lon) for p in places])
+    closest, method = _nearest_places([Point(c.lat, c.lon) for c in communes], [Point(p.lat, p.lon) for p in places])
     largest = max((c.population or 0 for c in communes), default=0)
     rows = []
     for c, near in zip(communes, closest, strict=True):
@@ -156,4 +161,18 @@ def coverage(season: Season, today: date, period: str = "saison", weights: NeedW
             nearest_place_km=None if km is None else round(km, 1), nearest_place=places[near[0]].name if near else "",
             need_score=need_score(terms, weights), lat=c.lat, lon=c.lon, email=c.email or "",
         ))
-    return Coverage(rows, start, end, period, weights, DISTANCE_METHOD, len(places))
+    return Coverage(rows, start, end, period, weights, method, len(places))
+
+
+def _nearest_places(communes: list[Point], places: list[Point]) -> tuple[list[tuple[int, float] | None], str]:
+    """The nearest fixed place of each commune, by road when the app has road data (legs kept
+    in the road_legs table: the view commits them), and how it was measured."""
+    router = configured_router()
+    if router is not None:
+        try:
+            return nearest_by_road(communes, places, router, DatabaseLegCache()), \
+                f"{ROAD_METHOD} ({router.engine}, © les contributeurs d'OpenStreetMap)"
+        except TravelError as e:
+            # A town hall beyond every road must not hide the page: straight lines, said so.
+            return nearest(communes, places), f"{DISTANCE_METHOD} (données routières inutilisables : {e})"
+    return nearest(communes, places), DISTANCE_METHOD
