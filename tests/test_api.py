@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from tests.desk_helpers import draft, login, operator, small_season
+from tests.desk_helpers import draft, operator, small_season
 
 
 def _token(email: str = "ops@example.fr") -> str:
@@ -69,10 +69,10 @@ def test_a_wrong_or_revoked_token_is_refused(client, make):
     assert "jeton" in r.get_json()["error"]
 
 
-def test_operator_session_works_too(client, make):
+def test_operator_session_works_too(client, make, auth):
     small_season(make)
     operator()
-    login(client)
+    auth.login()
     r = client.get("/api/v1/seasons")
     assert r.status_code == 200
     assert [s["slug"] for s in r.get_json()["seasons"]] == ["s1"]
@@ -310,7 +310,7 @@ def _number_input(page: str, name: str) -> tuple[int, int]:
     return int(re.search(r'\bmin="(\d+)"', tag).group(1)), int(re.search(r'\bmax="(\d+)"', tag).group(1))
 
 
-def test_priority_range_is_the_same_in_schema_document_api_forms_and_hints(api, client):
+def test_priority_range_is_the_same_in_schema_document_api_forms_and_hints(api, client, auth):
     """Issue 11: one range users understand (1 = souhaitable … 5 = essentielle), read from
     each place that states it: the declared schema, the OpenAPI document, what the API
     accepts, the number inputs of both forms, what the forms accept and the hints."""
@@ -329,7 +329,7 @@ def test_priority_range_is_the_same_in_schema_document_api_forms_and_hints(api, 
     for outside in (lo - 1, hi + 1):
         r = api.post("/api/v1/requests", {**body, "priority": outside})
         assert (r.status_code, r.get_json()["field"]) == (400, "priority")
-    login(client)
+    auth.login()
     rid = api.season["plain"].id
     hint = f"{lo} = souhaitable … {hi} = essentielle"
     for url in (f"/operateur/demandes/{rid}", f"/operateur/demandes/{rid}/modifier"):
