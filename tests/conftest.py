@@ -18,7 +18,6 @@ tests/browser.py).
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import date
@@ -33,7 +32,10 @@ from sqlalchemy.engine import make_url
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
 
-PG_URL = os.environ.get("TOURPLAN_TEST_DATABASE_URL", "").strip()
+from tests.groups import postgresql_url
+from tests.not_run import pytest_terminal_summary  # noqa: F401 - the hook, defined with its test
+
+PG_URL = postgresql_url()
 DIALECT = "postgresql" if PG_URL else "sqlite"
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from tests.conftest import AuthActions
 from tests.desk_helpers import draft, operator, small_season
+from tests.groups import redis_answers
 from tourplan.checker import check_plan
 from tourplan.plan import plan_from_json
 from tourplan.problem import problem_from_json
@@ -248,16 +249,7 @@ def test_nonsense_time_limit_is_refused_and_nothing_queued(app, client, make, va
     assert db.session.scalar(select(func.count()).select_from(PlanningJob)) == 0
 
 
-def _redis_answers() -> bool:
-    try:
-        from redis import Redis
-
-        return bool(Redis.from_url(REDIS_URL, socket_connect_timeout=0.5).ping())
-    except Exception:  # noqa: BLE001
-        return False
-
-
-if _redis_answers():
+if redis_answers():
 
     def test_rq_backend_runs_the_job_in_a_worker_and_reports_the_same_way(make_app, make):
         from redis import Redis
