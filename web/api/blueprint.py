@@ -392,4 +392,5 @@ def move_visit(version_id: int) -> Any:
     body = validate(MoveBody, _body())
     version = _version(version_id)
     desk.move(version, body.request, body.occurrence, body.van, date.fromisoformat(body.date), by=_by())
+    db.session.commit()
     return jsonify(answers.version_json(version, detail=True))

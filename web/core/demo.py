@@ -66,6 +66,7 @@ def load_demo(
         reset_database()
     data = build_demo_problem(department=department, weeks=weeks, requests=requests, seed=seed, start=start)
     echo(import_communes([department]).summary())
+    db.session.commit()  # this loader is a runner: it owns its transactions (web/core/transactions.py)
     activities = {a.slug: a for a in sync_catalogue()}
     by_name = {a.name: activities[a.key] for a in ACTIVITIES}
     for v in data["vans"]:

@@ -331,6 +331,7 @@ def lock(version_id: int) -> Any:
     v = _version(version_id)
     try:
         ops.lock_visit(v, _int("request_id"), _int("occurrence"), by=_by(), digest=request.form.get("digest"))
+        db.session.commit()
         flash("Visite verrouillée : elle restera à cette place lors des prochaines planifications.", "success")
     except ProblemError as e:
         db.session.rollback()
@@ -347,6 +348,7 @@ def unlock(version_id: int) -> Any:
     v = _version(version_id)
     try:
         ops.unlock_visit(v, _int("request_id"), _int("occurrence"), by=_by(), digest=request.form.get("digest"))
+        db.session.commit()
         flash("Visite déverrouillée : les prochaines planifications pourront la déplacer, jusqu'à la prochaine "
               "publication.", "success")
     except OperationError as e:
@@ -372,6 +374,7 @@ def swap(version_id: int) -> Any:
     try:
         ops.swap(v, _int("request_id"), _int("occurrence"), _int("out_request_id"), _int("out_occurrence"),
                  request.form.get("van", ""), day, by=_by(), digest=request.form.get("digest"))
+        db.session.commit()
         flash(f"Visite placée le {date_fr(day)} ; celle qu'elle remplace est maintenant laissée de côté : "
               "placez-la ailleurs ou replanifiez.", "success")
     except (OperationError, MoveRefused) as e:
@@ -394,6 +397,7 @@ def move(version_id: int) -> Any:
     try:
         ops.move(v, _int("request_id"), _int("occurrence"), van_slug, day, by=_by(),
                  digest=request.form.get("digest"))
+        db.session.commit()
         flash(f"Visite déplacée au {date_fr(day)} ; le brouillon respecte toutes les règles.", "success")
     except (OperationError, MoveRefused) as e:
         db.session.rollback()

@@ -443,7 +443,6 @@ def lock_visit(version: TourVersion, request_id: int, occurrence: int, *, by: st
     data["locked"] = locked
     problem_from_json(data, source="brouillon")
     version.problem_json = data
-    db.session.commit()
     return pin
 
 
@@ -468,7 +467,6 @@ def unlock_visit(version: TourVersion, request_id: int, occurrence: int, *, by: 
     data = dict(version.problem_json)
     data["locked"] = [lk for lk in data.get("locked", []) if (lk["request"], lk["occurrence"]) != key]
     version.problem_json = data
-    db.session.commit()
 
 
 def _pin(season_id: int, request_id: int, occurrence: int) -> VisitPin:
@@ -508,7 +506,6 @@ def move(version: TourVersion, request_id: int, occurrence: int, van_slug: str, 
     assert plan is not None  # a draft always has a plan (schema constraint)
     new_plan = move_visit(view.problem, plan, key, van_slug, day)
     _store_plan(version, view, new_plan)
-    db.session.commit()
     return new_plan
 
 
@@ -527,7 +524,6 @@ def swap(version: TourVersion, request_id: int, occurrence: int, out_request_id:
     freed = unserve_visit(view.problem, plan, out_key)
     new_plan = move_visit(view.problem, freed, key, van_slug, day)
     _store_plan(version, view, new_plan)
-    db.session.commit()
     return new_plan
 
 
