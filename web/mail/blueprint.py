@@ -106,6 +106,7 @@ def subscribe(insee: str) -> Any:
     email = request.form.get("email", "")[:300]
     try:
         ops.subscribe(insee, email)
+        db.session.commit()
     except OperationError as e:
         db.session.rollback()
         if e.where == "commune":
@@ -122,6 +123,7 @@ def confirm(token: str) -> Any:
         return render_template("mail/alert_done.html", state="unknown"), 404
     if request.method == "POST":
         ops.confirm(token)
+        db.session.commit()
         return render_template("mail/alert_done.html", state="confirmed", sub=sub)
     return render_template("mail/alert_confirm.html", sub=sub, token=token)
 
@@ -133,6 +135,7 @@ def unsubscribe(token: str) -> Any:
     the address is the proof); a GET shows a button, since link scanners open addresses."""
     if request.method == "POST":
         done = ops.unsubscribe(token)
+        db.session.commit()
         return render_template("mail/alert_done.html", state="unsubscribed" if done else "unknown"), 200
     sub = ops.find_subscription(token)
     if sub is None:
