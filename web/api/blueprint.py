@@ -14,23 +14,21 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, Flask, current_app, g, jsonify, request
 from flask_login import current_user
-from sqlalchemy import select, update
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from tourplan.problem import ProblemError
-from web.activities.models import Activity
+from web.activities.operations import find_activity
 from web.api import answers, bodies
 from web.api.bodies import AcceptBody, DeclineBody, EmptyBody, MoveBody, PlanBody
-from web.api.models import ApiToken, hash_token
 from web.api.openapi import openapi_document
+from web.api.operations import token_operator
 from web.core.errors import ConflictError, NotFoundError, OperationError, TransitionError
 from web.core.schema import validate
-from web.core.types import utcnow
 from web.desk import operations as desk
 from web.desk.moves import MoveRefused
 from web.extensions import csrf, db
@@ -39,13 +37,14 @@ from web.requests import operations as requests_ops
 from web.requests.models import STATUSES, VisitRequest
 from web.requests.schema import NewRequest
 from web.seasons.models import Season
+from web.seasons.operations import all_seasons, find_season
 from web.tours.models import TourVersion
+from web.tours.queries import latest_versions
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
 MAX_LIST = 500
-LAST_USED_PRECISION = timedelta(minutes=1)
 
 
 class ApiError(Exception):
@@ -150,17 +149,10 @@ def _bearer_operator() -> Any:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip() or len(token) > 200:
         return None
-    row = db.session.execute(
-        select(ApiToken).where(ApiToken.token_hash == hash_token(token.strip()))
-    ).scalar_one_or_none()
-    now = utcnow()
-    if row is None or not row.usable(now):
-        return None
-    if row.last_used_at is None or now - row.last_used_at > LAST_USED_PRECISION:
-        # Written at most once a minute: a script polling a job does not write on each call.
-        db.session.execute(update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=now))
+    operator, wrote = token_operator(token.strip())
+    if wrote:
         db.session.commit()
-    return row.operator
+    return operator
 
 
 def api_auth[F: Callable[..., Any]](view: F) -> F:
@@ -209,7 +201,7 @@ def _body() -> dict[str, Any]:
 def _season(slug: Any, field: str = "season") -> Season:
     if not isinstance(slug, str) or not slug or len(slug) > 60:
         raise ApiError(400 if field != "slug" else 404, "identifiant de saison attendu", field)
-    season = db.session.execute(select(Season).where(Season.slug == slug)).scalar_one_or_none()
+    season = find_season(slug, required=False)
     if season is None:
         raise ApiError(404 if field == "slug" else 400, f"aucune saison « {slug} »", field)
     return season
@@ -242,7 +234,7 @@ def openapi() -> Any:
 @bp.get("/seasons")
 @api_auth
 def list_seasons() -> Any:
-    seasons = db.session.execute(select(Season).order_by(Season.start.desc()).limit(MAX_LIST)).scalars()
+    seasons = all_seasons(limit=MAX_LIST)
     return jsonify(seasons=[answers.season_json(s) for s in seasons])
 
 
@@ -288,19 +280,12 @@ def stop_job(job_id: int) -> Any:
 @bp.get("/requests")
 @api_auth
 def list_requests() -> Any:
-    query = select(VisitRequest).order_by(VisitRequest.id)
     season = request.args.get("season")
-    if season:
-        query = query.where(VisitRequest.season_id == _season(season).id)
-    status = request.args.get("status")
-    if status:
-        if status not in STATUSES:
-            raise ApiError(400, f"statut inconnu ; valeurs : {', '.join(STATUSES)}", "status")
-        query = query.where(VisitRequest.status == status)
-    commune = request.args.get("commune")
-    if commune:
-        query = query.where(VisitRequest.commune_insee == commune[:5])
-    rows = db.session.execute(query.limit(MAX_LIST)).scalars()
+    status = request.args.get("status") or ""
+    if status and status not in STATUSES:
+        raise ApiError(400, f"statut inconnu ; valeurs : {', '.join(STATUSES)}", "status")
+    rows = requests_ops.find_requests(season_id=_season(season).id if season else None, status=status,
+                                      commune=(request.args.get("commune") or "")[:5], limit=MAX_LIST)
     return jsonify(requests=[answers.request_json(r) for r in rows])
 
 
@@ -313,7 +298,7 @@ def create_request() -> Any:
     season = _season(checked.season)
     activity = None
     if checked.activity is not None:
-        activity = db.session.execute(select(Activity).where(Activity.slug == checked.activity)).scalar_one_or_none()
+        activity = find_activity(checked.activity)
         if activity is None:
             raise ApiError(400, f"aucune activité « {checked.activity} »", "activity")
     commune, label = checked.commune, checked.label
@@ -357,11 +342,8 @@ def decline_request(request_id: int) -> Any:
 @bp.get("/versions")
 @api_auth
 def list_versions() -> Any:
-    query = select(TourVersion).order_by(TourVersion.id.desc())
     season = request.args.get("season")
-    if season:
-        query = query.where(TourVersion.season_id == _season(season).id)
-    rows = db.session.execute(query.limit(MAX_LIST)).scalars()
+    rows = latest_versions(_season(season).id if season else None, limit=MAX_LIST)
     return jsonify(versions=[answers.version_json(v) for v in rows])
 
 

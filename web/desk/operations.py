@@ -583,6 +583,8 @@ def group_by_day(routes: list[RouteView]) -> dict[date, list[RouteView]]:
 
 
 __all__ = [
+    "published_visit_ids",
+    "season_pins",
     "CO2_KG_PER_KM",
     "VAN_COLORS",
     "Segment",
@@ -596,3 +598,15 @@ __all__ = [
     "publish",
     "unlock_visit",
 ]
+
+
+def season_pins(season_id: int) -> list[VisitPin]:
+    """The season's locked and unlocked visits (the season page lists them)."""
+    return list(db.session.execute(
+        select(VisitPin).where(VisitPin.season_id == season_id).order_by(VisitPin.id)).scalars())
+
+
+def published_visit_ids(season_id: int) -> dict[tuple[int, int], int]:
+    """``(request id, occurrence) → visit id`` of the season's scheduled public visits."""
+    return {(x.request_id, x.occurrence): x.id for x in db.session.execute(
+        select(Visit).where(Visit.season_id == season_id, Visit.status == "scheduled")).scalars()}

@@ -7,7 +7,6 @@ from typing import Any
 
 from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from web.auth.decorators import operator_required
 from web.auth.models import NOTIFICATION_CHOICES, Operator
@@ -16,7 +15,6 @@ from web.core import menu
 from web.core.errors import OperationError
 from web.extensions import csrf, db
 from web.mail import operations as ops
-from web.mail.models import OutboxMessage
 from web.mail.outbox import resend
 from web.mail.transport import check_mail_url
 
@@ -54,12 +52,9 @@ def _commune_name(insee: str) -> str:
 @operator_required
 def outbox() -> Any:
     status = request.args.get("statut", "")
-    query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(200)
-    if status in STATUS_LABELS:
-        query = query.where(OutboxMessage.status == status)
-    else:
+    if status not in STATUS_LABELS:
         status = ""
-    messages = list(db.session.execute(query).scalars())
+    messages = ops.outbox_messages(status)
     return render_template("mail/desk_outbox.html", messages=messages, counts=ops.outbox_counts(),
                            labels=STATUS_LABELS, status=status, notification_labels=NOTIFICATION_LABELS,
                            preference=getattr(current_user, "new_request_mail", "each"))

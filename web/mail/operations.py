@@ -221,3 +221,9 @@ def outbox_counts() -> dict[str, int]:
     ).all())
 
 
+def outbox_messages(status: str = "", limit: int = 200) -> list[OutboxMessage]:
+    """The latest messages of the outbox, of one status when ``status`` is given."""
+    query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
+    if status:
+        query = query.where(OutboxMessage.status == status)
+    return list(db.session.execute(query).scalars())

@@ -45,7 +45,7 @@ from web.seasons.operations import lock_season
 from web.tours.models import TourVersion, VersionVisit, Visit
 from web.tours.reasons import unserved_entry
 from web.vans.models import Van
-from web.vans.operations import van_to_problem
+from web.vans.operations import all_vans, van_to_problem
 
 _PID_RE = re.compile(r"^R(\d+)(?:/(\d+(?:,\d+)*))?$")
 
@@ -113,7 +113,7 @@ def export_problem(season: Season, *, today: date | None = None) -> ExportedProb
     first = max(season.start, today)
     if first > season.end:
         raise OperationError(f"la saison {season.slug} est terminée ({season.end})", "season")
-    vans = list(db.session.execute(select(Van).order_by(Van.id)).scalars())
+    vans = all_vans()
     if not vans:
         raise OperationError("aucun camion n'est enregistré", "vans")
     van_slug = {v.id: v.slug for v in vans}
