@@ -24,6 +24,7 @@ from web.requests.models import STRUCTURE_KINDS
 #: 1 = souhaitable … 5 = essentielle: the weight of one visit in the tour's objective
 #: (tourplan/activities.py uses the same scale for the catalogue).
 PRIORITY_MIN, PRIORITY_MAX = 1, 5
+_PRIORITY_WORDS = f"{PRIORITY_MIN} = souhaitable … {PRIORITY_MAX} = essentielle"
 MAX_PERIODS = 8
 MAX_EQUIPMENT = 50
 
@@ -162,8 +163,7 @@ class RequestFields(BaseModel):
     # NaN and infinities fail the bounds (Python's JSON parser reads NaN).
     venue_lat: Annotated[float | None, Ge(-90), Le(90)] = None
     venue_lon: Annotated[float | None, Ge(-180), Le(180)] = None
-    priority: Annotated[Whole(PRIORITY_MIN, PRIORITY_MAX),
-                        Field(description="1 = souhaitable … 5 = essentielle")] = PRIORITY_MIN
+    priority: Annotated[Whole(PRIORITY_MIN, PRIORITY_MAX), Field(description=_PRIORITY_WORDS)] = PRIORITY_MIN
     occurrences: _rhythm("occurrences") = 1
     min_days_between: _rhythm("min_days_between") = 0
     max_days_between: _rhythm("max_days_between", nullable=True) = None
