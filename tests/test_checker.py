@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.handmade import plan_data, problem_data
+from tests.builders import plan_data, problem_data
 from tourplan.checker import check_plan
 from tourplan.plan import plan_from_json
 from tourplan.problem import problem_from_json

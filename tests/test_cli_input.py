@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.handmade import plan_data, problem_data
+from tests.builders import plan_data, problem_data
 from tourplan.cli import EXIT_BAD_INPUT, main
 
 

@@ -12,12 +12,16 @@ import shapely
 
 from tourplan.communes import (
     MAX_OFFSET_M,
+    at_commune,
     data_dir,
+    guess_name_type,
     inside_point,
     load_communes,
     normalise_department,
+    of_commune,
     offset_outside_m,
     parse_opening_hours,
+    townhall_name,
 )
 from tourplan.problem import Point, ProblemError, haversine_km
 
@@ -72,6 +76,38 @@ def test_names_carry_their_article(lozere):
     # The INSEE stores "Malzieu-Ville" with a name type; people write "Le Malzieu-Ville".
     assert by_insee(lozere, "48090").name == "Le Malzieu-Ville"
     assert by_insee(lozere, "48034").name == "La Canourgue"
+
+
+def test_town_hall_and_place_phrases_follow_the_insee_name_type(lozere):
+    # The package's own type_nom for these Lozère communes: 4 Laubies, 1 Albaret-Sainte-Marie,
+    # 2 Malzieu-Ville, 0 Mende, 3 Canourgue.
+    said = {insee: (townhall_name(r.name, r.name_type), at_commune(r.name, r.name_type))
+            for insee in ("48083", "48002", "48090", "48095", "48034")
+            for r in [by_insee(lozere, insee)]}
+    assert said == {
+        "48083": ("Mairie des Laubies", "aux Laubies"),
+        "48002": ("Mairie d'Albaret-Sainte-Marie", "à Albaret-Sainte-Marie"),
+        "48090": ("Mairie du Malzieu-Ville", "au Malzieu-Ville"),
+        "48095": ("Mairie de Mende", "à Mende"),
+        "48034": ("Mairie de La Canourgue", "à La Canourgue"),
+    }
+
+
+@pytest.mark.parametrize(("name", "name_type", "of", "at"), [
+    ("L'Abergement-Clémenciat", 5, "de L'Abergement-Clémenciat", "à L'Abergement-Clémenciat"),  # 01001
+    ("Aux Marais", 6, "des Marais", "aux Marais"),  # 60703, the only type 6
+    ("Los Masos", 8, "de Los Masos", "à Los Masos"),  # 66104, the only type 8
+    ("Hures-la-Parade", 0, "de Hures-la-Parade", "à Hures-la-Parade"),  # 48075: aspirated h
+    ("Ispagnac", 1, "d'Ispagnac", "à Ispagnac"),
+])
+def test_of_and_at_for_every_kind_of_article(name, name_type, of, at):
+    assert (of_commune(name, name_type), at_commune(name, name_type)) == (of, at)
+
+
+def test_name_type_is_guessed_from_the_name_for_rows_stored_before_it():
+    assert [guess_name_type(n) for n in ("Les Laubies", "Le Malzieu-Ville", "Albaret-le-Comtal",
+                                        "Mende", "Écouché", "La Canourgue", "Lanuéjols")] == [4, 2, 1, 0, 1, 3, 0]
+    assert of_commune("Les Laubies") == "des Laubies"
 
 
 def test_records_are_read_only_since_they_are_shared_by_the_cache(lozere):

@@ -5,16 +5,24 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
 from sqlalchemy.exc import IntegrityError
 
+from web.core.types import UTCDateTime
 from web.extensions import db
 from web.tours.models import TourVersion
 
 
+def _sql(sql: str, **params):
+    # Times go through the column type, as the application writes them (sqlite3's own
+    # datetime adapter is deprecated since Python 3.12).
+    return text(sql).bindparams(*(bindparam(k, type_=UTCDateTime()) for k, v in params.items()
+                                  if isinstance(v, datetime)))
+
+
 def _fails(session, sql: str, **params) -> None:
     with pytest.raises(IntegrityError), session.begin_nested():
-        session.execute(text(sql), params)
+        session.execute(_sql(sql, **params), params)
 
 
 def test_foreign_keys_are_enforced(db_session, make):
@@ -28,7 +36,7 @@ def test_foreign_keys_are_enforced(db_session, make):
         " VALUES (:s, '99999', 'mairie', '', '', '', '', 'x', 60, '[]', '[]', '', '', 1, 1, 0, false, '',"
         " 'submitted', '', 'tok', :now, :now)",
         s=season.id,
-        now=datetime(2027, 1, 1),
+        now=datetime(2027, 1, 1, tzinfo=UTC),
     )
 
 
@@ -61,7 +69,8 @@ def test_two_published_versions_of_one_season_are_impossible(db_session, make):
         )
     db_session.commit()
     db_session.execute(
-        text("UPDATE tour_versions SET status = 'published', published_at = :now WHERE number = 1"), {"now": now}
+        _sql("UPDATE tour_versions SET status = 'published', published_at = :now WHERE number = 1", now=now),
+        {"now": now},
     )
     db_session.commit()
     _fails(db_session, "UPDATE tour_versions SET status = 'published', published_at = :now WHERE number = 2", now=now)

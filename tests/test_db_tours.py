@@ -8,11 +8,11 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from tourplan.moves import moved_count
 from tourplan.plan import Plan, Route, Stats, Stop, Unserved, objective_value
 from tourplan.problem import Problem, ProblemError, problem_from_json
 from web.core.errors import ConflictError, OperationError
 from web.desk.models import VisitPin
-from web.desk.moves import moved_count
 from web.extensions import db
 from web.requests.operations import cancel
 from web.tours.models import TourVersion, Visit

@@ -12,8 +12,8 @@ from html import unescape
 import pytest
 from sqlalchemy import select
 
+from tests.builders import plan_data, problem_data, v2, v2_plan
 from tests.desk_helpers import draft, operator, page_text, small_season
-from tests.handmade import plan_data, problem_data
 from tourplan.checker import check_plan
 from tourplan.plan import plan_from_json
 from tourplan.problem import problem_from_json
@@ -95,6 +95,26 @@ def test_a_locked_visit_cannot_be_moved_away():
     with pytest.raises(MoveRefused) as e:
         move_visit(problem, plan, ("rA", 0), "v1", date(2027, 3, 2))
     assert e.value.rule == "locked" and "verrouillée" in e.value.message
+
+
+@pytest.mark.parametrize("fields, day, position, words", [
+    ({"max_days_between": 3}, date(2027, 3, 1), None,
+     "du lundi 1er mars 2027 au lundi 8 mars 2027, 7 jours sépareraient deux passages de cette demande ; "
+     "il en faut au plus 3"),
+    ({"same_weekday": True}, date(2027, 3, 9), None,
+     "cette demande veut toujours le même jour de la semaine ; ses passages tomberaient les lundi, mardi"),
+    ({"same_start_within_minutes": 30}, date(2027, 3, 1), 1,
+     "ses passages commenceraient entre 9 h 00 et 11 h 00 ; ils doivent commencer à 30 min près"),
+])
+def test_a_move_that_breaks_the_rhythm_is_refused_in_french_naming_the_rhythm(fields, day, position, words):
+    data = v2()
+    data["requests"][2].update(min_days_between=0, **fields)
+    problem, plan = problem_from_json(data), plan_from_json(v2_plan())
+    with pytest.raises(MoveRefused) as e:
+        move_visit(problem, plan, ("rC", 1), "v1", day, position=position)
+    assert e.value.rule == "rhythm"
+    assert e.value.message.startswith("Déplacement refusé (règle « rythme des passages ») : ")
+    assert words in e.value.message.replace("\xa0", " ")  # Babel's dates and times keep no-break spaces
 
 
 # --------------------------------------------------------------------------- #

@@ -1,38 +1,21 @@
 """Problem-format version 2 (history, published, stability, rhythm): read, written, refereed.
 
-The hand-made problem of tests/handmade.py, made a live season: the referee must see
+The hand-made problem of tests/builders.py, made a live season: the referee must see
 history dates, recompute moved visits and the objective, and refute a locked visit
 claimed impossible where it could have stayed.
 """
 
 from __future__ import annotations
 
-import copy
 import json
 from typing import Any
 
 import pytest
 
-from tests.handmade import plan_data, problem_data
+from tests.builders import plan_data, problem_data, v2, v2_plan
 from tourplan.checker import check_plan
 from tourplan.plan import plan_from_json
 from tourplan.problem import ProblemError, problem_from_json
-
-
-def v2(problem: dict[str, Any] | None = None, **fields: Any) -> dict[str, Any]:
-    data = copy.deepcopy(problem or problem_data())
-    data["version"] = 2
-    data.update(copy.deepcopy(fields))
-    return data
-
-
-def v2_plan(moved: int = 0, objective: float | None = None, **stats: Any) -> dict[str, Any]:
-    plan = plan_data()
-    plan["version"] = 2
-    plan["stats"].update(stats)
-    plan["stats"]["moved"] = moved
-    plan["stats"]["objective"] = plan["stats"]["served_priority"] - moved if objective is None else objective
-    return plan
 
 
 def rules(problem: dict[str, Any], plan: dict[str, Any]) -> set[str]:

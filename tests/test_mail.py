@@ -458,3 +458,12 @@ if shutil.which("khal"):
         assert [r[0][0] for r in rows] == ["2027-03-01 09:00", "2027-03-02 14:00", "2027-03-02 14:00"]
         assert [r[0][2] for r in rows] == ["", "", "CANCELLED"]
         assert all(len(r) == 1 for r in rows)
+
+
+def test_subjects_take_the_commune_s_article_even_for_messages_queued_before_it():
+    from web.mail.messages import subject_for
+
+    queued_now = {"commune": "Le Malzieu-Ville", "commune_at": "au Malzieu-Ville"}
+    queued_before = {"commune": "Les Laubies"}  # payloads of an older release: no "commune_at"
+    assert subject_for("accepted", queued_now) == "Votre demande de passage au Malzieu-Ville est acceptée"
+    assert subject_for("resident_alert", queued_before) == "Le camion numérique aux Laubies : nouvelles dates"

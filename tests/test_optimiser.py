@@ -6,58 +6,32 @@ referee of every plan.  Solves use short time limits.
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import pytest
 
+from tests.builders import DEPOT, ProblemBuilder, at
+from tests.builders import request_data as request
+from tests.builders import van_data as van
 from tourplan.checker import check_plan
 from tourplan.optimiser import solve
 from tourplan.optimiser.instance import build_instance
 from tourplan.optimiser.schedule import DaySpec, StopSpec, schedule_day, schedule_day_rounded
 from tourplan.plan import Plan
-from tourplan.problem import Problem, problem_from_json
-
-DEPOT = {"lat": 44.5, "lon": 3.5}
-
-
-def at(dlat: float, dlon: float = 0.0) -> dict[str, float]:
-    return {"lat": DEPOT["lat"] + dlat, "lon": DEPOT["lon"] + dlon}
-
-
-def van(**kw: Any) -> dict[str, Any]:
-    d = {
-        "id": "v1",
-        "depot": dict(DEPOT),
-        "shift": {"start": "08:00", "end": "18:00"},
-        "break": {"earliest": "12:00", "latest": "14:00", "minutes": 45},
-        "equipment": ["laptops"],
-    }
-    d.update(kw)
-    return d
-
+from tourplan.problem import Problem
 
 # Without a lunch break a 5-hour visit fits any time of day, which keeps the objective tests simple.
-NO_BREAK = van(**{"break": None})
-
-
-def request(rid: str, loc: dict[str, float], **kw: Any) -> dict[str, Any]:
-    d = {"id": rid, "location": loc, "duration_minutes": 90, "priority": 1}
-    d.update(kw)
-    return d
+NO_BREAK = van(lunch=False)
 
 
 def problem(requests: list[dict], vans: list[dict] | None = None, **kw: Any) -> Problem:
-    data = {
-        "version": 1,
-        "name": "t",
-        "horizon": {"start": "2027-03-01", "end": "2027-03-05"},
-        "travel": {"model": "haversine", "circuity": 1.3, "speed_kmh": 50},
-        "vans": vans or [van()],
-        "requests": requests,
-    }
-    data.update(kw)
-    return problem_from_json(copy.deepcopy(data))
+    """Monday to Friday, 1–5 March 2027, one van with a lunch break unless ``vans`` says otherwise."""
+    return ProblemBuilder().vans(*(vans or [van()])).requests(*requests).set(**kw).build()
+
+
+def one_day(*requests: dict) -> Problem:
+    """Monday 1 March 2027 alone, one van without a break: room for one 5-hour visit, not two."""
+    return ProblemBuilder().horizon("2027-03-01").van(lunch=False).requests(*requests).build()
 
 
 def solved(p: Problem, seconds: float = 1.0, **kw: Any) -> Plan:
@@ -282,8 +256,7 @@ def test_required_visit_is_served_before_a_higher_priority_one() -> None:
     # One day with room for one 5-hour visit only: the required one wins over priority.
     reqs = [request("req", at(0.1), duration_minutes=300, required=True),
             request("big", at(0.1, 0.01), duration_minutes=300, priority=5)]
-    p = problem(reqs, vans=[NO_BREAK], horizon={"start": "2027-03-01", "end": "2027-03-01"})
-    plan = solved(p)
+    plan = solved(one_day(*reqs))
     assert plan.status == "feasible"
     assert stop_of(plan, "req") is not None
 
@@ -311,8 +284,7 @@ def test_more_priority_beats_fewer_km() -> None:
     # One day with room for one 5-hour visit: a far one of priority 3, or a near one of priority 2.
     reqs = [request("far", at(0.5), duration_minutes=300, priority=3),
             request("near", at(0.02), duration_minutes=300, priority=2)]
-    p = problem(reqs, vans=[NO_BREAK], horizon={"start": "2027-03-01", "end": "2027-03-01"})
-    plan = solved(p)
+    plan = solved(one_day(*reqs))
     assert stop_of(plan, "far") is not None
     assert unserved_of(plan, "near").reason == "capacity"
 
@@ -320,8 +292,7 @@ def test_more_priority_beats_fewer_km() -> None:
 def test_at_equal_priority_fewer_km_wins() -> None:
     reqs = [request("far", at(0.5), duration_minutes=300, priority=2),
             request("near", at(0.02), duration_minutes=300, priority=2)]
-    p = problem(reqs, vans=[NO_BREAK], horizon={"start": "2027-03-01", "end": "2027-03-01"})
-    plan = solved(p)
+    plan = solved(one_day(*reqs))
     assert stop_of(plan, "near") is not None
 
 
@@ -368,8 +339,7 @@ def test_model_serves_a_visit_only_on_an_allowed_vehicle_and_keeps_gaps() -> Non
 def test_model_drops_a_visit_only_when_it_cannot_fit() -> None:
     from tourplan.optimiser.model import Node, big_m, solve_model
 
-    p = problem([request("a", at(0.1), duration_minutes=300), request("b", at(0.1, 0.01), duration_minutes=300)],
-                vans=[NO_BREAK], horizon={"start": "2027-03-01", "end": "2027-03-01"})
+    p = one_day(request("a", at(0.1), duration_minutes=300), request("b", at(0.1, 0.01), duration_minutes=300))
     inst = build_instance(p)
     m = big_m(inst, 2, 1)
     nodes = [Node(0, 0, (0,), m * 2, 480, 780), Node(1, 1, (0,), m, 480, 780)]

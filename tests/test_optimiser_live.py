@@ -8,30 +8,23 @@ Every plan goes through the referee.
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
-from tests.test_optimiser import NO_BREAK, at, request, solved, stop_of, unserved_of
+from tests.builders import ProblemBuilder, at
+from tests.builders import request_data as request
+from tests.test_optimiser import solved, stop_of, unserved_of
 from tourplan.changes import explain_moves
 from tourplan.checker import check_plan
 from tourplan.optimiser import solve
-from tourplan.problem import Problem, problem_from_json
+from tourplan.problem import Problem
 
 HORIZON = {"start": "2027-03-01", "end": "2027-03-12"}
 
 
 def live(requests: list[dict[str, Any]], published: list[dict[str, Any]] | None = None, **kw: Any) -> Problem:
-    data: dict[str, Any] = {
-        "version": 2,
-        "name": "live",
-        "horizon": dict(HORIZON),
-        "travel": {"model": "haversine", "circuity": 1.3, "speed_kmh": 50},
-        "vans": [copy.deepcopy(NO_BREAK)],
-        "requests": requests,
-        "published": published or [],
-    }
-    data.update(kw)
-    return problem_from_json(copy.deepcopy(data))
+    """A v2 season of two weeks (1–12 March 2027), one van without a break, ``published`` visits."""
+    return (ProblemBuilder("live", version=2).horizon(**HORIZON).van(lunch=False).requests(*requests)
+            .set(published=published or [], **kw).build())
 
 
 def published_of(plan) -> list[dict[str, Any]]:

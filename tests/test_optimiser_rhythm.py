@@ -7,28 +7,21 @@ referee checks them, and a session the rhythm keeps out says so (reason ``rhythm
 
 from __future__ import annotations
 
-import copy
 from datetime import date
 from typing import Any
 
-from tests.test_format_v2 import v2, v2_plan
-from tests.test_optimiser import NO_BREAK, at, request, solved
+from tests.builders import ProblemBuilder, at, v2, v2_plan
+from tests.builders import request_data as request
+from tests.test_optimiser import solved
 from tourplan.checker import check_plan
 from tourplan.plan import plan_from_json
 from tourplan.problem import Problem, problem_from_json
 
 
 def season(requests: list[dict[str, Any]], **kw: Any) -> Problem:
-    data: dict[str, Any] = {
-        "version": 2,
-        "name": "rhythms",
-        "horizon": {"start": "2027-03-01", "end": "2027-04-30"},
-        "travel": {"model": "haversine", "circuity": 1.3, "speed_kmh": 50},
-        "vans": [copy.deepcopy(NO_BREAK)],
-        "requests": requests,
-    }
-    data.update(kw)
-    return problem_from_json(copy.deepcopy(data))
+    """A v2 season of two months (March–April 2027), one van without a break."""
+    return (ProblemBuilder("rhythms", version=2).horizon("2027-03-01", "2027-04-30").van(lunch=False)
+            .requests(*requests).set(**kw).build())
 
 
 def visits_of(plan, rid: str) -> list[tuple[Any, int]]:

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from tests.handmade import plan_data, problem_data
+from tests.builders import plan_data, problem_data
 from tourplan.cli import main
 from tourplan.problem import ProblemError, load_problem, problem_from_json, problem_to_json
 

@@ -40,6 +40,8 @@ if HAVE_CHROMIUM:
             Row(mende, nord, PAST, 570, 690, 0), Row(mende, nord, SOON, 570, 690, 1),
             Row(marv, sud, SOON, 840, 930, 0),
         ])
+        make.commune("48017", name="Badaroux", lat=44.538, lon=3.547)  # no visit: points to its neighbours'
+        make.db.session.commit()
         with live_server(app) as url:
             yield {"url": url, "ids": [v.id for v in visits]}
 
@@ -50,8 +52,8 @@ if HAVE_CHROMIUM:
             f"/calendrier?vue=liste&mois={PAST:%Y-%m}",
             "/calendrier?vue=liste&commune=48092&van=sud&activite=fablab", "/carte", f"/carte?jour={SOON}",
             "/carte/cadre", f"/carte/cadre?jour={SOON}", "/communes/48095", "/communes/48092",
-            f"/visites/{soon}", f"/visites/{later}", f"/visites/{past}", "/accessibilite", "/donnees",
-            "/mentions-legales",
+            "/communes/48017", f"/visites/{soon}", f"/visites/{later}", f"/visites/{past}", "/accessibilite",
+            "/donnees", "/mentions-legales",
             "/page-qui-n-existe-pas",
         ]
 

@@ -340,3 +340,49 @@ def test_no_published_tour_yet(client: FlaskClient) -> None:
     assert page(client, "/calendrier").tags
     assert page(client, "/carte").tags
     assert client.get("/calendar.ics").status_code == 200
+
+
+def test_names_take_their_article_on_the_visit_and_commune_pages(
+        client: FlaskClient, tour: dict[str, Any], make: Any) -> None:
+    # Les Laubies (48083) has INSEE name type 4: "des Laubies", "aux Laubies", never "de Les".
+    t = tour["tour"]
+    laubies = make.commune("48083", name="Les Laubies", name_type=4, postal_codes=["48700"])
+    req = make.request(t.season, laubies, label="Permanence", activity=t.activities["demarches"])
+    db.session.commit()
+    [visit] = t.publish([*tour["rows"], Row(req, t.vans["nord"], LATER, 9 * 60, 10 * 60)])[-1:]
+    text = page(client, f"/visites/{visit.id}").text
+    assert "Mairie des Laubies" in text and "Toutes les visites aux Laubies" in text
+    assert "de Les" not in text and "à Les" not in text
+    assert "S'abonner au calendrier des Laubies" in page(client, "/communes/48083").text
+    client.get("/langue/en")
+    assert "All visits in Les Laubies" in page(client, f"/visites/{visit.id}").text
+
+
+def test_a_commune_without_visit_points_to_the_nearest_upcoming_ones(
+        client: FlaskClient, tour: dict[str, Any], make: Any) -> None:
+    # Badaroux lies 4 km from Mende's town hall and 20 km from Marvejols' (by hand, great circle).
+    make.commune("48017", name="Badaroux", lat=44.538, lon=3.547)
+    db.session.commit()
+    p = page(client, "/communes/48017")
+    _, soon, _, marv = tour["ids"]
+    text = p.text.replace("\u00a0", " ")
+    assert "Aucune visite n'est prévue pour l'instant dans cette commune." in text
+    assert "Le camion passe bientôt dans des communes proches :" in text
+    nearby = [href for href in p.links() if href.startswith("/visites/")]
+    assert nearby == [f"/visites/{soon}", f"/visites/{marv}"]  # Mende's next visit first: the nearest
+    assert "(à 4 km)" in text and "(à 20 km)" in text
+    # A commune with its own visits does not send people elsewhere.
+    assert "communes proches" not in page(client, "/communes/48095").text
+
+
+def test_french_texts_are_marked_french_on_english_pages(client: FlaskClient, tour: dict[str, Any]) -> None:
+    soon = tour["ids"][1]
+    client.get("/langue/en")
+    r = client.get(f"/visites/{soon}").get_data(as_text=True)
+    # The team's words (activity, what to bring) and the place stay French, and say so.
+    for text in ("Atelier démarches en ligne", "Smartphone, identifiants, carte Vitale", "Mairie de Mende",
+                 "Accès de plain-pied, toilettes adaptées"):
+        assert f'<span lang="fr">{text}</span>' in r, text
+    assert '<span lang="fr">' in client.get("/communes/48095").get_data(as_text=True)
+    client.get("/langue/fr")
+    assert '<span lang="fr">' not in client.get(f"/visites/{soon}").get_data(as_text=True)

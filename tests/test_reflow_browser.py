@@ -49,6 +49,7 @@ if HAVE_CHROMIUM:
         publish_version(published.id, by="ops@example.fr")
         second = draft(data["season"])
         operator()
+        make.commune("48017", name="Badaroux", lat=44.538, lon=3.547)  # no visit: points to its neighbours'
         row = second.rows[0]
         ids = {"visit": visits[1].id, "draft": second.id, "published": published.id, "van": data["van"].id,
                "season": data["season"].id, "request": data["plain"].id, "day": row.date.isoformat(),
@@ -77,7 +78,7 @@ if HAVE_CHROMIUM:
     def test_every_public_page_reflows_at_320_px(browser: Browser, site: dict[str, Any]) -> None:
         page = narrow_page(browser)
         urls = ["/", "/recherche?q=m", "/calendrier", "/calendrier?vue=mois", "/calendrier?vue=liste", "/carte",
-                f"/carte?jour={SOON}", "/carte/cadre", "/communes/48095", "/communes/48092",
+                f"/carte?jour={SOON}", "/carte/cadre", "/communes/48095", "/communes/48092", "/communes/48017",
                 f"/visites/{site['visit']}", "/accessibilite", "/donnees", "/mentions-legales",
                 "/page-qui-n-existe-pas", "/operateur/connexion"]
         found = {}

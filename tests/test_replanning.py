@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from datetime import date
 
-import pytest
 from sqlalchemy import select
 
+from tests import test_db_tours
 from tests.test_db_tours import solver_placing
 from tourplan.checker import check_plan
 from tourplan.plan import plan_from_json
@@ -20,13 +20,8 @@ from web.tours.operations import export_problem, plan_season, publish_version
 
 TUE, WED, FRI = date(2027, 3, 2), date(2027, 3, 10), date(2027, 3, 5)
 
-
-@pytest.fixture
-def season(make, db_session):
-    make.van()
-    s = make.season(lock_slack_minutes=30)
-    db_session.commit()
-    return s
+#: The season of the tours tests: one van, 30 minutes of lock slack.
+season = test_db_tours.season
 
 
 def _publish(season, where, today=date(2027, 3, 1)):

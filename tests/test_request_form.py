@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from tests.groups import redis_answers
+from tests.test_public_pages import Page
 from tourplan.calendar import local_today
 
 TODAY = local_today()
@@ -118,7 +119,7 @@ def test_a_valid_request_is_stored_submitted_with_a_token_and_leads_to_its_track
 def test_the_form_shows_each_activity_with_its_usual_duration_and_equipment(app: Flask, world: dict[str, Any]) -> None:
     text = app.test_client().get("/demander").get_data(as_text=True)
     assert "Aide aux démarches" in text
-    assert "durée habituelle 2 h" in text and "ordinateurs portables" in text
+    assert "durée habituelle 2\u00a0h" in text and "ordinateurs portables" in text
 
 
 def test_another_venue_is_kept(app: Flask, world: dict[str, Any]) -> None:
@@ -454,7 +455,8 @@ def test_the_tracking_page_shows_the_decision_and_published_dates(app: Flask, wo
     )
     db.session.commit()
     text = client.get(url).get_data(as_text=True)
-    assert visit_day.strftime("%d/%m/%Y") in text and "10:00" in text and "12:00" in text
+    text = text.replace("\u00a0", " ")
+    assert f"{visit_day.day} " in text and "de 10 h 00 à 12 h 00" in text and "10:00" not in text
 
     db.session.refresh(req)
     decline(req, "ops@example.fr", "Hors de notre secteur")
@@ -525,3 +527,96 @@ if redis_answers(REDIS_URL):
             r = redis.Redis.from_url(REDIS_URL)
             for key in r.scan_iter(f"tourplan-limits*{address}*"):
                 r.delete(key)
+
+
+def _weekend() -> tuple[Any, Any]:
+    saturday = START + timedelta(days=(5 - START.weekday()) % 7)
+    return saturday, saturday + timedelta(days=1)
+
+
+def _plain(response: Any) -> str:
+    import html
+
+    return html.unescape(response.get_data(as_text=True)).replace("\u00a0", " ")
+
+
+def test_a_weekend_only_period_is_refused_before_saving_with_the_reason(app: Flask, world: dict[str, Any]) -> None:
+    # The season runs Monday to Friday (the default): a Saturday-Sunday period holds no visit day.
+    saturday, sunday = _weekend()
+    client = app.test_client()
+    r = client.post("/demander", data=valid_data(world, weekdays=None, **{
+        "periods-0-start": saturday.isoformat(), "periods-0-end": sunday.isoformat()}))
+    assert r.status_code == 422 and count_requests(app) == 0
+    text = _plain(r)
+    assert ("Cette période ne compte aucun jour de passage du camion : "
+            "le camion ne circule ni le samedi ni le dimanche") in text
+    assert "Il passe du lundi au vendredi." in text
+
+
+def test_a_period_of_closed_days_only_names_them(app: Flask, world: dict[str, Any]) -> None:
+    from web.extensions import db
+    from web.seasons.models import Season
+
+    monday = START + timedelta(days=(7 - START.weekday()) % 7)
+    tuesday = monday + timedelta(days=1)
+    with app.app_context():
+        season = db.session.get(Season, world["season"])
+        season.closed_dates = [monday.isoformat(), tuesday.isoformat()]
+        db.session.commit()
+    r = app.test_client().post("/demander", data=valid_data(world, weekdays=None, **{
+        "periods-0-start": monday.isoformat(), "periods-0-end": tuesday.isoformat()}))
+    assert r.status_code == 422 and count_requests(app) == 0
+    text = _plain(r)
+    months = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+              "novembre", "décembre"]
+
+    def said(d: Any) -> str:
+        return f"{'1er' if d.day == 1 else d.day} {months[d.month - 1]} {d.year}"
+
+    assert f"le {said(monday)}, le {said(tuesday)} sont des jours fermés" in text
+    # The form says it next to the period fields before anyone types.
+    form = _plain(app.test_client().get("/demander"))
+    assert f"il ne passe pas les jours fermés : {said(monday)}, {said(tuesday)}" in form
+
+
+def test_the_form_shows_the_van_s_service_days_next_to_the_periods(app: Flask, world: dict[str, Any]) -> None:
+    text = _plain(app.test_client().get("/demander"))
+    assert 'id="periods-jours">Le camion passe du lundi au vendredi.' in text
+    assert 'aria-describedby="periods-aide periods-jours"' in text
+
+
+def test_the_tracking_page_hides_the_team_s_triage_and_says_a_cancellation(app: Flask, world: dict[str, Any]) -> None:
+    from web.extensions import db
+    from web.requests.models import VisitRequest
+    from web.requests.operations import accept, change_status, set_priority
+
+    url = submit(app, world)
+    client = app.test_client()
+    req = db.session.execute(select(VisitRequest)).scalar_one()
+    accept(req, "ops@example.fr")
+    set_priority(req, 5, "ops@example.fr")
+    # What publishing a tour writes in the history (web.tours.operations).
+    change_status(req, "planned", "ops@example.fr", "tournée version #3 publiée")
+    db.session.commit()
+    text = _plain(client.get(url))
+    assert "Planifiée" in text and "Acceptée" in text
+    for internal in ("Priorité", "priorité", "version", "#3", "(modifiée)"):
+        assert internal not in text, internal
+
+    assert client.post(url + "/annuler", data={"submit": "Oui, annuler ma demande"}).status_code == 302
+    text = _plain(client.get(url))
+    assert "Demande annulée le " in Page(client.get(url).get_data(as_text=True)).text.replace("\u00a0", " ")
+    assert "par vous : aucune date ne sera fixée" in text
+    assert "s'affichera ici" not in text
+
+
+@pytest.mark.parametrize("typed", ["2A004", "2a004", " 2A004 "])
+def test_a_corsican_insee_code_typed_in_the_commune_field_finds_the_commune(
+        app: Flask, world: dict[str, Any], make: Any, typed: str) -> None:
+    make.commune("2A004", name="Ajaccio", department="2A", postal_codes=["20000", "20090"])
+    make.db.session.commit()
+    assert app.test_client().post("/demander", data=valid_data(world, commune=typed)).status_code == 302
+    assert stored_requests(app)[0].commune_insee == "2A004"
+    # The home page's search too.
+    found = app.test_client().get("/recherche", query_string={"q": typed})
+    assert found.status_code == 302 and found.headers["Location"] == "/communes/2A004"

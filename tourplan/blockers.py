@@ -44,6 +44,8 @@ class Blocker:
 
 
 class DayOption(NamedTuple):
+    """A van-day that could serve the visit alone, and what blocks it there (``fits``: nothing)."""
+
     van: str
     day: date
     blockers: tuple[Blocker, ...]
@@ -56,10 +58,29 @@ class DayOption(NamedTuple):
 def day_options(
     problem: Problem, plan: Plan, request_id: str, occurrence: int, *, instance: Instance | None = None
 ) -> list[DayOption]:
-    """Every van-day that could serve visit (``request_id``, ``occurrence``) alone, by date
-    then van, with what blocks it there in ``plan`` (see the module). ``instance`` (built
-    from ``problem``) may be passed to share it between calls. Raises KeyError for a visit
-    the problem does not plan."""
+    """Every van-day that could serve the visit alone, with what blocks it there in ``plan``.
+
+    Parameters
+    ----------
+    problem
+        The problem.
+    plan
+        The plan whose van-days are looked at.
+    request_id, occurrence
+        The visit left out (or to move).
+    instance
+        The optimiser's instance of ``problem``, to share between calls.
+
+    Returns
+    -------
+    list of DayOption
+        By date then van (see the module for the kinds of blockers).
+
+    Raises
+    ------
+    KeyError
+        For a visit the problem does not plan (unknown, or held already).
+    """
     inst = instance or build_instance(problem)
     ri = inst.request_index.get(request_id)
     if ri is None or not 0 <= occurrence < problem.requests[ri].occurrences:

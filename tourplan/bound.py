@@ -27,7 +27,17 @@ from tourplan.problem import Problem
 
 @dataclass(frozen=True)
 class Bound:
-    """An upper bound on served priority, and what it was computed from."""
+    """An upper bound on served priority, and what it was computed from.
+
+    Attributes
+    ----------
+    served_priority
+        No plan serves more priority than this.
+    total_priority
+        The priority of every visit.
+    variables
+        Size of the linear relaxation solved.
+    """
 
     served_priority: float
     total_priority: int
@@ -40,6 +50,14 @@ class Bound:
 
 def priority_bound(problem: Problem) -> Bound:
     """An upper bound on the served priority of any plan of ``problem``.
+
+    The linear relaxation of the module: time, driving and spacing capacities that every
+    real plan respects.
+
+    Parameters
+    ----------
+    problem
+        The problem.
 
     Returns
     -------

@@ -29,7 +29,19 @@ MOVE_REASONS: dict[str, str] = {
 
 @dataclass(frozen=True)
 class Move:
-    """One published visit the plan moves (``now`` is None when it is left out)."""
+    """One published visit the plan moves.
+
+    Attributes
+    ----------
+    request, occurrence
+        The visit.
+    published
+        Where and when the public was told it takes place.
+    now
+        ``(van id, date, start)`` in the plan, or None when it is left out.
+    reason, detail
+        Why (a :data:`MOVE_REASONS` key) and an English detail.
+    """
 
     request: str
     occurrence: int
@@ -45,12 +57,38 @@ class Move:
 
 
 def served_at(plan: Plan) -> dict[tuple[str, int], tuple[str, date, int]]:
-    """Where the plan serves each visit: (van, date, start)."""
+    """Where the plan serves each visit.
+
+    Parameters
+    ----------
+    plan
+        A plan; only its routes are read.
+
+    Returns
+    -------
+    dict
+        ``(request id, occurrence)`` → ``(van id, date, start)``.
+    """
     return {stop.key: (r.van, r.day, stop.start) for r in plan.routes for stop in r.stops}
 
 
 def is_moved(problem: Problem, pub: Published, at: tuple[str, date, int] | None) -> bool:
-    """The format's definition of a moved published visit."""
+    """The format's definition of a moved published visit.
+
+    Parameters
+    ----------
+    problem
+        The problem, for its stability slack.
+    pub
+        The published visit.
+    at
+        Where the plan serves it, ``(van id, date, start)``, or None when left out.
+
+    Returns
+    -------
+    bool
+        True on another van or date, beyond the slack, or left out.
+    """
     if at is None:
         return True
     van, day, start = at
@@ -58,7 +96,20 @@ def is_moved(problem: Problem, pub: Published, at: tuple[str, date, int] | None)
 
 
 def forced_reason(problem: Problem, pub: Published) -> tuple[str, str] | None:
-    """Why ``pub`` cannot stay where it was published whatever else is planned, or None."""
+    """Why ``pub`` cannot stay where it was published whatever else is planned.
+
+    Parameters
+    ----------
+    problem
+        The problem of the re-plan.
+    pub
+        The published visit.
+
+    Returns
+    -------
+    tuple of (str, str) or None
+        A :data:`MOVE_REASONS` key and an English detail; None when the visit could stay.
+    """
     van = problem.van_by_id.get(pub.van)
     if van is None:
         return "van_gone", f"van {pub.van} is no longer in the problem"
@@ -95,7 +146,18 @@ def _request_reason(problem: Problem, pub: Published, van: Van) -> tuple[str, st
 
 
 def explain_moves(problem: Problem, plan: Plan) -> list[Move]:
-    """Every published visit the plan moves, in published order, with its reason."""
+    """Every published visit the plan moves, in published order, with its reason.
+
+    Parameters
+    ----------
+    problem, plan
+        The re-plan's problem (version 2) and the plan.
+
+    Returns
+    -------
+    list of Move
+        Empty when nothing published moves (or nothing was published).
+    """
     at = served_at(plan)
     moves = []
     for pub in problem.published:

@@ -25,6 +25,10 @@ KM_TOLERANCE = 0.1
 
 @dataclass(frozen=True)
 class Violation:
+    """One broken rule: ``rule`` (``window``, ``rhythm``…), an English ``message``, the ``route``
+    (``"<van> <date>"``) and the ``stop`` (0-based) where, when it has a place.
+    """
+
     rule: str
     message: str
     route: str | None = None
@@ -39,7 +43,17 @@ class Violation:
 
 @dataclass
 class CheckReport:
-    """The verdict, with the figures recomputed from the problem."""
+    """The referee's verdict, with the figures recomputed from the problem.
+
+    Attributes
+    ----------
+    violations
+        Every rule broken; none when ``ok``.
+    visits, served, served_priority, total_priority, distance_km, drive_minutes, van_days
+        The plan's figures as the referee measures them.
+    moved, objective
+        Version 2: published visits the plan moves, and the objective's first term.
+    """
 
     violations: list[Violation] = field(default_factory=list)
     visits: int = 0
@@ -248,27 +262,102 @@ class _Referee:
             self.bad(Violation("status", "status is 'infeasible' but every required visit is served"))
 
 
-def _check_spacing(req: Request, days: list[date], history: tuple[date, ...], starts: list[int], bad) -> None:
-    """Days between visits (history included) and the rhythm of a recurring request."""
+@dataclass(frozen=True)
+class SpacingBreak:
+    """One broken spacing or rhythm field of a request, as :func:`spacing_breaks` finds it.
+
+    Attributes
+    ----------
+    field
+        The request's field broken: ``min_days_between``, ``max_days_between``,
+        ``same_weekday`` or ``same_start_within_minutes``.
+    rule
+        The checker's rule: ``recurrence`` (the minimum gap) or ``rhythm`` (the others).
+    first, second
+        The two dates too close or too far apart (gap fields only).
+    held
+        The first date is a visit already held (history), not one of the plan.
+    gap
+        Days between ``first`` and ``second`` (gap fields only).
+    limit
+        The request's bound that the gap or the starts break.
+    weekdays
+        The ISO weekdays visited (``same_weekday``).
+    starts
+        The earliest and latest planned starts (``same_start_within_minutes``).
+    """
+
+    field: str
+    rule: str
+    first: date | None = None
+    second: date | None = None
+    held: bool = False
+    gap: int = 0
+    limit: int = 0
+    weekdays: tuple[int, ...] = ()
+    starts: tuple[int, int] | None = None
+
+    def message(self, request_id: str) -> str:
+        """The referee's English sentence for this break of request ``request_id``."""
+        what = "held" if self.held else "visited"
+        if self.field == "min_days_between":
+            return (f"request {request_id} is {what} on {self.first} and visited on {self.second}, {self.gap} days "
+                    f"apart; at least {self.limit} are required")
+        if self.field == "max_days_between":
+            return (f"request {request_id} is {what} on {self.first} and visited on {self.second}, {self.gap} days "
+                    f"apart; at most {self.limit} are allowed")
+        if self.field == "same_weekday":
+            return (f"request {request_id} asks for the same weekday and is visited on weekdays "
+                    f"{', '.join(str(w) for w in self.weekdays)}")
+        lo, hi = self.starts or (0, 0)
+        return (f"request {request_id} starts between {format_time(lo)} and {format_time(hi)}; its visits start "
+                f"within {self.limit} min of each other")
+
+
+def spacing_breaks(req: Request, days: list[date], history: tuple[date, ...] | list[date] = (),
+                   starts: list[int] | None = None) -> list[SpacingBreak]:
+    """Every spacing and rhythm field of ``req`` that its visits break.
+
+    Parameters
+    ----------
+    req
+        The request whose rhythm is judged.
+    days
+        The dates of its planned visits.
+    history
+        The dates of its visits already held (a gap between two of them is never a break).
+    starts
+        The start minutes of its planned visits (None or empty: start times not judged).
+
+    Returns
+    -------
+    list of SpacingBreak
+        Empty when the days (and starts) keep every field of the request.
+    """
+    out: list[SpacingBreak] = []
     dated = sorted([(d, False) for d in days] + [(d, True) for d in history])
     for (d0, h0), (d1, h1) in zip(dated, dated[1:], strict=False):
         gap = (d1 - d0).days
         if h0 and h1:
             continue  # both held already: nothing this plan could change
-        what = "held" if h0 else "visited"
         if gap < req.min_days_between:
-            bad(Violation("recurrence", f"request {req.id} is {what} on {d0} and visited on {d1}, {gap} days apart; "
-                                        f"at least {req.min_days_between} are required"))
+            out.append(SpacingBreak("min_days_between", "recurrence", d0, d1, h0, gap, req.min_days_between))
         if req.max_days_between is not None and gap > req.max_days_between:
-            bad(Violation("rhythm", f"request {req.id} is {what} on {d0} and visited on {d1}, {gap} days apart; "
-                                    f"at most {req.max_days_between} are allowed"))
-    if req.same_weekday and len({d.isoweekday() for d, _ in dated}) > 1 and days:
-        bad(Violation("rhythm", f"request {req.id} asks for the same weekday and is visited on weekdays "
-                                f"{', '.join(str(w) for w in sorted({d.isoweekday() for d, _ in dated}))}"))
+            out.append(SpacingBreak("max_days_between", "rhythm", d0, d1, h0, gap, req.max_days_between))
+    weekdays = tuple(sorted({d.isoweekday() for d, _ in dated}))
+    if req.same_weekday and len(weekdays) > 1 and days:
+        out.append(SpacingBreak("same_weekday", "rhythm", weekdays=weekdays))
     within = req.same_start_within_minutes
     if within is not None and starts and max(starts) - min(starts) > within:
-        bad(Violation("rhythm", f"request {req.id} starts between {format_time(min(starts))} and "
-                                f"{format_time(max(starts))}; its visits start within {within} min of each other"))
+        out.append(SpacingBreak("same_start_within_minutes", "rhythm", limit=within,
+                                starts=(min(starts), max(starts))))
+    return out
+
+
+def _check_spacing(req: Request, days: list[date], history: tuple[date, ...], starts: list[int], bad) -> None:
+    """Days between visits (history included) and the rhythm of a recurring request."""
+    for b in spacing_breaks(req, days, history, starts):
+        bad(Violation(b.rule, b.message(req.id)))
 
 
 # --------------------------------------------------------------------------- #
@@ -286,13 +375,30 @@ def _could_stay(problem: Problem, plan: Plan, lk: Locked) -> bool:
 def could_be_served(problem: Problem, plan: Plan, request_id: str, occurrence: int, *,
                     keep_rhythm: bool = True, only: tuple[str, date] | None = None,
                     start: tuple[int, int] = (0, 24 * 60)) -> bool:
-    """A sufficient test that ``plan`` could also serve this visit: inserted into some van-day's
-    route (or an empty van-day) it breaks no rule, its request's spacing and rhythm included
-    (``keep_rhythm=False``: the spacing only).  ``only`` limits the test to one van-day and
-    ``start`` to a range of starts.
+    """A sufficient test that ``plan`` could also serve this visit.
 
-    The referee refutes ``rhythm`` and ``locked_conflict`` claims with it; the optimiser asks it
-    before making a ``rhythm`` claim."""
+    Inserted into some van-day's route (or an empty van-day) it breaks no rule, its request's
+    spacing and rhythm included.  The referee refutes ``rhythm`` and ``locked_conflict`` claims
+    with it; the optimiser asks it before making a ``rhythm`` claim.
+
+    Parameters
+    ----------
+    problem, plan
+        The problem and the plan as it stands.
+    request_id, occurrence
+        The visit.
+    keep_rhythm
+        False: only the spacing (``min_days_between``) is kept, not the rest of the rhythm.
+    only
+        A ``(van id, date)`` to limit the test to.
+    start
+        The range of minutes its start may take.
+
+    Returns
+    -------
+    bool
+        True when a place is found (False proves nothing).
+    """
     req = problem.request_by_id[request_id]
     if not keep_rhythm:
         req = dataclasses.replace(req, max_days_between=None, same_weekday=False, same_start_within_minutes=None)
@@ -337,8 +443,24 @@ def _spacing_holds(req: Request, days: list[date]) -> bool:
 
 def fits_in_route(problem: Problem, van: Van, day: date, route: Route | None, new_stop: Stop,
                   start_lo: int, start_hi: int) -> bool:
-    """``new_stop``, starting within [start_lo, start_hi], fits into ``route`` (None: an empty
-    van-day) at some position with some break placement, every route rule holding."""
+    """Whether ``new_stop`` fits into ``route`` at some position with some break placement.
+
+    Parameters
+    ----------
+    problem, van, day
+        The problem and the van-day.
+    route
+        The van-day's route, or None for an empty van-day.
+    new_stop
+        The visit to add (its times are not read).
+    start_lo, start_hi
+        The range of minutes its start may take.
+
+    Returns
+    -------
+    bool
+        True when every route rule holds with it (legs rounded up: whatever the rounding).
+    """
     stops = list(route.stops) if route is not None else []
     windows = []
     for st in stops:
@@ -391,31 +513,29 @@ def _earliest_route(problem: Problem, van: Van, day: date, stops: list[Stop],
         brk = (b0, b0 + b.minutes)
         return b0 + b.minutes
 
-    for i, (st, (req, lo, hi)) in enumerate(zip(stops, windows, strict=True)):
+    n = len(stops)
+    back = t
+    # Leg i drives to stop i; leg n drives back to the depot.
+    for i in range(n + 1):
         if break_gap == i:
             after = take_break(t)
             if after is None:
                 return None
             t = after
-        leg = math.ceil(travel.minutes(here, req.location) - 1e-9)
+        to = windows[i][0].location if i < n else van.depot
+        leg = math.ceil(travel.minutes(here, to) - 1e-9)
         drive += leg
-        km += travel.km(here, req.location)
-        arrive = t + leg
-        start = max(arrive, lo)
+        km += travel.km(here, to)
+        if i == n:
+            back = t + leg
+            break
+        st, (req, lo, hi) = stops[i], windows[i]
+        start = max(t + leg, lo)
         if start + req.duration > hi:
             return None
-        out.append(Stop(st.request, st.occurrence, arrive, start, start + req.duration))
+        out.append(Stop(st.request, st.occurrence, t + leg, start, start + req.duration))
         t = start + req.duration
         here = req.location
-    if break_gap == len(stops):
-        after = take_break(t)
-        if after is None:
-            return None
-        t = after
-    leg = math.ceil(travel.minutes(here, van.depot) - 1e-9)
-    drive += leg
-    km += travel.km(here, van.depot)
-    back = t + leg
     if back > van.shift_end or (van.break_ is not None and brk is None):
         return None
     return Route(van.id, day, van.shift_start, back, tuple(out), round(km, 1), drive,
@@ -540,8 +660,17 @@ def _check_legs(problem: Problem, route: Route, points: list, times: list[tuple[
 def can_serve_alone(problem: Problem, van: Van, req: Request) -> bool:
     """A sufficient test that ``van`` could serve ``req`` alone in one shift, break included.
 
-    Used only to refute a claim of ``too_far_for_a_day`` or ``window_too_short``;
-    tries the break at the site before the visit, after it, or on the road.
+    Used only to refute a claim of ``too_far_for_a_day`` or ``window_too_short``; tries the
+    break at the site before the visit, after it, or on the road.
+
+    Parameters
+    ----------
+    problem, van, req
+        The problem, the van and the request.
+
+    Returns
+    -------
+    bool
     """
     lo, hi = req.hours_on(van)
     out = problem.travel.minutes(van.depot, req.location)

@@ -101,6 +101,39 @@ def _cmd_bench_solomon(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_travel_tiles(args: argparse.Namespace) -> int:
+    from tourplan.travel.tiles import build_tiles
+
+    tiles = build_tiles(args.extract, args.tiles_dir)
+    print(f"road graph built in {tiles} (© OpenStreetMap contributors, ODbL)", file=sys.stderr)
+    return EXIT_OK
+
+
+def _cmd_travel_matrix(args: argparse.Namespace) -> int:
+    from tourplan.problem import read_json_file
+    from tourplan.travel import rewrite_problem_travel
+    from tourplan.travel.engine import ValhallaRouter
+
+    router = ValhallaRouter(tiles=args.tiles)
+    data = read_json_file(args.problem)
+    write_json(rewrite_problem_travel(data, router, source=args.problem), args.output)
+    return EXIT_OK
+
+
+def _add_travel(sub: Any) -> None:
+    p = sub.add_parser("travel", help="road travel from OpenStreetMap (Valhalla)")
+    travel = p.add_subparsers(dest="travel", required=True)
+    t = travel.add_parser("tiles", help="build the road graph of an OpenStreetMap extract")
+    t.add_argument("extract", help="OpenStreetMap extract, .osm.pbf (e.g. from Geofabrik)")
+    t.add_argument("tiles_dir", help="folder to build the tiles in (created)")
+    t.set_defaults(func=_cmd_travel_tiles)
+    t = travel.add_parser("matrix", help="rewrite a problem's travel into road km and minutes")
+    t.add_argument("problem")
+    t.add_argument("--tiles", required=True, metavar="DIR", help="folder built by 'travel tiles'")
+    t.add_argument("-o", "--output", default="-")
+    t.set_defaults(func=_cmd_travel_matrix)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m tourplan", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -142,6 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("file")
     b.add_argument("--time-limit", type=float, default=30.0, metavar="S")
     b.set_defaults(func=_cmd_bench_solomon)
+    _add_travel(sub)
     return parser
 
 

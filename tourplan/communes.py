@@ -43,6 +43,12 @@ ACCESSIBILITY_LABELS = {"ACC": "accessible", "DEM": "sur demande préalable", "N
 
 # INSEE name types (TNCC): the article that goes before the stored name.
 _ARTICLES = {2: "Le ", 3: "La ", 4: "Les ", 5: "L'", 6: "Aux ", 7: "Las ", 8: "Los "}
+# What "de" and "à" become before a name of each type (INSEE's "charnière"): 0 is a name
+# without article starting with a consonant or an aspirated h ("de Mende", "de Hures"),
+# 1 one starting with a vowel ("d'Albaret"); "Le"/"Les"/"Aux" contract ("du", "des", "au", "aux").
+_OF = {0: "de ", 1: "d'", 2: "du ", 3: "de La ", 4: "des ", 5: "de L'", 6: "des ", 7: "de Las ", 8: "de Los "}
+_AT = {0: "à ", 1: "à ", 2: "au ", 3: "à La ", 4: "aux ", 5: "à L'", 6: "aux ", 7: "à Las ", 8: "à Los "}
+_VOWELS = frozenset("AEIOUYÀÂÄÉÈÊËÎÏÔÖÙÛÜŸ")
 
 _NULL = "\\N"  # how the package's CSV files write a missing value
 _EARTH_RADIUS_M = EARTH_RADIUS_KM * 1000.0
@@ -73,6 +79,8 @@ class CommuneRecord:
     lon: float
     point_corrected: bool
     townhall_address: str = ""
+    #: INSEE name type (TNCC, 0-8): which article the name has, hence "de"/"d'"/"du"/"des".
+    name_type: int = 0
     # ISO weekday (1 = Monday) -> opening intervals in minutes after midnight, sorted, disjoint.
     # Read-only because records are cached and shared by every caller in the process.
     opening_hours: OpeningHours = field(default_factory=lambda: MappingProxyType({}), hash=False)
@@ -246,6 +254,41 @@ def full_name(name: str, type_nom: str) -> str:
     except ValueError:
         article = ""
     return f"{article}{name}"
+
+
+def guess_name_type(name: str) -> int:
+    """The INSEE name type read off a full name, for rows stored before the type was.
+
+    An initial "H" counts as aspirated ("de Hures-la-Parade"): wrong for a mute h, which
+    only the INSEE's own type tells; importing the communes again stores that."""
+    for kind, article in _ARTICLES.items():
+        if name.startswith(article) and len(name) > len(article):
+            return kind
+    return 1 if name[:1].upper() in _VOWELS else 0
+
+
+def _bare(name: str, name_type: int | None) -> tuple[int, str]:
+    kind = guess_name_type(name) if name_type not in _OF else int(name_type or 0)
+    article = _ARTICLES.get(kind, "")
+    return kind, name[len(article):] if article and name.startswith(article) else name
+
+
+def of_commune(name: str, name_type: int | None = None) -> str:
+    """"de Mende", "d'Albaret-Sainte-Marie", "du Malzieu-Ville", "des Laubies" (``name`` is the
+    full name, article included, as stored; ``name_type`` the INSEE type, guessed when None)."""
+    kind, bare = _bare(name, name_type)
+    return f"{_OF[kind]}{bare}"
+
+
+def at_commune(name: str, name_type: int | None = None) -> str:
+    """"à Mende", "au Malzieu-Ville", "aux Laubies", "à La Canourgue"."""
+    kind, bare = _bare(name, name_type)
+    return f"{_AT[kind]}{bare}"
+
+
+def townhall_name(name: str, name_type: int | None = None) -> str:
+    """"Mairie des Laubies", "Mairie d'Albaret-Sainte-Marie"."""
+    return f"Mairie {of_commune(name, name_type)}"
 
 
 def _clock(text: str) -> int:
@@ -486,6 +529,7 @@ def _record(
         lon=round(lon, 6),
         point_corrected=fix is not None,
         townhall_address=v("mairie_adresse"),
+        name_type=int(v("type_nom")) if v("type_nom").isdigit() else guess_name_type(name),
         opening_hours=MappingProxyType(parse_opening_hours(v("mairie_horaires"))),
         email=v("mairie_email"),
         phone=v("mairie_telephone"),

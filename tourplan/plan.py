@@ -39,6 +39,10 @@ STATUSES = ("feasible", "infeasible")
 
 @dataclass(frozen=True)
 class Stop:
+    """One visit of a route: the request, which of its visits, and minutes after midnight it
+    arrives, starts and ends.
+    """
+
     request: str
     occurrence: int
     arrive: int
@@ -67,6 +71,8 @@ class Route:
 
 @dataclass(frozen=True)
 class Unserved:
+    """A visit left out, with its ``reason`` (a :data:`UNSERVED_REASONS` key) and an English ``detail``."""
+
     request: str
     occurrence: int
     reason: str
@@ -79,6 +85,22 @@ class Unserved:
 
 @dataclass(frozen=True)
 class Stats:
+    """The figures a plan states (:mod:`tourplan.checker` recomputes and compares them).
+
+    Attributes
+    ----------
+    visits, served, unserved
+        Visits to plan (history excepted), served, left out.
+    served_priority, total_priority
+        Priority of the visits served, and of all of them.
+    distance_km, drive_minutes, van_days
+        Totals of the routes.
+    solve_seconds
+        Time the optimiser took.
+    moved, objective
+        Version 2: published visits moved, and ``served_priority - move_cost * moved``.
+    """
+
     visits: int = 0
     served: int = 0
     unserved: int = 0
@@ -94,12 +116,48 @@ class Stats:
 
 
 def objective_value(served_priority: int, moved: int, move_cost: float) -> float:
-    """The version-2 objective's first term (format § Version 2), one rounding for everyone."""
+    """The version-2 objective's first term (format § Version 2), one rounding for everyone.
+
+    Parameters
+    ----------
+    served_priority
+        Priority of the visits served.
+    moved
+        Published visits moved.
+    move_cost
+        The problem's price of one move (``stability.move_cost``).
+
+    Returns
+    -------
+    float
+        ``served_priority - move_cost * moved``, rounded to 6 decimals.
+    """
     return round(served_priority - move_cost * moved, 6)
 
 
 @dataclass(frozen=True)
 class Plan:
+    """A tour plan: the routes, the visits left out and the figures it states.
+
+    Plain data, immutable: built by the optimiser, read from a file (:func:`plan_from_json`,
+    :func:`load_plan`) or from the database; judged by :func:`tourplan.checker.check_plan`.
+
+    Attributes
+    ----------
+    problem
+        Name of the problem it solves.
+    status
+        ``feasible`` or ``infeasible`` (a required visit is left out), as stated.
+    routes
+        The van-days, by date then van.
+    unserved
+        The visits left out, each with its reason.
+    stats
+        The stated figures.
+    version
+        Format version, that of its problem.
+    """
+
     problem: str
     status: str
     routes: tuple[Route, ...]
@@ -139,6 +197,18 @@ def plan_summary(plan: Plan) -> str:
 
 
 def plan_to_json(plan: Plan) -> dict[str, Any]:
+    """The plan as JSON of its version; :func:`plan_from_json` reads it back equal.
+
+    Parameters
+    ----------
+    plan
+        The plan to write.
+
+    Returns
+    -------
+    dict
+        Its JSON object (times as ``HH:MM``, dates ISO).
+    """
     s = plan.stats
     return {
         "version": plan.version,
@@ -195,13 +265,22 @@ def _route_json(r: Route) -> dict[str, Any]:
 def plan_from_json(data: Any, source: str | None = None) -> Plan:
     """Read a plan file's JSON (version 1 or 2).
 
+    Parameters
+    ----------
+    data
+        A plan file's JSON, already parsed (version 1 or 2); ``source`` names it in messages.
+
+    Returns
+    -------
+    Plan
+        The plan with its figures as stated (:func:`tourplan.checker.check_plan` judges them).
+
     Raises
     ------
     ProblemError
         On the first defect, naming the field path (``routes[2].stops[0].start``).
     """
-    rd = JsonReader(source)
-    top = rd.obj(data, "")
+    rd, top = JsonReader.top(data, source)
     version = rd.version(top)
     status = rd.str(rd.req(top, "status", ""), "status")
     if status not in STATUSES:
@@ -277,6 +356,13 @@ def _read_stats(rd: JsonReader, st: Mapping[str, Any]) -> Stats:
 
 
 def load_plan(path: str | Path) -> Plan:
+    """The plan a JSON file holds: :func:`plan_from_json` of :func:`tourplan.problem.read_json_file`.
+
+    Raises
+    ------
+    ProblemError
+        When ``path`` cannot be read, is not JSON, or breaks the plan format (file and field named).
+    """
     return plan_from_json(read_json_file(path), source=str(path))
 
 

@@ -37,7 +37,17 @@ MAX_JSON_DEPTH = 64
 
 
 class ProblemError(ValueError):
-    """Input that breaks the format: says which file and which field."""
+    """Input that breaks the format: says which file and which field.
+
+    Parameters
+    ----------
+    message
+        What is wrong, in words a user can act on.
+    where
+        The field path (``requests[2].hours.latest_end``); empty for the whole input.
+    source
+        The file or origin read (``problem.json``, ``version 3``), if known.
+    """
 
     def __init__(self, message: str, where: str = "", source: str | None = None) -> None:
         self.message = message
@@ -56,7 +66,18 @@ class ProblemError(ValueError):
 
 
 def format_time(minutes: int) -> str:
-    """Minutes after midnight as ``HH:MM``."""
+    """Minutes after midnight as ``HH:MM``.
+
+    Parameters
+    ----------
+    minutes
+        Minutes after midnight, 0 to 1440.
+
+    Returns
+    -------
+    str
+        ``"09:05"``; 1440 is ``"24:00"``.
+    """
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
@@ -65,7 +86,23 @@ _DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 
 
 def parse_time(text: str) -> int:
-    """``HH:MM`` as minutes after midnight (``24:00`` allowed as end of day)."""
+    """``HH:MM`` as minutes after midnight (``24:00`` allowed as end of day).
+
+    Parameters
+    ----------
+    text
+        The time, two digits each.
+
+    Returns
+    -------
+    int
+        Minutes after midnight.
+
+    Raises
+    ------
+    ValueError
+        For anything else than a time of day (or ``24:00``).
+    """
     # ASCII digits only: str.isdigit() also takes '²' and Arabic-Indic digits.
     m_ = _TIME_RE.fullmatch(text) if isinstance(text, str) else None
     if m_ is None:
@@ -77,6 +114,22 @@ def parse_time(text: str) -> int:
 
 
 def parse_date(text: str) -> date:
+    """A ``YYYY-MM-DD`` date of the calendar.
+
+    Parameters
+    ----------
+    text
+        The date; other ISO forms (weeks, ordinal days) are refused.
+
+    Returns
+    -------
+    datetime.date
+
+    Raises
+    ------
+    ValueError
+        For another form or a day that does not exist (``2027-02-30``).
+    """
     # Only YYYY-MM-DD: date.fromisoformat also takes ISO-week dates ("2027-W10-1").
     if not isinstance(text, str) or _DATE_RE.fullmatch(text) is None:
         raise ValueError(f"expected a date YYYY-MM-DD, got {text!r}")
@@ -88,6 +141,8 @@ def parse_date(text: str) -> date:
 
 @dataclass(frozen=True, slots=True)
 class Point:
+    """A place on the sphere, in degrees (``lat`` north, ``lon`` east)."""
+
     lat: float
     lon: float
 
@@ -96,7 +151,18 @@ class Point:
 
 
 def haversine_km(a: Point, b: Point) -> float:
-    """Great-circle distance on the format's sphere."""
+    """Great-circle distance on the format's sphere.
+
+    Parameters
+    ----------
+    a, b
+        The two points.
+
+    Returns
+    -------
+    float
+        Kilometres along the sphere of radius ``EARTH_RADIUS_KM`` (no circuity).
+    """
     la1, lo1, la2, lo2 = map(math.radians, (a.lat, a.lon, b.lat, b.lon))
     h = math.sin((la2 - la1) / 2) ** 2 + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2
     return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
@@ -164,6 +230,26 @@ class Break:
 
 @dataclass(frozen=True)
 class Van:
+    """One van: its depot, shift, break, driving limit, equipment and days away.
+
+    Attributes
+    ----------
+    id, name
+        Identifier in plans, and the name operators know it by.
+    depot, depot_label
+        Where its days start and end.
+    shift_start, shift_end
+        Minutes after midnight it may leave and must be back.
+    break_
+        The driver's break, or None.
+    max_drive_minutes
+        Most minutes of driving a day, or None for no limit.
+    equipment
+        What it carries (requests name what they need).
+    unavailable_dates
+        Days it does not go out.
+    """
+
     id: str
     name: str
     depot: Point
@@ -181,6 +267,8 @@ class Van:
 
 @dataclass(frozen=True)
 class Window:
+    """A span of dates, both ends included (``day in window``)."""
+
     start: date
     end: date
 
@@ -190,6 +278,31 @@ class Window:
 
 @dataclass(frozen=True)
 class Request:
+    """What a host asks for: visits of a duration at a place, when and how often.
+
+    Attributes
+    ----------
+    id, label, commune
+        Identifier in plans, and words for people.
+    location
+        Where the visits take place.
+    duration
+        Minutes each visit lasts on site.
+    windows, weekdays
+        Date spans and ISO weekdays it can receive the van (empty / None: any).
+    earliest_start, latest_end
+        Its hours (None: the van's shift).
+    equipment
+        What the van must carry.
+    priority, required
+        Worth of each visit served; a required one left out makes the plan infeasible.
+    occurrences, min_days_between
+        How many visits, and the fewest days between two of them.
+    max_days_between, same_weekday, same_start_within_minutes
+        Rhythm (version 2): most days between consecutive visits, one weekday for all, starts
+        within so many minutes of each other.
+    """
+
     id: str
     label: str
     location: Point
@@ -283,6 +396,26 @@ class Visit:
 
 @dataclass(frozen=True)
 class Problem:
+    """One planning problem (problem-format version 1 or 2), read and validated.
+
+    Build it with :func:`problem_from_json` or :func:`load_problem`; it is immutable.
+
+    Attributes
+    ----------
+    name
+        The problem's name; a plan names the problem it solves.
+    horizon_start, horizon_end, weekdays, closed_dates
+        The service days: dates of the horizon on those weekdays, closed dates excepted.
+    vans, requests
+        What goes out and what is asked for.
+    travel
+        Distances and driving times (:class:`Travel`).
+    locked
+        Visits that stay on a van, date and start.
+    version
+        1 or 2; version 2 adds ``history``, ``published`` and ``stability`` (a re-plan).
+    """
+
     name: str
     horizon_start: date
     horizon_end: date
@@ -381,6 +514,12 @@ class JsonReader:
 
     def fail(self, where: str, message: str) -> ProblemError:
         return ProblemError(message, where, self.source)
+
+    @classmethod
+    def top(cls, data: Any, source: str | None) -> tuple[JsonReader, Mapping[str, Any]]:
+        """A reader of one input and that input's top-level object (ProblemError when not an object)."""
+        rd = cls(source)
+        return rd, rd.obj(data, "")
 
     def version(self, top: Mapping[str, Any]) -> int:
         """The file's format version, one this program reads."""
@@ -528,8 +667,7 @@ def problem_from_json(data: Any, source: str | None = None) -> Problem:
     ProblemError
         On the first defect, naming the field path (``requests[3].windows[0].end``).
     """
-    rd = JsonReader(source)
-    top = rd.obj(data, "")
+    rd, top = JsonReader.top(data, source)
     version = _read_version(rd, top)
     name = rd.str(top.get("name", "tour"), "name")
     timezone = _read_timezone(rd, top)
@@ -922,7 +1060,23 @@ def _reject_constant(name: str) -> Any:
 
 
 def read_json_file(path: str | Path) -> Any:
-    """Parse a JSON file; unreadable or malformed files raise ProblemError naming the line."""
+    """Parse a JSON file the way every input of tourplan is parsed (:func:`parse_json_text`).
+
+    Parameters
+    ----------
+    path
+        The file.
+
+    Returns
+    -------
+    Any
+        The file's JSON value.
+
+    Raises
+    ------
+    ProblemError
+        For a file that cannot be read or malformed JSON, naming the line.
+    """
     source = str(path)
     try:
         size = Path(path).stat().st_size
@@ -940,8 +1094,26 @@ def read_json_file(path: str | Path) -> Any:
 
 
 def parse_json_text(text: str, source: str | None = None) -> Any:
-    """Parse JSON text the way every input of tourplan is parsed: NaN, Infinity, nesting deeper
-    than MAX_JSON_DEPTH and integers too long to convert are refused with a message."""
+    """Parse JSON text the way every input of tourplan is parsed.
+
+    Parameters
+    ----------
+    text
+        The JSON text.
+    source
+        Its origin, for messages.
+
+    Returns
+    -------
+    Any
+        The text's JSON value.
+
+    Raises
+    ------
+    ProblemError
+        For malformed JSON (line and column), NaN or Infinity, nesting deeper than
+        ``MAX_JSON_DEPTH``, integers too long to convert.
+    """
     if not _json_depth_ok(text, MAX_JSON_DEPTH):
         raise ProblemError(f"nests arrays or objects more than {MAX_JSON_DEPTH} deep", source=source)
     try:
@@ -954,6 +1126,22 @@ def parse_json_text(text: str, source: str | None = None) -> Any:
 
 
 def load_problem(path: str | Path) -> Problem:
+    """Read and validate a problem file.
+
+    Parameters
+    ----------
+    path
+        The problem's JSON file.
+
+    Returns
+    -------
+    Problem
+
+    Raises
+    ------
+    ProblemError
+        On the first defect, naming the file and the field.
+    """
     return problem_from_json(read_json_file(path), source=str(path))
 
 
@@ -973,7 +1161,18 @@ def hours_json(earliest_start: int | None, latest_end: int | None) -> dict[str, 
 
 
 def problem_to_json(p: Problem) -> dict[str, Any]:
-    """The problem as JSON of its own version; ``problem_from_json`` reads it back equal."""
+    """The problem as JSON of its own version; :func:`problem_from_json` reads it back equal.
+
+    Parameters
+    ----------
+    p
+        The problem.
+
+    Returns
+    -------
+    dict
+        Its JSON object.
+    """
     out: dict[str, Any] = {
         "version": p.version,
         "name": p.name,

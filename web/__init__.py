@@ -27,7 +27,7 @@ from web.extensions import babel, create_private_sqlite_file, csrf, db, login_ma
 #: Areas whose blueprint is registered when present, in this order.
 AREAS = (
     "core", "public", "communes", "vans", "seasons", "activities", "requests", "tours", "jobs", "auth", "desk", "mail",
-    "api",
+    "coverage", "api",
 )
 
 MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")

@@ -67,6 +67,11 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         # Where the source code of the running site is (AGPL § 13); by default the site
         # serves its own (web/core/source.py), so the link is never dead.
         TOURPLAN_SOURCE_URL="",
+        # Road travel (web/travel): a Valhalla tiles folder, or a Valhalla/OSRM server; neither:
+        # straight lines × 1.3 at 50 km/h.
+        TOURPLAN_VALHALLA_TILES="",
+        TOURPLAN_ROUTING_URL="",
+        TOURPLAN_ROUTING_ENGINE="",
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -84,7 +89,8 @@ def _read_environment(app: Flask) -> None:
         app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["TOURPLAN_DATABASE_URL"]
     for name in ("TOURPLAN_REDIS_URL", "SECRET_KEY", "TOURPLAN_BASE_URL", "TOURPLAN_UID_HOST", "TOURPLAN_MAIL_URL",
                  "TOURPLAN_MAIL_FROM", "TOURPLAN_MAIL_REPLY_TO", "TOURPLAN_MAIL_WORKER", "TOURPLAN_PRIVACY_CONTACT",
-                 *LEGAL_SETTINGS, "TOURPLAN_ACCESSIBILITY_STATUS", "TOURPLAN_SOURCE_URL", "TOURPLAN_PROXY_COUNT"):
+                 *LEGAL_SETTINGS, "TOURPLAN_ACCESSIBILITY_STATUS", "TOURPLAN_SOURCE_URL", "TOURPLAN_PROXY_COUNT",
+                 "TOURPLAN_VALHALLA_TILES", "TOURPLAN_ROUTING_URL", "TOURPLAN_ROUTING_ENGINE"):
         if os.environ.get(name):
             app.config[name] = os.environ[name]
     if os.environ.get("TOURPLAN_TRUSTED_HOSTS"):

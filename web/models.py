@@ -4,21 +4,26 @@ from web.activities.models import Activity
 from web.api.models import ApiToken
 from web.auth.models import Operator
 from web.communes.models import Commune
+from web.coverage.models import CoverageWeights, FixedPlace, VisitOutcome
 from web.desk.models import VisitPin
 from web.jobs.models import PlanningJob
 from web.mail.models import OutboxMessage, Subscription
 from web.requests.models import RequestStatusChange, VisitRequest
 from web.seasons.models import Season
 from web.tours.models import TourVersion, VersionVisit, Visit
+from web.travel.models import RoadLeg
 from web.vans.models import Van
 
 __all__ = [
     "Activity",
     "ApiToken",
     "Commune",
+    "CoverageWeights",
+    "FixedPlace",
     "Operator",
     "OutboxMessage",
     "PlanningJob",
+    "RoadLeg",
     "RequestStatusChange",
     "Season",
     "Subscription",
@@ -26,6 +31,7 @@ __all__ = [
     "Van",
     "VersionVisit",
     "Visit",
+    "VisitOutcome",
     "VisitPin",
     "VisitRequest",
 ]

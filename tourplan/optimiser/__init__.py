@@ -32,17 +32,35 @@ def solve(
 ) -> Plan:
     """Plan ``problem``: most priority served, then fewest km, within ``time_limit`` seconds.
 
-    ``progress(served_priority, total_priority, km, seconds)`` is called as the search improves.
-    ``initial`` (a plan of the same problem) warm-starts the search: its routes are kept
-    where they are still valid.  ``tuning`` overrides the search's knobs (tests, benchmarks).
-    When ``should_stop()`` turns true (asked a few times a second), the search ends within about
-    a second and the best plan found so far is returned: a stop never throws work away.
+    Version 2: published visits start where the public was told and move only when that pays
+    for itself (served priority − move_cost × moved, then km).
 
-    ``max_iterations`` ends the search after that many improvement windows instead of at the
-    time limit (then unused): with the same ``seed`` the same problem gives the same plan.
+    Parameters
+    ----------
+    problem
+        The problem (version 1 or 2).
+    time_limit
+        Seconds for the whole call, writing the plan included.
+    progress
+        Called as ``progress(served_priority, total_priority, km, seconds)`` as the search improves.
+    initial
+        A plan of the same problem to warm-start from: its routes are kept where still valid.
+    tuning
+        The search's knobs (tests, benchmarks); default :class:`Tuning`.
+    should_stop
+        Asked a few times a second; once true the search ends within about a second and the
+        best plan so far is returned (a stop never throws work away).
+    seed
+        Random seed of the search.
+    max_iterations
+        End after that many improvement windows instead of at the time limit (then unused):
+        with the same ``seed`` the same problem gives the same plan.
 
-    Version 2: published visits start where the public was told and move only when that
-    pays for itself (served priority − move_cost × moved, then km).
+    Returns
+    -------
+    Plan
+        Exact (rounded) times, every visit left out with its reason; ``infeasible`` when a
+        required visit could not be served.
     """
     from tourplan.optimiser.instance import build_instance
     from tourplan.optimiser.result import build_plan

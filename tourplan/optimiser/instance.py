@@ -65,7 +65,12 @@ class Instance:
         return schedule_day(vd.spec, stops, self.leg_minutes)
 
 
-def _day_spec(van: Van, depot: int) -> DaySpec:
+def day_spec(van: Van, depot: int) -> DaySpec:
+    """What a day of ``van`` allows (shift, break, driving limit), its depot at location ``depot``.
+
+    The one translation of a van into the scheduler's terms: the optimiser's van-days, the
+    blockers and the hand moves (:mod:`tourplan.moves`) all use it.
+    """
     b = van.break_
     return DaySpec(
         depot=depot,
@@ -113,7 +118,7 @@ def build_instance(problem: Problem) -> Instance:
     van_days = []
     for v, d in problem.van_days:
         vi = problem.vans.index(v)
-        van_days.append(VanDay(len(van_days), v, vi, d, d.toordinal(), _day_spec(v, van_loc[vi])))
+        van_days.append(VanDay(len(van_days), v, vi, d, d.toordinal(), day_spec(v, van_loc[vi])))
 
     inst = Instance(problem, points, kmm, mins, leg, van_days, request_loc, van_loc)
     inst.visits = list(problem.visits)
@@ -139,7 +144,7 @@ def build_instance(problem: Problem) -> Instance:
 
 def _alone(inst: Instance, vi: int, ri: int, legs) -> bool:
     van = inst.problem.vans[vi]
-    spec = _day_spec(van, inst.van_loc[vi])
+    spec = day_spec(van, inst.van_loc[vi])
     st = inst.stop_spec(ri, van)
     if st.start_hi < st.start_lo:
         return False

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 
 from tourplan.optimiser.diagnose import CAPACITY
 from tourplan.optimiser.search import State
 from tourplan.plan import Plan, Route, Stats, Stop, Unserved, objective_value
+from tourplan.problem import Problem
 
 
 def build_plan(state: State, seconds: float) -> Plan:
@@ -39,25 +41,55 @@ def build_plan(state: State, seconds: float) -> Plan:
         reason, detail = state.excluded.get(v, (CAPACITY.reason, CAPACITY.detail))
         unserved.append(Unserved(p.requests[state.visit_request[v]].id, number[v], reason, detail))
     unserved.sort(key=lambda u: (u.request, u.occurrence))
-    required_left = any(p.request_by_id[u.request].required for u in unserved)
-    served_pri = sum(state.priority(v) for v in state.where)
-    moved = state.moved()
+    plan = summarise(p, routes, unserved, seconds, state.moved())
+    return _name_rhythm_conflicts(p, plan)
+
+
+def summarise(problem: Problem, routes: Sequence[Route], unserved: Sequence[Unserved], seconds: float,
+              moved: int) -> Plan:
+    """The plan of these routes and left-out visits, with its figures and status computed.
+
+    The one place that states a plan's statistics: the optimiser's result and the desk's
+    hand moves (:mod:`tourplan.moves`) both end here.
+
+    Parameters
+    ----------
+    problem
+        The problem planned.
+    routes
+        The van-days, in plan order; routes without stops are dropped.
+    unserved
+        The visits left out.
+    seconds
+        Solve time to state.
+    moved
+        Published visits the routes move (problem-format v2), counted by the caller.
+
+    Returns
+    -------
+    Plan
+        ``infeasible`` when a required visit is left out, else ``feasible``; of the
+        problem's version (at least 1).
+    """
+    routes = tuple(r for r in routes if r.stops)
+    served = [s for r in routes for s in r.stops]
+    served_pri = sum(problem.request_by_id[s.request].priority for s in served)
+    required_left = any(problem.request_by_id[u.request].required for u in unserved)
     stats = Stats(
-        visits=len(inst.visits),
-        served=len(state.where),
+        visits=len(problem.visits),
+        served=len(served),
         unserved=len(unserved),
         served_priority=served_pri,
-        total_priority=p.total_priority,
-        distance_km=sum(r.distance_km for r in routes),
+        total_priority=problem.total_priority,
+        distance_km=round(sum(r.distance_km for r in routes), 1),
         drive_minutes=sum(r.drive_minutes for r in routes),
         van_days=len(routes),
         solve_seconds=seconds,
         moved=moved,
-        objective=objective_value(served_pri, moved, p.stability.move_cost),
+        objective=objective_value(served_pri, moved, problem.stability.move_cost),
     )
-    plan = Plan(p.name, "infeasible" if required_left else "feasible", tuple(routes), tuple(unserved), stats,
-                version=p.version)
-    return _name_rhythm_conflicts(p, plan)
+    return Plan(problem.name, "infeasible" if required_left else "feasible", routes, tuple(unserved), stats,
+                version=max(problem.version, 1))
 
 
 def _occurrence_numbers(state: State) -> dict[int, int]:

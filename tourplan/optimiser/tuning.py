@@ -7,7 +7,9 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Tuning:
-    """Knobs of the search, measured on the tour benchmarks (bench/tours.py)."""
+    """Knobs of the search, measured on the tour benchmarks (bench/tours.py); each field says
+    what it sets.  The defaults are what :func:`tourplan.optimiser.solve` uses.
+    """
 
     flat_van_days: int = 20  # up to this many van-days, one model for the whole season
     block_van_days: int = 15  # otherwise blocks of about this many van-days (a week of three vans)

@@ -21,6 +21,7 @@ from flask import Blueprint, Flask, current_app, g, jsonify, request
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
+from tourplan.calendar import local_today
 from tourplan.problem import ProblemError
 from web.activities.operations import find_activity
 from web.api import answers, bodies
@@ -29,6 +30,8 @@ from web.api.openapi import openapi_document
 from web.api.operations import token_operator
 from web.core.errors import ConflictError, NotFoundError, OperationError, TransitionError
 from web.core.schema import validate
+from web.coverage.operations import coverage
+from web.coverage.schema import coverage_out
 from web.desk import operations as desk
 from web.desk.moves import MoveRefused
 from web.extensions import csrf, db
@@ -45,6 +48,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
 MAX_LIST = 500
+COVERAGE_PERIODS = {"season": "saison", "12months": "12mois"}
 
 
 class ApiError(Exception):
@@ -248,6 +252,18 @@ def get_season(slug: str) -> Any:
     active = jobs.active_job(season.id)
     out["active_job"] = active.id if active else None
     return jsonify(out)
+
+
+@bp.get("/seasons/<slug>/coverage")
+@api_auth
+def season_coverage(slug: str) -> Any:
+    """One object per commune of the territory: visits, distance to help, need score."""
+    season = _season(slug, "slug")
+    period = request.args.get("period", "season")
+    if period not in COVERAGE_PERIODS:
+        raise ApiError(400, "period vaut season ou 12months", "period")
+    cov = coverage(season, local_today(), COVERAGE_PERIODS[period])
+    return current_app.response_class(coverage_out(season.slug, cov).model_dump_json(), mimetype="application/json")
 
 
 @bp.post("/seasons/<slug>/plan")

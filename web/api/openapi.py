@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from web.api import answers, bodies
+from web.coverage.schema import CoverageOut
 from web.requests.schema import NewRequest
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
@@ -58,13 +59,15 @@ def _ref(name: str) -> dict[str, Any]:
 _MODELS: tuple[type[BaseModel], ...] = (
     answers.Error, answers.SeasonAnswer, answers.SeasonList, answers.RequestAnswer, answers.RequestList,
     answers.VersionAnswer, answers.VersionList, answers.JobAnswer, NewRequest,
-    bodies.EmptyBody, bodies.PlanBody, bodies.MoveBody, bodies.AcceptBody, bodies.DeclineBody,
+    bodies.EmptyBody, bodies.PlanBody, bodies.MoveBody, bodies.AcceptBody, bodies.DeclineBody, CoverageOut,
 )
 
 
 def _schemas() -> dict[str, Any]:
     _, top = models_json_schema([(m, "validation") for m in _MODELS], ref_template="#/components/schemas/{model}")
-    return dict(top["$defs"])
+    defs = dict(top["$defs"])
+    defs["Coverage"] = defs.pop("CoverageOut")  # the name the coverage endpoint has always had
+    return defs
 
 
 _EMPTY_BODY = _body(_ref("EmptyBody"))
@@ -87,6 +90,15 @@ PATHS: dict[str, Any] = {
                  "parameters": [_path_param("slug", "string")],
                  "requestBody": _body(_ref("PlanBody")),
                  "responses": {"202": _resp("The queued job", _ref("JobAnswer")), **_errors(400, 401, 404, 409)}},
+    },
+    "/api/v1/seasons/{slug}/coverage": {
+        "get": {"summary": "Coverage of the season's territory: visits, distance to the nearest fixed place, "
+                           "need score, one object per commune",
+                "parameters": [_path_param("slug", "string"),
+                               _query("period", "season (the season's dates, default) or 12months (the 12 months "
+                                                "before today and the visits planned after)",
+                                      enum=["season", "12months"])],
+                "responses": {"200": _resp("The coverage", _ref("Coverage")), **_errors(400, 401, 404)}},
     },
     "/api/v1/jobs/{job_id}": {
         "get": {"summary": "A planning job's status and progress", "parameters": [_path_param("job_id")],

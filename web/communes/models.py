@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, Float, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from tourplan.communes import at_commune, of_commune, townhall_name
 from web.core.types import UTCDateTime, utcnow
 from web.extensions import db
 
@@ -19,10 +20,13 @@ class Commune(db.Model):
         CheckConstraint("lat BETWEEN -90 AND 90", name="lat_range"),
         CheckConstraint("lon BETWEEN -180 AND 180", name="lon_range"),
         CheckConstraint("population IS NULL OR population >= 0", name="population_positive"),
+        CheckConstraint("name_type BETWEEN 0 AND 8", name="name_type_range"),
     )
 
     insee: Mapped[str] = mapped_column(String(5), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
+    #: INSEE name type (TNCC 0-8) of ``name``: says "de"/"d'"/"du"/"des" before it.
+    name_type: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     department: Mapped[str] = mapped_column(String(3), index=True)
     postal_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
     population: Mapped[int | None] = mapped_column(Integer)
@@ -38,6 +42,21 @@ class Commune(db.Model):
     website: Mapped[str] = mapped_column(Text, default="")
     accessibility: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    @property
+    def of_name(self) -> str:
+        """"des Laubies", "d'Albaret-Sainte-Marie", "de Mende"."""
+        return of_commune(self.name, self.name_type)
+
+    @property
+    def at_name(self) -> str:
+        """"aux Laubies", "au Malzieu-Ville", "à Mende"."""
+        return at_commune(self.name, self.name_type)
+
+    @property
+    def townhall(self) -> str:
+        """"Mairie des Laubies"."""
+        return townhall_name(self.name, self.name_type)
 
     def __repr__(self) -> str:
         return f"<Commune {self.insee} {self.name}>"

@@ -15,6 +15,7 @@ from web.extensions import db
 
 _FIELDS = (
     "name",
+    "name_type",
     "department",
     "postal_codes",
     "population",
@@ -54,6 +55,7 @@ def record_values(rec: CommuneRecord) -> dict[str, Any]:
     """A record as column values; opening hours as {"1": [[start_min, end_min], ...]}."""
     return {
         "name": rec.name,
+        "name_type": rec.name_type,
         "department": rec.department,
         "postal_codes": list(rec.postal_codes),
         "population": rec.population,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -13,11 +14,13 @@ from sqlalchemy import delete, select
 from tourplan.activities import ACTIVITIES
 from tourplan.calendar import local_today
 from tourplan.demo import build_demo_problem
+from tourplan.places import read_places
 from tourplan.problem import parse_time
 from web.activities.models import Activity
 from web.activities.operations import sync_catalogue
 from web.communes.operations import import_communes
 from web.core.errors import OperationError
+from web.coverage.places import import_places
 from web.extensions import db
 from web.requests.models import RequestStatusChange, VisitRequest
 from web.requests.operations import accept, create_request, decline
@@ -27,6 +30,7 @@ from web.tours.models import TourVersion, VersionVisit, Visit
 from web.tours.operations import PublishResult, plan_season, publish_version
 from web.vans.models import Van
 
+DEMO_PLACES = Path(__file__).parent.parent / "coverage" / "data" / "france_services.csv"
 STRUCTURES = {
     "demarches": ("mairie", "Mairie"),
     "france-services": ("mairie", "Mairie"),
@@ -66,6 +70,9 @@ def load_demo(
         reset_database()
     data = build_demo_problem(department=department, weeks=weeks, requests=requests, seed=seed, start=start)
     echo(import_communes([department]).summary())
+    # The France Services sites (ANCT list shipped as demo data): the coverage page is filled.
+    places = read_places(DEMO_PLACES.read_text(encoding="utf-8"), DEMO_PLACES.name)
+    echo(import_places(places).summary())
     db.session.commit()  # this loader is a runner: it owns its transactions (web/core/transactions.py)
     activities = {a.slug: a for a in sync_catalogue()}
     by_name = {a.name: activities[a.key] for a in ACTIVITIES}

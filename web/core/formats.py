@@ -11,6 +11,7 @@ No Flask here: the desk's domain messages (web/desk/moves.py) use these function
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -94,6 +95,9 @@ def paris_datetime(moment: datetime | None, locale: str = "fr") -> str:
     return f"{when} à {at}" if _is_fr(locale) else f"{when}, {at}"
 
 
+# Babel parses the pattern and the locale on every call (~0.2 ms): a table of 700 communes
+# formats thousands of numbers, most of them repeated (scores, km, counts), so they are memoised.
+@functools.lru_cache(maxsize=8192)
 def number(value: float | int | None, digits: int = 0, locale: str = "fr") -> str:
     """"5 521,0" with ``digits=1``; grouped thousands, the locale's decimal sign."""
     if value is None:

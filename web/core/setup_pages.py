@@ -16,7 +16,7 @@ from wtforms.validators import ValidationError
 from web.auth.forms import csrf_failed
 from web.core.errors import OperationError
 from web.extensions import db
-from web.requests.forms import LongTextField, format_date_fr
+from web.requests.forms import LongTextField, date_input
 from web.tours.models import Visit
 
 EXPIRED = "Le formulaire a expiré. Vérifiez les valeurs et renvoyez-le."
@@ -100,7 +100,7 @@ class DateListField(LongTextField):
     def process_data(self, value: Any) -> None:
         self.dates = sorted(value or [])
         self.line_errors = []
-        self.data = "\n".join(format_date_fr(date.fromisoformat(d)) for d in self.dates)
+        self.data = "\n".join(date_input(date.fromisoformat(d)) for d in self.dates)
 
     def pre_validate(self, form: Any) -> None:
         super().pre_validate(form)

@@ -35,6 +35,7 @@ from web.auth.decorators import operator_required
 from web.core import menu
 from web.core.errors import ConflictError, NotFoundError, OperationError
 from web.core.urls import absolute_url, base_url, int_param
+from web.coverage.outreach import bonuses_before
 from web.desk import operations as ops
 from web.desk.moves import MoveRefused, date_fr
 from web.extensions import db
@@ -243,6 +244,7 @@ def version(version_id: int) -> Any:
         unlocked=ops.unlocked_keys(v.season_id),
         published_ids=ops.published_visit_ids(v.season_id),
         co2_factor=ops.CO2_KG_PER_KM,
+        need_bonuses=bonuses_before(v.season_id, v.created_at),
     )
 
 

@@ -29,6 +29,7 @@ from web.requests.models import VisitRequest
 from web.tours.models import TourVersion, VersionVisit, Visit
 from web.tours.operations import PublishResult, parse_problem_request_id, publish_version
 from web.tours.reasons import UNSERVED_REASONS_FR, hm, move_label_fr, unserved_detail_fr, unserved_entry
+from web.travel.operations import travel_description
 from web.vans.models import Van
 
 #: Emission factor of a diesel light commercial van (≤ 3.5 t), kg CO2e per km driven,
@@ -212,6 +213,7 @@ class VersionView:
             "co2_kg": round(v.distance_km * CO2_KG_PER_KM, 1),
             "co2_factor_kg_per_km": CO2_KG_PER_KM,
             "solve_seconds": round(v.solve_seconds, 1),
+            "travel": travel_description(v.travel_source),
         }
 
     # -- routes --------------------------------------------------------------- #
@@ -310,22 +312,21 @@ class VersionView:
 
     def move_targets(self, routes: list[RouteView]) -> dict[tuple[int, int], list[dict[str, Any]]]:
         """For each stop of ``routes``, the other van-days that can take it as the draft
-        stands (:func:`tourplan.blockers.day_options` with nothing in the way), soonest
-        first: the move list offers only these. A locked stop gets none (unlock it first)."""
+        stands, soonest first (:func:`tourplan.moves.move_targets`: it fits there and keeps its
+        rhythm): the move list offers only these. A locked stop gets none (unlock it first)."""
+        from tourplan.moves import move_targets
         from tourplan.optimiser.instance import build_instance
 
-        instance = build_instance(self.problem) if routes else None
+        plan = self.plan
+        instance = build_instance(self.problem) if routes and plan is not None else None
         out: dict[tuple[int, int], list[dict[str, Any]]] = {}
         for r in routes:
             for s in r.stops:
                 key = self.problem_key(s.request.id, s.occurrence)
-                if key is None or s.locked:
-                    out[(s.request.id, s.occurrence)] = []
-                    continue
-                options = [o for o in self.day_options(key[0], key[1], instance)
-                           if o["fits"] and (o["van"].slug, o["day"]) != (r.van.slug, r.day)]
-                options.sort(key=lambda o: (o["day"], o["van"].id))
-                out[(s.request.id, s.occurrence)] = options[:MAX_MOVE_TARGETS]
+                found = move_targets(self.problem, plan, key, instance=instance) if key and plan else []
+                rows = [{"van": self.vans[o.van], "day": o.day, "fits": True, "blockers": []}
+                        for o in found if o.van in self.vans]
+                out[(s.request.id, s.occurrence)] = rows[:MAX_MOVE_TARGETS]
         return out
 
     def _blocker(self, b: Any, van: Van, min_days: int) -> dict[str, Any]:

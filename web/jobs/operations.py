@@ -29,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 
 from tourplan.plan import plan_from_json
 from tourplan.problem import ProblemError
+from web.core import formats
 from web.core.errors import ConflictError, NotFoundError, OperationError
 from web.core.types import utcnow
 from web.extensions import db
@@ -232,9 +233,10 @@ def run_job(job_id: int) -> None:
     by = job.created_by
     time_limit = job.time_limit
     data: dict[str, Any] | None = None
-    base_serial = 0
+    base_serial, travel_source = 0, ""
     try:
-        data, base_serial = export_season(season)
+        exported = export_problem(season)
+        data, base_serial, travel_source = exported.data, exported.base_serial, exported.travel_source
         db.session.commit()  # end the read transaction: the search may last minutes
         stopped = False
         try:
@@ -255,11 +257,12 @@ def run_job(job_id: int) -> None:
             return  # declared dead meanwhile (or stopped as such): its plan has no job to report to
         plan = plan_from_json(plan_json, source="plan du solveur")
         # The best plan so far of a stopped run goes through the same referee-checked import.
-        version = import_plan(season_id, data, plan, created_by=by, base_serial=base_serial)
+        version = import_plan(season_id, data, plan, created_by=by, base_serial=base_serial,
+                              travel_source=travel_source)
         db.session.commit()  # the draft is kept whatever happens to the job's own row next
         s = plan.stats
         summary = (f"{s.served} visites sur {s.visits}, priorité {s.served_priority} sur {s.total_priority}, "
-                   f"{s.distance_km:.1f} km")
+                   f"{formats.km(s.distance_km)}")
         if stopped:
             _finish(job_id, "stopped", f"Arrêtée à la demande d'un opérateur : le meilleur plan trouvé jusque-là "
                                        f"est gardé comme brouillon n° {version.number} ({summary}). "
@@ -268,19 +271,22 @@ def run_job(job_id: int) -> None:
             _finish(job_id, "done", f"Brouillon n° {version.number} : {summary}.", version.id)
         _write_progress(job_id, s.served_priority, s.total_priority, s.distance_km, s.solve_seconds)
     except (SolveFailed, ProblemError, OperationError) as e:
-        _fail(job_id, season_id, data, str(e), by, base_serial)
+        _fail(job_id, season_id, data, str(e), by, base_serial, travel_source)
     except Exception as e:  # noqa: BLE001  - any crash must end as a failed job, never a stuck one
         current_app.logger.exception("planning job %s crashed", job_id)
-        _fail(job_id, season_id, data, f"erreur inattendue : {type(e).__name__}: {e}", by, base_serial)
+        _fail(job_id, season_id, data, f"erreur inattendue : {type(e).__name__}: {e}", by, base_serial,
+              travel_source)
 
 
-def _fail(job_id: int, season_id: int, data: dict[str, Any] | None, message: str, by: str, serial: int) -> None:
+def _fail(job_id: int, season_id: int, data: dict[str, Any] | None, message: str, by: str, serial: int,
+          travel_source: str = "") -> None:
     db.session.rollback()
     text = f"Échec : {message}. La tournée publiée est inchangée."
     version_id = None
     if data is not None:
         try:
-            version_id = record_failed_run(season_id, data, message, created_by=by, base_serial=serial).id
+            version_id = record_failed_run(season_id, data, message, created_by=by, base_serial=serial,
+                                           travel_source=travel_source).id
             db.session.commit()
         except Exception:  # noqa: BLE001  - the job's own status matters more than the trace
             db.session.rollback()

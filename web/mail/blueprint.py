@@ -34,6 +34,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("TOURPLAN_ALERT_MAX_POSTS", 10)
     worker.init_app(app)
     app.jinja_env.filters["commune_name"] = _commune_name
+    app.jinja_env.filters["commune_at"] = _commune_at
 
 
 def _commune_name(insee: str) -> str:
@@ -41,6 +42,14 @@ def _commune_name(insee: str) -> str:
 
     commune = db.session.get(Commune, insee)
     return commune.name if commune else insee
+
+
+def _commune_at(insee: str) -> str:
+    """"aux Laubies" from an INSEE code."""
+    from web.communes.models import Commune
+
+    commune = db.session.get(Commune, insee)
+    return commune.at_name if commune else f"à {insee}"
 
 
 # --------------------------------------------------------------------------- #

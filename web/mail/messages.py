@@ -17,14 +17,13 @@ from typing import Any
 
 from flask import current_app, render_template
 
-from tourplan.communes import WEEKDAYS_FR
+from tourplan.communes import at_commune
 from tourplan.ical import Party, build_invitation
+from web.core.formats import NBSP, hm, long_date
 from web.core.urls import absolute_url, canonical_host
 from web.public.operations import PublicVisit, feed_event
 
 SITE_NAME = "Camion numérique"
-MONTHS_FR = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-             "novembre", "décembre")
 
 # --------------------------------------------------------------------------- #
 # Snapshots
@@ -58,9 +57,15 @@ def visit_from_snapshot(data: dict[str, Any]) -> PublicVisit:
 # --------------------------------------------------------------------------- #
 
 
+def _plain(text: str) -> str:
+    # Mail programs wrap as they like and show subjects on one line: ordinary spaces
+    # keep the headers plain ASCII where the words are.
+    return text.replace(NBSP, " ")
+
+
 def day_fr(day: date) -> str:
-    """``mardi 2 mars 2027``."""
-    return f"{WEEKDAYS_FR[day.weekday()]} {day.day}{'er' if day.day == 1 else ''} {MONTHS_FR[day.month - 1]} {day.year}"
+    """``mardi 2 mars 2027``, ``lundi 1er mars 2027``."""
+    return _plain(long_date(day))
 
 
 def isoday_fr(text: str) -> str:
@@ -72,7 +77,12 @@ def isoday_fr(text: str) -> str:
 
 def hour_fr(minutes: int) -> str:
     """``9 h 05``."""
-    return f"{minutes // 60} h {minutes % 60:02d}"
+    return _plain(hm(minutes))
+
+
+def commune_at(payload: dict[str, Any]) -> str:
+    """"aux Laubies": queued since names took their article, or read off the name before."""
+    return str(payload.get("commune_at") or at_commune(str(payload.get("commune", ""))))
 
 
 def when_fr(v: PublicVisit) -> str:
@@ -82,10 +92,11 @@ def when_fr(v: PublicVisit) -> str:
 def subject_for(kind: str, payload: dict[str, Any]) -> str:
     """The subject line of a message (kept in the outbox row for the desk)."""
     commune = payload.get("commune", "")
+    at = commune_at(payload)
     if kind in ("invitation", "reminder"):
         v = visit_from_snapshot(payload["visit"])
         if kind == "reminder":
-            return f"Rappel : le camion numérique vient le {day_fr(v.date)} à {v.commune_name}"
+            return f"Rappel : le camion numérique vient le {day_fr(v.date)} {v.commune_at}"
         change = payload["change"]
         if change == "cancelled":
             return f"Visite annulée : {v.commune_name}, {day_fr(v.date)}"
@@ -93,14 +104,14 @@ def subject_for(kind: str, payload: dict[str, Any]) -> str:
             return f"Visite modifiée : {v.commune_name}, {day_fr(v.date)} à {hour_fr(v.start)}"
         return f"Visite confirmée : {v.commune_name}, {day_fr(v.date)} à {hour_fr(v.start)}"
     return {
-        "acknowledgement": f"Votre demande de passage du camion à {commune} est bien reçue",
+        "acknowledgement": f"Votre demande de passage du camion {at} est bien reçue",
         "new_request": f"Nouvelle demande de passage : {commune}",
         "digest": f"Demandes de passage reçues : {payload.get('count', 0)}",
-        "accepted": f"Votre demande de passage à {commune} est acceptée",
-        "declined": f"Votre demande de passage à {commune} n'a pas pu être retenue",
-        "cancelled": f"Votre demande de passage à {commune} est annulée",
-        "subscription_confirm": f"Confirmez votre alerte pour le camion numérique à {commune}",
-        "resident_alert": f"Le camion numérique à {commune} : nouvelles dates",
+        "accepted": f"Votre demande de passage {at} est acceptée",
+        "declined": f"Votre demande de passage {at} n'a pas pu être retenue",
+        "cancelled": f"Votre demande de passage {at} est annulée",
+        "subscription_confirm": f"Confirmez votre alerte pour le camion numérique {at}",
+        "resident_alert": f"Le camion numérique {at} : nouvelles dates",
     }.get(kind, f"{SITE_NAME}")
 
 
@@ -148,7 +159,8 @@ def render_message(*, kind: str, recipient: str, subject: str, payload: dict[str
     visit = visit_from_snapshot(payload["visit"]) if "visit" in payload else None
     visits = [visit_from_snapshot(v) for v in payload.get("visits", [])]
     context = {"p": payload, "links": links, "visit": visit, "visits": visits, "day_fr": day_fr, "isoday_fr": isoday_fr,
-               "hour_fr": hour_fr, "when_fr": when_fr, "site_name": SITE_NAME, "subject": subject, "kind": kind}
+               "hour_fr": hour_fr, "when_fr": when_fr, "site_name": SITE_NAME, "subject": subject, "kind": kind,
+               "commune_at": commune_at(payload)}
     text = render_template(f"mail/{kind}.txt", **context)
     html = render_template(f"mail/{kind}.html", **context)
 

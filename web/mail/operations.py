@@ -138,7 +138,7 @@ def subscribe(insee: str, email: str) -> Subscription | None:
         db.session.flush()
     if sub.confirmed_at is None:
         enqueue("subscription_confirm", email, {"subscription_token": sub.token, "commune": commune.name,
-                                                "insee": insee})
+                                                "commune_at": commune.at_name, "insee": insee})
     return sub
 
 

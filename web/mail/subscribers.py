@@ -43,6 +43,7 @@ def request_payload(req: VisitRequest) -> dict[str, Any]:
         "token": req.tracking_token,
         "contact_name": req.contact_name,
         "commune": req.commune.name,
+        "commune_at": req.commune.at_name,
         "insee": req.commune_insee,
         "label": req.label,
         "season": req.season.name,
@@ -99,7 +100,8 @@ def on_visits_changed(season_id: int, *, created: Iterable[Any] = (), changed: I
         rid, email, name, token = contacts[v.id]
         snap = visit_snapshot(v)
         enqueue("invitation", email, {"request_id": rid, "token": token, "contact_name": name,
-                                      "commune": v.commune_name, "insee": v.commune_insee,
+                                      "commune": v.commune_name, "commune_at": v.commune_at,
+                                      "insee": v.commune_insee,
                                       "change": change_of[v.id], "visit": snap}, request_id=rid)
         if v.date >= today:
             by_commune.setdefault(v.commune_insee, []).append(v)
@@ -116,6 +118,7 @@ def _alert_residents(by_commune: dict[str, list[PublicVisit]], change_of: dict[i
     ).scalars():
         visits = by_commune[sub.commune_insee]
         enqueue("resident_alert", sub.email, {
-            "subscription_token": sub.token, "commune": visits[0].commune_name, "insee": sub.commune_insee,
+            "subscription_token": sub.token, "commune": visits[0].commune_name,
+            "commune_at": visits[0].commune_at, "insee": sub.commune_insee,
             "visits": [visit_snapshot(v) for v in visits], "changes": [change_of[v.id] for v in visits],
         })

@@ -27,14 +27,16 @@ from flask import (
 from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from flask_babel import refresh as babel_refresh
+from markupsafe import Markup
 from werkzeug.http import is_resource_modified
 
+from tourplan.communes import at_commune, of_commune
 from tourplan.maps import MapOptions, build_map
 from web.communes.search import resolve_commune
 from web.core import formats, menu
 from web.core.menu import N_
 from web.core.urls import absolute_url, canonical_host, safe_local_path
-from web.public import i18n
+from web.public import i18n, open_data
 from web.public import operations as ops
 from web.requests.rhythm import series_facts, span_texts
 
@@ -57,6 +59,10 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["hm"] = _hm
     app.jinja_env.filters["longdate"] = _long_date
     app.jinja_env.filters["localdate"] = _local_date
+    app.jinja_env.filters["at_name"] = _at_name
+    app.jinja_env.filters["distance"] = _distance
+    app.jinja_env.filters["french"] = _french_text
+    app.jinja_env.filters["of_name"] = _of_name
     # A global, not a context value: the macros of _macros.html are imported without context.
     app.jinja_env.globals["series_summary"] = series_summary
     app.context_processor(_context)
@@ -78,9 +84,37 @@ def _long_date(day: date) -> str:
     return formats.long_date(day, str(get_locale() or "fr"))
 
 
+def _french() -> bool:
+    return str(get_locale() or "fr").startswith("fr")
+
+
+def _at_name(name: str, name_type: int | None = None) -> str:
+    """"aux Laubies" in French, "in Les Laubies" in English: the article decides the French."""
+    return at_commune(name, name_type) if _french() else f"in {name}"
+
+
+def _of_name(name: str, name_type: int | None = None) -> str:
+    """"des Laubies" in French, "of Les Laubies" in English."""
+    return of_commune(name, name_type) if _french() else f"of {name}"
+
+
+def _french_text(text: str | None) -> Markup | str:
+    """Text the team or a commune wrote (places, activities, remarks) is French: on an
+    English page it is marked ``lang="fr"`` so screen readers speak it in French."""
+    if not text or _french():
+        return text or ""
+    return Markup('<span lang="fr">{}</span>').format(text)
+
+
+def _distance(km: float) -> str:
+    """"12 km" (whole kilometres: the crow's distance is a hint, not a route)."""
+    return f"{formats.number(round(km), 0, str(get_locale() or 'fr'))}{formats.NBSP}km"
+
+
 def _local_date(moment: datetime) -> str:
-    """An instant (UTC in the database) as the French calendar date it fell on."""
-    return format_date(moment.astimezone(ZoneInfo(ops.SITE_TZ)).date(), format="long")
+    """An instant (UTC in the database) as the calendar date it fell on in France: "1er mars 2027"."""
+    return formats.long_date(moment.astimezone(ZoneInfo(ops.SITE_TZ)).date(), str(get_locale() or "fr"),
+                             weekday=False)
 
 
 def _weekday_name(iso_day: str | int) -> str:
@@ -399,8 +433,9 @@ def commune(insee: str) -> Response:
     visits = snap.by_commune.get(insee, [])
     upcoming = ops.with_series(snap.upcoming(visits), snap)
     past = ops.with_series(snap.past(visits)[-20:][::-1], snap)
+    nearby = [] if upcoming else snap.nearest_upcoming(town.lat, town.lon, exclude=insee)
     return Response(render_template(
-        "public/commune.html", commune=town, upcoming=upcoming, past=past, today=state.today,
+        "public/commune.html", commune=town, upcoming=upcoming, past=past, today=state.today, nearby=nearby,
         feed=_feed_links("public.feed_commune", insee=insee), website=safe_web_url(town.website),
     ))
 
@@ -438,7 +473,34 @@ def legal() -> str:
 
 @bp.get("/donnees")
 def data_sources() -> str:
-    return render_template("public/data.html")
+    return render_template("public/data.html", open_data_columns=open_data.COLUMNS)
+
+
+def _open_data(kind: str, mimetype: str, build: Callable[[ops.Snapshot], bytes]) -> Response:
+    """The published tour as a file, cached until the next publication (like the calendars)."""
+    state = ops.tour_state()
+
+    def make() -> Response:
+        body = ops.cache().rendered(state, ("open-data", kind), lambda: build(ops.cache().snapshot(state)))
+        resp = Response(body, content_type=mimetype)
+        resp.headers["Content-Disposition"] = f'attachment; filename="tournee.{kind}"'
+        return resp
+
+    response = _conditional(state, _etag(state, "open-data", kind), make, FEED_CACHE_CONTROL)
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@bp.get("/donnees/tournee.csv")
+def open_data_csv() -> Response:
+    return _open_data("csv", "text/csv; charset=utf-8", lambda snap: open_data.tour_csv(snap.visits))
+
+
+@bp.get("/donnees/tournee.geojson")
+def open_data_geojson() -> Response:
+    source = absolute_url("public.data_sources")
+    return _open_data("geojson", "application/geo+json",
+                      lambda snap: open_data.tour_geojson(snap.visits, source))
 
 
 @bp.get("/langue/<code>")

@@ -26,9 +26,10 @@ from flask import Flask, current_app
 from sqlalchemy import func, select
 
 from tourplan.calendar import SERVICE_TIMEZONE, local_today
+from tourplan.communes import at_commune, townhall_name
 from tourplan.ical import FeedEvent, build_feed, build_single_event, local_span, still_listed, visit_uid
 from tourplan.maps import MapPoint, MapRoute
-from tourplan.problem import format_time
+from tourplan.problem import Point, format_time, haversine_km
 from web.activities.models import Activity
 from web.communes.models import Commune
 from web.extensions import db
@@ -43,6 +44,8 @@ SITE_TZ = SERVICE_TIMEZONE
 #: validated parameters only, but even those combine into many pages.
 RENDER_CACHE_SIZE = 512
 RENDER_CACHE_BYTES = 64 * 1024 * 1024
+#: How many nearby communes a commune page without a visit points to.
+NEARBY_COMMUNES = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +85,13 @@ class PublicVisit:
     series_index: int = 0
     series_size: int = 0
     cycle: bool = False
+    #: INSEE name type of the commune (see tourplan.communes): "à Mende", "aux Laubies".
+    commune_name_type: int = 0
+
+    @property
+    def commune_at(self) -> str:
+        """"aux Laubies", "au Malzieu-Ville": the French "à" before the commune's name."""
+        return at_commune(self.commune_name, self.commune_name_type)
 
     @property
     def in_series(self) -> bool:
@@ -149,6 +159,19 @@ class Snapshot:
     def upcoming(self, visits: Iterable[PublicVisit] | None = None) -> list[PublicVisit]:
         today = self.state.today
         return [v for v in (self.visits if visits is None else visits) if v.date >= today]
+
+    def nearest_upcoming(self, lat: float, lon: float, *, exclude: str = "",
+                         limit: int = NEARBY_COMMUNES) -> list[tuple[PublicVisit, float]]:
+        """The next visit of each of the ``limit`` nearest other communes that have one to come,
+        with its distance in km as the crow flies: where to go when the van does not come here."""
+        soonest: dict[str, PublicVisit] = {}
+        for v in self.upcoming():  # in date order: the first seen is the soonest
+            if not v.cancelled and v.commune_insee != exclude:
+                soonest.setdefault(v.commune_insee, v)
+        here = Point(lat, lon)
+        ranked = sorted(((v, haversine_km(here, Point(v.lat, v.lon))) for v in soonest.values()),
+                        key=lambda pair: (pair[1], pair[0].date))
+        return ranked[:limit]
 
     def past(self, visits: Iterable[PublicVisit] | None = None) -> list[PublicVisit]:
         today = self.state.today
@@ -228,7 +251,8 @@ def load_visits(ids: Iterable[int] | None = None) -> list[PublicVisit]:
             VisitRequest.id, VisitRequest.occurrences, VisitRequest.min_days_between, VisitRequest.max_days_between,
             VisitRequest.same_weekday, VisitRequest.same_start_within_minutes,
             VisitRequest.label, VisitRequest.venue_label, VisitRequest.venue_address, VisitRequest.venue_lat,
-            Commune.insee, Commune.name, Commune.postal_codes, Commune.townhall_address, Commune.accessibility,
+            Commune.insee, Commune.name, Commune.name_type, Commune.postal_codes, Commune.townhall_address,
+            Commune.accessibility,
             Van.slug, Van.name, Season.timezone, Season.name,
             Activity.slug, Activity.name, Activity.description, Activity.what_to_bring, Activity.audience,
         )
@@ -246,7 +270,7 @@ def load_visits(ids: Iterable[int] | None = None) -> list[PublicVisit]:
     series = _series_places(rows)
     for (vid, day, start, end, status, cancelled_at, revision, updated_at, place_label, place_address, lat, lon,
          request_id, occurrences, min_days, max_days, same_weekday, same_start, label, venue_label, venue_address,
-         venue_lat, insee, commune_name, postal_codes, townhall, accessibility,
+         venue_lat, insee, commune_name, name_type, postal_codes, townhall, accessibility,
          van_slug, van_name, tz, season_name, act_slug, act_name, act_description, what_to_bring, audience) in rows:
         # The venue defaults to the town hall (same point, same address): then
         # the town hall's accessibility information applies to it.
@@ -262,12 +286,13 @@ def load_visits(ids: Iterable[int] | None = None) -> list[PublicVisit]:
                 cancelled_at=cancelled_at,
                 revision=revision,
                 updated_at=updated_at,
-                place_label=place_label or venue_label or f"Mairie de {commune_name}",
+                place_label=place_label or venue_label or townhall_name(commune_name, name_type),
                 place_address=place_address or (townhall if at_town_hall else ""),
                 lat=lat,
                 lon=lon,
                 commune_insee=insee,
                 commune_name=commune_name,
+                commune_name_type=name_type,
                 postal_code=(postal_codes or [""])[0],
                 van_slug=van_slug,
                 van_name=van_name,

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
@@ -28,7 +27,7 @@ from web.activities.operations import catalogue
 from web.auth.forms import csrf_failed
 from web.auth.ratelimit import client_address, init_limiter, limiter
 from web.communes.search import search_communes
-from web.core import menu
+from web.core import formats, menu
 from web.core.errors import OperationError
 from web.core.transactions import retrying
 from web.core.urls import absolute_url
@@ -44,7 +43,7 @@ from web.requests.forms import (
     duration_text,
     equipment_text,
     format_date_fr,
-    format_minutes,
+    service_days_text,
 )
 from web.requests.inbox import bp as inbox_bp
 from web.requests.models import VisitRequest
@@ -72,7 +71,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("TOURPLAN_REQUEST_MAX_POSTS", 40)
     init_limiter(app)
     app.jinja_env.filters.setdefault("date_fr", format_date_fr)
-    app.jinja_env.filters.setdefault("hhmm", format_minutes)
+    app.jinja_env.filters.setdefault("hhmm", formats.hm)
     app.jinja_env.filters.setdefault("duration", duration_text)
     app.jinja_env.filters.setdefault("equipment", equipment_text)
     app.jinja_env.filters.setdefault("isodate_fr", _isodate_fr)
@@ -80,7 +79,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.setdefault("weekday_name", lambda d: WEEKDAY_LABELS.get(d, str(d)).lower())
     app.context_processor(
         lambda: {"status_label": lambda s: ops.STATUS_LABELS.get(s, s), "allowed": ops.allowed_transitions,
-                 "rhythm_hints": RHYTHM_HINTS}
+                 "rhythm_hints": RHYTHM_HINTS, "service_days_text": service_days_text}
     )
 
 
@@ -94,7 +93,7 @@ def _isodate_fr(value: Any) -> str:
 def _datetime_fr(value: datetime | None) -> str:
     if value is None:
         return ""
-    return value.astimezone(ZoneInfo("Europe/Paris")).strftime("%d/%m/%Y à %H:%M")
+    return formats.paris_datetime(value)
 
 
 @bp.route("/demander", methods=["GET", "POST"])
@@ -214,6 +213,8 @@ def track(token: str) -> Any:
         rhythm_text=rh.describe(rh.request_rhythm(req)),
         series_text=rh.request_series_text(req, visits),
         visit_url=visit_url,
+        history=ops.commune_history(req),
+        cancelled=ops.cancellation(req),
         can_cancel="cancelled" in ops.allowed_transitions(req.status),
         tracking_url=absolute_url("requests.track", token=req.tracking_token),
     )

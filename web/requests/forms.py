@@ -9,7 +9,8 @@ bounded to the column's length, so no input can reach the database as a 500.
 from __future__ import annotations
 
 import re
-from datetime import date
+from collections.abc import Iterable
+from datetime import date, timedelta
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -35,6 +36,7 @@ from web.activities.models import Activity
 from web.auth.operations import valid_email
 from web.communes.models import Commune
 from web.communes.search import CommuneHit, resolve_commune
+from web.core import formats
 from web.requests import rhythm as rh
 from web.requests.models import STRUCTURE_KINDS
 from web.requests.schema import (
@@ -71,20 +73,66 @@ def clean_text(value: Any, *, multiline: bool = False) -> str:
 
 
 def format_date_fr(d: date) -> str:
+    """"1er mars 2027" in messages (people type JJ/MM/AAAA, they read words)."""
+    return formats.long_date(d, weekday=False)
+
+
+def _weekday_list(days: Iterable[int]) -> str:
+    """"lundi, mardi et jeudi"; "du lundi au vendredi" for a run of three days or more."""
+    days = sorted(set(days))
+    names = [WEEKDAY_LABELS[d].lower() for d in days]
+    if len(days) >= 3 and days == list(range(days[0], days[-1] + 1)):
+        return f"du {names[0]} au {names[-1]}"
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} et {names[-1]}"
+
+
+def service_days_text(season: Season) -> str:
+    """What the period fields need to know: "Le camion passe du lundi au vendredi ; il ne passe
+    pas les jours fermés : 1er mai 2027, 8 mai 2027." (those still to come, five at most)."""
+    text = f"Le camion passe {_weekday_list(season.weekdays or range(1, 8))}"
+    closed = sorted(d for d in (season.closed_dates or []) if d >= local_today().isoformat())
+    if closed:
+        shown = ", ".join(format_date_fr(date.fromisoformat(d)) for d in closed[:5])
+        more = f" et {len(closed) - 5} autres" if len(closed) > 5 else ""
+        text += f" ; il ne passe pas les jours fermés : {shown}{more}"
+    return text + "."
+
+
+def no_service_day(season: Season, start: date, end: date) -> str | None:
+    """Why a period holds no service day of the season (weekend only, closed days only), or None."""
+    weekdays = set(season.weekdays or range(1, 8))
+    closed = set(season.closed_dates or [])
+    days = [start + timedelta(days=k) for k in range((end - start).days + 1)]
+    if any(d.isoweekday() in weekdays and d.isoformat() not in closed for d in days):
+        return None
+    reasons = []
+    off = {d.isoweekday() for d in days if d.isoweekday() not in weekdays}
+    if off:
+        names = [WEEKDAY_LABELS[d].lower() for d in sorted(off)]
+        reasons.append(f"le camion ne circule pas le {names[0]}" if len(names) == 1
+                       else "le camion ne circule " + " ".join(f"ni le {n}" for n in names))
+    shut = [d for d in days if d.isoweekday() in weekdays]
+    if shut:
+        reasons.append(f"le {', le '.join(format_date_fr(d) for d in shut[:5])} {'est' if len(shut) == 1 else 'sont'}"
+                       f" {'un jour fermé' if len(shut) == 1 else 'des jours fermés'}")
+    return ("Cette période ne compte aucun jour de passage du camion : " + " ; ".join(reasons)
+            + f". Il passe {_weekday_list(weekdays)}.")
+
+
+def date_input(d: date) -> str:
+    """"01/03/2027": only a value put back in a date field, in the JJ/MM/AAAA it asks for."""
     return d.strftime("%d/%m/%Y")
 
 
 def format_minutes(minutes: int | None) -> str:
+    """"09:30": only the value put back in a time field, in the format it asks for."""
     if minutes is None:
         return ""
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 def duration_text(minutes: int) -> str:
-    hours, rest = divmod(minutes, 60)
-    if not hours:
-        return f"{rest} min"
-    return f"{hours} h {rest:02d}" if rest else f"{hours} h"
+    return formats.minutes_text(minutes)
 
 
 def equipment_text(equipment: list[str] | tuple[str, ...]) -> str:
@@ -541,6 +589,10 @@ class RequestForm(ErrorSummaryMixin, FlaskForm):
                     )
         if end < local_today() and not sub.end.errors:
             sub.end.errors.append("Cette période est déjà passée.")
+        if season is not None and not sub.start.errors and not sub.end.errors:
+            why = no_service_day(season, start, end)
+            if why:
+                sub.end.errors.append(why)
 
     def validate_weekdays(self, field: Field) -> None:
         season = self.chosen_season
@@ -652,7 +704,7 @@ class RequestForm(ErrorSummaryMixin, FlaskForm):
             fields["venue_label"] = self.venue_label.data
             fields["venue_address"] = self.venue_address.data
         else:
-            fields["venue_label"] = f"Mairie de {self.commune_obj.name}"
+            fields["venue_label"] = self.commune_obj.townhall
             fields["venue_address"] = self.commune_obj.townhall_address or ""
         return fields
 
@@ -730,7 +782,8 @@ class OperatorRequestForm(RequestForm):
 
         commune = req.commune
         hit = CommuneHit(commune.insee, commune.name, commune.department, tuple(commune.postal_codes or ()))
-        townhall = req.venue_lat is None and req.venue_label in ("", f"Mairie de {commune.name}")
+        # Requests stored before names took their article say "Mairie de Les Laubies".
+        townhall = req.venue_lat is None and req.venue_label in ("", commune.townhall, f"Mairie de {commune.name}")
         periods = []
         for p in req.periods or []:
             try:
@@ -906,6 +959,9 @@ class CircuitForm(ErrorSummaryMixin, FlaskForm):
         if season is not None and not season.start <= field.data <= season.end:
             raise ValidationError(f"Le {format_date_fr(field.data)} est en dehors de la saison "
                                   f"(du {format_date_fr(season.start)} au {format_date_fr(season.end)}).")
+        why = no_service_day(season, start, field.data) if season is not None and not self.start.errors else None
+        if why:
+            raise ValidationError(why)
 
     def validate_latest_end(self, field: Field) -> None:
         start, end = self.earliest_start.data, field.data

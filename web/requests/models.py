@@ -119,7 +119,7 @@ class VisitRequest(db.Model):
 
     @property
     def place_label(self) -> str:
-        return self.venue_label or f"Mairie de {self.commune.name}"
+        return self.venue_label or self.commune.townhall
 
     def __repr__(self) -> str:
         return f"<VisitRequest {self.id} {self.status}>"

@@ -14,7 +14,8 @@ Statuses move only along :data:`TRANSITIONS`. Why each edge exists:
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import inspect, select
@@ -101,6 +102,38 @@ def cancel(req: VisitRequest, by: str = "commune", note: str = "") -> None:
     change_status(req, "cancelled", by, note)
 
 
+@dataclass(frozen=True)
+class CommuneEvent:
+    """A line of the history the commune reads on its tracking page."""
+
+    at: datetime
+    text: str
+    by_commune: bool
+
+
+def commune_history(req: VisitRequest) -> list[CommuneEvent]:
+    """The request's history as the commune may read it: its status changes, who made them
+    and when — never the team's triage (priorities, tour version numbers, internal notes)."""
+    events = []
+    for h in sorted(req.history, key=lambda h: (h.at, h.id or 0)):
+        if h.from_status == h.to_status:
+            continue  # the team's edits and re-weightings: what changed shows in the summary
+        if h.from_status == "cancelled":
+            text = "Annulation retirée : la demande reprend"
+        else:
+            text = STATUS_LABELS.get(h.to_status, h.to_status)
+        events.append(CommuneEvent(h.at, text, h.by == "commune"))
+    return events
+
+
+def cancellation(req: VisitRequest) -> CommuneEvent | None:
+    """When and by whom a cancelled request was cancelled (None when it is not)."""
+    if req.status != "cancelled":
+        return None
+    last = max((h for h in req.history if h.to_status == "cancelled"), key=lambda h: (h.at, h.id or 0), default=None)
+    return None if last is None else CommuneEvent(last.at, "Annulée", last.by == "commune")
+
+
 def request_visits(req: VisitRequest) -> list[Visit]:
     """Every visit of ``req`` (scheduled or cancelled), in date order."""
     return list(db.session.execute(
@@ -144,7 +177,7 @@ def create_request(
     for key, value in {**_DEFAULTS, **fields}.items():
         setattr(req, key, value)
     if not req.venue_label and req.venue_lat is None:
-        req.venue_label = f"Mairie de {commune.name}"
+        req.venue_label = commune.townhall
         req.venue_address = req.venue_address or commune.townhall_address
     validate_request(req)
     req.history.append(RequestStatusChange(from_status=None, to_status="submitted", by=by, at=utcnow()))

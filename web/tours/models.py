@@ -61,6 +61,9 @@ class TourVersion(db.Model):
     #: The season's publication_serial when this version was planned (see Season).
     base_serial: Mapped[int] = mapped_column(Integer, default=0)
     problem_json: Mapped[dict[str, Any]] = mapped_column(JSON)
+    #: The road data the travel came from: "<engine> <graph version>" ("Valhalla valhalla:1796…"),
+    #: "" when the plan used straight lines (the problem's haversine model).
+    travel_source: Mapped[str] = mapped_column(String(200), default="", server_default="")
     plan_json: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     error: Mapped[str] = mapped_column(Text, default="")
     served: Mapped[int] = mapped_column(Integer, default=0)

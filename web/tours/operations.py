@@ -33,7 +33,7 @@ from tourplan.calendar import local_today
 from tourplan.changes import forced_reason
 from tourplan.plan import Plan
 from tourplan.problem import Problem, ProblemError, Published, format_time, hours_json, problem_from_json
-from web.core import signals
+from web.core import formats, signals
 from web.core.errors import ConflictError, NotFoundError, OperationError
 from web.core.types import utcnow
 from web.desk.models import VisitPin
@@ -44,6 +44,7 @@ from web.seasons.models import Season
 from web.seasons.operations import lock_season
 from web.tours.models import TourVersion, VersionVisit, Visit
 from web.tours.reasons import unserved_entry
+from web.travel.operations import season_travel
 from web.vans.models import Van
 from web.vans.operations import all_vans, van_to_problem
 
@@ -98,6 +99,8 @@ class ExportedProblem:
     #: ("day_closed", "van_unavailable", "request_changed", "cannot_stay"...). They are not
     #: locked (even frozen or locked by an operator): the optimiser must move them.
     forced: dict[tuple[int, int], str] = field(default_factory=dict)
+    #: Which road data the travel came from ("Valhalla valhalla:1796…"), "" for straight lines.
+    travel_source: str = ""
 
 
 def export_problem(season: Season, *, today: date | None = None) -> ExportedProblem:
@@ -108,7 +111,10 @@ def export_problem(season: Season, *, today: date | None = None) -> ExportedProb
     their request); from it on they are ``published``. ``locked`` holds the operator's
     lock pins (exact start) and the published visits within the season's ``freeze_days``
     (start within ``lock_slack_minutes``), except those the operator allowed to move
-    (unlock pins) and those a change made impossible (see :class:`ExportedProblem.forced`)."""
+    (unlock pins) and those a change made impossible (see :class:`ExportedProblem.forced`).
+
+    With road data configured (web/travel) the travel is the "matrix" model by road; the legs
+    it had to ask the engine for are added to the session's leg cache (the caller commits)."""
     today = today or local_today()
     first = max(season.start, today)
     if first > season.end:
@@ -117,6 +123,7 @@ def export_problem(season: Season, *, today: date | None = None) -> ExportedProb
     if not vans:
         raise OperationError("aucun camion n'est enregistré", "vans")
     van_slug = {v.id: v.slug for v in vans}
+    vans_json = [van_to_problem(v) for v in vans]
     requests = list(
         db.session.execute(
             select(VisitRequest)
@@ -149,6 +156,8 @@ def export_problem(season: Season, *, today: date | None = None) -> ExportedProb
                 told[(req.id, v.occurrence)] = v
                 published.append({"request": pid, "occurrence": v.occurrence, "van": van_slug[v.van_id],
                                   "date": v.date.isoformat(), "start": format_time(v.start)})
+    travel, travel_source = season_travel(
+        {"vans": vans_json, "requests": out_requests}, {problem_request_id(r.id): r.label for r in requests})
     data: dict[str, Any] = {
         "version": 2,
         "name": season.slug,
@@ -159,8 +168,8 @@ def export_problem(season: Season, *, today: date | None = None) -> ExportedProb
             "weekdays": sorted(season.weekdays),
             "closed_dates": sorted(d for d in season.closed_dates if first.isoformat() <= d <= season.end.isoformat()),
         },
-        "travel": {"model": "haversine", "circuity": 1.3, "speed_kmh": 50},
-        "vans": [van_to_problem(v) for v in vans],
+        "travel": travel,
+        "vans": vans_json,
         "requests": out_requests,
         "locked": [],
         "history": history,
@@ -171,7 +180,8 @@ def export_problem(season: Season, *, today: date | None = None) -> ExportedProb
     unlocked_problem = problem_from_json(data, source=source)
     data["locked"], forced = _locked(season, unlocked_problem, told, first, today)
     problem = problem_from_json(data, source=source) if data["locked"] else unlocked_problem
-    return ExportedProblem(data=data, problem=problem, base_serial=season.publication_serial, forced=forced)
+    return ExportedProblem(data=data, problem=problem, base_serial=season.publication_serial, forced=forced,
+                           travel_source=travel_source)
 
 
 def _locked(
@@ -267,6 +277,7 @@ def import_plan(
     created_by: str,
     base_serial: int,
     check: bool = True,
+    travel_source: str = "",
 ) -> TourVersion:
     """Store ``plan`` (of ``problem_data``, exported from this season) as a new draft version;
     the caller commits. Refused (ProblemError naming the field, nothing written) when the plan names
@@ -300,6 +311,7 @@ def import_plan(
         created_by=created_by,
         base_serial=base_serial,
         problem_json=problem_data,
+        travel_source=travel_source,
         plan_json=plan.to_json(),
         served=s.served,
         visits=s.visits,
@@ -354,7 +366,8 @@ def _mapped(
 
 
 def record_failed_run(
-    season_id: int, problem_data: dict[str, Any], message: str, *, created_by: str, base_serial: int
+    season_id: int, problem_data: dict[str, Any], message: str, *, created_by: str, base_serial: int,
+    travel_source: str = "",
 ) -> TourVersion:
     """Keep a trace of a run that produced no usable plan (the published tour is not touched).
     The caller commits."""
@@ -366,6 +379,7 @@ def record_failed_run(
         created_by=created_by,
         base_serial=base_serial,
         problem_json=problem_data,
+        travel_source=travel_source,
         plan_json=None,
         error=message[:10000],
         unserved=[],
@@ -398,7 +412,8 @@ def plan_season(
     try:
         plan = solver(exported.problem, time_limit=time_limit, progress=progress)
         version = import_plan(
-            season_id, exported.data, plan, created_by=created_by, base_serial=exported.base_serial
+            season_id, exported.data, plan, created_by=created_by, base_serial=exported.base_serial,
+            travel_source=exported.travel_source,
         )
         db.session.commit()
         return version
@@ -408,7 +423,8 @@ def plan_season(
         if isinstance(e, KeyboardInterrupt):
             message = "interrompu"
         record_failed_run(
-            season_id, exported.data, message, created_by=created_by, base_serial=exported.base_serial
+            season_id, exported.data, message, created_by=created_by, base_serial=exported.base_serial,
+            travel_source=exported.travel_source,
         )
         db.session.commit()
         if isinstance(e, Exception):
@@ -495,7 +511,7 @@ def _conflict_message(season_id: int, number: int) -> str:
     current = published_version(season_id)
     if current is None or current.published_at is None:
         return f"la saison a changé depuis la préparation de la version #{number} ; replanifiez ou relisez-la"
-    when = current.published_at.strftime("%Y-%m-%d %H:%M UTC")
+    when = formats.paris_datetime(current.published_at)
     return (
         f"conflit : la version #{current.number} a été publiée par {current.published_by or 'quelqu’un'} "
         f"le {when}, après la préparation de la version #{number}. Relisez les changements avant de publier."

@@ -84,7 +84,8 @@ def _no_service_day(problem: Problem, u: Unserved, req: Any) -> str:
     parts = []
     if req.windows:
         parts.append("périodes : " + ", ".join(
-            f"du {w.start.strftime('%d/%m/%Y')} au {w.end.strftime('%d/%m/%Y')}" for w in req.windows))
+            f"du {formats.long_date(w.start, weekday=False)} au {formats.long_date(w.end, weekday=False)}"
+            for w in req.windows))
     if req.weekdays is not None:
         parts.append("jours : " + ", ".join(WEEKDAYS_FR[d - 1] for d in sorted(req.weekdays)))
     return " ; ".join(parts)
