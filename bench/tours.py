@@ -1,8 +1,10 @@
 """Tour benchmarks: solve each ../shared/bench/tours problem, check the plan, print a Markdown table.
 
 ``python -m bench.tours`` (run by ``make bench``).  Each problem is solved in its own
-process so its peak memory is its own.  The referee is :func:`tourplan.checker.check_plan`,
-never the optimiser's own figures.  Figures, not a timed test.
+process so its peak memory is its own, by tourplan and then by VROOM (pyvroom, see
+bench/vroom_run.py) with the same time limit, on the same machine, in the same run.
+The referee is :func:`tourplan.checker.check_plan` for both, never a solver's own figures.
+Ratios are tourplan / VROOM.  Figures, not a timed test.
 """
 
 from __future__ import annotations
@@ -17,23 +19,23 @@ from pathlib import Path
 
 TOURS = Path(__file__).resolve().parents[1].parent / "shared" / "bench" / "tours"
 
-#: problem -> (time limit s, VROOM served priority, VROOM km)
-VROOM = {
-    "lozere-mars-2027": (10.0, 75, 992.4),
-    "lozere-printemps-2027": (10.0, 367, 4696.2),
-    "charente-duo-2027": (10.0, 728, 9797.0),
-    "lot-annee-2027": (120.0, 4126, 54598.6),
-}
+#: problem -> time limit s (10 s otherwise)
+TIME_LIMITS = {"lot-annee-2027": 120.0}
 
 
-def run_one(path: Path, time_limit: float) -> dict:
+def run_one(path: Path, time_limit: float, solver: str = "tourplan") -> dict:
     from tourplan.checker import check_plan
     from tourplan.optimiser import solve
     from tourplan.problem import load_problem
 
     problem = load_problem(path)
     t0 = time.monotonic()
-    plan = solve(problem, time_limit=time_limit)
+    if solver == "vroom":
+        from bench.vroom_run import solve_with_vroom
+
+        plan = solve_with_vroom(problem, time_limit)
+    else:
+        plan = solve(problem, time_limit=time_limit)
     wall = time.monotonic() - t0
     report = check_plan(problem, plan)
     from tourplan.bound import priority_bound
@@ -54,20 +56,46 @@ def run_one(path: Path, time_limit: float) -> dict:
     }
 
 
-def verdict(r: dict) -> str:
-    _, vp, vkm = VROOM.get(r["problem"], (0, 0, float("inf")))
-    if r["served_priority"] > vp or (r["served_priority"] == vp and r["km"] <= vkm):
-        return "beats VROOM"
-    return "behind VROOM"
+def _run(f: Path, tl: float, solver: str) -> dict | str:
+    """One problem by one solver in its own process: its figures, or why it failed."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.tours", "--one", str(f), str(tl), solver],
+        capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1],
+    )
+    if proc.returncode != 0:
+        return f"crashed: {proc.stderr.strip().splitlines()[-1:]}"
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _load() -> str:
+    with open("/proc/loadavg", encoding="ascii") as f:
+        return f.read().split()[0]
+
+
+def row(r: dict, v: dict | str, load: str) -> str:
+    check = "OK" if r["ok"] else "FAIL: " + "; ".join(r["violations"])
+    gap = 100.0 * (1 - r["served_priority"] / r["bound"]) if r["bound"] else 0.0
+    per = r["km"] / max(1, r["served_priority"])
+    if isinstance(v, str):
+        vtext, ratios = v, "| — | — | —"
+    else:
+        vper = v["km"] / max(1, v["served_priority"])
+        vtext = f"{v['served_priority']}, {v['km']}, {vper:.2f}, {v['wall']}" + ("" if v["ok"] else " (FAIL)")
+        ratios = (f"| {r['served_priority'] / max(1, v['served_priority']):.3f} | {r['km'] / max(1e-9, v['km']):.3f} "
+                  f"| **{per / max(1e-9, vper):.3f}**")
+    return (f"| {r['problem']} | {r['visits']} | {r['served_priority']} / {r['total_priority']} "
+            f"| {r['bound']} ({gap:.1f} %) | {r['km']} | {per:.2f} | {r['wall']} | {r['rss_mb']} | {check} "
+            f"| {vtext} {ratios} | {load} |")
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.tours", description=__doc__.splitlines()[0])
-    ap.add_argument("--one", nargs=2, metavar=("FILE", "SECONDS"), help=argparse.SUPPRESS)
+    ap.add_argument("--one", nargs=3, metavar=("FILE", "SECONDS", "SOLVER"), help=argparse.SUPPRESS)
     ap.add_argument("--only", nargs="*", help="problem names to run (default: all)")
+    ap.add_argument("--no-vroom", action="store_true", help="tourplan only (no side-by-side VROOM run)")
     args = ap.parse_args(argv)
     if args.one:
-        print(json.dumps(run_one(Path(args.one[0]), float(args.one[1]))))
+        print(json.dumps(run_one(Path(args.one[0]), float(args.one[1]), args.one[2])))
         return 0
     if not TOURS.is_dir():
         print(f"skipped: {TOURS} is absent")
@@ -76,26 +104,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.only:
         files = [f for f in files if f.stem in args.only]
     print("| problem | visits | served priority / total | bound (gap) | km | km per priority point | wall s "
-          "| peak RSS MB | checker | VROOM priority, km | vs VROOM |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+          "| peak RSS MB | checker | VROOM priority, km, km/point, wall s | priority ratio | km ratio "
+          "| km-per-point ratio | load |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for f in files:
-        tl = VROOM.get(f.stem, (10.0,))[0]
-        proc = subprocess.run(
-            [sys.executable, "-m", "bench.tours", "--one", str(f), str(tl)],
-            capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1],
-        )
-        if proc.returncode != 0:
-            print(f"| {f.stem} | | | | | | | | crashed: {proc.stderr.strip().splitlines()[-1:]} | | |")
+        tl = TIME_LIMITS.get(f.stem, 10.0)
+        load = _load()
+        r = _run(f, tl, "tourplan")
+        if isinstance(r, str):
+            print(f"| {f.stem} | {r} |")
             continue
-        r = json.loads(proc.stdout.strip().splitlines()[-1])
-        v = VROOM.get(f.stem)
-        vtext = f"{v[1]}, {v[2]}" if v else "—"
-        check = "OK" if r["ok"] else "FAIL: " + "; ".join(r["violations"])
-        gap = 100.0 * (1 - r["served_priority"] / r["bound"]) if r["bound"] else 0.0
-        per = r["km"] / max(1, r["served_priority"])
-        print(f"| {r['problem']} | {r['visits']} | {r['served_priority']} / {r['total_priority']} "
-              f"| {r['bound']} ({gap:.1f} %) | {r['km']} | {per:.2f} | "
-              f"{r['wall']} | {r['rss_mb']} | {check} | {vtext} | {verdict(r) if v else '—'} |", flush=True)
+        v = "not run" if args.no_vroom else _run(f, tl, "vroom")
+        print(row(r, v, f"{load}/{_load()}"), flush=True)
     return 0
 
 

@@ -72,3 +72,7 @@ if __name__ == "__main__":
     os.environ[PIDFILE_ENV] = sys.argv[1]  # the spawned child inherits it
     solve_in_child(problem_data(), 600, on_progress=lambda *a: None, should_stop=lambda: False,
                    solver="tests.jobs_fakes:sleepy_telling_pid")
+
+
+def tell_seed(problem: Any, time_limit: float = 10.0, progress: Any = None, seed: Any = None) -> Any:
+    raise RuntimeError(f"graine reçue : {seed!r}")

@@ -184,6 +184,28 @@ def test_plan_job_through_the_api(api, app):
     assert r.status_code == 409  # a finished job cannot be stopped
 
 
+def test_a_plan_job_passes_its_seed_to_the_solver(api, app):
+    from web.extensions import db
+    from web.jobs.backends import thread_future
+    from web.jobs.models import PlanningJob
+
+    app.config["TOURPLAN_SOLVER"] = "tests.jobs_fakes:tell_seed"
+    r = api.post("/api/v1/seasons/s1/plan", {"time_limit": 2, "seed": 7})
+    assert r.status_code == 202, r.get_json()
+    thread_future(app, r.get_json()["id"]).result(timeout=120)
+    job = db.session.get(PlanningJob, r.get_json()["id"])
+    assert job.seed == 7 and "graine reçue : 7" in job.message
+
+
+@pytest.mark.parametrize("seed", [-1, 2**31, 1.5, "7", True])
+def test_a_bad_seed_is_refused_with_its_field(api, seed):
+    from web.jobs.models import PlanningJob
+
+    r = api.post("/api/v1/seasons/s1/plan", {"time_limit": 2, "seed": seed})
+    assert r.status_code == 400 and r.get_json()["field"] == "seed"
+    assert _count(PlanningJob) == 0
+
+
 def _rules(app):
     out = set()
     for rule in app.url_map.iter_rules():

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from tourplan.cli import main
+from tourplan.optimiser.vrptw import solve_solomon_file
 from tourplan.problem import ProblemError
-from tourplan.solomon import parse_solomon, read_solomon, solve_solomon_file
+from tourplan.solomon import parse_solomon, read_solomon
 
 HEADER = """{name}
 

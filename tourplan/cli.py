@@ -95,7 +95,7 @@ def _cmd_demo_problem(args: argparse.Namespace) -> int:
 
 
 def _cmd_bench_solomon(args: argparse.Namespace) -> int:
-    from tourplan.solomon import solve_solomon_file
+    from tourplan.optimiser.vrptw import solve_solomon_file
 
     write_json(solve_solomon_file(args.file, time_limit=args.time_limit), "-")
     return EXIT_OK

@@ -3,7 +3,8 @@
 Layers (each testable alone): :mod:`instance` (derived data: matrices, van-days,
 which van-days could serve each visit) → :mod:`model` (one OR-Tools routing
 model over some van-days) → :mod:`search` (decomposition over time,
-improvement, insertion) → :mod:`result` (the Plan, with exact times from
+improvement, insertion, then the km phase of :mod:`polish` on the one ruin-and-recreate
+:mod:`engine`, which the Solomon yardstick :mod:`vrptw` runs too) → :mod:`result` (the Plan, with exact times from
 :mod:`schedule` and reasons from :mod:`diagnose`).
 """
 

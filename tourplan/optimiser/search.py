@@ -10,6 +10,11 @@
    with fewer km.
 3. Insertion — any unserved visit that still fits somewhere (exact schedule
    check) is inserted where it adds the fewest km.
+4. Km phase — the last ``Tuning.polish_share`` of the time: the one engine's
+   ruin and recreate (:mod:`polish`, :mod:`engine`, the same as the Solomon
+   yardstick's) moves visits across days and vans and reorders routes, never
+   dropping a served visit and adding left-out ones near each ruin; then
+   insertion once more.
 
 Published visits (problem-format v2) are soft pins: they start on their van-day at
 their published time (the state is seeded with them), and every model offers each
@@ -383,12 +388,10 @@ class Searcher:
             return -1.0
         return self.deadline - _time.monotonic()
 
-    def window(self, vds: list[int], seconds: float, *, construct: bool, later: dict[int, int] | None = None,
-               polish: bool = False) -> bool:
-        """Re-plan the van-days ``vds``; True if the incumbent improved.  ``polish``: the served
-        set is frozen (served visits mandatory, nothing inserted): the model only saves km."""
-        w = _Window(self, vds, polish=polish)
-        cands = [] if polish else w.candidates(construct, later or {})
+    def window(self, vds: list[int], seconds: float, *, construct: bool, later: dict[int, int] | None = None) -> bool:
+        """Re-plan the van-days ``vds`` with OR-Tools; True if the incumbent improved."""
+        w = _Window(self, vds)
+        cands = w.candidates(construct, later or {})
         if not w.inside and not cands:
             return False
         w.build_nodes(cands)
@@ -490,9 +493,8 @@ class _Window:
     """One window of van-days offered to a routing model: which visits, as which nodes, under
     which day constraints, and whether the model's answer beats the incumbent."""
 
-    def __init__(self, searcher: Searcher, vds: list[int], *, polish: bool = False) -> None:
+    def __init__(self, searcher: Searcher, vds: list[int]) -> None:
         self.searcher, self.st, self.inst = searcher, searcher.state, searcher.inst
-        self.polish = polish
         self.p = self.inst.problem
         self.vds = vds
         self.vset = set(vds)
@@ -556,7 +558,7 @@ class _Window:
             req = p.requests[st.visit_request[v]]
             lk = st.locked.get(v)
             lo, hi = (lk[1], lk[2]) if lk else (0, 24 * 60)
-            hard = v in st.locked or req.required or self.polish
+            hard = v in st.locked or req.required
             self._add(v, self.allowed_for(v), hard_pen if hard else m * 4 * req.priority, lo, hi)
         for rank, v, allowed in cands:
             req = p.requests[st.visit_request[v]]
@@ -677,52 +679,63 @@ def run_search(inst: Instance, state: State, time_limit: float, progress: Progre
     windows = [blocks[0]] if flat else [blocks[i] + blocks[i + 1] for i in range(len(blocks) - 1)]
     rng = random.Random(seed)
     left = max_iterations if by_iterations else None
-    polish_from = None if by_iterations or flat else started + time_limit * (1 - tn.polish_share)
+    polish_from = None if by_iterations else started + time_limit * (1 - tn.polish_share)
     sweep = 0
     while (left > 0) if left is not None else s.remaining() > 0.5:
-        if polish_from is not None and _time.monotonic() >= polish_from:
+        until_polish = s.remaining() if polish_from is None else polish_from - _time.monotonic()
+        if until_polish <= 0.5:
             break
         if sweep and seed is not None:
             rng.shuffle(windows)
-        per = max(0.5, (s.remaining() - 0.3) / max(1, len(windows) * max(1, tn.sweeps - sweep)))
+        per = max(0.5, (until_polish - 0.3) / max(1, len(windows) * max(1, tn.sweeps - sweep)))
         if flat:
-            per = s.remaining() - 0.3
-        left = _sweep(s, windows, per, left, tn)
+            per = until_polish - 0.3
+        left = _sweep(s, windows, per, left, tn, polish_from)
         s.insert_unserved()
         sweep += 1
         if flat and sweep >= 1 and left is None:
             break
         if s.stop_requested():
             break
-    if polish_from is not None:
-        _polish(s, windows)
+    _polish(s, tn, seed, max_iterations)
+    s.insert_unserved()
     _keep_spacing(state)
     s.report()
     return state
 
 
-def _sweep(s: Searcher, windows: list[list[int]], per: float, left: int | None, tn: Tuning) -> int | None:
-    """One pass of improvement over ``windows``; returns the improvement windows still allowed."""
+def _sweep(s: Searcher, windows: list[list[int]], per: float, left: int | None, tn: Tuning,
+           until: float | None = None) -> int | None:
+    """One pass of improvement over ``windows`` (until the monotonic time ``until``, when the
+    km phase starts); returns the improvement windows still allowed."""
     for w in windows:
-        if (left is not None and left <= 0) or s.remaining() <= 0.5:
+        room = s.remaining() if until is None else min(s.remaining(), until - _time.monotonic())
+        if (left is not None and left <= 0) or room <= 0.5:
             break
         s.cap_factor = tn.improve_cap_factor
-        s.window(w, min(per, s.remaining() - 0.3), construct=False)
+        s.window(w, min(per, room - 0.3), construct=False)
         s.report()
         if left is not None:
             left -= 1
     return left
 
 
-def _polish(s: Searcher, windows: list[list[int]]) -> None:
-    """The last share of the time: the served set frozen, windows only shorten the routes."""
-    while s.remaining() > 0.5:
-        per = max(0.5, (s.remaining() - 0.3) / max(1, len(windows)))
-        for w in windows:
-            if s.remaining() <= 0.5:
-                break
-            s.window(w, min(per, s.remaining() - 0.3), construct=False, polish=True)
-            s.report()
+def _polish(s: Searcher, tn: Tuning, seed: int | None, max_iterations: int | None) -> None:
+    """The km phase (:mod:`polish`): the served set frozen, the engine's ruin and recreate
+    moves visits across van-days and reorders routes; kept only if every spacing holds."""
+    from tourplan.optimiser.polish import polish
+
+    st = s.state
+    if not st.routes or s.stop_requested():
+        return
+    iterations = None if max_iterations is None else tn.polish_iterations_per_window * max_iterations
+    proposal = polish(st, deadline=s.deadline - 0.2, seed=seed, max_iterations=iterations,
+                      should_stop=s.stop_requested if s.should_stop is not None else None)
+    if not proposal:
+        return
+    inside = {v for vd in proposal for v in st.routes.get(vd, [])}
+    if s._gaps_hold(proposal, inside):
+        st.replace_routes(proposal)
 
 
 def _construct(s: Searcher, state: State, blocks: list[list[int]], tn: Tuning, flat: bool) -> None:

@@ -17,7 +17,9 @@ class Tuning:
     cap_factor: float = 5.0  # candidates per block: this many times 3 visits per van-day
     improve_cap_factor: float = 2.0  # the same for the improvement windows (smaller: faster km moves)
     sweeps: int = 1  # improvement sweeps the remaining time is shared between
-    polish_share: float = 0.0  # of the time limit, at the end: served set frozen, km only
+    polish_share: float = 0.45  # of the time limit, at the end: served set frozen, ruin and recreate for km
+    #: with max_iterations: ruin-and-recreate iterations of the km phase per improvement window
+    polish_iterations_per_window: int = 10
     #: with max_iterations: the OR-Tools solutions each window may look at (the clock is not read)
     solutions_per_window: int = 400
     metaheuristic: str = "GUIDED_LOCAL_SEARCH"

@@ -273,7 +273,7 @@ def plan_season(slug: str) -> Any:
     body = validate(PlanBody, _body())
     limit = body.time_limit if "time_limit" in body.model_fields_set else \
         current_app.config.get("TOURPLAN_PLAN_TIME_LIMIT", 30.0)
-    job = jobs.start_job(season, by=_by(), time_limit=limit)
+    job = jobs.start_job(season, by=_by(), time_limit=limit, seed=body.seed)
     response = jsonify(answers.job_json(job))
     response.status_code = 202
     return response

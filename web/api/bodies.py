@@ -39,6 +39,9 @@ class PlanBody(_Body):
     time_limit: Annotated[float, Ge(MIN_TIME_LIMIT), Le(MAX_TIME_LIMIT)] = Field(
         None, description="seconds the optimiser may search (default: the configured limit)",
         json_schema_extra=_no_default)  # type: ignore[assignment]
+    # The same seed and an iteration limit give the same plan twice (issue 14).
+    seed: _ID = Field(None, description="the search's seed, for a reproducible plan",
+                      json_schema_extra=_no_default)  # type: ignore[assignment]
 
 
 class MoveBody(_Body):

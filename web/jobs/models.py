@@ -47,6 +47,8 @@ class PlanningJob(db.Model):
     status: Mapped[str] = mapped_column(String(20), default="queued")
     backend: Mapped[str] = mapped_column(String(20), default="thread")
     time_limit: Mapped[float] = mapped_column(Float, default=30.0)
+    #: the search's seed when the caller asked for one (same seed, same search order)
+    seed: Mapped[int | None] = mapped_column(Integer)
     best_served_priority: Mapped[int | None] = mapped_column(Integer)
     total_priority: Mapped[int | None] = mapped_column(Integer)
     best_km: Mapped[float | None] = mapped_column(Float)

@@ -49,6 +49,7 @@ STATUS_LABELS = {
 #: Bounds of the time an operator may give the optimiser (seconds).
 MIN_TIME_LIMIT = 1.0
 MAX_TIME_LIMIT = 3600.0
+MAX_SEED = 2**31 - 1  # stored in an INTEGER column on every backend
 #: Progress is written at most this often (seconds), so a fast search does not hammer the database.
 PROGRESS_EVERY = 0.5
 #: A running job writes its heartbeat this often (seconds) ...
@@ -132,9 +133,19 @@ def parse_time_limit(value: Any) -> float:
     return seconds
 
 
-def start_job(season: Season, *, by: str, time_limit: float) -> PlanningJob:
+def parse_seed(value: Any) -> int | None:
+    """The search's seed: absent, or a whole number from 0 to 2 147 483 647."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_SEED:
+        raise OperationError("la graine doit être un nombre entier entre 0 et 2147483647", "seed")
+    return value
+
+
+def start_job(season: Season, *, by: str, time_limit: float, seed: int | None = None) -> PlanningJob:
     """Queue a plan run of ``season`` and hand it to the backend; one at a time per season."""
     time_limit = parse_time_limit(time_limit)
+    seed = parse_seed(seed)
     running = active_job(season.id)
     if running is not None:
         raise ConflictError(
@@ -143,7 +154,8 @@ def start_job(season: Season, *, by: str, time_limit: float) -> PlanningJob:
             "season",
         )
     job = PlanningJob(
-        season_id=season.id, status="queued", time_limit=time_limit, created_by=by, backend=backend_name()
+        season_id=season.id, status="queued", time_limit=time_limit, created_by=by, backend=backend_name(),
+        seed=seed,
     )
     db.session.add(job)
     try:
@@ -232,6 +244,7 @@ def run_job(job_id: int) -> None:
     season_id = job.season_id
     by = job.created_by
     time_limit = job.time_limit
+    seed = job.seed
     data: dict[str, Any] | None = None
     base_serial, travel_source = 0, ""
     try:
@@ -246,6 +259,7 @@ def run_job(job_id: int) -> None:
                 on_progress=_progress_writer(job_id),
                 should_stop=_job_watch(job_id),
                 solver=current_app.config.get("TOURPLAN_SOLVER") or DEFAULT_SOLVER,
+                seed=seed,
             )
         except SolveStopped as stop:
             if stop.plan is None:

@@ -110,7 +110,8 @@ def watch_parent(control: Any, parent_pid: int, stop: threading.Event) -> None:
 
 
 def _child_main(
-    solver_name: str, problem_json: dict[str, Any], time_limit: float, conn: Any, control: Any, parent_pid: int
+    solver_name: str, problem_json: dict[str, Any], time_limit: float, conn: Any, control: Any, parent_pid: int,
+    seed: int | None = None,
 ) -> None:
     _die_with_parent_linux()
     stop = threading.Event()
@@ -130,6 +131,8 @@ def _child_main(
             conn.send(("progress", int(served), int(total), float(km), float(seconds)))
 
         extra: dict[str, Any] = {"should_stop": stop.is_set} if stoppable else {}
+        if seed is not None:  # the operator asked for a reproducible search order
+            extra["seed"] = seed
         plan = solve(problem, time_limit=time_limit, progress=progress, **extra)
         conn.send(("done", plan_to_json(plan)))
     except BaseException as e:  # noqa: BLE001  - everything goes back to the parent as a message
@@ -167,6 +170,7 @@ def solve_in_child(
     on_progress: Callable[[int, int, float, float], None],
     should_stop: Callable[[], bool],
     solver: str = DEFAULT_SOLVER,
+    seed: int | None = None,
 ) -> dict[str, Any]:
     """The plan (JSON) the solver returns; raises :class:`SolveStopped` (with the best plan
     found so far when the solver could give it) or :class:`SolveFailed`.
@@ -180,7 +184,8 @@ def solve_in_child(
     parent, child = ctx.Pipe(duplex=False)
     control_child, control = ctx.Pipe(duplex=False)
     proc = ctx.Process(
-        target=_child_main, args=(solver, problem_json, time_limit, child, control_child, os.getpid()), daemon=True
+        target=_child_main, args=(solver, problem_json, time_limit, child, control_child, os.getpid(), seed),
+        daemon=True
     )
     proc.start()
     child.close()

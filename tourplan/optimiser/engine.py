@@ -1,0 +1,366 @@
+"""The one improvement engine: ruin and recreate around a descent (an iterated local search).
+
+Both the tour search (:mod:`search`, its km phase) and the Solomon yardstick
+(:mod:`vrptw`) call :func:`improve`; each gives a :class:`Space` saying what a
+route is allowed to hold.  One iteration:
+
+1. **ruin** — SISR-style (Christiaens & Vanden Berghe 2020): strings of
+   consecutive customers are cut from the routes nearest a random seed customer
+   (so the ruin follows geography, across days and vans alike);
+2. **recreate** — the removed customers go back one by one where they add the
+   fewest km (random, far-first or tight-first order, with "blinks": a little
+   noise), or, every other iteration, by *regret*: the customer whose best
+   place beats its second best the most goes first;
+3. **descent** on the routes that changed only (the space's own, or
+   :func:`descend`: relocate and 2-opt moves);
+4. **threshold acceptance**: a worse solution is accepted by up to ``accept``
+   (a fraction) at the start, shrinking to 0 at the end; the best is kept.
+
+Every removed customer must be placed again (a recreate that cannot is thrown
+away): the engine never drops a served customer.  Where some are left out (a tour
+season), each recreate also tries the left-out customers near the ruin, so the
+objective is lexicographic: prize served first (never lower), then km.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+Routes = list[list[int]]
+
+
+class Space(Protocol):
+    """What the engine needs to know about a routing problem.
+
+    Routes are indexed by vehicle (a Solomon vehicle, a tour van-day); customers are ints.
+    """
+
+    #: number of routes (vehicles); a route may be empty
+    vehicles: int
+    #: True when vehicles are interchangeable (only the first empty one is worth trying)
+    identical: bool
+
+    def arc(self, k: int, a: int | None, b: int | None) -> float:
+        """Cost of driving ``a`` → ``b`` on vehicle ``k`` (None: its depot)."""
+        ...
+
+    def route_ok(self, k: int, route: Sequence[int]) -> bool:
+        """Every rule of one route holds (windows, shift, capacity ...)."""
+        ...
+
+    def neighbours(self, c: int) -> Sequence[int]:
+        """Other customers, nearest first (a few dozen are enough)."""
+        ...
+
+    def removable(self, c: int) -> bool:
+        """False for customers pinned where they are (locked visits)."""
+        ...
+
+    def vehicles_for(self, c: int, where: dict[int, int], touched: set[int]) -> Sequence[int]:
+        """Vehicles that may take ``c``, the others being where ``where`` says (a space may
+        offer only the promising ones, but always those of ``touched``, the routes changed)."""
+        ...
+
+    def extras(self, removed: Sequence[int], where: dict[int, int]) -> Sequence[int]:
+        """Customers left out that a recreate may add near ``removed``, most valuable first
+        (none for a problem where every customer is served)."""
+        ...
+
+    def prize(self, c: int) -> float:
+        """What serving ``c`` is worth: served prize first, km second (lexicographic)."""
+        ...
+
+
+@dataclass
+class Knobs:
+    """The engine's knobs (measured on Solomon and the tour benchmarks)."""
+
+    accept: float = 0.01  # threshold acceptance: 1 % worse at the start, shrinking to 0
+    removed: int = 10  # average number of customers removed per ruin
+    string: int = 10  # longest string removed from one route
+    regret_every: int = 2  # every n-th recreate is a regret insertion (0: never)
+    blink: float = 0.01  # chance to skip a position in the greedy insertion
+    #: chance that a ruin also empties the shortest route near its seed (one vehicle fewer
+    #: is how distance-only optima are often reached, and a van-day saved is km saved)
+    empty_route: float = 0.1
+
+
+Descent = Callable[[Routes, list[int], float], Routes]
+
+
+def route_cost(space: Space, k: int, route: Sequence[int]) -> float:
+    prev: int | None = None
+    total = 0.0
+    for c in route:
+        total += space.arc(k, prev, c)
+        prev = c
+    return total + space.arc(k, prev, None) if route else 0.0
+
+
+def total_cost(space: Space, routes: Routes) -> float:
+    return sum(route_cost(space, k, r) for k, r in enumerate(routes))
+
+
+def score(space: Space, routes: Routes) -> tuple[float, float]:
+    """(prize served, km): more prize first, then fewer km."""
+    return sum(space.prize(c) for r in routes for c in r), total_cost(space, routes)
+
+
+def better(a: tuple[float, float], b: tuple[float, float], allowance: float = 0.0) -> bool:
+    """``a`` beats ``b``: more prize, or as much and km below ``b``'s (plus ``allowance``, a fraction)."""
+    if a[0] != b[0]:
+        return a[0] > b[0] + 1e-9
+    return a[1] < b[1] * (1 + allowance) - 1e-9 * (allowance == 0)
+
+
+def improve(space: Space, routes: Routes, *, deadline: float | None, rng: random.Random,
+            knobs: Knobs | None = None, descent: Descent | None = None,
+            polish_all: Callable[[Routes, float], Routes] | None = None,
+            max_iterations: int | None = None, should_stop: Callable[[], bool] | None = None,
+            stats: dict[str, int] | None = None) -> Routes:
+    """Shorten ``routes`` (one per vehicle) until ``deadline`` (monotonic seconds) or for
+    ``max_iterations`` iterations (then the clock is never read: same seed, same result).
+
+    ``descent(routes, changed, seconds)`` improves the changed routes (default
+    :func:`descend`); ``polish_all(routes, seconds)``, when given, is tried on a new best.
+    """
+    kn = knobs or Knobs()
+    best = current = [list(r) for r in routes]
+    best_cost = current_cost = score(space, best)
+    clock = _Clock(deadline, max_iterations, should_stop)
+    run = descent or (lambda r, ch, _s: descend(space, r, ch))
+    it = 0
+    while (budget := clock.next(it)) is not None:
+        left, share = budget
+        it += 1
+        out = _draw(space, current, rng, kn, regret=bool(kn.regret_every) and it % kn.regret_every == 0)
+        if out is None:
+            break
+        found = run(out[0], out[1], left)
+        found_cost = score(space, found)
+        if polish_all is not None and better(found_cost, best_cost):
+            found = polish_all(found, max(0.01, left))
+            found_cost = score(space, found)
+        if better(found_cost, best_cost):
+            best, best_cost = found, found_cost
+        if better(found_cost, current_cost, kn.accept * share + 1e-12):
+            current, current_cost = found, found_cost
+    if stats is not None:  # for tuning: how many iterations fitted in the time
+        stats["iterations"] = it
+    return best
+
+
+class _Clock:
+    """When the engine stops: at a deadline, or after a number of iterations (the clock then
+    never read); ``next`` gives (seconds left, share of the run left) or None to stop."""
+
+    def __init__(self, deadline: float | None, max_iterations: int | None,
+                 should_stop: Callable[[], bool] | None) -> None:
+        self.deadline, self.max_iterations, self.should_stop = deadline, max_iterations, should_stop
+        self.span = None if deadline is None else max(1e-6, deadline - time.monotonic())
+
+    def next(self, it: int) -> tuple[float, float] | None:
+        if self.should_stop is not None and self.should_stop():
+            return None
+        if self.max_iterations is not None:
+            return (1.0, 1.0 - it / self.max_iterations) if it < self.max_iterations else None
+        left = (self.deadline or 0.0) - time.monotonic()
+        return (left, left / (self.span or 1.0)) if left > 0.02 else None
+
+
+def _draw(space: Space, routes: Routes, rng: random.Random, kn: Knobs, *, regret: bool
+          ) -> tuple[Routes, list[int]] | None:
+    """A ruin and recreate that places everyone (one that cannot is simply drawn again)."""
+    for _ in range(20):
+        out = ruin_recreate(space, routes, rng, kn, regret=regret)
+        if out is not None:
+            return out
+    return None
+
+
+def _ruin(space: Space, routes: Routes, rng: random.Random, kn: Knobs) -> tuple[list[int], set[int]]:
+    """Strings cut from the routes nearest a random seed customer: (removed, ruined routes)."""
+    where = {c: k for k, r in enumerate(routes) for c in r}
+    movable = [c for c in where if space.removable(c)]
+    if not movable:
+        return [], set()
+    used = [r for r in routes if r]
+    avg_len = max(1.0, sum(map(len, used)) / max(1, len(used)))
+    l_max = min(float(kn.string), avg_len)
+    k_max = 4 * kn.removed / (1 + l_max) - 1
+    k_routes = int(rng.uniform(1, k_max + 1))
+    seed = movable[rng.randrange(len(movable))]
+    removed: list[int] = []
+    ruined: set[int] = set()
+    for c in [seed, *space.neighbours(seed)]:
+        if len(ruined) >= k_routes:
+            break
+        k = where.get(c)
+        if k is None or k in ruined:
+            continue
+        route = routes[k]
+        size = int(rng.uniform(1, min(len(route), l_max) + 1))
+        pos = route.index(c)
+        first = rng.randint(max(0, pos - size + 1), min(pos, len(route) - size))
+        cut = [x for x in route[first:first + size] if space.removable(x)]
+        removed.extend(cut)
+        routes[k] = [x for x in route if x not in cut]
+        ruined.add(k)
+    if ruined and rng.random() < kn.empty_route:
+        k = min(ruined, key=lambda k: (len(routes[k]), k))
+        cut = [x for x in routes[k] if space.removable(x)]
+        removed.extend(cut)
+        routes[k] = [x for x in routes[k] if x not in cut]
+    return removed, ruined
+
+
+def _best_place(space: Space, routes: Routes, c: int, where: dict[int, int], touched: set[int],
+                rng: random.Random, blink: float, second: bool = False) -> tuple[float, int, int, float]:
+    """Cheapest feasible (delta, vehicle, position) for ``c``, and the second-best delta
+    (over other vehicles; with ``second`` every vehicle's best is checked, for regret)."""
+    best: tuple[float, int, int] | None = None
+    runner_up = float("inf")
+    empty_seen = False
+    for k in space.vehicles_for(c, where, touched):
+        route = routes[k]
+        if not route:
+            if space.identical and empty_seen:
+                continue
+            empty_seen = True
+        bound = float("inf") if second or best is None else best[0]
+        here = _best_in_route(space, k, route, c, bound, rng, blink)
+        if here is None:
+            continue
+        if best is None or here[0] < best[0]:
+            runner_up = min(runner_up, best[0]) if best is not None else runner_up
+            best = (here[0], k, here[1])
+        else:
+            runner_up = min(runner_up, here[0])
+    if best is None:
+        return float("inf"), -1, -1, float("inf")
+    return best[0], best[1], best[2], runner_up
+
+
+def _best_in_route(space: Space, k: int, route: list[int], c: int, bound: float, rng: random.Random,
+                   blink: float) -> tuple[float, int] | None:
+    """Cheapest feasible (delta, position) of ``c`` in one route, if below ``bound``."""
+    best: tuple[float, int] | None = None
+    for p in range(len(route) + 1):
+        if blink and rng.random() < blink:
+            continue
+        a = route[p - 1] if p else None
+        b = route[p] if p < len(route) else None
+        delta = space.arc(k, a, c) + space.arc(k, c, b) - space.arc(k, a, b)
+        if delta < (best[0] if best is not None else bound) and space.route_ok(k, route[:p] + [c] + route[p:]):
+            best = (delta, p)
+    return best
+
+
+def ruin_recreate(space: Space, routes: Routes, rng: random.Random, kn: Knobs, *,
+                  regret: bool = False) -> tuple[Routes, list[int]] | None:
+    """One ruin and recreate of ``routes``: the new routes and the vehicles changed, or None
+    when a removed customer finds no place."""
+    routes = [list(r) for r in routes]
+    removed, touched = _ruin(space, routes, rng, kn)
+    where = {c: k for k, r in enumerate(routes) for c in r}
+    if regret:
+        todo = list(removed)
+        while todo:  # regret-2: the customer that loses the most by waiting goes first
+            scored = [(_best_place(space, routes, c, where, touched, rng, 0.0, second=True), c) for c in todo]
+            (delta, k, p, second), c = max(scored, key=lambda s: (s[0][3] - s[0][0], -s[0][0]))
+            if k < 0:
+                return None
+            routes[k].insert(p, c)
+            where[c] = k
+            touched.add(k)
+            todo.remove(c)
+        _add_extras(space, routes, removed, where, touched, rng)
+        return routes, sorted(touched)
+    order = rng.randrange(3)
+    if order == 0:
+        rng.shuffle(removed)
+    elif order == 1:
+        removed.sort(key=lambda c: -space.arc(0, None, c))
+    for c in removed:
+        _d, k, p, _s = _best_place(space, routes, c, where, touched, rng, kn.blink)
+        if k < 0:
+            return None
+        routes[k].insert(p, c)
+        where[c] = k
+        touched.add(k)
+    _add_extras(space, routes, removed, where, touched, rng)
+    return routes, sorted(touched)
+
+
+def _add_extras(space: Space, routes: Routes, removed: list[int], where: dict[int, int],
+                touched: set[int], rng: random.Random) -> None:
+    """Left-out customers near the ruin, at their cheapest feasible place, if any."""
+    for c in space.extras(removed, where):
+        _d, k, p, _s = _best_place(space, routes, c, where, touched, rng, 0.0)
+        if k >= 0:
+            routes[k].insert(p, c)
+            where[c] = k
+            touched.add(k)
+
+
+def descend(space: Space, routes: Routes, changed: Sequence[int]) -> Routes:
+    """First-improvement descent on the changed routes: 2-opt and or-opt inside a route,
+    relocation between them, until no move shortens them."""
+    routes = [list(r) for r in routes]
+    improved = True
+    while improved:
+        improved = False
+        for k in changed:
+            better = _intra(space, k, routes[k])
+            if better is not None:
+                routes[k] = better
+                improved = True
+        if len(changed) > 1 and _relocate(space, routes, changed):
+            improved = True
+    return routes
+
+
+def _intra(space: Space, k: int, route: list[int]) -> list[int] | None:
+    base = route_cost(space, k, route)
+    n = len(route)
+    for i in range(n - 1):
+        for j in range(i + 1, n):
+            trial = route[:i] + route[i:j + 1][::-1] + route[j + 1:]
+            if route_cost(space, k, trial) < base - 1e-9 and space.route_ok(k, trial):
+                return trial
+    for size in (1, 2, 3):
+        for i in range(n - size + 1):
+            seg, rest = route[i:i + size], route[:i] + route[i + size:]
+            for p in range(len(rest) + 1):
+                if p == i:
+                    continue
+                trial = rest[:p] + seg + rest[p:]
+                if route_cost(space, k, trial) < base - 1e-9 and space.route_ok(k, trial):
+                    return trial
+    return None
+
+
+def _relocate(space: Space, routes: Routes, changed: Sequence[int]) -> bool:
+    """Move one customer from a changed route to another where it saves km."""
+    where = {c: k for k, r in enumerate(routes) for c in r}
+    for a in changed:
+        for i, c in enumerate(routes[a]):
+            if not space.removable(c):
+                continue
+            rest = routes[a][:i] + routes[a][i + 1:]
+            gain = route_cost(space, a, routes[a]) - route_cost(space, a, rest)
+            allowed = set(space.vehicles_for(c, {x: w for x, w in where.items() if x != c}, set(changed)))
+            for b in changed:
+                if b == a or b not in allowed or not space.route_ok(a, rest):
+                    continue
+                base = route_cost(space, b, routes[b])
+                for p in range(len(routes[b]) + 1):
+                    trial = routes[b][:p] + [c] + routes[b][p:]
+                    if route_cost(space, b, trial) - base < gain - 1e-9 and space.route_ok(b, trial):
+                        routes[a], routes[b] = rest, trial
+                        return True
+    return False
