@@ -10,6 +10,7 @@ tests stay independent. Markers ``postgresql_only`` / ``sqlite_only`` select tes
 that only make sense on one database: the others are *deselected*, not skipped.
 
 Fixtures: ``app`` (CSRF off; ``make_app(**config)`` for another one), ``client``,
+``auth`` (``auth.login()``, ``auth.logout()`` of an operator on ``client``),
 ``runner``, ``db_session`` (``db.session`` inside an app context), ``make``
 (small builders of communes, vans, seasons, requests), ``browser`` (Chromium, see
 tests/browser.py).
@@ -17,7 +18,6 @@ tests/browser.py).
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import date
@@ -32,7 +32,10 @@ from sqlalchemy.engine import make_url
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
 
-PG_URL = os.environ.get("TOURPLAN_TEST_DATABASE_URL", "").strip()
+from tests.groups import postgresql_url
+from tests.not_run import pytest_terminal_summary  # noqa: F401 - the hook, defined with its test
+
+PG_URL = postgresql_url()
 DIALECT = "postgresql" if PG_URL else "sqlite"
 
 
@@ -176,6 +179,30 @@ def app(make_app: Callable[..., Flask]) -> Flask:
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
+
+
+class AuthActions:
+    """How an operator logs in and out (flaskr's habit): the one place tests do it.
+    ``AuthActions(other_client)`` for a client that is not the ``client`` fixture."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+
+    def login(self, email: str = "ops@example.fr", password: str | None = None, *, next_url: str | None = None,
+              data: dict[str, str] | None = None, **kwargs: Any) -> Any:
+        from tests.desk_helpers import PASSWORD
+
+        url = "/operateur/connexion" + (f"?next={next_url}" if next_url else "")
+        form = {"email": email, "password": PASSWORD if password is None else password, **(data or {})}
+        return self.client.post(url, data=form, **kwargs)
+
+    def logout(self, **kwargs: Any) -> Any:
+        return self.client.post("/operateur/deconnexion", **kwargs)
+
+
+@pytest.fixture
+def auth(client: FlaskClient) -> AuthActions:
+    return AuthActions(client)
 
 
 @pytest.fixture

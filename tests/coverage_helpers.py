@@ -53,11 +53,12 @@ def small_territory(make: Any) -> dict[str, Any]:
 def desk_session(client: Any, make: Any, monkeypatch: Any, *modules: Any) -> dict[str, Any]:
     """The territory, an operator logged in on ``client``, and "today" set to :data:`TODAY`
     in each of ``modules`` (those that read ``local_today``)."""
-    from tests.desk_helpers import login, operator
+    from tests.conftest import AuthActions
+    from tests.desk_helpers import operator
 
     for module in modules:
         monkeypatch.setattr(module, "local_today", lambda: TODAY)
     territory = small_territory(make)
     operator()
-    login(client)
+    AuthActions(client).login()
     return territory

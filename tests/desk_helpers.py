@@ -1,11 +1,9 @@
-"""Small seasons and a logged-in operator for the planning desk, jobs and API tests."""
+"""Small seasons and an operator for the planning desk, jobs and API tests."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
-
-from flask.testing import FlaskClient
 
 PASSWORD = "correct horse battery"
 
@@ -17,11 +15,6 @@ def operator(email: str = "ops@example.fr") -> Any:
     op = create_operator(email, PASSWORD)
     db.session.commit()
     return op
-
-
-def login(client: FlaskClient, email: str = "ops@example.fr") -> None:
-    r = client.post("/operateur/connexion", data={"email": email, "password": PASSWORD})
-    assert r.status_code == 302, r.get_data(as_text=True)[:500]
 
 
 def small_season(make: Any, slug: str = "s1") -> dict[str, Any]:

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from tests.desk_helpers import draft, login, operator, small_season
+from tests.desk_helpers import draft, operator, small_season
 
 
 def _token(email: str = "ops@example.fr") -> str:
@@ -69,10 +69,10 @@ def test_a_wrong_or_revoked_token_is_refused(client, make):
     assert "jeton" in r.get_json()["error"]
 
 
-def test_operator_session_works_too(client, make):
+def test_operator_session_works_too(client, make, auth):
     small_season(make)
     operator()
-    login(client)
+    auth.login()
     r = client.get("/api/v1/seasons")
     assert r.status_code == 200
     assert [s["slug"] for s in r.get_json()["seasons"]] == ["s1"]
@@ -115,7 +115,10 @@ def test_decline_needs_a_reason(api):
     ({"season": "s1", "commune": "48001", "label": "A", "duration_minutes": 30,
       "periods": [{"start": "2027-03-09", "end": "2027-03-01"}]}, "periods[0]"),
     ({"season": "s1", "commune": "48001", "label": "A", "duration_minutes": 30, "venue_lat": 44.0}, "venue_lat"),
-    ({"season": "s1", "commune": "48001", "label": "A", "duration_minutes": 30, "weekdays": [0]}, "weekdays"),
+    ({"season": "s1", "commune": "48001", "label": "A", "duration_minutes": 30, "weekdays": [0]}, "weekdays[0]"),
+    ({"season": "s1", "commune": "48001", "label": "A", "priority": 6}, "priority"),
+    ({"season": "s1", "commune": "48001", "label": "A",
+      "periods": [{"start": "2027-02-30", "end": "2027-03-01"}]}, "periods[0].start"),
     ({"season": "s1", "commune": "48001", "label": "A", "duration_minutes": 30, "admin": True}, "admin"),
 ])
 def test_bad_request_bodies_name_the_field_and_store_nothing(api, body, field):
@@ -322,3 +325,39 @@ def test_api_writes_need_no_csrf_token_but_pages_do(make_app, make):
 
     with csrf_app.app_context():
         assert db.session.execute(select(PlanningJob)).first() is None
+
+
+def _number_input(page: str, name: str) -> tuple[int, int]:
+    tag = re.search(rf'<input[^>]*name="{name}"[^>]*>', page).group(0)
+    return int(re.search(r'\bmin="(\d+)"', tag).group(1)), int(re.search(r'\bmax="(\d+)"', tag).group(1))
+
+
+def test_priority_range_is_the_same_in_schema_document_api_forms_and_hints(api, client, auth):
+    """Issue 11: one range users understand (1 = souhaitable … 5 = essentielle), read from
+    each place that states it: the declared schema, the OpenAPI document, what the API
+    accepts, the number inputs of both forms, what the forms accept and the hints."""
+    from web.requests.schema import limits
+
+    declared = limits("priority")
+    assert declared == (1, 5)
+    lo, hi = declared
+    doc = client.get("/api/v1/openapi.json").get_json()
+    for name in ("NewRequest", "RequestAnswer"):
+        prop = doc["components"]["schemas"][name]["properties"]["priority"]
+        assert (prop["minimum"], prop["maximum"]) == declared, name
+    body = {"season": "s1", "commune": "48001", "label": "Atelier", "duration_minutes": 60}
+    created = api.post("/api/v1/requests", {**body, "priority": hi})
+    assert created.status_code == 201, created.get_json()
+    for outside in (lo - 1, hi + 1):
+        r = api.post("/api/v1/requests", {**body, "priority": outside})
+        assert (r.status_code, r.get_json()["field"]) == (400, "priority")
+    auth.login()
+    rid = api.season["plain"].id
+    hint = f"{lo} = souhaitable … {hi} = essentielle"
+    for url in (f"/operateur/demandes/{rid}", f"/operateur/demandes/{rid}/modifier"):
+        page = client.get(url).get_data(as_text=True)
+        assert _number_input(page, "priority") == declared, url
+        assert hint in page, url
+    priority_url = f"/operateur/demandes/{rid}/priorite"
+    assert client.post(priority_url, data={"priority": str(hi + 1)}).status_code == 422
+    assert client.post(priority_url, data={"priority": str(hi)}).status_code == 302

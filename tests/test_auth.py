@@ -8,7 +8,9 @@ from typing import Any
 import pytest
 from flask import Flask
 
-PASSWORD = "correct horse battery"
+from tests.conftest import AuthActions
+from tests.desk_helpers import PASSWORD
+
 OPERATOR_PREFIXES = ("/operateur/",)
 PUBLIC_OPERATOR_PAGES = {"auth.login"}
 
@@ -20,11 +22,6 @@ def add_operator(app: Flask, email: str = "ops@example.fr", password: str = PASS
     with app.app_context():
         create_operator(email, password)
         db.session.commit()
-
-
-def login(client: Any, email: str = "ops@example.fr", password: str = PASSWORD, next_url: str | None = None) -> Any:
-    url = "/operateur/connexion" + (f"?next={next_url}" if next_url else "")
-    return client.post(url, data={"email": email, "password": password})
 
 
 def csrf_token(html: str) -> str:
@@ -81,13 +78,13 @@ def test_login_then_operator_pages_open_and_logout_closes_them(app: Flask) -> No
     add_operator(app)
     client = app.test_client()
     assert client.get("/operateur/").status_code == 302
-    response = login(client, email="  OPS@Example.fr ")  # case and spaces do not matter
+    response = AuthActions(client).login(email="  OPS@Example.fr ")  # case and spaces do not matter
     assert response.status_code == 302 and response.headers["Location"] == "/operateur/"
     page = client.get("/operateur/")
     assert page.status_code == 200 and "ops@example.fr" in page.get_data(as_text=True)
 
     assert client.get("/operateur/deconnexion").status_code == 405  # a link cannot log out
-    assert client.post("/operateur/deconnexion").status_code == 302
+    assert AuthActions(client).logout().status_code == 302
     assert client.get("/operateur/").status_code == 302
 
 
@@ -95,7 +92,7 @@ def test_last_login_is_recorded(app: Flask) -> None:
     from web.auth.operations import find_operator
 
     add_operator(app)
-    login(app.test_client())
+    AuthActions(app.test_client()).login()
     with app.app_context():
         assert find_operator("ops@example.fr").last_login_at is not None
 
@@ -107,7 +104,7 @@ def test_last_login_is_recorded(app: Flask) -> None:
 def test_a_failed_login_says_the_same_thing_whatever_was_wrong(app: Flask, email: str, password: str) -> None:
     add_operator(app)
     client = app.test_client()
-    response = login(client, email, password)
+    response = AuthActions(client).login(email, password)
     assert response.status_code == 200
     assert "Adresse e-mail ou mot de passe incorrect." in response.get_data(as_text=True)
     assert client.get("/operateur/").status_code == 302
@@ -122,7 +119,7 @@ def test_an_inactive_operator_cannot_log_in(app: Flask) -> None:
         find_operator("ops@example.fr").active = False
         db.session.commit()
     client = app.test_client()
-    login(client)
+    AuthActions(client).login()
     assert client.get("/operateur/").status_code == 302
 
 
@@ -132,7 +129,7 @@ def test_changing_the_password_logs_open_sessions_out(app: Flask) -> None:
 
     add_operator(app)
     client = app.test_client()
-    login(client)
+    AuthActions(client).login()
     assert client.get("/operateur/").status_code == 200
     with app.app_context():
         create_operator("ops@example.fr", "another long password", reset=True)
@@ -154,7 +151,7 @@ def test_next_only_leads_to_a_page_of_this_site(app: Flask, target: str, expecte
     from urllib.parse import quote
 
     add_operator(app)
-    response = login(app.test_client(), next_url=quote(target, safe=""))
+    response = AuthActions(app.test_client()).login(next_url=quote(target, safe=""))
     assert response.status_code == 302
     assert response.headers["Location"] == expected
 
@@ -164,8 +161,8 @@ def test_repeated_failures_lock_the_login_for_a_while(make_app: Any) -> None:
     add_operator(app)
     client = app.test_client()
     for _ in range(3):
-        assert login(client, password="wrong password").status_code == 200
-    blocked = login(client)  # even the right password now
+        assert AuthActions(client).login(password="wrong password").status_code == 200
+    blocked = AuthActions(client).login()  # even the right password now
     assert blocked.status_code == 429
     assert "Trop de tentatives" in blocked.get_data(as_text=True)
     assert client.get("/operateur/").status_code == 302
@@ -175,22 +172,20 @@ def test_login_requires_the_csrf_token_when_csrf_is_on(make_app: Any) -> None:
     app = make_app(WTF_CSRF_ENABLED=True)
     add_operator(app)
     client = app.test_client()
-    refused = login(client)
+    refused = AuthActions(client).login()
     assert refused.status_code == 400
     assert client.get("/operateur/").status_code == 302
 
     token = csrf_token(client.get("/operateur/connexion").get_data(as_text=True))
-    ok = client.post(
-        "/operateur/connexion", data={"email": "ops@example.fr", "password": PASSWORD, "csrf_token": token}
-    )
+    ok = AuthActions(client).login(data={"csrf_token": token})
     assert ok.status_code == 302
     home = client.get("/operateur/")
     assert home.status_code == 200
     # Logging out needs the token too: a forged POST from another site leaves the session open.
-    assert client.post("/operateur/deconnexion").status_code == 400
+    assert AuthActions(client).logout().status_code == 400
     assert client.get("/operateur/").status_code == 200
     token = csrf_token(home.get_data(as_text=True))
-    client.post("/operateur/deconnexion", data={"csrf_token": token})
+    AuthActions(client).logout(data={"csrf_token": token})
     assert client.get("/operateur/").status_code == 302
 
 
@@ -200,7 +195,7 @@ def test_session_protection_is_strong(app: Flask) -> None:
     assert login_manager.session_protection == "strong"
     add_operator(app)
     client = app.test_client()
-    login(client)
+    AuthActions(client).login()
     # Another browser (user agent) presenting the same session cookie is logged out.
     assert client.get("/operateur/", headers={"User-Agent": "stolen-cookie/1.0"}).status_code == 302
 
@@ -214,7 +209,7 @@ def test_create_operator_from_stdin_then_login(app: Flask) -> None:
     )
     assert result.exit_code == 0, result.output
     assert "new@example.fr" in result.output
-    assert login(app.test_client(), "new@example.fr").headers["Location"] == "/operateur/"
+    assert AuthActions(app.test_client()).login("new@example.fr").headers["Location"] == "/operateur/"
 
 
 def test_create_operator_asks_twice_and_refuses_a_mismatch(app: Flask) -> None:

@@ -8,7 +8,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from tests.desk_helpers import login, operator
+from tests.conftest import AuthActions
+from tests.desk_helpers import operator
 
 
 def test_demo_coverage_page_of_lozere(runner: Any, client: Any, db_session: Any) -> None:
@@ -21,7 +22,7 @@ def test_demo_coverage_page_of_lozere(runner: Any, client: Any, db_session: Any)
     lozere = db_session.execute(select(FixedPlace).where(FixedPlace.commune_insee.like("48%"))).scalars().all()
     assert len(lozere) >= 15  # SOURCES.md: 18 France services in Lozère, a few of them buses
     operator()
-    login(client)
+    AuthActions(client).login()
     html = unescape(client.get("/operateur/couverture/", follow_redirects=True).get_data(as_text=True))
     rows = re.findall(r'<tr id="c-(48\d{3})">', html)
     assert len(rows) == 152  # every commune of Lozère

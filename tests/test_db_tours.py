@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from tourplan.moves import moved_count
 from tourplan.plan import Plan, Route, Stats, Stop, Unserved, objective_value
-from tourplan.problem import Problem, problem_from_json
+from tourplan.problem import Problem, ProblemError, problem_from_json
 from web.core.errors import ConflictError, OperationError
 from web.desk.models import VisitPin
 from web.extensions import db
@@ -245,7 +245,7 @@ def test_importing_a_plan_naming_an_unknown_van_writes_nothing(season, make, db_
     (a,) = _requests(make, db_session, season, 1)
     exported = export_problem(season, today=MON)
     plan = handmade_plan(exported.problem, {(a.id, 0): (MON, 540)}, van="ghost")
-    with pytest.raises(Exception, match="ghost"):
+    with pytest.raises(ProblemError, match="ghost"):
         import_plan(season.id, exported.data, plan, created_by="x", base_serial=0, check=False)
     assert db_session.execute(select(func.count()).select_from(TourVersion)).scalar_one() == 0
 

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.builders import plan_data, problem_data, v2, v2_plan
-from tests.desk_helpers import draft, login, operator, page_text, small_season
+from tests.desk_helpers import draft, operator, page_text, small_season
 from tourplan.checker import check_plan
 from tourplan.plan import plan_from_json
 from tourplan.problem import problem_from_json
@@ -148,11 +148,11 @@ def _move(client, version, req, occurrence, day, digest=None, van="truck-1"):
     return page_text(client.post(f"{DESK}/versions/{version.id}/deplacer", data=body, follow_redirects=True))
 
 
-def test_valid_hand_move_is_accepted_and_the_draft_passes_the_checker(app, client, make):
+def test_valid_hand_move_is_accepted_and_the_draft_passes_the_checker(app, client, make, auth):
     data = small_season(make)
     v = draft(data["season"])
     operator()
-    login(client)
+    auth.login()
     html = _move(client, v, data["plain"], 0, "2027-03-08")
     assert "Visite déplacée au lundi 8 mars 2027" in html
     v = _refresh(v)
@@ -164,13 +164,13 @@ def test_valid_hand_move_is_accepted_and_the_draft_passes_the_checker(app, clien
     assert v.van_days == report.van_days and v.served == report.served
 
 
-def test_the_move_list_offers_only_the_days_that_can_take_the_visit(app, client, make):
+def test_the_move_list_offers_only_the_days_that_can_take_the_visit(app, client, make, auth):
     """The Tuesday-only visit is offered Tuesdays only, never its own day; picking one
     from the list moves it there."""
     data = small_season(make)
     v = draft(data["season"])
     operator()
-    login(client)
+    auth.login()
     row = _row(v, data["tuesday"].id)
     html = client.get(f"{DESK}/versions/{v.id}?jour={row.date.isoformat()}").get_data(as_text=True)
     select = html.split(f'id="mv-{data["tuesday"].id}-0"')[1].split("</select>")[0]
@@ -185,11 +185,11 @@ def test_the_move_list_offers_only_the_days_that_can_take_the_visit(app, client,
     assert _row(_refresh(v), data["tuesday"].id).date == target
 
 
-def test_hand_move_breaking_a_rule_is_refused_with_that_rule_and_changes_nothing(app, client, make):
+def test_hand_move_breaking_a_rule_is_refused_with_that_rule_and_changes_nothing(app, client, make, auth):
     data = small_season(make)
     v = draft(data["season"])
     operator()
-    login(client)
+    auth.login()
     before = dict(_refresh(v).plan_json)
     html = _move(client, v, data["tuesday"], 0, "2027-03-08")  # a Monday; Balsièges receives on Tuesdays
     assert "Déplacement refusé (règle « jours de la semaine ») : la structure ne reçoit pas le camion le lundi" in html
@@ -199,11 +199,11 @@ def test_hand_move_breaking_a_rule_is_refused_with_that_rule_and_changes_nothing
     assert _refresh(v).plan_json == before
 
 
-def test_a_move_from_a_stale_page_is_a_conflict(app, client, make):
+def test_a_move_from_a_stale_page_is_a_conflict(app, client, make, auth):
     data = small_season(make)
     v = draft(data["season"])
     operator()
-    login(client)
+    auth.login()
     stale = _page_digest(client, v.id)
     _move(client, v, data["plain"], 0, "2027-03-08", digest=stale)
     html = _move(client, v, data["plain"], 0, "2027-03-09", digest=stale)
@@ -211,13 +211,13 @@ def test_a_move_from_a_stale_page_is_a_conflict(app, client, make):
     assert _row(_refresh(v), data["plain"].id).date == date(2027, 3, 8)
 
 
-def test_lock_goes_into_the_next_plan_and_blocks_hand_moves(app, client, make):
+def test_lock_goes_into_the_next_plan_and_blocks_hand_moves(app, client, make, auth):
     from web.jobs.operations import export_season
 
     data = small_season(make)
     v = draft(data["season"])
     operator()
-    login(client)
+    auth.login()
     row = _row(v, data["plain"].id)
     html = unescape(client.post(f"{DESK}/versions/{v.id}/verrouiller", follow_redirects=True, data={
         "request_id": data["plain"].id, "occurrence": 0, "digest": _page_digest(client, v.id)}).get_data(as_text=True))
@@ -235,7 +235,7 @@ def test_lock_goes_into_the_next_plan_and_blocks_hand_moves(app, client, make):
     assert not [lk for lk in problem["locked"] if lk["request"] == f"R{data['plain'].id}"]
 
 
-def test_replan_locks_frozen_published_visits_unless_allowed_to_move(app, client, make):
+def test_replan_locks_frozen_published_visits_unless_allowed_to_move(app, client, make, auth):
     from web.extensions import db
     from web.jobs.operations import export_season
     from web.tours.operations import publish_version
@@ -246,7 +246,7 @@ def test_replan_locks_frozen_published_visits_unless_allowed_to_move(app, client
     first = draft(data["season"])
     publish_version(first.id, by="test@ops")
     operator()
-    login(client)
+    auth.login()
     problem, _ = export_season(data["season"], today=date(2026, 11, 1))
     pid = f"R{data['plain'].id}"
     assert any(lk["request"] == pid for lk in problem["locked"])
@@ -266,7 +266,7 @@ def test_replan_locks_frozen_published_visits_unless_allowed_to_move(app, client
     assert "Altier" in changes.split("Communes concernées :")[1].split(".")[0]
 
 
-def test_publish_from_the_desk_then_conflict_for_an_older_draft(app, client, make):
+def test_publish_from_the_desk_then_conflict_for_an_older_draft(app, client, make, auth):
     from web.extensions import db
     from web.tours.models import Visit
 
@@ -274,7 +274,7 @@ def test_publish_from_the_desk_then_conflict_for_an_older_draft(app, client, mak
     first = draft(data["season"])
     second = draft(data["season"])
     operator()
-    login(client)
+    auth.login()
     html = unescape(client.post(f"{DESK}/versions/{first.id}/publier", follow_redirects=True).get_data(as_text=True))
     assert f"Version n° {first.number} publiée" in html
     assert _refresh(first).status == "published"
@@ -296,7 +296,7 @@ form_values = st.text(max_size=20) | st.integers(-10**12, 10**12).map(str) | st.
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(form=st.dictionaries(st.sampled_from(["request_id", "occurrence", "van", "date", "digest"]), form_values),
        action=st.sampled_from(["deplacer", "verrouiller", "deverrouiller"]))
-def test_hostile_desk_forms_never_500_and_leave_valid_plans(app, client, make, form, action):
+def test_hostile_desk_forms_never_500_and_leave_valid_plans(app, client, make, form, action, auth):
     from web.extensions import db
     from web.tours.models import TourVersion
 
@@ -304,7 +304,7 @@ def test_hostile_desk_forms_never_500_and_leave_valid_plans(app, client, make, f
         data = small_season(make)
         draft(data["season"])
         operator()
-        login(client)
+        auth.login()
     v = db.session.execute(select(TourVersion)).scalar_one()
     r = client.post(f"{DESK}/versions/{v.id}/{action}", data=form)
     assert r.status_code in (302, 400, 404), r.status_code
@@ -312,14 +312,14 @@ def test_hostile_desk_forms_never_500_and_leave_valid_plans(app, client, make, f
     assert check_plan(problem_from_json(v.problem_json), plan_from_json(v.plan_json)).ok
 
 
-def test_unlocking_a_visit_that_was_never_locked_is_harmless(app, client, make):
+def test_unlocking_a_visit_that_was_never_locked_is_harmless(app, client, make, auth):
     from web.desk.models import VisitPin
     from web.extensions import db
 
     data = small_season(make)
     v = draft(data["season"])
     operator()
-    login(client)
+    auth.login()
     r = client.post(f"{DESK}/versions/{v.id}/deverrouiller", follow_redirects=True, data={
         "request_id": data["plain"].id, "occurrence": 0, "digest": _page_digest(client, v.id)})
     assert r.status_code == 200 and "Visite déverrouillée" in unescape(r.get_data(as_text=True))

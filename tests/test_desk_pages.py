@@ -8,7 +8,7 @@ from html import unescape
 
 from sqlalchemy import select
 
-from tests.desk_helpers import draft, login, operator, page_text, small_season
+from tests.desk_helpers import draft, operator, page_text, small_season
 
 DESK = "/operateur/planification"
 
@@ -41,11 +41,11 @@ def test_every_desk_page_and_action_is_refused_to_anonymous_visitors(app, client
     assert db.session.execute(select(PlanningJob)).first() is None
 
 
-def test_review_page_shows_figures_timeline_left_out_and_diff(app, client, make):
+def test_review_page_shows_figures_timeline_left_out_and_diff(app, client, make, auth):
     data = small_season(make)
     v = draft(data["season"])
     operator()
-    login(client)
+    auth.login()
     html = page_text(client.get(f"{DESK}/versions/{v.id}"))
     assert f"Version n° {v.number} (brouillon)" in html
     assert f"{v.served} sur {v.visits}" in html
@@ -74,11 +74,11 @@ def test_review_page_shows_figures_timeline_left_out_and_diff(app, client, make)
     assert f'src="{DESK}/versions/{v.id}/carte?jour={first.isoformat()}' in html.replace("&amp;", "&")
 
 
-def test_day_map_is_a_self_contained_document_with_its_own_csp(app, client, make):
+def test_day_map_is_a_self_contained_document_with_its_own_csp(app, client, make, auth):
     data = small_season(make)
     v = draft(data["season"])
     operator()
-    login(client)
+    auth.login()
     row = v.rows[0]
     r = client.get(f"{DESK}/versions/{v.id}/carte?jour={row.date.isoformat()}")
     assert r.status_code == 200
@@ -94,7 +94,7 @@ def _publish(version_id: int) -> None:
     publish_version(version_id, by="test@ops")
 
 
-def test_route_sheet_lists_order_times_addresses_contacts_and_km(app, client, make):
+def test_route_sheet_lists_order_times_addresses_contacts_and_km(app, client, make, auth):
     from web.extensions import db
 
     data = small_season(make)
@@ -103,7 +103,7 @@ def test_route_sheet_lists_order_times_addresses_contacts_and_km(app, client, ma
     db.session.commit()
     v = draft(data["season"])
     operator()
-    login(client)
+    auth.login()
     plain = data["plain"]
     row = next(r for r in v.rows if r.request_id == plain.id)
     r = client.get(f"{DESK}/versions/{v.id}/feuille/truck-1/{row.date.isoformat()}")
@@ -128,7 +128,7 @@ def test_route_sheet_lists_order_times_addresses_contacts_and_km(app, client, ma
     assert client.get(f"{DESK}/versions/{v.id}/feuille/truck-1/pas-une-date").status_code == 404
 
 
-def test_poster_has_the_visit_details_and_an_inline_qr_code_to_the_visit_page(app, client, make):
+def test_poster_has_the_visit_details_and_an_inline_qr_code_to_the_visit_page(app, client, make, auth):
     from web.extensions import db
     from web.tours.models import Visit
 
@@ -136,7 +136,7 @@ def test_poster_has_the_visit_details_and_an_inline_qr_code_to_the_visit_page(ap
     v = draft(data["season"])
     _publish(v.id)
     operator()
-    login(client)
+    auth.login()
     visit = db.session.execute(select(Visit).where(Visit.request_id == data["plain"].id)).scalar_one()
     r = client.get(f"{DESK}/visites/{visit.id}/affiche")
     assert r.status_code == 200
@@ -150,7 +150,7 @@ def test_poster_has_the_visit_details_and_an_inline_qr_code_to_the_visit_page(ap
     assert client.get(f"{DESK}/visites/999999/affiche").status_code == 404
 
 
-def test_a_long_season_is_reviewed_a_month_at_a_time(app, client, make):
+def test_a_long_season_is_reviewed_a_month_at_a_time(app, client, make, auth):
     from datetime import date
 
     import web.desk.blueprint as desk_bp
@@ -165,7 +165,7 @@ def test_a_long_season_is_reviewed_a_month_at_a_time(app, client, make):
     v = draft(season)
     assert {r.date.month for r in v.rows} == {3, 4}
     operator()
-    login(client)
+    auth.login()
     old = desk_bp.MAX_VAN_DAYS_ON_PAGE
     desk_bp.MAX_VAN_DAYS_ON_PAGE = 1  # these two van-days stand for a long season
     try:
@@ -181,12 +181,12 @@ def test_a_long_season_is_reviewed_a_month_at_a_time(app, client, make):
         desk_bp.MAX_VAN_DAYS_ON_PAGE = old
 
 
-def test_a_left_out_visit_shows_the_days_that_could_take_it_and_what_blocks_them(app, client, make):
+def test_a_left_out_visit_shows_the_days_that_could_take_it_and_what_blocks_them(app, client, make, auth):
     from tests.desk_helpers import blocked_season
 
     data = blocked_season(make)
     operator()
-    login(client)
+    auth.login()
     v = data["draft"]
     html = page_text(client.get(f"/operateur/planification/versions/{v.id}"))
     options = html.split(f'id="options-{data["tuesday"].id}-0"')[1].split("</details>")[0]
@@ -214,7 +214,7 @@ def test_a_left_out_visit_shows_the_days_that_could_take_it_and_what_blocks_them
     assert [u["request_id"] for u in version.unserved] == [data["long"].id]
 
 
-def test_the_review_says_how_many_published_visits_move_and_why_in_french(app, client, make):
+def test_the_review_says_how_many_published_visits_move_and_why_in_french(app, client, make, auth):
     from web.extensions import db
     from web.tours.operations import plan_season, publish_version
 
@@ -226,7 +226,7 @@ def test_the_review_says_how_many_published_visits_move_and_why_in_french(app, c
     db.session.commit()
     second = plan_season(data["season"], time_limit=1.0, created_by="test@ops", today=date(2026, 11, 1))
     operator()
-    login(client)
+    auth.login()
     html = unescape(client.get(f"{DESK}/versions/{second.id}").get_data(as_text=True))
     promises = re.sub(r"<[^>]+>", "", html.split('id="promesses">')[1].split("</p>")[0])
     forced = sum(1 for r in published.rows if r.date == day)
@@ -236,14 +236,14 @@ def test_the_review_says_how_many_published_visits_move_and_why_in_french(app, c
     assert "<span lang=\"en\">" not in html  # no English detail shown raw
 
 
-def test_left_out_reasons_are_stored_and_shown_in_french(app, client, make):
+def test_left_out_reasons_are_stored_and_shown_in_french(app, client, make, auth):
     data = small_season(make)
     v = draft(data["season"])
     (laser,) = [u for u in v.unserved if u["request_id"] == data["laser"].id]
     assert laser["reason_text"] == "aucun camion n'emporte l'équipement nécessaire"
     assert laser["detail"] == "il faut : laser-cutter ; aucun camion ne l'emporte"
     operator()
-    login(client)
+    auth.login()
     html = unescape(client.get(f"{DESK}/versions/{v.id}").get_data(as_text=True))
     assert "(il faut : laser-cutter ; aucun camion ne l'emporte)" in html
     assert "needs laser-cutter" not in html

@@ -9,13 +9,13 @@ the wall-clock times prove they applied our VTIMEZONE, not just copied digits.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
+from tests.groups import have_program
 from tourplan.ical import FeedEvent, build_feed, local_span, visit_uid
 
 STAMP = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
@@ -63,7 +63,7 @@ def _run(args: list[str], tmp: Path, tz: str) -> str:
     return done.stdout
 
 
-if shutil.which("calcurse"):
+if have_program("calcurse"):
 
     @pytest.mark.parametrize("tz", ZONES)
     def test_calcurse_imports_visits_at_the_right_local_times(tmp_path: Path, tz: str) -> None:
@@ -81,7 +81,7 @@ if shutil.which("calcurse"):
         assert rows == EXPECTED[tz]
 
 
-if shutil.which("khal"):
+if have_program("khal"):
 
     @pytest.mark.parametrize("tz", ZONES)
     def test_khal_imports_visits_at_the_right_local_times_and_sees_cancellation(tmp_path: Path, tz: str) -> None:

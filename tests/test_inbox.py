@@ -11,7 +11,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.test_auth import PASSWORD, add_operator
+from tests.conftest import AuthActions
+from tests.test_auth import add_operator
 from tourplan.calendar import local_today
 
 TODAY = local_today()
@@ -44,8 +45,7 @@ def inbox(make: Any, db_session: Any, app: Flask) -> dict[str, Any]:
 @pytest.fixture
 def ops_client(app: Flask, inbox: dict[str, Any]) -> FlaskClient:
     client = app.test_client()
-    response = client.post("/operateur/connexion", data={"email": "ops@example.fr", "password": PASSWORD})
-    assert response.status_code == 302
+    assert AuthActions(client).login().status_code == 302
     return client
 
 
@@ -232,8 +232,7 @@ def test_inbox_actions_need_the_csrf_token_when_csrf_is_on(make_app: Any, inbox:
     client = app.test_client()
     page = client.get("/operateur/connexion").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    data = {"email": "ops@example.fr", "password": PASSWORD, "csrf_token": token}
-    assert client.post("/operateur/connexion", data=data).status_code == 302
+    assert AuthActions(client).login(data={"csrf_token": token}).status_code == 302
     url = f"/operateur/demandes/{inbox['a']}/statut"
     assert client.post(url, data={"to_status": "accepted"}).status_code == 400
     assert get_request(app, inbox["a"]).status == "submitted"

@@ -11,7 +11,9 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from tests.desk_helpers import draft, login, operator, small_season
+from tests.conftest import AuthActions
+from tests.desk_helpers import draft, operator, small_season
+from tests.groups import redis_answers
 from tourplan.checker import check_plan
 from tourplan.plan import plan_from_json
 from tourplan.problem import problem_from_json
@@ -56,10 +58,10 @@ def _publish_first_tour(data) -> None:
     publish_version(v.id, by="test@ops")
 
 
-def test_plan_button_runs_a_job_that_produces_a_checked_draft(app, client, make):
+def test_plan_button_runs_a_job_that_produces_a_checked_draft(app, client, make, auth):
     data = small_season(make)
     operator()
-    login(client)
+    auth.login()
     r = client.post("/operateur/planification/saisons/s1/planifier", data={"time_limit": "2"})
     assert r.status_code == 302
     job_id = int(r.headers["Location"].rstrip("/").split("/")[-1])
@@ -79,11 +81,11 @@ def test_plan_button_runs_a_job_that_produces_a_checked_draft(app, client, make)
     assert status["status"] == "done" and status["version_id"] == version.id
 
 
-def test_running_job_page_refreshes_itself_and_reports_progress(app, client, make):
+def test_running_job_page_refreshes_itself_and_reports_progress(app, client, make, auth):
     small_season(make)
     app.config["TOURPLAN_SOLVER"] = "tests.jobs_fakes:sleepy"
     operator()
-    login(client)
+    auth.login()
     r = client.post("/operateur/planification/saisons/s1/planifier", data={"time_limit": "30"})
     job_id = int(r.headers["Location"].split("/")[-1])
     try:
@@ -102,7 +104,7 @@ def test_running_job_page_refreshes_itself_and_reports_progress(app, client, mak
         _wait(app, job_id)
 
 
-def test_stop_ends_a_running_job_without_touching_the_published_tour(app, client, make):
+def test_stop_ends_a_running_job_without_touching_the_published_tour(app, client, make, auth):
     from web.extensions import db
     from web.tours.models import TourVersion
 
@@ -112,7 +114,7 @@ def test_stop_ends_a_running_job_without_touching_the_published_tour(app, client
     versions_before = db.session.scalar(select(func.count()).select_from(TourVersion))
     app.config["TOURPLAN_SOLVER"] = "tests.jobs_fakes:sleepy"
     operator()
-    login(client)
+    auth.login()
     r = client.post("/operateur/planification/saisons/s1/planifier", data={"time_limit": "300"})
     job_id = int(r.headers["Location"].split("/")[-1])
     deadline = time.monotonic() + 60
@@ -135,7 +137,7 @@ def test_stop_ends_a_running_job_without_touching_the_published_tour(app, client
 def _start_and_wait_for_progress(app, client, solver: str) -> int:
     app.config["TOURPLAN_SOLVER"] = solver
     operator()
-    login(client)
+    AuthActions(client).login()
     r = client.post("/operateur/planification/saisons/s1/planifier", data={"time_limit": "300"})
     job_id = int(r.headers["Location"].split("/")[-1])
     deadline = time.monotonic() + 60
@@ -200,13 +202,13 @@ def test_a_stopped_solver_that_does_not_answer_is_terminated_after_the_grace(app
     assert "aucun brouillon" in job.message and "inchangée" in job.message
 
 
-def test_failing_solve_marks_the_job_failed_with_its_message(app, client, make):
+def test_failing_solve_marks_the_job_failed_with_its_message(app, client, make, auth):
     data = small_season(make)
     _publish_first_tour(data)
     before = _published_state(data["season"].id)
     app.config["TOURPLAN_SOLVER"] = "tests.jobs_fakes:explode"
     operator()
-    login(client)
+    auth.login()
     r = client.post("/operateur/planification/saisons/s1/planifier", data={"time_limit": "5"})
     job_id = int(r.headers["Location"].split("/")[-1])
     _wait(app, job_id)
@@ -218,11 +220,11 @@ def test_failing_solve_marks_the_job_failed_with_its_message(app, client, make):
     assert "Échouée" in page and "matrice des distances illisible" in page
 
 
-def test_a_solver_that_dies_fails_the_job_not_the_server(app, client, make):
+def test_a_solver_that_dies_fails_the_job_not_the_server(app, client, make, auth):
     data = small_season(make)
     app.config["TOURPLAN_SOLVER"] = "tests.jobs_fakes:die"
     operator()
-    login(client)
+    auth.login()
     r = client.post("/operateur/planification/saisons/s1/planifier", data={"time_limit": "5"})
     job_id = int(r.headers["Location"].split("/")[-1])
     _wait(app, job_id)
@@ -233,13 +235,13 @@ def test_a_solver_that_dies_fails_the_job_not_the_server(app, client, make):
 
 
 @pytest.mark.parametrize("value", ["", "abc", "0", "-5", "nan", "100000"])
-def test_nonsense_time_limit_is_refused_and_nothing_queued(app, client, make, value):
+def test_nonsense_time_limit_is_refused_and_nothing_queued(app, client, make, value, auth):
     from web.extensions import db
     from web.jobs.models import PlanningJob
 
     small_season(make)
     operator()
-    login(client)
+    auth.login()
     r = client.post("/operateur/planification/saisons/s1/planifier", data={"time_limit": value},
                     follow_redirects=True)
     assert r.status_code == 200
@@ -247,16 +249,7 @@ def test_nonsense_time_limit_is_refused_and_nothing_queued(app, client, make, va
     assert db.session.scalar(select(func.count()).select_from(PlanningJob)) == 0
 
 
-def _redis_answers() -> bool:
-    try:
-        from redis import Redis
-
-        return bool(Redis.from_url(REDIS_URL, socket_connect_timeout=0.5).ping())
-    except Exception:  # noqa: BLE001
-        return False
-
-
-if _redis_answers():
+if redis_answers():
 
     def test_rq_backend_runs_the_job_in_a_worker_and_reports_the_same_way(make_app, make):
         from redis import Redis
@@ -333,13 +326,13 @@ def _zombie(season_id: int, *, backend: str = "thread", beat_seconds_ago: float 
 
 
 @pytest.mark.parametrize("backend", ["thread", "rq"])
-def test_a_job_whose_runner_was_killed_expires_and_a_new_plan_can_start(app, client, make, backend):
+def test_a_job_whose_runner_was_killed_expires_and_a_new_plan_can_start(app, client, make, backend, auth):
     data = small_season(make)
     _publish_first_tour(data)
     before = _published_state(data["season"].id)
     zombie_id = _zombie(data["season"].id, backend=backend)
     operator()
-    login(client)
+    auth.login()
     # The next look at the job (its page) declares it dead, well before its hour is up.
     page = client.get(f"/operateur/planification/travaux/{zombie_id}").get_data(as_text=True)
     assert "Échouée" in page and "ne donne plus de nouvelles" in page
@@ -355,11 +348,11 @@ def test_a_job_whose_runner_was_killed_expires_and_a_new_plan_can_start(app, cli
     assert _job(job_id).status == "done"
 
 
-def test_a_new_plan_is_not_refused_because_of_a_killed_job(app, client, make):
+def test_a_new_plan_is_not_refused_because_of_a_killed_job(app, client, make, auth):
     data = small_season(make)
     zombie_id = _zombie(data["season"].id)
     operator()
-    login(client)
+    auth.login()
     r = client.post("/operateur/planification/saisons/s1/planifier", data={"time_limit": "2"})
     job_id = int(r.headers["Location"].split("/")[-1])
     assert job_id != zombie_id
@@ -368,13 +361,13 @@ def test_a_new_plan_is_not_refused_because_of_a_killed_job(app, client, make):
     assert _job(zombie_id).status == "failed"
 
 
-def test_stop_clears_a_job_whose_worker_is_gone_at_once(app, client, make):
+def test_stop_clears_a_job_whose_worker_is_gone_at_once(app, client, make, auth):
     from web.jobs.operations import request_stop
 
     data = small_season(make)
     zombie_id = _zombie(data["season"].id, backend="rq")
     operator()
-    login(client)
+    auth.login()
     r = client.post(f"/operateur/planification/travaux/{zombie_id}/arreter", follow_redirects=True)
     assert "déjà" not in r.get_data(as_text=True)  # not refused as "already ended"
     job = _job(zombie_id)
@@ -412,14 +405,14 @@ def test_a_job_with_a_recent_heartbeat_is_alive_whatever_its_age():
     assert not is_stale(PlanningJob(status="done", time_limit=10, heartbeat_at=long_ago), now)
 
 
-def test_a_running_job_beats_its_heartbeat(app, client, make, monkeypatch):
+def test_a_running_job_beats_its_heartbeat(app, client, make, monkeypatch, auth):
     from web.jobs import operations as jobs
 
     monkeypatch.setattr(jobs, "HEARTBEAT_SECONDS", 0.5)
     small_season(make)
     app.config["TOURPLAN_SOLVER"] = "tests.jobs_fakes:sleepy"
     operator()
-    login(client)
+    auth.login()
     r = client.post("/operateur/planification/saisons/s1/planifier", data={"time_limit": "300"})
     job_id = int(r.headers["Location"].split("/")[-1])
     try:
@@ -438,7 +431,7 @@ def test_a_running_job_beats_its_heartbeat(app, client, make, monkeypatch):
         _wait(app, job_id)
 
 
-def test_a_job_declared_dead_while_it_works_writes_no_draft(app, client, make, monkeypatch):
+def test_a_job_declared_dead_while_it_works_writes_no_draft(app, client, make, monkeypatch, auth):
     from datetime import UTC, datetime, timedelta
 
     from web.extensions import db
@@ -450,7 +443,7 @@ def test_a_job_declared_dead_while_it_works_writes_no_draft(app, client, make, m
     data = small_season(make)
     app.config["TOURPLAN_SOLVER"] = "tests.jobs_fakes:stoppable"
     operator()
-    login(client)
+    auth.login()
     r = client.post("/operateur/planification/saisons/s1/planifier", data={"time_limit": "300"})
     job_id = int(r.headers["Location"].split("/")[-1])
     deadline = time.monotonic() + 60

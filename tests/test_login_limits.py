@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from tests.test_auth import PASSWORD, add_operator, login
+from tests.conftest import AuthActions
+from tests.test_auth import PASSWORD, add_operator
 from tests.test_request_form import count_requests, valid_data, world  # noqa: F401  (fixture)
 
 DEAD_REDIS = "redis://127.0.0.1:1/0"  # nothing listens on port 1
@@ -22,8 +23,7 @@ def _from(address: str) -> dict[str, Any]:
 
 def _login(client: Any, address: str, password: str = PASSWORD, email: str = "ops@example.fr",
            headers: dict[str, str] | None = None) -> Any:
-    return client.post("/operateur/connexion", data={"email": email, "password": password},
-                       headers=headers or {}, **_from(address))
+    return AuthActions(client).login(email, password, headers=headers or {}, **_from(address))
 
 
 def test_an_attacked_account_slows_down_but_is_never_locked_out(make_app: Any) -> None:
@@ -102,7 +102,7 @@ def test_redis_down_degrades_the_login_to_per_process_limits(make_app: Any, capl
     assert "Redis does not answer" in caplog.text
     _login(client, "192.0.2.1", password="bad")
     assert _login(client, "192.0.2.1").status_code == 429  # still limited, in this process
-    assert login(app.test_client()).status_code == 302
+    assert AuthActions(app.test_client()).login().status_code == 302
 
 
 def test_redis_down_keeps_the_public_form_working(make_app: Any, world: dict[str, Any]) -> None:  # noqa: F811

@@ -14,7 +14,7 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import func, select, update
 
-from tests.desk_helpers import login, operator
+from tests.desk_helpers import operator
 from tests.mail_helpers import free_port, parts, smtp_server
 from tests.test_db_tours import MON, TUE, solver_placing
 from web.extensions import db
@@ -189,7 +189,7 @@ def test_a_server_that_refuses_then_recovers_loses_nothing_and_sends_no_duplicat
         assert (message.status, message.attempts, message.last_error) == ("sent", 3, "")
 
 
-def test_a_permanent_refusal_fails_and_the_desk_resends_it(ctx, smtp, make, client):
+def test_a_permanent_refusal_fails_and_the_desk_resends_it(ctx, smtp, make, client, auth):
     inbox, _ = smtp
     _setup(make)
     from web.mail.transport import PermanentFailure
@@ -200,7 +200,7 @@ def test_a_permanent_refusal_fails_and_the_desk_resends_it(ctx, smtp, make, clie
 
     assert send_due(via=Refusing()) == {"failed": 1}
     operator()
-    login(client)
+    auth.login()
     page = client.get("/operateur/courriels?statut=failed").get_data(as_text=True)
     assert "550 boîte inconnue" in page and "Renvoyer" in page
     message = db.session.execute(select(OutboxMessage)).scalar_one()

@@ -14,7 +14,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests import test_request_form as request_form
-from tests.desk_helpers import login, operator
+from tests.conftest import AuthActions
+from tests.desk_helpers import operator
 from tests.test_request_form import START, stored_requests, valid_data
 from tourplan.problem import problem_from_json
 from web.requests import rhythm as rh
@@ -177,7 +178,7 @@ def test_a_period_too_short_for_the_cycle_is_refused_with_the_reason(app: Flask,
 
 def test_the_operator_edit_shows_the_stored_cycle_and_keeps_a_custom_rhythm(
     app: Flask, client: FlaskClient, make: Any, db_session: Any
-) -> None:
+, auth: AuthActions) -> None:
     season = make.season()
     commune = make.commune(name="Mende")
     cycle = make.request(season, commune, occurrences=4, min_days_between=7, max_days_between=7,
@@ -186,7 +187,7 @@ def test_the_operator_edit_shows_the_stored_cycle_and_keeps_a_custom_rhythm(
                           same_start_within_minutes=45)
     db_session.commit()
     operator()
-    login(client)
+    auth.login()
     page = client.get(f"/operateur/demandes/{cycle.id}/modifier").get_data(as_text=True)
     assert re.search(r'<input checked id="rhythm-1" name="rhythm" type="radio" value="cycle">', page)
     assert re.search(r'id="occurrences"[^>]*value="4"', page)

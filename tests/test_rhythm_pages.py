@@ -17,7 +17,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from tests.desk_helpers import login, operator
+from tests.conftest import AuthActions
+from tests.desk_helpers import operator
 from tests.public_data import Row, Tour, activity
 from web.extensions import db
 from web.requests.models import VisitRequest
@@ -74,9 +75,9 @@ def test_the_commune_page_in_english_says_the_series_in_english(client: FlaskCli
     assert "session 2 of 4" in text
 
 
-def test_a_cycle_poster_lists_all_its_sessions(client: FlaskClient, cycle: dict[str, Any]) -> None:
+def test_a_cycle_poster_lists_all_its_sessions(client: FlaskClient, cycle: dict[str, Any], auth: AuthActions) -> None:
     operator()
-    login(client)
+    auth.login()
     text = html.unescape(client.get(f"/operateur/planification/visites/{cycle['visits'][1].id}/affiche")
                          .get_data(as_text=True)).replace("\xa0", " ")
     assert "4 séances, les mardis 9 h 30, du 2 au 23 mars" in text
@@ -127,7 +128,7 @@ def test_a_cancelled_session_leaves_the_others_numbered_among_themselves(
 
 
 @pytest.fixture
-def villages(client: FlaskClient, make: Any, db_session: Any) -> dict[str, Any]:
+def villages(client: FlaskClient, make: Any, db_session: Any, auth: AuthActions) -> dict[str, Any]:
     from web.activities.models import Activity
 
     season = make.season("printemps", start=date(2027, 3, 1), end=date(2027, 6, 30))
@@ -139,7 +140,7 @@ def villages(client: FlaskClient, make: Any, db_session: Any) -> dict[str, Any]:
     db_session.add(ami)
     db_session.commit()
     operator()
-    login(client)
+    auth.login()
     return {"season": season.id, "activity": ami.id}
 
 

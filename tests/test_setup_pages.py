@@ -14,16 +14,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from tests.test_auth import PASSWORD, add_operator
+from tests.conftest import AuthActions
+from tests.test_auth import add_operator
 
 
 @pytest.fixture
 def ops_client(app: Flask) -> FlaskClient:
     add_operator(app)
     client = app.test_client()
-    assert (
-        client.post("/operateur/connexion", data={"email": "ops@example.fr", "password": PASSWORD}).status_code == 302
-    )
+    assert AuthActions(client).login().status_code == 302
     return client
 
 
@@ -232,7 +231,7 @@ def test_setup_forms_need_the_csrf_token_when_csrf_is_on(make_app: Any) -> None:
     client = app.test_client()
     page = client.get("/operateur/connexion").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    client.post("/operateur/connexion", data={"email": "ops@example.fr", "password": PASSWORD, "csrf_token": token})
+    AuthActions(client).login(data={"csrf_token": token})
     assert client.post("/operateur/parametres/camions/nouveau", data=van_data()).status_code == 400
     assert all_vans(app) == []
     page = client.get("/operateur/parametres/camions/nouveau").get_data(as_text=True)

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from tests.desk_helpers import login, operator
+from tests.conftest import AuthActions
+from tests.desk_helpers import operator
 from tests.road import DEPOT, SEA, STOPS
 from tests.test_travel import Counting
 
@@ -61,7 +62,7 @@ def test_a_season_plans_on_road_legs_and_the_desk_says_so(make_app: Any, road_ti
         assert router.pairs == 7 * 7
         operator()
         version_id = version.id
-    login(client)
+    AuthActions(client).login()
     html = unescape(client.get(f"{DESK}/versions/{version_id}").get_data(as_text=True))
     trajets = html.split('id="trajets">')[1].split("</dd>")[0]
     assert "par la route, calculés par Valhalla (graphe routier construit le " in trajets
@@ -117,7 +118,7 @@ def test_without_road_data_the_desk_says_straight_lines(app: Any, client: Any, m
     version = draft(small_season(make)["season"])
     assert version.problem_json["travel"]["model"] == "haversine" and version.travel_source == ""
     operator()
-    login(client)
+    AuthActions(client).login()
     html = unescape(client.get(f"{DESK}/versions/{version.id}").get_data(as_text=True))
     trajets = html.split('id="trajets">')[1].split("</dd>")[0]
     assert "à vol d'oiseau × 1,3 à 50 km/h" in trajets

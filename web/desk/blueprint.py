@@ -26,7 +26,6 @@ from flask import (
 )
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import select
 from werkzeug.routing import BuildError
 
 from tourplan.activities import EQUIPMENT
@@ -44,8 +43,9 @@ from web.jobs import operations as jobs
 from web.jobs.models import PlanningJob
 from web.requests import operations as request_ops
 from web.seasons.models import Season
+from web.seasons.operations import all_seasons, find_season
 from web.tours.models import Visit
-from web.vans.models import Van
+from web.vans.operations import all_vans
 
 bp = Blueprint(
     "desk",
@@ -72,7 +72,7 @@ def _by() -> str:
 
 
 def _season(slug: str) -> Season:
-    season = db.session.execute(select(Season).where(Season.slug == slug)).scalar_one_or_none()
+    season = find_season(slug, required=False)
     if season is None:
         abort(404)
     return season
@@ -107,7 +107,7 @@ def _day(text: str | None) -> date | None:
 @bp.get("/")
 @operator_required
 def index() -> Any:
-    seasons = list(db.session.execute(select(Season).order_by(Season.start.desc())).scalars())
+    seasons = all_seasons()
     rows = []
     for s in seasons:
         versions = ops.versions_of(s.id)
@@ -125,15 +125,8 @@ def index() -> Any:
 @operator_required
 def season(slug: str) -> Any:
     s = _season(slug)
-    recent = list(db.session.execute(
-        select(PlanningJob).where(PlanningJob.season_id == s.id).order_by(PlanningJob.id.desc()).limit(10)
-    ).scalars())
-    from web.desk.models import VisitPin
-
-    pins = list(db.session.execute(select(VisitPin).where(VisitPin.season_id == s.id)
-                                   .order_by(VisitPin.id)).scalars())
-    return render_template("desk/season.html", season=s, versions=ops.versions_of(s.id), jobs=recent,
-                           pins=pins, active=jobs.active_job(s.id),
+    return render_template("desk/season.html", season=s, versions=ops.versions_of(s.id),
+                           jobs=jobs.recent_jobs(s.id), pins=ops.season_pins(s.id), active=jobs.active_job(s.id),
                            default_time_limit=current_app.config["TOURPLAN_PLAN_TIME_LIMIT"])
 
 
@@ -205,7 +198,7 @@ def version(version_id: int) -> Any:
     v = _version(version_id)
     view = ops.VersionView(v)
     routes = view.routes() if v.plan_json is not None else []
-    vans = list(db.session.execute(select(Van).order_by(Van.id)).scalars())
+    vans = all_vans()
     van_filter = request.args.get("van") or ""
     months = sorted({r.day.strftime("%Y-%m") for r in routes})
     month = request.args.get("mois") or ""
@@ -249,8 +242,7 @@ def version(version_id: int) -> Any:
         diff=view.diff() if v.plan_json is not None else None,
         digest=ops.plan_digest(v.plan_json),
         unlocked=ops.unlocked_keys(v.season_id),
-        published_ids={(x.request_id, x.occurrence): x.id for x in db.session.execute(
-            select(Visit).where(Visit.season_id == v.season_id, Visit.status == "scheduled")).scalars()},
+        published_ids=ops.published_visit_ids(v.season_id),
         co2_factor=ops.CO2_KG_PER_KM,
         need_bonuses=bonuses_before(v.season_id, v.created_at),
     )
@@ -263,7 +255,7 @@ def day_map_page(view: ops.VersionView, day: date | None, *, selected: str = "",
     review page and the map select the same stop. The review's frame and the route sheet
     (printed) show it."""
     routes = [r for r in view.routes() if day is None or r.day == day]
-    vans = list(db.session.execute(select(Van).order_by(Van.id)).scalars())
+    vans = all_vans()
     colors = ops.van_colors(vans)
     points, lines, depots = [], [], {}
     for r in routes:
@@ -333,6 +325,7 @@ def lock(version_id: int) -> Any:
     v = _version(version_id)
     try:
         ops.lock_visit(v, _int("request_id"), _int("occurrence"), by=_by(), digest=request.form.get("digest"))
+        db.session.commit()
         flash("Visite verrouillée : elle restera à cette place lors des prochaines planifications.", "success")
     except ProblemError as e:
         db.session.rollback()
@@ -349,6 +342,7 @@ def unlock(version_id: int) -> Any:
     v = _version(version_id)
     try:
         ops.unlock_visit(v, _int("request_id"), _int("occurrence"), by=_by(), digest=request.form.get("digest"))
+        db.session.commit()
         flash("Visite déverrouillée : les prochaines planifications pourront la déplacer, jusqu'à la prochaine "
               "publication.", "success")
     except OperationError as e:
@@ -374,6 +368,7 @@ def swap(version_id: int) -> Any:
     try:
         ops.swap(v, _int("request_id"), _int("occurrence"), _int("out_request_id"), _int("out_occurrence"),
                  request.form.get("van", ""), day, by=_by(), digest=request.form.get("digest"))
+        db.session.commit()
         flash(f"Visite placée le {date_fr(day)} ; celle qu'elle remplace est maintenant laissée de côté : "
               "placez-la ailleurs ou replanifiez.", "success")
     except (OperationError, MoveRefused) as e:
@@ -396,6 +391,7 @@ def move(version_id: int) -> Any:
     try:
         ops.move(v, _int("request_id"), _int("occurrence"), van_slug, day, by=_by(),
                  digest=request.form.get("digest"))
+        db.session.commit()
         flash(f"Visite déplacée au {date_fr(day)} ; le brouillon respecte toutes les règles.", "success")
     except (OperationError, MoveRefused) as e:
         db.session.rollback()
@@ -485,9 +481,7 @@ menu.entry(setup_bp, "desk", "setup.index", "Camions et saisons", 20)
 @setup_bp.route("/", endpoint="index")
 @operator_required
 def setup_index() -> Any:
-    vans = list(db.session.execute(select(Van).order_by(Van.name, Van.id)).scalars())
-    seasons = list(db.session.execute(select(Season).order_by(Season.start.desc(), Season.id)).scalars())
-    return render_template("desk/setup.html", vans=vans, seasons=seasons)
+    return render_template("desk/setup.html", vans=all_vans(by_name=True), seasons=all_seasons())
 
 
 blueprints = [bp, setup_bp]

@@ -444,7 +444,6 @@ def lock_visit(version: TourVersion, request_id: int, occurrence: int, *, by: st
     data["locked"] = locked
     problem_from_json(data, source="brouillon")
     version.problem_json = data
-    db.session.commit()
     return pin
 
 
@@ -469,7 +468,6 @@ def unlock_visit(version: TourVersion, request_id: int, occurrence: int, *, by: 
     data = dict(version.problem_json)
     data["locked"] = [lk for lk in data.get("locked", []) if (lk["request"], lk["occurrence"]) != key]
     version.problem_json = data
-    db.session.commit()
 
 
 def _pin(season_id: int, request_id: int, occurrence: int) -> VisitPin:
@@ -509,7 +507,6 @@ def move(version: TourVersion, request_id: int, occurrence: int, van_slug: str, 
     assert plan is not None  # a draft always has a plan (schema constraint)
     new_plan = move_visit(view.problem, plan, key, van_slug, day)
     _store_plan(version, view, new_plan)
-    db.session.commit()
     return new_plan
 
 
@@ -528,7 +525,6 @@ def swap(version: TourVersion, request_id: int, occurrence: int, out_request_id:
     freed = unserve_visit(view.problem, plan, out_key)
     new_plan = move_visit(view.problem, freed, key, van_slug, day)
     _store_plan(version, view, new_plan)
-    db.session.commit()
     return new_plan
 
 
@@ -588,6 +584,8 @@ def group_by_day(routes: list[RouteView]) -> dict[date, list[RouteView]]:
 
 
 __all__ = [
+    "published_visit_ids",
+    "season_pins",
     "CO2_KG_PER_KM",
     "VAN_COLORS",
     "Segment",
@@ -601,3 +599,15 @@ __all__ = [
     "publish",
     "unlock_visit",
 ]
+
+
+def season_pins(season_id: int) -> list[VisitPin]:
+    """The season's locked and unlocked visits (the season page lists them)."""
+    return list(db.session.execute(
+        select(VisitPin).where(VisitPin.season_id == season_id).order_by(VisitPin.id)).scalars())
+
+
+def published_visit_ids(season_id: int) -> dict[tuple[int, int], int]:
+    """``(request id, occurrence) → visit id`` of the season's scheduled public visits."""
+    return {(x.request_id, x.occurrence): x.id for x in db.session.execute(
+        select(Visit).where(Visit.season_id == season_id, Visit.status == "scheduled")).scalars()}

@@ -389,3 +389,10 @@ def job_status(job: PlanningJob) -> dict[str, Any]:
         "finished_at": job.finished_at.isoformat() if job.finished_at else None,
         "version_id": job.version_id,
     }
+
+
+def recent_jobs(season_id: int, limit: int = 10) -> list[PlanningJob]:
+    """The season's latest planning jobs, the newest first."""
+    return list(db.session.execute(
+        select(PlanningJob).where(PlanningJob.season_id == season_id).order_by(PlanningJob.id.desc()).limit(limit)
+    ).scalars())

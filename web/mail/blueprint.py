@@ -7,7 +7,6 @@ from typing import Any
 
 from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from web.auth.decorators import operator_required
 from web.auth.models import NOTIFICATION_CHOICES, Operator
@@ -16,7 +15,6 @@ from web.core import menu
 from web.core.errors import OperationError
 from web.extensions import csrf, db
 from web.mail import operations as ops
-from web.mail.models import OutboxMessage
 from web.mail.outbox import resend
 from web.mail.transport import check_mail_url
 
@@ -63,12 +61,9 @@ def _commune_at(insee: str) -> str:
 @operator_required
 def outbox() -> Any:
     status = request.args.get("statut", "")
-    query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(200)
-    if status in STATUS_LABELS:
-        query = query.where(OutboxMessage.status == status)
-    else:
+    if status not in STATUS_LABELS:
         status = ""
-    messages = list(db.session.execute(query).scalars())
+    messages = ops.outbox_messages(status)
     return render_template("mail/desk_outbox.html", messages=messages, counts=ops.outbox_counts(),
                            labels=STATUS_LABELS, status=status, notification_labels=NOTIFICATION_LABELS,
                            preference=getattr(current_user, "new_request_mail", "each"))
@@ -115,6 +110,7 @@ def subscribe(insee: str) -> Any:
     email = request.form.get("email", "")[:300]
     try:
         ops.subscribe(insee, email)
+        db.session.commit()
     except OperationError as e:
         db.session.rollback()
         if e.where == "commune":
@@ -131,6 +127,7 @@ def confirm(token: str) -> Any:
         return render_template("mail/alert_done.html", state="unknown"), 404
     if request.method == "POST":
         ops.confirm(token)
+        db.session.commit()
         return render_template("mail/alert_done.html", state="confirmed", sub=sub)
     return render_template("mail/alert_confirm.html", sub=sub, token=token)
 
@@ -142,6 +139,7 @@ def unsubscribe(token: str) -> Any:
     the address is the proof); a GET shows a button, since link scanners open addresses."""
     if request.method == "POST":
         done = ops.unsubscribe(token)
+        db.session.commit()
         return render_template("mail/alert_done.html", state="unsubscribed" if done else "unknown"), 200
     sub = ops.find_subscription(token)
     if sub is None:

@@ -8,6 +8,7 @@ import click
 from flask import current_app
 
 from web.core.cli import fail_cleanly, tourplan_cli
+from web.extensions import db
 
 
 def _day(text: str | None) -> date | None:
@@ -58,6 +59,7 @@ def purge_command(days: int | None, today: str | None, dry_run: bool) -> None:
 
     keep = current_app.config["TOURPLAN_PERSONAL_DATA_DAYS"] if days is None else days
     result = purge_personal_data(days=int(keep), today=_day(today), dry_run=dry_run)
+    db.session.commit()
     verb = "would remove" if dry_run else "removed"
     click.echo(f"{verb}: contact data of {result.requests} request(s), {result.messages} message(s), "
                f"{result.subscriptions} unconfirmed alert(s) (kept {keep} days after a season's end)")

@@ -139,7 +139,6 @@ def subscribe(insee: str, email: str) -> Subscription | None:
     if sub.confirmed_at is None:
         enqueue("subscription_confirm", email, {"subscription_token": sub.token, "commune": commune.name,
                                                 "commune_at": commune.at_name, "insee": insee})
-    db.session.commit()
     return sub
 
 
@@ -153,7 +152,6 @@ def confirm(token: str) -> Subscription | None:
     sub = find_subscription(token)
     if sub is not None and sub.confirmed_at is None:
         sub.confirmed_at = utcnow()
-        db.session.commit()
     return sub
 
 
@@ -167,7 +165,6 @@ def unsubscribe(token: str) -> bool:
                                                    OutboxMessage.kind.in_(("resident_alert", "subscription_confirm"))),
                        execution_options={"synchronize_session": False})
     db.session.delete(sub)
-    db.session.commit()
     return True
 
 
@@ -204,20 +201,15 @@ def purge_personal_data(*, days: int, today: date | None = None, dry_run: bool =
     messages = len(list(db.session.execute(select(OutboxMessage.id).where(message_filter)).scalars()))
     unconfirmed = (Subscription.confirmed_at.is_(None)) & (Subscription.created_at < utcnow() - timedelta(days=7))
     subs = len(list(db.session.execute(select(Subscription.id).where(unconfirmed)).scalars()))
-    if not dry_run:
-        try:
-            if ids:
-                db.session.execute(update(VisitRequest).where(VisitRequest.id.in_(ids))
-                                   .values(contact_name="", email="", phone=""),
-                                   execution_options={"synchronize_session": False})
-            db.session.execute(delete(OutboxMessage).where(message_filter),
+    if not dry_run:  # the caller (the purge command) commits, or rolls back on error
+        if ids:
+            db.session.execute(update(VisitRequest).where(VisitRequest.id.in_(ids))
+                               .values(contact_name="", email="", phone=""),
                                execution_options={"synchronize_session": False})
-            db.session.execute(delete(Subscription).where(unconfirmed),
-                               execution_options={"synchronize_session": False})
-            db.session.commit()
-        except BaseException:
-            db.session.rollback()
-            raise
+        db.session.execute(delete(OutboxMessage).where(message_filter),
+                           execution_options={"synchronize_session": False})
+        db.session.execute(delete(Subscription).where(unconfirmed),
+                           execution_options={"synchronize_session": False})
     return PurgeResult(len(ids), messages, subs)
 
 
@@ -229,3 +221,9 @@ def outbox_counts() -> dict[str, int]:
     ).all())
 
 
+def outbox_messages(status: str = "", limit: int = 200) -> list[OutboxMessage]:
+    """The latest messages of the outbox, of one status when ``status`` is given."""
+    query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
+    if status:
+        query = query.where(OutboxMessage.status == status)
+    return list(db.session.execute(query).scalars())

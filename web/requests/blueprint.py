@@ -20,11 +20,10 @@ from flask import (
     request,
     url_for,
 )
-from sqlalchemy import select
 from werkzeug.routing import BuildError
 
-from tourplan.calendar import local_today
 from web.activities.models import Activity
+from web.activities.operations import catalogue
 from web.auth.forms import csrf_failed
 from web.auth.ratelimit import client_address, init_limiter, limiter
 from web.communes.search import search_communes
@@ -48,7 +47,7 @@ from web.requests.forms import (
 )
 from web.requests.inbox import bp as inbox_bp
 from web.requests.models import VisitRequest
-from web.seasons.models import Season
+from web.seasons.operations import open_seasons
 
 bp = Blueprint(
     "requests",
@@ -95,19 +94,6 @@ def _datetime_fr(value: datetime | None) -> str:
     if value is None:
         return ""
     return formats.paris_datetime(value)
-
-
-def open_seasons() -> list[Season]:
-    """Seasons a commune can still ask for: those not over yet, soonest first."""
-    return list(
-        db.session.execute(
-            select(Season).where(Season.end >= local_today()).order_by(Season.start, Season.id)
-        ).scalars()
-    )
-
-
-def catalogue() -> list[Activity]:
-    return list(db.session.execute(select(Activity).order_by(Activity.name, Activity.id)).scalars())
 
 
 @bp.route("/demander", methods=["GET", "POST"])

@@ -39,9 +39,20 @@ from web.communes.search import CommuneHit, resolve_commune
 from web.core import formats
 from web.requests import rhythm as rh
 from web.requests.models import STRUCTURE_KINDS
+from web.requests.schema import (
+    CONTROL,
+    EMAIL_ERROR,
+    LINE_BREAKS,
+    MAX_PERIODS,
+    PHONE_ERROR,
+    bounds,
+    french_phone,
+    limits,
+    max_length,
+    priority_hint,
+)
 from web.seasons.models import Season
 
-MAX_PERIODS = 8
 _PERIOD_END_NAMES = {"start": "début", "end": "fin"}
 STRUCTURE_LABELS = {
     "mairie": "Mairie",
@@ -52,33 +63,12 @@ STRUCTURE_LABELS = {
     "autre": "Autre",
 }
 WEEKDAY_LABELS = {1: "Lundi", 2: "Mardi", 3: "Mercredi", 4: "Jeudi", 5: "Vendredi", 6: "Samedi", 7: "Dimanche"}
-#: Characters no field keeps: C0/C1 controls but tab and line ends, and the Unicode line
-#: and paragraph separators (they break iCalendar lines and PostgreSQL refuses NUL).
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
-_SINGLE_LINE = re.compile(r"[\r\n\t]+")
-PHONE_ERROR = ("Ce n'est pas un numéro de téléphone français : 10 chiffres commençant par 0 "
-               "(par exemple 04 66 49 12 34) ou +33 suivi de 9 chiffres.")
-EMAIL_ERROR = "Ce n'est pas une adresse e-mail : elle s'écrit nom@domaine.fr."
-
-
-def text_problem(value: str, *, multiline: bool = False) -> str | None:
-    """Why ``value`` cannot be stored as typed (for the API, which refuses rather than
-    cleans), or None. The forms clean the same characters away (:func:`clean_text`)."""
-    if _CONTROL.search(value) or (not multiline and _SINGLE_LINE.search(value)):
-        return "caractère de contrôle interdit" + ("" if multiline else " (ni tabulation ni retour à la ligne)")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return "caractère Unicode invalide (moitié de paire de substitution)"
-    return None
-
-
 def clean_text(value: Any, *, multiline: bool = False) -> str:
     """Text as typed, minus control characters (NUL breaks PostgreSQL), trimmed."""
     if not isinstance(value, str):
         return ""
-    value = _CONTROL.sub("", value)
-    value = value.replace("\r\n", "\n") if multiline else _SINGLE_LINE.sub(" ", value)
+    value = CONTROL.sub("", value)
+    value = value.replace("\r\n", "\n") if multiline else LINE_BREAKS.sub(" ", value)
     return value.strip()
 
 
@@ -332,17 +322,6 @@ class MultiCheckboxField(SelectMultipleField):
             self.process_errors.append(self.invalid_message)
 
 
-def french_phone(raw: str) -> str | None:
-    """A French number (metropolitan or overseas) written ``06 12 34 56 78``, or None."""
-    compact = re.sub(r"[\s.\-/()\u00a0\u202f]", "", raw)
-    m = re.fullmatch(r"(?:\+|00)(33|262|269|590|594|596|508|681|687|689)(0?)(\d{9})", compact)
-    if m:
-        compact = "0" + m.group(3)
-    if not re.fullmatch(r"0[1-9]\d{8}", compact):
-        return None
-    return " ".join(compact[i : i + 2] for i in range(0, 10, 2))
-
-
 class PhoneField(TextField):
     def pre_validate(self, form: Any) -> None:
         super().pre_validate(form)
@@ -452,17 +431,17 @@ class RequestForm(ErrorSummaryMixin, FlaskForm):
         default="mairie",
         validate_choice=False,
     )
-    structure_name = TextField("Nom de la structure", max_length=200)
+    structure_name = TextField("Nom de la structure", max_length=max_length("structure_name"))
     contact_name = TextField(
         "Personne à contacter",
-        max_length=200,
+        max_length=max_length("contact_name"),
         required="Indiquez le nom de la personne à contacter.",
         render_kw={"autocomplete": "name"},
     )
-    email = EmailTextField("Adresse e-mail", max_length=254, required="Indiquez une adresse e-mail.")
+    email = EmailTextField("Adresse e-mail", max_length=max_length("email"), required="Indiquez une adresse e-mail.")
     phone = PhoneField(
         "Téléphone",
-        max_length=40,
+        max_length=max_length("phone"),
         required="Indiquez un numéro de téléphone.",
         render_kw={"type": "tel", "autocomplete": "tel"},
     )
@@ -496,16 +475,17 @@ class RequestForm(ErrorSummaryMixin, FlaskForm):
     margin_days = RhythmNumberField(
         "À combien de jours près", kinds=("round",), minimum=0, maximum=rh.MAX_MARGIN_DAYS, default=0
     )
-    expected_attendees = WholeNumberField("Nombre de participants attendus", minimum=0, maximum=10000)
+    expected_attendees = WholeNumberField("Nombre de participants attendus", **bounds("expected_attendees"))
     venue_kind = RadioField(
         "Lieu de stationnement",
         choices=options([("mairie", "Devant la mairie"), ("autre", "À une autre adresse")]),
         default="mairie",
         validate_choice=False,
     )
-    venue_label = TextField("Nom du lieu", max_length=300)
-    venue_address = TextField("Adresse du lieu", max_length=500, render_kw={"autocomplete": "street-address"})
-    notes = LongTextField("Remarques", max_length=2000)
+    venue_label = TextField("Nom du lieu", max_length=max_length("venue_label"))
+    venue_address = TextField("Adresse du lieu", max_length=max_length("venue_address"),
+                              render_kw={"autocomplete": "street-address"})
+    notes = LongTextField("Remarques", max_length=max_length("notes"))
     # Honeypot: hidden from people by CSS (and from assistive technology), robots fill it.
     website = StringField("Ne pas remplir ce champ", render_kw={"autocomplete": "off", "tabindex": "-1"})
     submit = SubmitField("Envoyer la demande")
@@ -742,16 +722,17 @@ class OperatorRequestForm(RequestForm):
     """The operator's edit: the public form's fields and checks, plus what only the team sets."""
 
     priority = WholeNumberField(
-        "Priorité", minimum=1, maximum=100, required="Indiquez une priorité (1 = souhaitable, 5 = essentielle)."
+        "Priorité", **bounds("priority"), required=f"Indiquez une priorité ({priority_hint()})",
+        description=priority_hint(),
     )
     duration_minutes = WholeNumberField(
-        "Durée de la visite (minutes)", minimum=15, maximum=720, required="Indiquez la durée en minutes."
+        "Durée de la visite (minutes)", **bounds("duration_minutes"), required="Indiquez la durée en minutes."
     )
     min_days_between = RhythmNumberField(
         "Jours au moins entre deux passages",
         kinds=("spaced",),
         minimum=0,
-        maximum=rh.LIMITS["min_days_between"][1],
+        maximum=limits("min_days_between")[1],
         required="Indiquez le nombre de jours au moins entre deux passages (0 si peu importe).",
     )
     required_visit = RadioField(
@@ -863,7 +844,8 @@ class StatusForm(FlaskForm):
 
 
 class PriorityForm(FlaskForm):
-    priority = WholeNumberField("Priorité", minimum=1, maximum=100, required="Indiquez une priorité.")
+    priority = WholeNumberField("Priorité", **bounds("priority"), required="Indiquez une priorité.",
+                                description=priority_hint())
     submit = SubmitField("Changer la priorité")
 
 

@@ -438,3 +438,16 @@ def undo_cancellation(req: VisitRequest, by: str) -> int:
                                            note="Annulation annulée", at=utcnow()))
     req.status = last.from_status
     return restored
+
+
+def find_requests(*, season_id: int | None = None, status: str = "", commune: str = "",
+                  limit: int = 500) -> list[VisitRequest]:
+    """Requests by id, filtered by season, status and commune (INSEE code) when given."""
+    query = select(VisitRequest).order_by(VisitRequest.id)
+    if season_id is not None:
+        query = query.where(VisitRequest.season_id == season_id)
+    if status:
+        query = query.where(VisitRequest.status == status)
+    if commune:
+        query = query.where(VisitRequest.commune_insee == commune)
+    return list(db.session.execute(query.limit(limit)).scalars())

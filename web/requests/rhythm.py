@@ -27,7 +27,7 @@ from typing import Any
 
 from babel.dates import format_date
 
-#: Shared by the forms (bounds and hints) and the API (web/api/schemas.py, openapi.py).
+#: Declared by the request schema (web/requests/schema.py), which the forms and the API read.
 MAX_OCCURRENCES = 52
 MAX_GAP_DAYS = 366
 LIMITS: dict[str, tuple[int, int]] = {

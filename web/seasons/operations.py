@@ -195,3 +195,18 @@ def season_visits_no_longer_served(
         v for v in upcoming_visits(Visit.season_id == season.id, today)
         if not start <= v.date <= end or v.date.isoweekday() not in days or v.date.isoformat() in closed
     ]
+
+
+def all_seasons(limit: int | None = None) -> list[Season]:
+    """Every season, the latest first."""
+    query = select(Season).order_by(Season.start.desc(), Season.id)
+    return list(db.session.execute(query if limit is None else query.limit(limit)).scalars())
+
+
+def open_seasons() -> list[Season]:
+    """Seasons a commune can still ask for: those not over yet, soonest first."""
+    return list(
+        db.session.execute(
+            select(Season).where(Season.end >= local_today()).order_by(Season.start, Season.id)
+        ).scalars()
+    )

@@ -46,7 +46,7 @@ from web.tours.models import TourVersion, VersionVisit, Visit
 from web.tours.reasons import unserved_entry
 from web.travel.operations import season_travel
 from web.vans.models import Van
-from web.vans.operations import van_to_problem
+from web.vans.operations import all_vans, van_to_problem
 
 _PID_RE = re.compile(r"^R(\d+)(?:/(\d+(?:,\d+)*))?$")
 
@@ -119,7 +119,7 @@ def export_problem(season: Season, *, today: date | None = None) -> ExportedProb
     first = max(season.start, today)
     if first > season.end:
         raise OperationError(f"la saison {season.slug} est terminée ({season.end})", "season")
-    vans = list(db.session.execute(select(Van).order_by(Van.id)).scalars())
+    vans = all_vans()
     if not vans:
         raise OperationError("aucun camion n'est enregistré", "vans")
     van_slug = {v.id: v.slug for v in vans}

@@ -153,3 +153,9 @@ def van_visits_on_days_off(van: Van, days_off: Iterable[str], today: date | None
     """Published visits still to come of ``van`` on one of its (new) days off."""
     off = set(days_off)
     return [v for v in upcoming_visits(Visit.van_id == van.id, today or local_today()) if v.date.isoformat() in off]
+
+
+def all_vans(*, by_name: bool = False) -> list[Van]:
+    """Every van, by id (the order colours are given in) or by name (the setup list)."""
+    order = (Van.name, Van.id) if by_name else (Van.id,)
+    return list(db.session.execute(select(Van).order_by(*order)).scalars())
