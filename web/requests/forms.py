@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -80,25 +81,41 @@ def format_date_fr(d: date) -> str:
     return formats.long_date(d, weekday=False)
 
 
+def _lang() -> str:
+    return str(get_locale() or "fr")
+
+
+def local_date(d: date) -> str:
+    """"1er mars 2027", or "1 March 2027" for a visitor who chose English (texts of the public form)."""
+    return formats.long_date(d, _lang(), weekday=False)
+
+
+def day_name(iso_day: int) -> str:
+    """"lundi" inside a French sentence, "Monday" in English (English capitalises days)."""
+    name = str(WEEKDAY_LABELS.get(iso_day, iso_day))
+    return name.lower() if _lang().startswith("fr") else name
+
+
 def _weekday_list(days: Iterable[int]) -> str:
     """"lundi, mardi et jeudi"; "du lundi au vendredi" for a run of three days or more."""
     days = sorted(set(days))
-    names = [WEEKDAY_LABELS[d].lower() for d in days]
+    names = [day_name(d) for d in days]
     if len(days) >= 3 and days == list(range(days[0], days[-1] + 1)):
-        return f"du {names[0]} au {names[-1]}"
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} et {names[-1]}"
+        return _("du %(first)s au %(last)s", first=names[0], last=names[-1])
+    return names[0] if len(names) == 1 else _("%(days)s et %(last)s", days=", ".join(names[:-1]), last=names[-1])
 
 
 def service_days_text(season: Season) -> str:
     """What the period fields need to know: "Le camion passe du lundi au vendredi ; il ne passe
     pas les jours fermés : 1er mai 2027, 8 mai 2027." (those still to come, five at most)."""
-    text = f"Le camion passe {_weekday_list(season.weekdays or range(1, 8))}"
+    days = _weekday_list(season.weekdays or range(1, 8))
     closed = sorted(d for d in (season.closed_dates or []) if d >= local_today().isoformat())
-    if closed:
-        shown = ", ".join(format_date_fr(date.fromisoformat(d)) for d in closed[:5])
-        more = f" et {len(closed) - 5} autres" if len(closed) > 5 else ""
-        text += f" ; il ne passe pas les jours fermés : {shown}{more}"
-    return text + "."
+    if not closed:
+        return _("Le camion passe %(days)s.", days=days)
+    shown = ", ".join(local_date(date.fromisoformat(d)) for d in closed[:5])
+    if len(closed) > 5:
+        shown = _("%(days)s et %(n)s autres", days=shown, n=len(closed) - 5)
+    return _("Le camion passe %(days)s ; il ne passe pas les jours fermés : %(closed)s.", days=days, closed=shown)
 
 
 def no_service_day(season: Season, start: date, end: date) -> str | None:
@@ -111,15 +128,15 @@ def no_service_day(season: Season, start: date, end: date) -> str | None:
     reasons = []
     off = {d.isoweekday() for d in days if d.isoweekday() not in weekdays}
     if off:
-        names = [WEEKDAY_LABELS[d].lower() for d in sorted(off)]
-        reasons.append(f"le camion ne circule pas le {names[0]}" if len(names) == 1
-                       else "le camion ne circule " + " ".join(f"ni le {n}" for n in names))
-    shut = [d for d in days if d.isoweekday() in weekdays]
+        names = [day_name(d) for d in sorted(off)]
+        reasons.append(_("le camion ne circule pas le %(day)s", day=names[0]) if len(names) == 1
+                       else _("le camion ne circule ni le %(days)s", days=_(" ni le ").join(names)))
+    shut = [local_date(d) for d in days if d.isoweekday() in weekdays][:5]
     if shut:
-        reasons.append(f"le {', le '.join(format_date_fr(d) for d in shut[:5])} {'est' if len(shut) == 1 else 'sont'}"
-                       f" {'un jour fermé' if len(shut) == 1 else 'des jours fermés'}")
-    return ("Cette période ne compte aucun jour de passage du camion : " + " ; ".join(reasons)
-            + f". Il passe {_weekday_list(weekdays)}.")
+        reasons.append(_("le %(day)s est un jour fermé", day=shut[0]) if len(shut) == 1
+                       else _("le %(days)s sont des jours fermés", days=_(", le ").join(shut)))
+    return _("Cette période ne compte aucun jour de passage du camion : %(reasons)s. Il passe %(days)s.",
+             reasons=_(" ; ").join(reasons), days=_weekday_list(weekdays))
 
 
 def date_input(d: date) -> str:
@@ -416,7 +433,8 @@ class ErrorSummaryMixin:
             target = f.id
             if f.type in ("RadioField", "MultiCheckboxField") and f.choices:
                 target = f"{f.id}-0"
-            items += [(target, f"{f.label.text} : {e}") for e in f.errors if isinstance(e, str) and e]
+            items += [(target, _("%(label)s : %(error)s", label=f.label.text, error=e))
+                      for e in f.errors if isinstance(e, str) and e]
         return items
 
 
@@ -442,7 +460,8 @@ class RequestForm(ErrorSummaryMixin, FlaskForm):
         required=_l("Indiquez le nom de la personne à contacter."),
         render_kw={"autocomplete": "name"},
     )
-    email = EmailTextField(_l("Adresse e-mail"), max_length=max_length("email"), required=_l("Indiquez une adresse e-mail."))
+    email = EmailTextField(_l("Adresse e-mail"), max_length=max_length("email"),
+                           required=_l("Indiquez une adresse e-mail."))
     phone = PhoneField(
         _l("Téléphone"),
         max_length=max_length("phone"),
@@ -499,8 +518,8 @@ class RequestForm(ErrorSummaryMixin, FlaskForm):
         self.seasons = {s.id: s for s in seasons}
         self.activities = {a.id: a for a in activities}
         self.season.choices = options(
-            (s.id, _("%(name)s (du %(start)s au %(end)s)", name=s.name, start=format_date_fr(s.start),
-                     end=format_date_fr(s.end))) for s in seasons
+            (s.id, _("%(name)s (du %(start)s au %(end)s)", name=s.name, start=local_date(s.start),
+                     end=local_date(s.end))) for s in seasons
         )
         if len(seasons) == 1 and not self.season.data:
             self.season.data = seasons[0].id
@@ -581,15 +600,15 @@ class RequestForm(ErrorSummaryMixin, FlaskForm):
             return
         if end < start:
             sub.end.errors.append(_("La période finit le %(end)s, avant de commencer le %(start)s.",
-                                    end=format_date_fr(end), start=format_date_fr(start)))
+                                    end=local_date(end), start=local_date(start)))
             return
         season = self.chosen_season
         if season is not None:
             for sf, d in ((sub.start, start), (sub.end, end)):
                 if not season.start <= d <= season.end:
                     sf.errors.append(_("Le %(day)s est en dehors de la saison (du %(start)s au %(end)s).",
-                                       day=format_date_fr(d), start=format_date_fr(season.start),
-                                       end=format_date_fr(season.end)))
+                                       day=local_date(d), start=local_date(season.start),
+                                       end=local_date(season.end)))
         if end < local_today() and not sub.end.errors:
             sub.end.errors.append(_("Cette période est déjà passée."))
         if season is not None and not sub.start.errors and not sub.end.errors:
@@ -602,7 +621,7 @@ class RequestForm(ErrorSummaryMixin, FlaskForm):
         if season is not None and field.data:
             outside = [d for d in field.data if d not in (season.weekdays or [])]
             if outside:
-                names = ", ".join(WEEKDAY_LABELS.get(d, str(d)).lower() for d in outside)
+                names = ", ".join(day_name(d) for d in outside)
                 raise ValidationError(_("Le camion ne circule pas le %(days)s pendant cette saison.", days=names))
 
     def validate_latest_end(self, field: Field) -> None:
