@@ -649,3 +649,21 @@ def test_a_visitor_who_chose_english_reads_the_form_and_its_errors_in_english(
     # French stays the default for everyone else.
     assert "Indiquez le nom de la personne à contacter." in _plain(
         app.test_client().post("/demander", data=bad))
+
+
+def test_the_tracking_and_cancel_pages_speak_english_to_a_visitor_who_chose_it(
+    app: Flask, world: dict[str, Any]
+) -> None:
+    url = submit(app, world)
+    client = app.test_client()
+    client.get("/langue/en")
+    text = _plain(client.get(url))
+    assert '<html lang="en">' in text
+    for english in ("Tracking your request", "Private address of this page", "Tracking link", "Your request",
+                    "Status", "Periods wanted", "History", "No date yet", "Cancel this request"):
+        assert english in text, english
+    for french in ("Suivi de votre demande", "Votre demande", "Historique", "Annuler cette demande"):
+        assert french not in text, french
+    cancel = _plain(client.get(url + "/annuler"))
+    assert "Do you really want to cancel the request" in cancel and "Yes, cancel my request" in cancel
+    assert "Voulez-vous vraiment" not in cancel

@@ -152,17 +152,18 @@ def format_minutes(minutes: int | None) -> str:
 
 
 def duration_text(minutes: int) -> str:
-    return formats.minutes_text(minutes)
+    return formats.minutes_text(minutes, _lang())
 
 
 def equipment_text(equipment: list[str] | tuple[str, ...]) -> str:
-    return ", ".join(EQUIPMENT.get(e, e) for e in equipment) or "aucun"
+    return ", ".join(EQUIPMENT.get(e, e) for e in equipment) or _("aucun")
 
 
 def activity_descriptions(activities: list[Any]) -> dict[int, str]:
     """What the form says under each activity: its usual length and the equipment it needs."""
     return {
-        a.id: f"durée habituelle {duration_text(a.duration_minutes)} ; matériel : {equipment_text(a.equipment or [])}"
+        a.id: _("durée habituelle %(duration)s ; matériel : %(equipment)s", duration=duration_text(a.duration_minutes),
+                equipment=equipment_text(a.equipment or []))
         for a in activities
     }
 
