@@ -58,7 +58,7 @@ bp = Blueprint(
     static_url_path="/static/requests",
 )
 
-menu.entry(bp, "public", "requests.new_request", "Demander un passage", 40)
+menu.entry(bp, "public", "requests.new_request", menu.N_("Demander un passage"), 40)
 
 TOO_MANY_POSTS = "Trop d'envois depuis votre connexion en peu de temps. Réessayez dans une heure."
 TOO_MANY_REQUESTS = "Plusieurs demandes ont déjà été envoyées depuis votre connexion. Réessayez dans une heure."
