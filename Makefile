@@ -80,7 +80,7 @@ clean:
 # new entries in web/public/translations/en/LC_MESSAGES/messages.po (the app
 # compiles it when it starts).
 translations: $(STAMP)
-	$(VENV)/bin/pybabel extract -F web/public/babel.cfg -k N_ -o web/public/translations/messages.pot \
+	$(VENV)/bin/pybabel extract -F web/public/babel.cfg -k N_ -k _l -o web/public/translations/messages.pot \
 		--no-location --sort-output --project tourplan .
 	$(VENV)/bin/pybabel update -i web/public/translations/messages.pot -d web/public/translations \
 		--no-fuzzy-matching --ignore-obsolete --width 120

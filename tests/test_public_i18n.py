@@ -23,7 +23,7 @@ def source_messages() -> set[str]:
         method_map, options_map = parse_mapping_cfg(f)
     found = set()
     for _file, _line, message, _comments, _context in extract_from_dir(
-        str(ROOT), method_map, options_map, keywords={"_": None, "gettext": None, "N_": None}
+        str(ROOT), method_map, options_map, keywords={"_": None, "gettext": None, "N_": None, "_l": None}
     ):
         found.add(message if isinstance(message, str) else message[0])
     return found

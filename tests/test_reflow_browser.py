@@ -109,9 +109,13 @@ if HAVE_CHROMIUM:
         assert found == {}, pformat(found)
 
     def test_the_commune_pages_reflow_at_320_px(browser: Browser, site: dict[str, Any]) -> None:
-        """The request form and the tracking page (the form's own templates)."""
+        """The request form and the tracking page (the form's own templates), in French and English."""
         page = narrow_page(browser)
-        found = overflowing(page, site["url"], ["/demander", f"/suivi/{site['token']}"])
+        found = {}
+        for lang in ("fr", "en"):
+            page.goto(site["url"] + f"/langue/{lang}")
+            urls = ["/demander", f"/suivi/{site['token']}", f"/suivi/{site['token']}/annuler"]
+            found.update({f"{lang} {k}": v for k, v in overflowing(page, site["url"], urls).items()})
         assert found == {}, pformat(found)
 
     def test_the_calendar_opens_as_a_list_on_a_small_screen_and_times_do_not_wrap(

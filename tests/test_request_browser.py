@@ -71,19 +71,20 @@ if HAVE_CHROMIUM:
     def test_axe_finds_no_violation_on_the_request_pages(browser: Browser, site: str) -> None:
         page, problems = request_page(browser, bypass_csp=True)
         found: dict[str, list[str]] = {}
-        page.goto(site + "/demander")
-        found["form"] = axe_violations(page, iframes=True)
-        page.goto(site + "/demander")
-        page.click("button[type=submit], input[name=submit]")  # empty form: every error shown
-        found["form with errors"] = axe_violations(page, iframes=True)
-        page.goto(site + "/demander")
-        fill_valid_form(page)
-        page.click("input[name=submit]")
-        page.wait_for_url("**/suivi/**")
-        tracking = page.url
-        found["tracking"] = axe_violations(page, iframes=True)
-        page.goto(tracking + "/annuler")
-        found["cancel"] = axe_violations(page, iframes=True)
+        for lang in ("fr", "en"):  # the English pages too: lang="en", longer texts
+            page.goto(site + f"/langue/{lang}")
+            page.goto(site + "/demander")
+            found[f"{lang} form"] = axe_violations(page, iframes=True)
+            page.click("button[type=submit], input[name=submit]")  # empty form: every error shown
+            found[f"{lang} form with errors"] = axe_violations(page, iframes=True)
+            page.goto(site + "/demander")
+            fill_valid_form(page)
+            page.click("input[name=submit]")
+            page.wait_for_url("**/suivi/**")
+            tracking = page.url
+            found[f"{lang} tracking"] = axe_violations(page, iframes=True)
+            page.goto(tracking + "/annuler")
+            found[f"{lang} cancel"] = axe_violations(page, iframes=True)
         assert {k: v for k, v in found.items() if v} == {}
         assert problems == []
 

@@ -620,3 +620,50 @@ def test_a_corsican_insee_code_typed_in_the_commune_field_finds_the_commune(
     # The home page's search too.
     found = app.test_client().get("/recherche", query_string={"q": typed})
     assert found.status_code == 302 and found.headers["Location"] == "/communes/2A004"
+
+
+def test_a_visitor_who_chose_english_reads_the_form_and_its_errors_in_english(
+    app: Flask, world: dict[str, Any]
+) -> None:
+    client = app.test_client()
+    client.get("/langue/en")
+    page = _plain(client.get("/demander"))
+    assert '<html lang="en">' in page
+    for english in ("Ask for a visit of the van", "Who is asking", "Person to contact", "Periods wanted",
+                    "Send the request", "(required)", "Leave all unticked if every day of the season suits you."):
+        assert english in page, english
+    bad = valid_data(world, contact_name="", email="jeanne", phone="12", **{"periods-0-end": "31/02/2027"})
+    response = client.post("/demander", data=bad)
+    assert response.status_code == 422
+    text = _plain(response)
+    for english in ("Error – ", "The form has 4 errors", "Give the name of the person to contact.",
+                    "This is not an email address: it is written name@domain.fr.",
+                    "This is not a French phone number", "This is not a date: write it DD/MM/YYYY",
+                    "Person to contact: Give the name", "Period 1, end: This is not a date"):
+        assert english in text, english
+    form = text[text.index("<form"):text.index("</form>")]
+    for french in ("Indiquez", "Ce n'est pas", "obligatoire", "Personne à contacter", "Envoyer la demande",
+                   "Périodes souhaitées", "Le camion passe", "Erreur"):
+        assert french not in form, french
+    assert count_requests(app) == 0
+    # French stays the default for everyone else.
+    assert "Indiquez le nom de la personne à contacter." in _plain(
+        app.test_client().post("/demander", data=bad))
+
+
+def test_the_tracking_and_cancel_pages_speak_english_to_a_visitor_who_chose_it(
+    app: Flask, world: dict[str, Any]
+) -> None:
+    url = submit(app, world)
+    client = app.test_client()
+    client.get("/langue/en")
+    text = _plain(client.get(url))
+    assert '<html lang="en">' in text
+    for english in ("Tracking your request", "Private address of this page", "Tracking link", "Your request",
+                    "Status", "Periods wanted", "History", "No date yet", "Cancel this request"):
+        assert english in text, english
+    for french in ("Suivi de votre demande", "Votre demande", "Historique", "Annuler cette demande"):
+        assert french not in text, french
+    cancel = _plain(client.get(url + "/annuler"))
+    assert "Do you really want to cancel the request" in cancel and "Yes, cancel my request" in cancel
+    assert "Voulez-vous vraiment" not in cancel

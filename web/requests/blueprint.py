@@ -43,6 +43,7 @@ from web.requests.forms import (
     duration_text,
     equipment_text,
     format_date_fr,
+    local_date,
     service_days_text,
 )
 from web.requests.inbox import bp as inbox_bp
@@ -57,7 +58,7 @@ bp = Blueprint(
     static_url_path="/static/requests",
 )
 
-menu.entry(bp, "public", "requests.new_request", "Demander un passage", 40)
+menu.entry(bp, "public", "requests.new_request", menu.N_("Demander un passage"), 40)
 
 TOO_MANY_POSTS = "Trop d'envois depuis votre connexion en peu de temps. Réessayez dans une heure."
 TOO_MANY_REQUESTS = "Plusieurs demandes ont déjà été envoyées depuis votre connexion. Réessayez dans une heure."
@@ -71,6 +72,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("TOURPLAN_REQUEST_MAX_POSTS", 40)
     init_limiter(app)
     app.jinja_env.filters.setdefault("date_fr", format_date_fr)
+    app.jinja_env.filters.setdefault("request_date", local_date)  # in the visitor's language
     app.jinja_env.filters.setdefault("hhmm", formats.hm)
     app.jinja_env.filters.setdefault("duration", duration_text)
     app.jinja_env.filters.setdefault("equipment", equipment_text)

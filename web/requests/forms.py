@@ -13,6 +13,9 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     Field,
@@ -53,16 +56,17 @@ from web.requests.schema import (
 )
 from web.seasons.models import Season
 
-_PERIOD_END_NAMES = {"start": "début", "end": "fin"}
+_PERIOD_END_NAMES = {"start": _l("début"), "end": _l("fin")}
 STRUCTURE_LABELS = {
-    "mairie": "Mairie",
-    "médiathèque": "Médiathèque",
-    "école": "École",
-    "CCAS": "CCAS (centre communal d'action sociale)",
-    "association": "Association",
-    "autre": "Autre",
+    "mairie": _l("Mairie"),
+    "médiathèque": _l("Médiathèque"),
+    "école": _l("École"),
+    "CCAS": _l("CCAS (centre communal d'action sociale)"),
+    "association": _l("Association"),
+    "autre": _l("Autre"),
 }
-WEEKDAY_LABELS = {1: "Lundi", 2: "Mardi", 3: "Mercredi", 4: "Jeudi", 5: "Vendredi", 6: "Samedi", 7: "Dimanche"}
+WEEKDAY_LABELS = {1: _l("Lundi"), 2: _l("Mardi"), 3: _l("Mercredi"), 4: _l("Jeudi"), 5: _l("Vendredi"),
+                  6: _l("Samedi"), 7: _l("Dimanche")}
 def clean_text(value: Any, *, multiline: bool = False) -> str:
     """Text as typed, minus control characters (NUL breaks PostgreSQL), trimmed."""
     if not isinstance(value, str):
@@ -77,25 +81,41 @@ def format_date_fr(d: date) -> str:
     return formats.long_date(d, weekday=False)
 
 
+def _lang() -> str:
+    return str(get_locale() or "fr")
+
+
+def local_date(d: date) -> str:
+    """"1er mars 2027", or "1 March 2027" for a visitor who chose English (texts of the public form)."""
+    return formats.long_date(d, _lang(), weekday=False)
+
+
+def day_name(iso_day: int) -> str:
+    """"lundi" inside a French sentence, "Monday" in English (English capitalises days)."""
+    name = str(WEEKDAY_LABELS.get(iso_day, iso_day))
+    return name.lower() if _lang().startswith("fr") else name
+
+
 def _weekday_list(days: Iterable[int]) -> str:
     """"lundi, mardi et jeudi"; "du lundi au vendredi" for a run of three days or more."""
     days = sorted(set(days))
-    names = [WEEKDAY_LABELS[d].lower() for d in days]
+    names = [day_name(d) for d in days]
     if len(days) >= 3 and days == list(range(days[0], days[-1] + 1)):
-        return f"du {names[0]} au {names[-1]}"
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} et {names[-1]}"
+        return _("du %(first)s au %(last)s", first=names[0], last=names[-1])
+    return names[0] if len(names) == 1 else _("%(days)s et %(last)s", days=", ".join(names[:-1]), last=names[-1])
 
 
 def service_days_text(season: Season) -> str:
     """What the period fields need to know: "Le camion passe du lundi au vendredi ; il ne passe
     pas les jours fermés : 1er mai 2027, 8 mai 2027." (those still to come, five at most)."""
-    text = f"Le camion passe {_weekday_list(season.weekdays or range(1, 8))}"
+    days = _weekday_list(season.weekdays or range(1, 8))
     closed = sorted(d for d in (season.closed_dates or []) if d >= local_today().isoformat())
-    if closed:
-        shown = ", ".join(format_date_fr(date.fromisoformat(d)) for d in closed[:5])
-        more = f" et {len(closed) - 5} autres" if len(closed) > 5 else ""
-        text += f" ; il ne passe pas les jours fermés : {shown}{more}"
-    return text + "."
+    if not closed:
+        return _("Le camion passe %(days)s.", days=days)
+    shown = ", ".join(local_date(date.fromisoformat(d)) for d in closed[:5])
+    if len(closed) > 5:
+        shown = _("%(days)s et %(n)s autres", days=shown, n=len(closed) - 5)
+    return _("Le camion passe %(days)s ; il ne passe pas les jours fermés : %(closed)s.", days=days, closed=shown)
 
 
 def no_service_day(season: Season, start: date, end: date) -> str | None:
@@ -108,15 +128,15 @@ def no_service_day(season: Season, start: date, end: date) -> str | None:
     reasons = []
     off = {d.isoweekday() for d in days if d.isoweekday() not in weekdays}
     if off:
-        names = [WEEKDAY_LABELS[d].lower() for d in sorted(off)]
-        reasons.append(f"le camion ne circule pas le {names[0]}" if len(names) == 1
-                       else "le camion ne circule " + " ".join(f"ni le {n}" for n in names))
-    shut = [d for d in days if d.isoweekday() in weekdays]
+        names = [day_name(d) for d in sorted(off)]
+        reasons.append(_("le camion ne circule pas le %(day)s", day=names[0]) if len(names) == 1
+                       else _("le camion ne circule ni le %(days)s", days=_(" ni le ").join(names)))
+    shut = [local_date(d) for d in days if d.isoweekday() in weekdays][:5]
     if shut:
-        reasons.append(f"le {', le '.join(format_date_fr(d) for d in shut[:5])} {'est' if len(shut) == 1 else 'sont'}"
-                       f" {'un jour fermé' if len(shut) == 1 else 'des jours fermés'}")
-    return ("Cette période ne compte aucun jour de passage du camion : " + " ; ".join(reasons)
-            + f". Il passe {_weekday_list(weekdays)}.")
+        reasons.append(_("le %(day)s est un jour fermé", day=shut[0]) if len(shut) == 1
+                       else _("le %(days)s sont des jours fermés", days=_(", le ").join(shut)))
+    return _("Cette période ne compte aucun jour de passage du camion : %(reasons)s. Il passe %(days)s.",
+             reasons=_(" ; ").join(reasons), days=_weekday_list(weekdays))
 
 
 def date_input(d: date) -> str:
@@ -132,17 +152,18 @@ def format_minutes(minutes: int | None) -> str:
 
 
 def duration_text(minutes: int) -> str:
-    return formats.minutes_text(minutes)
+    return formats.minutes_text(minutes, _lang())
 
 
 def equipment_text(equipment: list[str] | tuple[str, ...]) -> str:
-    return ", ".join(EQUIPMENT.get(e, e) for e in equipment) or "aucun"
+    return ", ".join(EQUIPMENT.get(e, e) for e in equipment) or _("aucun")
 
 
 def activity_descriptions(activities: list[Any]) -> dict[int, str]:
     """What the form says under each activity: its usual length and the equipment it needs."""
     return {
-        a.id: f"durée habituelle {duration_text(a.duration_minutes)} ; matériel : {equipment_text(a.equipment or [])}"
+        a.id: _("durée habituelle %(duration)s ; matériel : %(equipment)s", duration=duration_text(a.duration_minutes),
+                equipment=equipment_text(a.equipment or []))
         for a in activities
     }
 
@@ -164,9 +185,9 @@ class TextField(StringField):
 
     def pre_validate(self, form: Any) -> None:
         if self.required_message and not self.data:
-            raise ValidationError(self.required_message)
+            raise ValidationError(str(self.required_message))
         if len(self.data or "") > self.max_length:
-            raise ValidationError(f"Ce texte est trop long : {self.max_length} caractères au plus.")
+            raise ValidationError(_("Ce texte est trop long : %(n)s caractères au plus.", n=self.max_length))
 
 
 class LongTextField(TextAreaField):
@@ -181,9 +202,9 @@ class LongTextField(TextAreaField):
 
     def pre_validate(self, form: Any) -> None:
         if self.required_message and not self.data:
-            raise ValidationError(self.required_message)
+            raise ValidationError(str(self.required_message))
         if len(self.data or "") > self.max_length:
-            raise ValidationError(f"Ce texte est trop long : {self.max_length} caractères au plus.")
+            raise ValidationError(_("Ce texte est trop long : %(n)s caractères au plus.", n=self.max_length))
 
 
 class TypedTextField(StringField):
@@ -236,7 +257,7 @@ class FrDateField(TypedTextField):
         try:
             return date(int(m.group(3)), int(m.group(2)), int(m.group(1))) if m else date.fromisoformat(raw)
         except ValueError:
-            raise ValueError("Ce n'est pas une date : écrivez-la JJ/MM/AAAA (par exemple 14/03/2027).") from None
+            raise ValueError(_("Ce n'est pas une date : écrivez-la JJ/MM/AAAA (par exemple 14/03/2027).")) from None
 
     def show(self, value: date) -> str:
         return value.isoformat()
@@ -254,7 +275,7 @@ class TimeOfDayField(TypedTextField):
         m = re.fullmatch(r"(\d{1,2})(?:\s*[:hH]\s*(\d{2})?)?", raw)
         hours, minutes = (int(m.group(1)), int(m.group(2) or 0)) if m else (99, 0)
         if hours > 24 or minutes > 59 or (hours == 24 and minutes):
-            raise ValueError("Ce n'est pas une heure : écrivez-la HH:MM (par exemple 09:30).")
+            raise ValueError(_("Ce n'est pas une heure : écrivez-la HH:MM (par exemple 09:30)."))
         return hours * 60 + minutes
 
     def show(self, value: int) -> str:
@@ -273,17 +294,17 @@ class WholeNumberField(TypedTextField):
     def parse(self, raw: str) -> int:
         compact = raw.replace(" ", "").replace("\u202f", "").replace("\xa0", "")
         if not re.fullmatch(r"-?\d{1,9}", compact):
-            raise ValueError("Indiquez un nombre entier (sans lettres ni virgule).")
+            raise ValueError(_("Indiquez un nombre entier (sans lettres ni virgule)."))
         return int(compact)
 
     def pre_validate(self, form: Any) -> None:
         super().pre_validate(form)
         if self.data is None:
             if self.required_message:
-                raise ValidationError(self.required_message)
+                raise ValidationError(str(self.required_message))
             return
         if not self.minimum <= self.data <= self.maximum:
-            raise ValidationError(f"Indiquez un nombre entre {self.minimum} et {self.maximum}.")
+            raise ValidationError(_("Indiquez un nombre entre %(lo)s et %(hi)s.", lo=self.minimum, hi=self.maximum))
 
 
 def options(pairs: Any) -> list[SelectChoice]:
@@ -305,21 +326,21 @@ class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
 
-    def __init__(self, label: str, *, invalid: str = "Choisissez parmi les jours proposés.", **kwargs: Any) -> None:
+    def __init__(self, label: str, *, invalid: str = _l("Choisissez parmi les jours proposés."), **kwargs: Any) -> None:
         super().__init__(label, **kwargs)
         self.invalid_message = invalid
 
     def pre_validate(self, form: Any) -> None:
         allowed = {str(value) for value, *_ in self.iter_choices()}
         if any(str(v) not in allowed for v in self.data or []):
-            raise ValidationError(self.invalid_message)
+            raise ValidationError(str(self.invalid_message))
 
     def process_formdata(self, valuelist: list[Any]) -> None:
         try:
             self.data = [self.coerce(v) for v in valuelist[:20]]
         except (TypeError, ValueError):
             self.data = []
-            self.process_errors.append(self.invalid_message)
+            self.process_errors.append(str(self.invalid_message))
 
 
 class PhoneField(TextField):
@@ -329,7 +350,7 @@ class PhoneField(TextField):
             return
         normalised = french_phone(self.data)
         if normalised is None:
-            raise ValidationError(PHONE_ERROR)
+            raise ValidationError(_(PHONE_ERROR))
         self.data = normalised
 
 
@@ -340,7 +361,7 @@ class EmailTextField(TextField):
     def pre_validate(self, form: Any) -> None:
         super().pre_validate(form)
         if self.data and not valid_email(self.data):
-            raise ValidationError(EMAIL_ERROR)
+            raise ValidationError(_(EMAIL_ERROR))
 
 
 class RhythmNumberField(WholeNumberField):
@@ -372,14 +393,14 @@ class RhythmNumberField(WholeNumberField):
 _MAX_N = rh.MAX_OCCURRENCES
 #: The hints say the limits the fields and the API enforce (web.requests.rh.LIMITS).
 RHYTHM_HINTS = {
-    "rhythm": "Un cycle : les mêmes personnes reviennent chaque semaine (ou toutes les 2, 3… semaines), "
-              "le même jour à la même heure. Une tournée régulière : le camion repasse à intervalle fixe, "
-              "à quelques jours près.",
-    "occurrences": f"Pour un cycle ou une tournée : de 2 à {_MAX_N}.",
-    "every_weeks": f"Pour un cycle ou une tournée : 1 = chaque semaine, 2 = toutes les deux semaines… "
-                   f"({rh.MAX_WEEKS} au plus).",
-    "margin_days": f"Pour une tournée seulement : 0 = toujours le même jour de la semaine ; "
-                   f"{rh.MAX_MARGIN_DAYS} jours au plus.",
+    "rhythm": _l("Un cycle : les mêmes personnes reviennent chaque semaine (ou toutes les 2, 3… semaines), "
+                 "le même jour à la même heure. Une tournée régulière : le camion repasse à intervalle fixe, "
+                 "à quelques jours près."),
+    "occurrences": _l("Pour un cycle ou une tournée : de 2 à %(n)s.", n=_MAX_N),
+    "every_weeks": _l("Pour un cycle ou une tournée : 1 = chaque semaine, 2 = toutes les deux semaines… "
+                      "(%(n)s au plus).", n=rh.MAX_WEEKS),
+    "margin_days": _l("Pour une tournée seulement : 0 = toujours le même jour de la semaine ; "
+                      "%(n)s jours au plus.", n=rh.MAX_MARGIN_DAYS),
     "min_days_between": f"Pour des passages espacés seulement : de 0 à {rh.LIMITS['min_days_between'][1]}.",
 }
 
@@ -388,8 +409,8 @@ RHYTHM_HINTS = {
 
 
 class PeriodForm(Form):
-    start = FrDateField("Du")
-    end = FrDateField("Au")
+    start = FrDateField(_l("Du"))
+    end = FrDateField(_l("Au"))
 
 
 class ErrorSummaryMixin:
@@ -405,97 +426,101 @@ class ErrorSummaryMixin:
                 for i, entry in enumerate(f.entries):
                     for sub in entry.form:
                         for e in sub.errors:
-                            items.append((sub.id, f"Période {i + 1}, {_PERIOD_END_NAMES[sub.short_name]} : {e}"))
+                            items.append((sub.id, _("Période %(n)s, %(end)s : %(error)s", n=i + 1,
+                                                             end=_PERIOD_END_NAMES[sub.short_name], error=e)))
                 first = f.entries[0].form.start.id if f.entries else f.id
-                items += [(first, f"Périodes : {e}") for e in f.errors if isinstance(e, str) and e]
+                items += [(first, _("Périodes : %(error)s", error=e)) for e in f.errors if isinstance(e, str) and e]
                 continue
             target = f.id
             if f.type in ("RadioField", "MultiCheckboxField") and f.choices:
                 target = f"{f.id}-0"
-            items += [(target, f"{f.label.text} : {e}") for e in f.errors if isinstance(e, str) and e]
+            items += [(target, _("%(label)s : %(error)s", label=f.label.text, error=e))
+                      for e in f.errors if isinstance(e, str) and e]
         return items
 
 
 class RequestForm(ErrorSummaryMixin, FlaskForm):
-    season = SelectField("Saison", coerce=int_or_none, validate_choice=False)
+    season = SelectField(_l("Saison"), coerce=int_or_none, validate_choice=False)
     commune = TextField(
-        "Commune",
+        _l("Commune"),
         max_length=200,
-        required="Indiquez la commune : son nom, son code postal ou son code INSEE.",
+        required=_l("Indiquez la commune : son nom, son code postal ou son code INSEE."),
         render_kw={"list": "communes-suggestions", "autocomplete": "off", "spellcheck": "false"},
     )
-    commune_choice = RadioField("Précisez la commune", validate_choice=False)
+    commune_choice = RadioField(_l("Précisez la commune"), validate_choice=False)
     structure_kind = SelectField(
-        "Type de structure",
+        _l("Type de structure"),
         choices=options((k, STRUCTURE_LABELS[k]) for k in STRUCTURE_KINDS),
         default="mairie",
         validate_choice=False,
     )
-    structure_name = TextField("Nom de la structure", max_length=max_length("structure_name"))
+    structure_name = TextField(_l("Nom de la structure"), max_length=max_length("structure_name"))
     contact_name = TextField(
-        "Personne à contacter",
+        _l("Personne à contacter"),
         max_length=max_length("contact_name"),
-        required="Indiquez le nom de la personne à contacter.",
+        required=_l("Indiquez le nom de la personne à contacter."),
         render_kw={"autocomplete": "name"},
     )
-    email = EmailTextField("Adresse e-mail", max_length=max_length("email"), required="Indiquez une adresse e-mail.")
+    email = EmailTextField(_l("Adresse e-mail"), max_length=max_length("email"),
+                           required=_l("Indiquez une adresse e-mail."))
     phone = PhoneField(
-        "Téléphone",
+        _l("Téléphone"),
         max_length=max_length("phone"),
-        required="Indiquez un numéro de téléphone.",
+        required=_l("Indiquez un numéro de téléphone."),
         render_kw={"type": "tel", "autocomplete": "tel"},
     )
-    activity = RadioField("Activité souhaitée", coerce=int_or_none, validate_choice=False)
+    activity = RadioField(_l("Activité souhaitée"), coerce=int_or_none, validate_choice=False)
     periods = FieldList(FormField(PeriodForm), min_entries=1, max_entries=MAX_PERIODS)
-    add_period = SubmitField("+ Ajouter une période")
-    weekdays = MultiCheckboxField("Jours où le lieu peut accueillir le camion", coerce=int)
-    earliest_start = TimeOfDayField("Arrivée possible à partir de")
-    latest_end = TimeOfDayField("Départ au plus tard à")
+    add_period = SubmitField(_l("+ Ajouter une période"))
+    weekdays = MultiCheckboxField(_l("Jours où le lieu peut accueillir le camion"), coerce=int)
+    earliest_start = TimeOfDayField(_l("Arrivée possible à partir de"))
+    latest_end = TimeOfDayField(_l("Départ au plus tard à"))
     rhythm = RadioField(
-        "Rythme des visites",
+        _l("Rythme des visites"),
         choices=options((k, rh.KIND_LABELS[k]) for k in ("single", "cycle", "round")),
         default="single",
         validate_choice=False,
     )
     occurrences = RhythmNumberField(
-        "Nombre de séances ou de passages",
+        _l("Nombre de séances ou de passages"),
         kinds=("cycle", "round", "spaced"),
         minimum=2,
         maximum=_MAX_N,
-        required=f"Indiquez le nombre de séances ou de passages (de 2 à {_MAX_N}).",
+        required=_l("Indiquez le nombre de séances ou de passages (de 2 à %(n)s).", n=_MAX_N),
     )
     every_weeks = RhythmNumberField(
-        "Toutes les combien de semaines",
+        _l("Toutes les combien de semaines"),
         kinds=("cycle", "round"),
         minimum=1,
         maximum=rh.MAX_WEEKS,
         default=1,
-        required="Indiquez toutes les combien de semaines (1 = chaque semaine).",
+        required=_l("Indiquez toutes les combien de semaines (1 = chaque semaine)."),
     )
     margin_days = RhythmNumberField(
-        "À combien de jours près", kinds=("round",), minimum=0, maximum=rh.MAX_MARGIN_DAYS, default=0
+        _l("À combien de jours près"), kinds=("round",), minimum=0, maximum=rh.MAX_MARGIN_DAYS, default=0
     )
-    expected_attendees = WholeNumberField("Nombre de participants attendus", **bounds("expected_attendees"))
+    expected_attendees = WholeNumberField(_l("Nombre de participants attendus"), **bounds("expected_attendees"))
     venue_kind = RadioField(
-        "Lieu de stationnement",
-        choices=options([("mairie", "Devant la mairie"), ("autre", "À une autre adresse")]),
+        _l("Lieu de stationnement"),
+        choices=options([("mairie", _l("Devant la mairie")), ("autre", _l("À une autre adresse"))]),
         default="mairie",
         validate_choice=False,
     )
-    venue_label = TextField("Nom du lieu", max_length=max_length("venue_label"))
-    venue_address = TextField("Adresse du lieu", max_length=max_length("venue_address"),
+    venue_label = TextField(_l("Nom du lieu"), max_length=max_length("venue_label"))
+    venue_address = TextField(_l("Adresse du lieu"), max_length=max_length("venue_address"),
                               render_kw={"autocomplete": "street-address"})
-    notes = LongTextField("Remarques", max_length=max_length("notes"))
+    notes = LongTextField(_l("Remarques"), max_length=max_length("notes"))
     # Honeypot: hidden from people by CSS (and from assistive technology), robots fill it.
-    website = StringField("Ne pas remplir ce champ", render_kw={"autocomplete": "off", "tabindex": "-1"})
-    submit = SubmitField("Envoyer la demande")
+    website = StringField(_l("Ne pas remplir ce champ"), render_kw={"autocomplete": "off", "tabindex": "-1"})
+    submit = SubmitField(_l("Envoyer la demande"))
 
     def __init__(self, *args: Any, seasons: list[Season], activities: list[Activity], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.seasons = {s.id: s for s in seasons}
         self.activities = {a.id: a for a in activities}
         self.season.choices = options(
-            (s.id, f"{s.name} (du {format_date_fr(s.start)} au {format_date_fr(s.end)})") for s in seasons
+            (s.id, _("%(name)s (du %(start)s au %(end)s)", name=s.name, start=local_date(s.start),
+                     end=local_date(s.end))) for s in seasons
         )
         if len(seasons) == 1 and not self.season.data:
             self.season.data = seasons[0].id
@@ -524,7 +549,7 @@ class RequestForm(ErrorSummaryMixin, FlaskForm):
     # Cross-field validation, each message attached to the field it is about -------------------
     def validate_season(self, field: Field) -> None:
         if self.chosen_season is None:
-            raise ValidationError("Choisissez la saison.")
+            raise ValidationError(_("Choisissez la saison."))
 
     def validate_commune(self, field: Field) -> None:
         if not field.data:
@@ -541,12 +566,12 @@ class RequestForm(ErrorSummaryMixin, FlaskForm):
         self.commune_candidates = candidates[:10]
         self.commune_choice.choices = options((c.insee, c.label) for c in self.commune_candidates)
         if candidates:
-            raise ValidationError("Plusieurs communes correspondent : choisissez la vôtre dans la liste ci-dessous.")
-        raise ValidationError("Aucune commune ne correspond : vérifiez l'orthographe ou indiquez le code postal.")
+            raise ValidationError(_("Plusieurs communes correspondent : choisissez la vôtre dans la liste ci-dessous."))
+        raise ValidationError(_("Aucune commune ne correspond : vérifiez l'orthographe ou indiquez le code postal."))
 
     def validate_activity(self, field: Field) -> None:
         if self.chosen_activity is None:
-            raise ValidationError("Choisissez une activité.")
+            raise ValidationError(_("Choisissez une activité."))
 
     def validate_periods(self, field: Field) -> None:
         filled = 0
@@ -560,7 +585,7 @@ class RequestForm(ErrorSummaryMixin, FlaskForm):
             filled += 1
             self._check_period(sub)
         if filled == 0:
-            raise ValidationError("Indiquez au moins une période (date de début et date de fin).")
+            raise ValidationError(_("Indiquez au moins une période (date de début et date de fin)."))
         if any(e.form.start.errors or e.form.end.errors for e in field.entries):
             # Each message sits next to its date; this makes the form invalid as a whole.
             raise ValidationError("")
@@ -569,26 +594,24 @@ class RequestForm(ErrorSummaryMixin, FlaskForm):
         """One filled-in period: each message goes next to the date it is about."""
         start, end = sub.start.data, sub.end.data
         if start is None:
-            sub.start.errors.append("Indiquez le début de cette période.")
+            sub.start.errors.append(_("Indiquez le début de cette période."))
             return
         if end is None:
-            sub.end.errors.append("Indiquez la fin de cette période.")
+            sub.end.errors.append(_("Indiquez la fin de cette période."))
             return
         if end < start:
-            sub.end.errors.append(
-                f"La période finit le {format_date_fr(end)}, avant de commencer le {format_date_fr(start)}."
-            )
+            sub.end.errors.append(_("La période finit le %(end)s, avant de commencer le %(start)s.",
+                                    end=local_date(end), start=local_date(start)))
             return
         season = self.chosen_season
         if season is not None:
             for sf, d in ((sub.start, start), (sub.end, end)):
                 if not season.start <= d <= season.end:
-                    sf.errors.append(
-                        f"Le {format_date_fr(d)} est en dehors de la saison "
-                        f"(du {format_date_fr(season.start)} au {format_date_fr(season.end)})."
-                    )
+                    sf.errors.append(_("Le %(day)s est en dehors de la saison (du %(start)s au %(end)s).",
+                                       day=local_date(d), start=local_date(season.start),
+                                       end=local_date(season.end)))
         if end < local_today() and not sub.end.errors:
-            sub.end.errors.append("Cette période est déjà passée.")
+            sub.end.errors.append(_("Cette période est déjà passée."))
         if season is not None and not sub.start.errors and not sub.end.errors:
             why = no_service_day(season, start, end)
             if why:
@@ -599,24 +622,23 @@ class RequestForm(ErrorSummaryMixin, FlaskForm):
         if season is not None and field.data:
             outside = [d for d in field.data if d not in (season.weekdays or [])]
             if outside:
-                names = ", ".join(WEEKDAY_LABELS.get(d, str(d)).lower() for d in outside)
-                raise ValidationError(f"Le camion ne circule pas le {names} pendant cette saison.")
+                names = ", ".join(day_name(d) for d in outside)
+                raise ValidationError(_("Le camion ne circule pas le %(days)s pendant cette saison.", days=names))
 
     def validate_latest_end(self, field: Field) -> None:
         start, end = self.earliest_start.data, field.data
         if start is None or end is None or self.earliest_start.errors:
             return
         if end <= start:
-            raise ValidationError("L'heure de départ doit être après l'heure d'arrivée.")
+            raise ValidationError(_("L'heure de départ doit être après l'heure d'arrivée."))
         activity = self.chosen_activity
         if activity is not None and end - start < activity.duration_minutes:
-            raise ValidationError(
-                f"Ce créneau est plus court que l'activité choisie ({duration_text(activity.duration_minutes)})."
-            )
+            raise ValidationError(_("Ce créneau est plus court que l'activité choisie (%(duration)s).",
+                                    duration=duration_text(activity.duration_minutes)))
 
     def validate_rhythm(self, field: Field) -> None:
         if field.data not in {c.value for c in field.choices}:
-            raise ValidationError("Choisissez le rythme des visites.")
+            raise ValidationError(_("Choisissez le rythme des visites."))
 
     def chosen_rhythm(self) -> rh.Rhythm | None:
         """The rhythm asked for (None when a number it needs is missing or wrong)."""
@@ -664,19 +686,19 @@ class RequestForm(ErrorSummaryMixin, FlaskForm):
 
     def validate_venue_label(self, field: Field) -> None:
         if self.venue_kind.data == "autre" and not field.data:
-            raise ValidationError("Indiquez le nom du lieu (par exemple « Salle des fêtes »).")
+            raise ValidationError(_("Indiquez le nom du lieu (par exemple « Salle des fêtes »)."))
 
     def validate_venue_address(self, field: Field) -> None:
         if self.venue_kind.data == "autre" and not field.data:
-            raise ValidationError("Indiquez l'adresse du lieu.")
+            raise ValidationError(_("Indiquez l'adresse du lieu."))
 
     def validate_venue_kind(self, field: Field) -> None:
         if field.data not in ("mairie", "autre"):
-            raise ValidationError("Choisissez où le camion stationnera.")
+            raise ValidationError(_("Choisissez où le camion stationnera."))
 
     def validate_structure_kind(self, field: Field) -> None:
         if field.data not in STRUCTURE_KINDS:
-            raise ValidationError("Choisissez un type de structure dans la liste.")
+            raise ValidationError(_("Choisissez un type de structure dans la liste."))
 
     # Output -------------------------------------------------------------------------------------
     def request_fields(self) -> dict[str, Any]:
@@ -715,7 +737,7 @@ class RequestForm(ErrorSummaryMixin, FlaskForm):
 
 
 class CancelForm(FlaskForm):
-    submit = SubmitField("Oui, annuler ma demande")
+    submit = SubmitField(_l("Oui, annuler ma demande"))
 
 
 class OperatorRequestForm(RequestForm):

@@ -26,6 +26,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from babel.dates import format_date
+from flask_babel import lazy_gettext as _l
 
 #: Declared by the request schema (web/requests/schema.py), which the forms and the API read.
 MAX_OCCURRENCES = 52
@@ -41,10 +42,10 @@ MAX_WEEKS = 8
 MAX_MARGIN_DAYS = 3
 KINDS = ("single", "cycle", "round", "spaced", "custom")
 KIND_LABELS = {
-    "single": "Une seule visite",
-    "cycle": "Un cycle de séances (par exemple un atelier en 4 séances, une par semaine, même jour et même heure)",
-    "round": "Une tournée régulière (par exemple toutes les 2 semaines, à 2 jours près)",
-    "spaced": "Plusieurs passages, espacés d'au moins quelques jours",
+    "single": _l("Une seule visite"),
+    "cycle": _l("Un cycle de séances (par exemple un atelier en 4 séances, une par semaine, même jour et même heure)"),
+    "round": _l("Une tournée régulière (par exemple toutes les 2 semaines, à 2 jours près)"),
+    "spaced": _l("Plusieurs passages, espacés d'au moins quelques jours"),
 }
 #: What :func:`rhythm_fields` sets: the columns of a request that make its rhythm.
 FIELDS = ("occurrences", "min_days_between", "max_days_between", "same_weekday", "same_start_within_minutes")

@@ -17,6 +17,7 @@ from annotated_types import Ge, Le, MaxLen
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from web.auth.operations import valid_email
+from web.core.menu import N_
 from web.core.schema import declared_limits
 from web.requests import rhythm as rh
 from web.requests.models import STRUCTURE_KINDS
@@ -32,9 +33,9 @@ MAX_EQUIPMENT = 50
 #: and paragraph separators (they break iCalendar lines and PostgreSQL refuses NUL).
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
 LINE_BREAKS = re.compile(r"[\r\n\t]+")
-PHONE_ERROR = ("Ce n'est pas un numéro de téléphone français : 10 chiffres commençant par 0 "
+PHONE_ERROR = N_("Ce n'est pas un numéro de téléphone français : 10 chiffres commençant par 0 "
                "(par exemple 04 66 49 12 34) ou +33 suivi de 9 chiffres.")
-EMAIL_ERROR = "Ce n'est pas une adresse e-mail : elle s'écrit nom@domaine.fr."
+EMAIL_ERROR = N_("Ce n'est pas une adresse e-mail : elle s'écrit nom@domaine.fr.")
 
 
 def text_problem(value: str, *, multiline: bool = False) -> str | None:
