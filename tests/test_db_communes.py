@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import MappingProxyType
 
 import pytest
@@ -77,6 +78,9 @@ def test_cli_reports_added_updated_and_corrected(runner, monkeypatch):
     assert fake.calls == [["48", "12"]]
     assert "1 communes added, 0 updated" in result.output
     assert "1 town-hall point(s)" in result.output
+    # The map outlines are simplified at import, not on the first coverage page a user opens.
+    kept = sorted(p.name.split("-")[1] for p in Path(runner.app.instance_path).glob("outlines-*.json"))
+    assert kept == ["12", "48"]
 
 
 def test_cli_unknown_department_is_one_clear_line(runner, monkeypatch, app, db_session):

@@ -174,3 +174,39 @@ def test_with_road_data_the_coverage_measures_by_road_and_says_so(make_app: Any,
             # A road is never shorter than the straight line (km kept to one decimal).
             assert row.nearest_place == "Bibliothèque" and row.nearest_place_km >= round(straight, 1) - 0.05
         assert db.session.scalar(select(func.count()).select_from(RoadLeg)) == 2  # kept for the next page
+
+
+def test_a_town_hall_beyond_every_road_gives_straight_lines_and_says_which_in_french(
+        make_app: Any, road_tiles: Path) -> None:
+    from tests.conftest import Make
+    from web.coverage.models import FixedPlace
+    from web.coverage.operations import coverage
+    from web.extensions import db
+
+    app = make_app(TOURPLAN_VALHALLA_TILES=str(road_tiles))
+    with app.app_context():
+        season = _helsinki_season(Make(), [STOPS[0], ("au large", *SEA)])
+        _name, lat, lon = STOPS[7]
+        db.session.add(FixedPlace(source="operator", source_id="1", name="Bibliothèque", lat=lat, lon=lon))
+        db.session.flush()
+        cov = coverage(season, date(2027, 3, 1))
+    assert cov.distance_method.startswith("à vol d'oiseau (la mairie de Quartier au large (60.120000, 24.950000)")
+    assert "d'aucune route" in cov.distance_method
+    assert all(row.nearest_place == "Bibliothèque" for row in cov.rows)  # the page still has its figures
+
+
+def test_a_routing_server_that_does_not_answer_is_said_in_french_and_logged(
+        make_app: Any, caplog: Any) -> None:
+    from tests.conftest import Make
+    from tests.desk_helpers import small_season
+    from web.core.errors import OperationError
+
+    # Nothing listens on port 9 of this machine: the engine's error is English, the user's is not.
+    app = make_app(TOURPLAN_ROUTING_URL="http://127.0.0.1:9", TOURPLAN_ROUTING_ENGINE="osrm")
+    with app.app_context():
+        season = small_season(Make())["season"]
+        with pytest.raises(OperationError) as e:
+            _plan(season)
+    assert e.value.message == ("le calcul des trajets par la route a échoué : le moteur d'itinéraires n'a pas "
+                               "répondu (le détail est dans le journal du serveur)")
+    assert any("road data" in r.getMessage() and "no answer" in r.getMessage() for r in caplog.records)

@@ -6,6 +6,7 @@ import click
 
 from web.communes.operations import import_communes
 from web.core.cli import fail_cleanly, tourplan_cli
+from web.coverage.operations import department_outlines
 from web.extensions import db
 
 
@@ -20,3 +21,5 @@ def import_communes_command(departments: tuple[str, ...]) -> None:
     result = import_communes(departments)
     db.session.commit()
     click.echo(result.summary())
+    # Simplified here once, so that the first coverage page does not wait seconds for them.
+    department_outlines(departments)

@@ -6,16 +6,15 @@ from __future__ import annotations
 import csv
 import io
 import json
-from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from tourplan.calendar import local_today
 from tourplan.coverage import FAR_KM, STALE_DAYS, NeedWeights, class_breaks, class_of
-from tourplan.outlines import Area, choropleth_svg, commune_outlines
+from tourplan.outlines import Area, choropleth_svg
 from web.auth.decorators import operator_required
 from web.communes.models import Commune
 from web.core import menu
@@ -77,10 +76,7 @@ def _value_text(row: ops.CommuneCoverage, key: str) -> str:
 
 
 def _outlines(cov: ops.Coverage) -> dict[str, Any]:
-    """Outlines of the territory's communes (their département is the INSEE code's start:
-    three characters overseas)."""
-    return commune_outlines({r.insee[:3] if r.insee.startswith("97") else r.insee[:2] for r in cov.rows},
-                            Path(current_app.instance_path))
+    return ops.territory_outlines(r.insee for r in cov.rows)
 
 
 def _map(cov: ops.Coverage, measure: str, season: Season) -> tuple[str, list[tuple[str, str]]]:

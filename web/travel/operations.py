@@ -43,9 +43,22 @@ def configured_router() -> Router | None:
         try:
             router = router_from_settings(tiles=tiles, url=url, engine=cfg.get("TOURPLAN_ROUTING_ENGINE"))
         except TravelError as e:
-            raise OperationError(f"les données routières sont inutilisables ({e})", "travel") from None
+            raise OperationError(engine_failure("les données routières sont inutilisables", e), "travel") from None
         current_app.extensions[key] = router
     return router
+
+
+def unreachable(names: str, point: Point) -> str:
+    """Plain French for a point the road graph cannot reach, naming it and where it is."""
+    return (f"{names} ({point.lat:.6f}, {point.lon:.6f}) n'est à moins de {SNAP_LIMIT_M} m d'aucune route "
+            "que le camion peut prendre, ou n'est relié(e) aux autres par aucune route")
+
+
+def engine_failure(what: str, error: TravelError) -> str:
+    """Plain French for a routing engine that cannot answer. The engine speaks English and
+    in its own terms: its words go to the server log, for whoever runs the server."""
+    current_app.logger.warning("road data: %s", error)
+    return f"{what} : le moteur d'itinéraires n'a pas répondu (le détail est dans le journal du serveur)"
 
 
 def _stored(key: tuple[float, float]) -> tuple[int, int]:
@@ -106,12 +119,9 @@ def season_travel(data: Mapping[str, Any], labels: Mapping[str, str]) -> tuple[d
         legs = road_matrix(points, router, DatabaseLegCache())
     except UnreachablePoint as e:
         names = " et ".join(n for p, n in named if point_key(p) == point_key(e.point)) or "un point"
-        raise OperationError(
-            f"{names} ({e.point.lat:.6f}, {e.point.lon:.6f}) n'est à moins de {SNAP_LIMIT_M} m d'aucune route "
-            "que le camion peut prendre, ou n'est relié(e) aux autres par aucune route : corrigez son emplacement",
-            "travel") from None
+        raise OperationError(f"{unreachable(names, e.point)} : corrigez son emplacement", "travel") from None
     except TravelError as e:
-        raise OperationError(f"le calcul des trajets par la route a échoué ({e})", "travel") from None
+        raise OperationError(engine_failure("le calcul des trajets par la route a échoué", e), "travel") from None
     travel = {"model": "matrix", "points": [p.to_json() for p in points], "km": legs.km, "minutes": legs.minutes}
     return travel, f"{router.engine} {router.graph_version}"
 
