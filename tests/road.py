@@ -67,13 +67,51 @@ def valhalla_server(tiles: Path) -> Iterator[str]:
         config[worker]["service"]["proxy"] = f"ipc://{tiles.parent}/{worker}-{port}"
     path = tiles.parent / f"service-{port}.json"
     path.write_text(json.dumps(config))
-    proc = subprocess.Popen([str(valhalla_bin("valhalla_service")), str(path), "1"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
+    with _serving([str(valhalla_bin("valhalla_service")), str(path), "1"], f"http://127.0.0.1:{port}",
+                  "/status") as url:
+        yield url
+
+
+def build_osrm_graph(extract: Path, folder: Path) -> Path:
+    """An OSRM car graph (multi-level Dijkstra) of ``extract``, with the binaries the
+    osrm-bindings wheel ships; returns the ``.osrm`` base path osrm-routed serves."""
+    import shutil
+
+    import osrm
+
+    home = Path(osrm.__file__).parent
+    folder.mkdir(parents=True, exist_ok=True)
+    pbf = folder / extract.name
+    shutil.copyfile(extract, pbf)
+    base = folder / extract.name.removesuffix(".osm.pbf")
+    steps = [["osrm-extract", "-p", str(home / "share" / "profiles" / "car.lua"), str(pbf)],
+             ["osrm-partition", f"{base}.osrm"], ["osrm-customize", f"{base}.osrm"]]
+    for name, *args in steps:
+        subprocess.run([str(home / "bin" / name), *args], check=True, cwd=folder,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return Path(f"{base}.osrm")
+
+
+@contextmanager
+def osrm_server(graph: Path) -> Iterator[str]:
+    """``osrm-routed`` on a free port, serving ``graph``; yields its URL."""
+    import osrm
+
+    port = free_port()
+    binary = Path(osrm.__file__).parent / "bin" / "osrm-routed"
+    with _serving([str(binary), "--algorithm", "mld", "-i", "127.0.0.1", "-p", str(port), str(graph)],
+                  f"http://127.0.0.1:{port}", "/nearest/v1/driving/24.94,60.168") as url:
+        yield url
+
+
+@contextmanager
+def _serving(command: list[str], url: str, probe: str) -> Iterator[str]:
+    """Run a routing server until the block ends; yields ``url`` once ``probe`` answers."""
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         for _ in range(100):
             try:
-                urllib.request.urlopen(url + "/status", timeout=1).read()
+                urllib.request.urlopen(url + probe, timeout=1).read()
                 break
             except OSError:
                 time.sleep(0.1)

@@ -138,4 +138,6 @@ def travel_description(travel_source: str) -> dict[str, Any]:
     if kind == "valhalla" and stamp.isdigit():
         when = paris_datetime(datetime.fromtimestamp(int(stamp), tz=UTC))
         return {"road": True, "text": f"par la route, calculés par {engine} (graphe routier construit le {when})"}
+    if kind == "osrm":  # OSRM tells no graph date: its server stands for the graph
+        return {"road": True, "text": f"par la route, calculés par {engine} (serveur {stamp})"}
     return {"road": True, "text": f"par la route, calculés par {engine} (graphe routier {graph})"}
