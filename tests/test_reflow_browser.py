@@ -50,6 +50,9 @@ if HAVE_CHROMIUM:
         second = draft(data["season"])
         operator()
         make.commune("48017", name="Badaroux", lat=44.538, lon=3.547)  # no visit: points to its neighbours'
+        # The longest name of Lozère, in the desk's commune lists: a select grows to its longest option.
+        longest = make.commune("48144", name="Sainte-Croix-Vallée-Française", lat=44.192, lon=3.750)
+        make.request(data["season"], longest, label="Atelier démarches")
         row = second.rows[0]
         ids = {"visit": visits[1].id, "draft": second.id, "published": published.id, "van": data["van"].id,
                "season": data["season"].id, "request": data["plain"].id, "day": row.date.isoformat(),
