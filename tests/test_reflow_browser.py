@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.browser import HAVE_CHROMIUM, live_server
-from tests.desk_helpers import PASSWORD, draft, operator, small_season
+from tests.browser import HAVE_CHROMIUM, live_server, log_in
+from tests.desk_helpers import draft, operator, small_season
 from tests.public_data import Row, make_tour, next_weekday
 from tourplan.calendar import local_today
 
@@ -89,11 +89,7 @@ if HAVE_CHROMIUM:
 
     def test_every_operator_page_reflows_at_320_px(browser: Browser, site: dict[str, Any]) -> None:
         page = narrow_page(browser)
-        page.goto(site["url"] + "/operateur/connexion")
-        page.fill("input[name=email]", "ops@example.fr")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("form button[type=submit], form input[type=submit]")
-        page.wait_for_load_state()
+        log_in(page, site["url"])
         rid, draft_id = site["request"], site["draft"]
         urls = [
             "/operateur/", "/operateur/demandes/", "/operateur/demandes/circuit", f"/operateur/demandes/{rid}",
@@ -131,10 +127,7 @@ if HAVE_CHROMIUM:
         wide.goto(site["url"] + "/calendrier")
         assert wide.locator("table.month").is_visible() and not wide.locator(".cal-list").is_visible()
         # On the desk's timeline at 320 px, every time range stays on one line.
-        page.goto(site["url"] + "/operateur/connexion")
-        page.fill("input[name=email]", "ops@example.fr")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("form button[type=submit], form input[type=submit]")
+        log_in(page, site["url"])
         page.goto(site["url"] + f"{DESK}/versions/{site['draft']}")
         times = page.locator(".seg .t")
         heights = {times.nth(i).inner_text(): times.nth(i).bounding_box()["height"] for i in range(times.count())}
