@@ -14,7 +14,7 @@ import pytest
 
 from tests.browser import HAVE_CHROMIUM, live_server, log_in
 from tests.desk_helpers import draft, operator, small_season
-from tests.public_data import Row, make_tour, next_weekday
+from tests.public_data import next_weekday, published_tour
 from tourplan.calendar import local_today
 
 if TYPE_CHECKING:
@@ -39,11 +39,8 @@ if HAVE_CHROMIUM:
         from web.extensions import db
         from web.tours.operations import publish_version
 
-        t = make_tour(make)
-        mende, marv = t.requests["mende"], t.requests["marvejols"]
-        nord, sud = t.vans["nord"], t.vans["sud"]
-        visits = t.publish([Row(mende, nord, PAST, 570, 690, 0), Row(mende, nord, SOON, 570, 690, 1),
-                            Row(marv, sud, SOON, 840, 930, 0)])
+        public = published_tour(make, [("mende", "nord", PAST, 570, 690, 0), ("mende", "nord", SOON, 570, 690, 1),
+                                       ("marvejols", "sud", SOON, 840, 930, 0)])
         data = small_season(make)
         published = draft(data["season"])
         publish_version(published.id, by="ops@example.fr")
@@ -51,7 +48,7 @@ if HAVE_CHROMIUM:
         operator()
         make.commune("48017", name="Badaroux", lat=44.538, lon=3.547)  # no visit: points to its neighbours'
         row = second.rows[0]
-        ids = {"visit": visits[1].id, "draft": second.id, "published": published.id, "van": data["van"].id,
+        ids = {"visit": public["ids"][1], "draft": second.id, "published": published.id, "van": data["van"].id,
                "season": data["season"].id, "request": data["plain"].id, "day": row.date.isoformat(),
                "sheet": f"{DESK}/versions/{second.id}/feuille/{row.van.slug}/{row.date.isoformat()}",
                "token": data["plain"].tracking_token}
