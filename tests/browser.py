@@ -14,6 +14,7 @@ import shutil
 import threading
 from collections.abc import Container, Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -113,3 +114,29 @@ def axe_violations(page: Page, *, iframes: bool = False) -> list[str]:
         f"async () => (await axe.run(document, {options})).violations"
         ".map(v => v.id + ' (' + v.impact + '): ' + v.nodes.map(n => n.target.join(' ')).join(' | '))"
     ))
+
+
+def log_in(page: Page, base: str, email: str = "ops@example.fr") -> None:
+    """Log the operator ``email`` in through the login form, as a person does; waits for the
+    desk's home page, where a successful login leads (a refused one stays on the form)."""
+    from tests.desk_helpers import PASSWORD
+
+    page.goto(base + "/operateur/connexion")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form button[type=submit], form input[type=submit]")
+    page.wait_for_url(base + "/operateur/")
+
+
+def fill_request_form(page: Page, first: date, last: date) -> None:
+    """Fill the public request form (already open) as Mende's town hall asks for the first
+    activity of the catalogue between ``first`` and ``last``; the site must have Mende
+    (tests/request_helpers.py: ``open_season``). Sending it is the caller's."""
+    page.fill("#commune", "Mende (48000) – 48095")
+    page.select_option("#structure_kind", "mairie")
+    page.fill("#contact_name", "Jeanne Martin")
+    page.fill("#email", "jeanne@mairie-mende.fr")
+    page.fill("#phone", "04 66 49 12 34")
+    page.check("#activity-0")
+    page.fill("#periods-0-start", first.isoformat())
+    page.fill("#periods-0-end", last.isoformat())

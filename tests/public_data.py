@@ -110,3 +110,13 @@ def make_tour(make: Any, today: date | None = None) -> Tour:
                                               activity=tour.activities["fablab"], occurrences=2)
     db.session.commit()
     return tour
+
+
+def published_tour(make: Any, rows: list[tuple[str, str, date, int, int, int]]) -> dict[str, Any]:
+    """:func:`make_tour` with ``rows`` published, each (request, van, day, start, end, occurrence),
+    the request and the van by their names in the tour ("mende"/"marvejols", "nord"/"sud").
+    Returns the tour, its :class:`Row` list (to publish again with changes) and the visits' ids."""
+    tour = make_tour(make)
+    built = [Row(tour.requests[r], tour.vans[v], day, start, end, n) for r, v, day, start, end, n in rows]
+    visits = tour.publish(built)
+    return {"tour": tour, "rows": built, "ids": [v.id for v in visits]}

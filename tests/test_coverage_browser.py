@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.browser import HAVE_CHROMIUM, axe_violations, live_server, new_page
+from tests.browser import HAVE_CHROMIUM, axe_violations, live_server, log_in, new_page
 from tests.coverage_helpers import TODAY, small_territory
-from tests.desk_helpers import PASSWORD, operator
+from tests.desk_helpers import operator
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Browser
 
 WIDTH = 320
 
@@ -38,16 +38,9 @@ if HAVE_CHROMIUM:
         with live_server(app) as url:
             yield {"url": url, "urls": urls}
 
-    def _login(page: Page, base: str) -> None:
-        page.goto(base + "/operateur/connexion")
-        page.fill("input[name=email]", "ops@example.fr")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("form button[type=submit], form input[type=submit]")
-        page.wait_for_load_state()
-
     def test_coverage_pages_are_axe_clean(browser: Browser, site: dict[str, Any]) -> None:
         page, problems = new_page(browser, bypass_csp=True, ignore_console=("status of 422",))
-        _login(page, site["url"])
+        log_in(page, site["url"])
         found = {}
         for url in site["urls"]:
             page.goto(site["url"] + url)
@@ -69,7 +62,7 @@ if HAVE_CHROMIUM:
         page = context.new_page()
         page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("http://127.0.0.1:")
                    else route.abort())
-        _login(page, site["url"])
+        log_in(page, site["url"])
         found = {}
         for url in site["urls"]:
             page.goto(site["url"] + url)
@@ -80,7 +73,7 @@ if HAVE_CHROMIUM:
 
     def test_the_report_prints_on_a4_without_the_menus(browser: Browser, site: dict[str, Any]) -> None:
         page, _problems = new_page(browser)
-        _login(page, site["url"])
+        log_in(page, site["url"])
         page.goto(site["url"] + "/operateur/couverture/s1/rapport")
         page.emulate_media(media="print")
         assert not page.locator(".desk-nav").is_visible()

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.browser import HAVE_CHROMIUM, axe_violations, live_server, new_page
-from tests.desk_helpers import PASSWORD, draft, operator, small_season
+from tests.browser import HAVE_CHROMIUM, axe_violations, live_server, log_in, new_page
+from tests.desk_helpers import draft, operator, small_season
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -47,11 +47,7 @@ if HAVE_CHROMIUM:
         # CSP bypassed only to inject axe-core, which the site's policy rightly blocks.
         # Console errors are not counted here: page errors and dialogs are.
         page, problems = new_page(browser, bypass_csp=True, console_errors=False)
-        page.goto(url + "/operateur/connexion")
-        page.fill("input[name=email]", "ops@example.fr")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("form button[type=submit], form input[type=submit]")
-        page.wait_for_load_state()
+        log_in(page, url)
         return page, problems
 
     def test_axe_finds_no_violation_on_operator_pages(browser: Browser, desk: dict[str, Any]) -> None:

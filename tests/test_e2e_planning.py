@@ -15,27 +15,18 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.browser import HAVE_CHROMIUM, live_server, new_page
-from tests.desk_helpers import PASSWORD, operator
-from tourplan.calendar import local_today
+from tests.browser import HAVE_CHROMIUM, fill_request_form, live_server, log_in, new_page
+from tests.desk_helpers import operator
+from tests.request_helpers import START, open_season
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
-START = local_today() + timedelta(days=7)
-END = START + timedelta(days=60)
-
 if HAVE_CHROMIUM:
     @pytest.fixture
     def site(app: Any, make: Any, db_session: Any) -> Iterator[str]:
-        from web.activities.models import Activity
-
-        make.season("printemps", start=START, end=END)
-        make.commune("48095", name="Mende", postal_codes=["48000"], townhall_address="Place Urbain V",
-                     lat=44.5181, lon=3.5006)
+        open_season(make)
         make.van("tiers-truck", depot_lat=44.52, depot_lon=3.49)
-        db_session.add(Activity(slug="demarches", name="Aide aux démarches", duration_minutes=120,
-                                equipment=["laptops"]))
         db_session.commit()
         operator()
         app.config["WTF_CSRF_ENABLED"] = True
@@ -68,14 +59,7 @@ if HAVE_CHROMIUM:
         # A commune asks for a visit.
         commune = local_page(browser)
         commune.goto(site + "/demander")
-        commune.fill("#commune", "Mende (48000) – 48095")
-        commune.select_option("#structure_kind", "mairie")
-        commune.fill("#contact_name", "Jeanne Martin")
-        commune.fill("#email", "jeanne@mairie-mende.fr")
-        commune.fill("#phone", "04 66 49 12 34")
-        commune.check("#activity-0")
-        commune.fill("#periods-0-start", (START + timedelta(days=2)).isoformat())
-        commune.fill("#periods-0-end", (START + timedelta(days=20)).isoformat())
+        fill_request_form(commune, START + timedelta(days=2), START + timedelta(days=20))
         commune.click("input[name=submit]")
         commune.wait_for_load_state()
         # Sent: the browser lands on the private tracking page.
@@ -85,11 +69,7 @@ if HAVE_CHROMIUM:
 
         # An operator, without JavaScript, accepts it...
         ops = local_page(browser, javascript=False)
-        ops.goto(site + "/operateur/connexion")
-        ops.fill("#email", "ops@example.fr")
-        ops.fill("#password", PASSWORD)
-        ops.click("input[name=submit]")
-        ops.wait_for_load_state()
+        log_in(ops, site)
         with app.app_context():
             from web.requests.models import VisitRequest
 

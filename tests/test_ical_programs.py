@@ -63,14 +63,19 @@ def _run(args: list[str], tmp: Path, tz: str) -> str:
     return done.stdout
 
 
+def _feed_and_store(tmp: Path, store: str) -> tuple[Path, Path]:
+    """Our feed written in ``tmp``, and an empty folder there for the program to keep it in."""
+    feed = tmp / "tour.ics"
+    feed.write_bytes(FEED)
+    (tmp / store).mkdir()
+    return feed, tmp / store
+
+
 if have_program("calcurse"):
 
     @pytest.mark.parametrize("tz", ZONES)
     def test_calcurse_imports_visits_at_the_right_local_times(tmp_path: Path, tz: str) -> None:
-        feed = tmp_path / "tour.ics"
-        feed.write_bytes(FEED)
-        data = tmp_path / "calcurse"
-        data.mkdir()
+        feed, data = _feed_and_store(tmp_path, "calcurse")
         report = _run(["calcurse", "-D", str(data), "-i", str(feed)], tmp_path, tz)
         assert "2 apps" in report and "0 skipped" in report, report
         out = _run(["calcurse", "-D", str(data), "--input-datefmt", "4", "-Q", "--from", "2026-06-01",
@@ -85,10 +90,7 @@ if have_program("khal"):
 
     @pytest.mark.parametrize("tz", ZONES)
     def test_khal_imports_visits_at_the_right_local_times_and_sees_cancellation(tmp_path: Path, tz: str) -> None:
-        feed = tmp_path / "tour.ics"
-        feed.write_bytes(FEED)
-        vdir = tmp_path / "vdir"
-        vdir.mkdir()
+        feed, vdir = _feed_and_store(tmp_path, "vdir")
         config = tmp_path / "khal.conf"
         config.write_text(
             "[calendars]\n[[tour]]\n"

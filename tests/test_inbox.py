@@ -12,12 +12,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.conftest import AuthActions
+from tests.request_helpers import END, START, TODAY, aide_aux_demarches
 from tests.test_auth import add_operator
-from tourplan.calendar import local_today
+from tests.test_request_form import valid_data
 
-TODAY = local_today()
-START = TODAY + timedelta(days=7)
-END = TODAY + timedelta(days=120)
 PERIOD = [{"start": (START + timedelta(days=2)).isoformat(), "end": (START + timedelta(days=30)).isoformat()}]
 
 
@@ -29,9 +27,9 @@ def inbox(make: Any, db_session: Any, app: Flask) -> dict[str, Any]:
     season = make.season("ete", start=START, end=END)
     mende = make.commune("48095", name="Mende", postal_codes=["48000"])
     florac = make.commune("48061", name="Florac Trois Rivières", postal_codes=["48400"])
-    demarches = Activity(slug="demarches", name="Aide aux démarches", duration_minutes=120, equipment=["laptops"])
+    demarches = aide_aux_demarches()
     robots = Activity(slug="robots", name="Atelier robots", duration_minutes=90, equipment=["robots"])
-    db_session.add_all([demarches, robots])
+    db_session.add(robots)
     db_session.flush()
     common = {"periods": PERIOD, "contact_name": "Jeanne", "email": "j@mende.fr", "phone": "04 66 49 12 34"}
     a = make.request(season, mende, status="submitted", activity=demarches, label="Démarches à Mende", **common)
@@ -156,26 +154,14 @@ def test_priority_change_is_recorded(app: Flask, ops_client: FlaskClient, inbox:
 
 
 def edit_data(inbox: dict[str, Any], **overrides: Any) -> dict[str, Any]:
-    data = {
-        "season": str(inbox["season"]),
-        "commune": "Mende (48000) – 48095",
-        "structure_kind": "mairie",
-        "contact_name": "Paul Durand",
-        "email": "paul@mende.fr",
-        "phone": "0466491234",
-        "activity": str(inbox["demarches"]),
-        "periods-0-start": PERIOD[0]["start"],
-        "periods-0-end": PERIOD[0]["end"],
-        "venue_kind": "mairie",
-        "priority": "2",
-        "duration_minutes": "90",
-        "rhythm": "spaced",
-        "occurrences": "2",
-        "min_days_between": "14",
-        "required_visit": "oui",
-    }
-    data.update(overrides)
-    return data
+    """The public form's fields (the same form, validated the same way), a new contact, and what
+    only the operator edits: priority, duration, rhythm, whether the visit is required."""
+    edits = {"commune": "Mende (48000) – 48095", "structure_kind": "mairie", "contact_name": "Paul Durand",
+             "email": "paul@mende.fr", "phone": "0466491234"}
+    operator_fields = {"priority": "2", "duration_minutes": "90", "rhythm": "spaced", "occurrences": "2",
+                       "min_days_between": "14", "required_visit": "oui"}
+    ids = {"season": inbox["season"], "activity": inbox["demarches"]}
+    return valid_data(ids, **{**edits, **operator_fields, **overrides})
 
 
 def test_the_edit_page_is_prefilled(ops_client: FlaskClient, inbox: dict[str, Any]) -> None:

@@ -6,6 +6,7 @@ a failure leaves the published tour as it was and says so on the job."""
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from datetime import date
 
 import pytest
@@ -58,13 +59,52 @@ def _publish_first_tour(data) -> None:
     publish_version(v.id, by="test@ops")
 
 
-def test_plan_button_runs_a_job_that_produces_a_checked_draft(app, client, make, auth):
-    data = small_season(make)
+PLAN = "/operateur/planification/saisons/s1/planifier"
+
+
+def _press_plan(client, time_limit: str) -> int:
+    """Press the season's plan button; the id of the job it started (its page is where it leads)."""
+    r = client.post(PLAN, data={"time_limit": time_limit})
+    assert r.status_code == 302, r.get_data(as_text=True)
+    return int(r.headers["Location"].rstrip("/").split("/")[-1])
+
+
+def _start(app, client, time_limit: str, solver: str | None = None) -> int:
+    """An operator logs in and plans the season with ``solver`` (the configured one when None)."""
+    if solver is not None:
+        app.config["TOURPLAN_SOLVER"] = solver
     operator()
-    auth.login()
-    r = client.post("/operateur/planification/saisons/s1/planifier", data={"time_limit": "2"})
-    assert r.status_code == 302
-    job_id = int(r.headers["Location"].rstrip("/").split("/")[-1])
+    AuthActions(client).login()
+    return _press_plan(client, time_limit)
+
+
+def _until(condition, timeout: float = 60.0) -> None:
+    """Poll ``condition`` until it holds or ``timeout`` seconds pass (the caller asserts what it needs)."""
+    deadline = time.monotonic() + timeout
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+
+def _progressed(job_id: int):
+    return lambda: _job(job_id).best_served_priority is not None
+
+
+def _stop(app, client, job_id: int, timeout: float = 60.0) -> float:
+    """Press the job's stop button and wait for the job to end; the seconds that took."""
+    started = time.monotonic()
+    client.post(f"/operateur/planification/travaux/{job_id}/arreter")
+    _wait(app, job_id, timeout=timeout)
+    return time.monotonic() - started
+
+
+def _assert_referee_accepts(version) -> None:
+    report = check_plan(problem_from_json(version.problem_json), plan_from_json(version.plan_json))
+    assert report.ok, report.text()
+
+
+def test_plan_button_runs_a_job_that_produces_a_checked_draft(app, client, make):
+    data = small_season(make)
+    job_id = _start(app, client, "2")
     _wait(app, job_id)
     job = _job(job_id)
     assert job.status == "done", job.message
@@ -72,8 +112,7 @@ def test_plan_button_runs_a_job_that_produces_a_checked_draft(app, client, make,
     assert job.best_served_priority is not None and job.best_km is not None
     version = job.version
     assert version.status == "draft" and version.season_id == data["season"].id
-    report = check_plan(problem_from_json(version.problem_json), plan_from_json(version.plan_json))
-    assert report.ok, report.text()
+    _assert_referee_accepts(version)
     page = client.get(f"/operateur/planification/travaux/{job_id}").get_data(as_text=True)
     assert "Terminée" in page and f"/operateur/planification/versions/{version.id}" in page
     assert 'http-equiv="refresh"' not in page  # a finished job's page stops refreshing
@@ -81,30 +120,22 @@ def test_plan_button_runs_a_job_that_produces_a_checked_draft(app, client, make,
     assert status["status"] == "done" and status["version_id"] == version.id
 
 
-def test_running_job_page_refreshes_itself_and_reports_progress(app, client, make, auth):
+def test_running_job_page_refreshes_itself_and_reports_progress(app, client, make):
     small_season(make)
-    app.config["TOURPLAN_SOLVER"] = "tests.jobs_fakes:sleepy"
-    operator()
-    auth.login()
-    r = client.post("/operateur/planification/saisons/s1/planifier", data={"time_limit": "30"})
-    job_id = int(r.headers["Location"].split("/")[-1])
+    job_id = _start(app, client, "30", "tests.jobs_fakes:sleepy")
     try:
-        deadline = time.monotonic() + 60
-        while _job(job_id).best_served_priority is None and time.monotonic() < deadline:
-            time.sleep(0.2)
+        _until(_progressed(job_id))
         page = client.get(f"/operateur/planification/travaux/{job_id}").get_data(as_text=True)
         assert 'http-equiv="refresh"' in page
         assert "En cours" in page and "42,0\xa0km" in page  # French format, never wrapping
         # A second run of the same season is refused while this one works.
-        again = client.post("/operateur/planification/saisons/s1/planifier", data={"time_limit": "5"},
-                            follow_redirects=True)
+        again = client.post(PLAN, data={"time_limit": "5"}, follow_redirects=True)
         assert "déjà en cours" in again.get_data(as_text=True)
     finally:
-        client.post(f"/operateur/planification/travaux/{job_id}/arreter")
-        _wait(app, job_id)
+        _stop(app, client, job_id)
 
 
-def test_stop_ends_a_running_job_without_touching_the_published_tour(app, client, make, auth):
+def test_stop_ends_a_running_job_without_touching_the_published_tour(app, client, make):
     from web.extensions import db
     from web.tours.models import TourVersion
 
@@ -112,14 +143,8 @@ def test_stop_ends_a_running_job_without_touching_the_published_tour(app, client
     _publish_first_tour(data)
     before = _published_state(data["season"].id)
     versions_before = db.session.scalar(select(func.count()).select_from(TourVersion))
-    app.config["TOURPLAN_SOLVER"] = "tests.jobs_fakes:sleepy"
-    operator()
-    auth.login()
-    r = client.post("/operateur/planification/saisons/s1/planifier", data={"time_limit": "300"})
-    job_id = int(r.headers["Location"].split("/")[-1])
-    deadline = time.monotonic() + 60
-    while _job(job_id).status != "running" and time.monotonic() < deadline:
-        time.sleep(0.1)
+    job_id = _start(app, client, "300", "tests.jobs_fakes:sleepy")
+    _until(lambda: _job(job_id).status == "running")
     assert _job(job_id).status == "running"
     r = client.post(f"/operateur/planification/travaux/{job_id}/arreter", follow_redirects=True)
     assert "Arrêt demandé" in r.get_data(as_text=True)
@@ -135,14 +160,8 @@ def test_stop_ends_a_running_job_without_touching_the_published_tour(app, client
 
 
 def _start_and_wait_for_progress(app, client, solver: str) -> int:
-    app.config["TOURPLAN_SOLVER"] = solver
-    operator()
-    AuthActions(client).login()
-    r = client.post("/operateur/planification/saisons/s1/planifier", data={"time_limit": "300"})
-    job_id = int(r.headers["Location"].split("/")[-1])
-    deadline = time.monotonic() + 60
-    while _job(job_id).best_served_priority is None and time.monotonic() < deadline:
-        time.sleep(0.1)
+    job_id = _start(app, client, "300", solver)
+    _until(_progressed(job_id))
     assert _job(job_id).status == "running"
     return job_id
 
@@ -152,18 +171,14 @@ def test_stop_keeps_the_best_plan_found_so_far_as_a_checked_draft(app, client, m
     _publish_first_tour(data)
     before = _published_state(data["season"].id)
     job_id = _start_and_wait_for_progress(app, client, "tests.jobs_fakes:stoppable")
-    started = time.monotonic()
-    client.post(f"/operateur/planification/travaux/{job_id}/arreter")
-    _wait(app, job_id, timeout=60)
-    assert time.monotonic() - started < 30  # well before its 300 s
+    assert _stop(app, client, job_id) < 30  # well before its 300 s
     job = _job(job_id)
     assert job.status == "stopped", job.message
     version = job.version
     assert version is not None and version.status == "draft" and version.season_id == data["season"].id
     assert f"brouillon n° {version.number}" in job.message and "meilleur plan trouvé" in job.message
     assert "inchangée" in job.message
-    report = check_plan(problem_from_json(version.problem_json), plan_from_json(version.plan_json))
-    assert report.ok, report.text()
+    _assert_referee_accepts(version)
     assert _published_state(data["season"].id) == before
     status = client.get(f"/operateur/planification/travaux/{job_id}.json").get_json()
     assert status["status"] == "stopped" and status["version_id"] == version.id
@@ -176,14 +191,10 @@ def test_stop_of_the_real_optimiser_keeps_its_best_plan_as_a_draft(app, client, 
     # and its incumbent becomes a draft the referee accepts.
     data = small_season(make)
     job_id = _start_and_wait_for_progress(app, client, "tourplan.optimiser:solve")
-    started = time.monotonic()
-    client.post(f"/operateur/planification/travaux/{job_id}/arreter")
-    _wait(app, job_id, timeout=60)
-    assert time.monotonic() - started < 30
+    assert _stop(app, client, job_id) < 30
     job = _job(job_id)
     assert job.status == "stopped" and job.version is not None, job.message
-    report = check_plan(problem_from_json(job.version.problem_json), plan_from_json(job.version.plan_json))
-    assert report.ok, report.text()
+    _assert_referee_accepts(job.version)
     assert job.version.season_id == data["season"].id
 
 
@@ -193,24 +204,17 @@ def test_a_stopped_solver_that_does_not_answer_is_terminated_after_the_grace(app
     monkeypatch.setattr(runner, "STOP_GRACE_SECONDS", 2.0)
     small_season(make)
     job_id = _start_and_wait_for_progress(app, client, "tests.jobs_fakes:deaf")
-    started = time.monotonic()
-    client.post(f"/operateur/planification/travaux/{job_id}/arreter")
-    _wait(app, job_id, timeout=60)
-    assert 2.0 <= time.monotonic() - started < 20  # it was given its grace, then no more
+    assert 2.0 <= _stop(app, client, job_id) < 20  # it was given its grace, then no more
     job = _job(job_id)
     assert job.status == "stopped" and job.version_id is None
     assert "aucun brouillon" in job.message and "inchangée" in job.message
 
 
-def test_failing_solve_marks_the_job_failed_with_its_message(app, client, make, auth):
+def test_failing_solve_marks_the_job_failed_with_its_message(app, client, make):
     data = small_season(make)
     _publish_first_tour(data)
     before = _published_state(data["season"].id)
-    app.config["TOURPLAN_SOLVER"] = "tests.jobs_fakes:explode"
-    operator()
-    auth.login()
-    r = client.post("/operateur/planification/saisons/s1/planifier", data={"time_limit": "5"})
-    job_id = int(r.headers["Location"].split("/")[-1])
+    job_id = _start(app, client, "5", "tests.jobs_fakes:explode")
     _wait(app, job_id)
     job = _job(job_id)
     assert job.status == "failed"
@@ -220,13 +224,9 @@ def test_failing_solve_marks_the_job_failed_with_its_message(app, client, make, 
     assert "Échouée" in page and "matrice des distances illisible" in page
 
 
-def test_a_solver_that_dies_fails_the_job_not_the_server(app, client, make, auth):
+def test_a_solver_that_dies_fails_the_job_not_the_server(app, client, make):
     data = small_season(make)
-    app.config["TOURPLAN_SOLVER"] = "tests.jobs_fakes:die"
-    operator()
-    auth.login()
-    r = client.post("/operateur/planification/saisons/s1/planifier", data={"time_limit": "5"})
-    job_id = int(r.headers["Location"].split("/")[-1])
+    job_id = _start(app, client, "5", "tests.jobs_fakes:die")
     _wait(app, job_id)
     job = _job(job_id)
     assert job.status == "failed" and "brutalement" in job.message
@@ -242,8 +242,7 @@ def test_nonsense_time_limit_is_refused_and_nothing_queued(app, client, make, va
     small_season(make)
     operator()
     auth.login()
-    r = client.post("/operateur/planification/saisons/s1/planifier", data={"time_limit": value},
-                    follow_redirects=True)
+    r = client.post(PLAN, data={"time_limit": value}, follow_redirects=True)
     assert r.status_code == 200
     assert "temps de calcul" in r.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(PlanningJob)) == 0
@@ -251,51 +250,50 @@ def test_nonsense_time_limit_is_refused_and_nothing_queued(app, client, make, va
 
 if redis_answers():
 
-    def test_rq_backend_runs_the_job_in_a_worker_and_reports_the_same_way(make_app, make):
+    @contextmanager
+    def _rq_job(make_app, make):
+        """The small season's job queued on the local Redis (the queue emptied first), inside the
+        RQ app's context: yields the queue and the job."""
+        from web.extensions import db
+        from web.jobs.backends import redis_queue
+        from web.jobs.operations import start_job
+
+        with make_app(TOURPLAN_REDIS_URL=REDIS_URL).app_context():
+            data = small_season(make)
+            queue = redis_queue(REDIS_URL)
+            queue.empty()
+            job = start_job(db.session.merge(data["season"]), by="ops@example.fr", time_limit=2)
+            yield queue, job
+
+    def _after_a_worker(queue, job):
+        """The job as its row stands once a worker has emptied the queue."""
         from redis import Redis
         from rq import SimpleWorker
 
         from web.extensions import db
-        from web.jobs.backends import QUEUE_NAME, redis_queue
-        from web.jobs.operations import job_status, start_job
 
-        rq_app = make_app(TOURPLAN_REDIS_URL=REDIS_URL)
-        with rq_app.app_context():
-            data = small_season(make)
-            queue = redis_queue(REDIS_URL)
-            queue.empty()
-            season = db.session.merge(data["season"])
-            job = start_job(season, by="ops@example.fr", time_limit=2)
+        SimpleWorker([queue], connection=Redis.from_url(REDIS_URL)).work(burst=True)
+        db.session.expire_all()
+        return db.session.get(type(job), job.id)
+
+    def test_rq_backend_runs_the_job_in_a_worker_and_reports_the_same_way(make_app, make):
+        from web.jobs.backends import QUEUE_NAME
+        from web.jobs.operations import job_status
+
+        with _rq_job(make_app, make) as (queue, job):
             assert job.backend == "rq" and job.status == "queued" and job.rq_job_id
             assert queue.count == 1
-            worker = SimpleWorker([queue], connection=Redis.from_url(REDIS_URL))
-            worker.work(burst=True)
-            db.session.expire_all()
-            job = db.session.get(type(job), job.id)
-            status = job_status(job)
+            status = job_status(_after_a_worker(queue, job))
             assert status["status"] == "done", status["message"]
             assert status["version_id"] is not None and status["best_served_priority"] is not None
             assert queue.name == QUEUE_NAME
 
     def test_rq_job_stopped_before_a_worker_takes_it_never_runs(make_app, make):
-        from redis import Redis
-        from rq import SimpleWorker
+        from web.jobs.operations import request_stop
 
-        from web.extensions import db
-        from web.jobs.backends import redis_queue
-        from web.jobs.operations import request_stop, start_job
-
-        rq_app = make_app(TOURPLAN_REDIS_URL=REDIS_URL)
-        with rq_app.app_context():
-            data = small_season(make)
-            queue = redis_queue(REDIS_URL)
-            queue.empty()
-            season = db.session.merge(data["season"])
-            job = start_job(season, by="ops@example.fr", time_limit=2)
+        with _rq_job(make_app, make) as (queue, job):
             request_stop(job, by="ops@example.fr")
-            SimpleWorker([queue], connection=Redis.from_url(REDIS_URL)).work(burst=True)
-            db.session.expire_all()
-            job = db.session.get(type(job), job.id)
+            job = _after_a_worker(queue, job)
             assert job.status == "stopped" and job.version_id is None and job.started_at is None
 
 
@@ -340,21 +338,16 @@ def test_a_job_whose_runner_was_killed_expires_and_a_new_plan_can_start(app, cli
     old = _job(zombie_id)
     assert old.status == "failed" and old.version_id is None and old.finished_at is not None
     assert _published_state(data["season"].id) == before
-    r = client.post("/operateur/planification/saisons/s1/planifier", data={"time_limit": "2"})
-    assert r.status_code == 302
-    job_id = int(r.headers["Location"].split("/")[-1])
+    job_id = _press_plan(client, "2")
     assert job_id != zombie_id
     _wait(app, job_id)
     assert _job(job_id).status == "done"
 
 
-def test_a_new_plan_is_not_refused_because_of_a_killed_job(app, client, make, auth):
+def test_a_new_plan_is_not_refused_because_of_a_killed_job(app, client, make):
     data = small_season(make)
     zombie_id = _zombie(data["season"].id)
-    operator()
-    auth.login()
-    r = client.post("/operateur/planification/saisons/s1/planifier", data={"time_limit": "2"})
-    job_id = int(r.headers["Location"].split("/")[-1])
+    job_id = _start(app, client, "2")
     assert job_id != zombie_id
     _wait(app, job_id)
     assert _job(job_id).status == "done"
@@ -375,8 +368,7 @@ def test_stop_clears_a_job_whose_worker_is_gone_at_once(app, client, make, auth)
     assert "ne donne plus de nouvelles" in job.message and "inchangée" in job.message
     # Stopping it by the job layer (the API's way) is no error either, and the season is free again.
     assert request_stop(job, by="ops@example.fr").status == "failed"
-    r = client.post("/operateur/planification/saisons/s1/planifier", data={"time_limit": "2"})
-    job_id = int(r.headers["Location"].split("/")[-1])
+    job_id = _press_plan(client, "2")
     _wait(app, job_id)
     assert _job(job_id).status == "done"
 
@@ -405,33 +397,25 @@ def test_a_job_with_a_recent_heartbeat_is_alive_whatever_its_age():
     assert not is_stale(PlanningJob(status="done", time_limit=10, heartbeat_at=long_ago), now)
 
 
-def test_a_running_job_beats_its_heartbeat(app, client, make, monkeypatch, auth):
+def test_a_running_job_beats_its_heartbeat(app, client, make, monkeypatch):
     from web.jobs import operations as jobs
 
     monkeypatch.setattr(jobs, "HEARTBEAT_SECONDS", 0.5)
     small_season(make)
-    app.config["TOURPLAN_SOLVER"] = "tests.jobs_fakes:sleepy"
-    operator()
-    auth.login()
-    r = client.post("/operateur/planification/saisons/s1/planifier", data={"time_limit": "300"})
-    job_id = int(r.headers["Location"].split("/")[-1])
+    job_id = _start(app, client, "300", "tests.jobs_fakes:sleepy")
     try:
-        deadline = time.monotonic() + 60
-        while _job(job_id).best_served_priority is None and time.monotonic() < deadline:
-            time.sleep(0.1)
+        _until(_progressed(job_id))
         first = _job(job_id).heartbeat_at
         assert first is not None
-        while _job(job_id).heartbeat_at == first and time.monotonic() < deadline:
-            time.sleep(0.1)
+        _until(lambda: _job(job_id).heartbeat_at != first)
         job = _job(job_id)
         assert job.status == "running" and job.heartbeat_at > first
         assert not jobs.is_stale(job)
     finally:
-        client.post(f"/operateur/planification/travaux/{job_id}/arreter")
-        _wait(app, job_id)
+        _stop(app, client, job_id)
 
 
-def test_a_job_declared_dead_while_it_works_writes_no_draft(app, client, make, monkeypatch, auth):
+def test_a_job_declared_dead_while_it_works_writes_no_draft(app, client, make, monkeypatch):
     from datetime import UTC, datetime, timedelta
 
     from web.extensions import db
@@ -441,14 +425,8 @@ def test_a_job_declared_dead_while_it_works_writes_no_draft(app, client, make, m
 
     monkeypatch.setattr(jobs, "HEARTBEAT_SECONDS", 3600.0)  # the runner only beats when it starts
     data = small_season(make)
-    app.config["TOURPLAN_SOLVER"] = "tests.jobs_fakes:stoppable"
-    operator()
-    auth.login()
-    r = client.post("/operateur/planification/saisons/s1/planifier", data={"time_limit": "300"})
-    job_id = int(r.headers["Location"].split("/")[-1])
-    deadline = time.monotonic() + 60
-    while _job(job_id).best_served_priority is None and time.monotonic() < deadline:
-        time.sleep(0.1)
+    job_id = _start(app, client, "300", "tests.jobs_fakes:stoppable")
+    _until(_progressed(job_id))
     # As if the runner had been silent for a minute: the next look declares the job dead ...
     db.session.execute(PlanningJob.__table__.update().where(PlanningJob.id == job_id)
                        .values(heartbeat_at=datetime.now(UTC) - timedelta(minutes=1)))

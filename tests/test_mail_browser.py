@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.browser import HAVE_CHROMIUM, axe_violations, live_server, new_page
-from tests.desk_helpers import PASSWORD, operator
+from tests.browser import HAVE_CHROMIUM, axe_violations, live_server, log_in, new_page
+from tests.desk_helpers import operator
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -50,11 +50,7 @@ if HAVE_CHROMIUM:
         assert "Un message vient de partir vers habitant@example.org" in page.inner_text("body")
         assert axe_violations(page) == []
 
-        page.goto(site + "/operateur/connexion")
-        page.fill("input[name=email]", "ops@example.fr")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("form button[type=submit], form input[type=submit]")
-        page.wait_for_load_state()
+        log_in(page, site)
         page.goto(site + "/operateur/courriels")
         assert "550 boîte inconnue" in page.content()
         assert axe_violations(page) == []

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from tests.browser import HAVE_CHROMIUM, axe_violations, live_server, new_page
-from tests.public_data import Row, make_tour, next_weekday
+from tests.public_data import Row, next_weekday, published_tour
 from tourplan.calendar import local_today
 
 if TYPE_CHECKING:
@@ -29,21 +29,16 @@ LATER = next_weekday(TODAY + timedelta(days=9), 3)
 if HAVE_CHROMIUM:
     @pytest.fixture
     def site(app: Any, make: Any) -> Iterator[dict[str, Any]]:
-        t = make_tour(make)
-        mende, marv = t.requests["mende"], t.requests["marvejols"]
-        nord, sud = t.vans["nord"], t.vans["sud"]
-        visits = t.publish([
-            Row(mende, nord, PAST, 570, 690, 0), Row(mende, nord, SOON, 570, 690, 1),
-            Row(mende, nord, LATER, 840, 960, 2), Row(marv, sud, SOON, 840, 930, 0),
+        tour = published_tour(make, [
+            ("mende", "nord", PAST, 570, 690, 0), ("mende", "nord", SOON, 570, 690, 1),
+            ("mende", "nord", LATER, 840, 960, 2), ("marvejols", "sud", SOON, 840, 930, 0),
         ])
-        t.publish([  # the LATER visit is cancelled: its marking is checked too
-            Row(mende, nord, PAST, 570, 690, 0), Row(mende, nord, SOON, 570, 690, 1),
-            Row(marv, sud, SOON, 840, 930, 0),
-        ])
+        # The LATER visit is cancelled: its marking is checked too.
+        tour["tour"].publish([r for r in tour["rows"] if r.day != LATER])
         make.commune("48017", name="Badaroux", lat=44.538, lon=3.547)  # no visit: points to its neighbours'
         make.db.session.commit()
         with live_server(app) as url:
-            yield {"url": url, "ids": [v.id for v in visits]}
+            yield {"url": url, "ids": tour["ids"]}
 
     def public_urls(ids: list[int]) -> list[str]:
         past, soon, later, marv = ids

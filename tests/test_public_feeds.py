@@ -13,7 +13,7 @@ import vobject
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.public_data import Row, Tour, make_tour, next_weekday
+from tests.public_data import Row, Tour, next_weekday, published_tour
 from tourplan.calendar import local_today
 from web.extensions import db
 from web.tours.models import Visit
@@ -30,16 +30,11 @@ def _local(day: date, hour: int, minute: int, offset_hours: int) -> datetime:
 
 @pytest.fixture
 def tour(app: Flask, make: Any) -> dict[str, Any]:
-    t = make_tour(make)
-    mende, marv = t.requests["mende"], t.requests["marvejols"]
-    nord, sud = t.vans["nord"], t.vans["sud"]
-    rows = [
-        Row(mende, nord, SUMMER, 9 * 60 + 30, 11 * 60 + 30, 0),
-        Row(mende, nord, WINTER, 14 * 60, 16 * 60, 1),
-        Row(marv, sud, SUMMER, 14 * 60, 15 * 60 + 30, 0),
-    ]
-    visits = t.publish(rows)
-    return {"tour": t, "rows": rows, "ids": [v.id for v in visits]}
+    return published_tour(make, [
+        ("mende", "nord", SUMMER, 9 * 60 + 30, 11 * 60 + 30, 0),
+        ("mende", "nord", WINTER, 14 * 60, 16 * 60, 1),
+        ("marvejols", "sud", SUMMER, 14 * 60, 15 * 60 + 30, 0),
+    ])
 
 
 def _events(data: bytes) -> dict[str, Any]:

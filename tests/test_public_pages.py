@@ -13,7 +13,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.public_data import Row, make_tour, next_weekday
+from tests.public_data import Row, next_weekday, published_tour
 from tourplan.calendar import local_today
 from web.extensions import db
 from web.tours.models import Visit
@@ -55,17 +55,12 @@ def page(client: FlaskClient, url: str, status: int = 200) -> Page:
 
 @pytest.fixture
 def tour(app: Flask, make: Any) -> dict[str, Any]:
-    t = make_tour(make)
-    mende, marv = t.requests["mende"], t.requests["marvejols"]
-    nord, sud = t.vans["nord"], t.vans["sud"]
-    rows = [
-        Row(mende, nord, PAST, 9 * 60 + 30, 11 * 60 + 30, 0),
-        Row(mende, nord, SOON, 9 * 60 + 30, 11 * 60 + 30, 1),
-        Row(mende, nord, LATER, 14 * 60, 16 * 60, 2),
-        Row(marv, sud, SOON, 14 * 60, 15 * 60 + 30, 0),
-    ]
-    visits = t.publish(rows)
-    return {"tour": t, "rows": rows, "ids": [v.id for v in visits]}
+    return published_tour(make, [
+        ("mende", "nord", PAST, 9 * 60 + 30, 11 * 60 + 30, 0),
+        ("mende", "nord", SOON, 9 * 60 + 30, 11 * 60 + 30, 1),
+        ("mende", "nord", LATER, 14 * 60, 16 * 60, 2),
+        ("marvejols", "sud", SOON, 14 * 60, 15 * 60 + 30, 0),
+    ])
 
 
 def cancel_later(tour: dict[str, Any]) -> int:

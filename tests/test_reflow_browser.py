@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.browser import HAVE_CHROMIUM, live_server
-from tests.desk_helpers import PASSWORD, draft, operator, small_season
-from tests.public_data import Row, make_tour, next_weekday
+from tests.browser import HAVE_CHROMIUM, live_server, log_in
+from tests.desk_helpers import draft, operator, small_season
+from tests.public_data import next_weekday, published_tour
 from tourplan.calendar import local_today
 
 if TYPE_CHECKING:
@@ -39,11 +39,8 @@ if HAVE_CHROMIUM:
         from web.extensions import db
         from web.tours.operations import publish_version
 
-        t = make_tour(make)
-        mende, marv = t.requests["mende"], t.requests["marvejols"]
-        nord, sud = t.vans["nord"], t.vans["sud"]
-        visits = t.publish([Row(mende, nord, PAST, 570, 690, 0), Row(mende, nord, SOON, 570, 690, 1),
-                            Row(marv, sud, SOON, 840, 930, 0)])
+        public = published_tour(make, [("mende", "nord", PAST, 570, 690, 0), ("mende", "nord", SOON, 570, 690, 1),
+                                       ("marvejols", "sud", SOON, 840, 930, 0)])
         data = small_season(make)
         published = draft(data["season"])
         publish_version(published.id, by="ops@example.fr")
@@ -54,7 +51,7 @@ if HAVE_CHROMIUM:
         longest = make.commune("48144", name="Sainte-Croix-Vallée-Française", lat=44.192, lon=3.750)
         make.request(data["season"], longest, label="Atelier démarches")
         row = second.rows[0]
-        ids = {"visit": visits[1].id, "draft": second.id, "published": published.id, "van": data["van"].id,
+        ids = {"visit": public["ids"][1], "draft": second.id, "published": published.id, "van": data["van"].id,
                "season": data["season"].id, "request": data["plain"].id, "day": row.date.isoformat(),
                "sheet": f"{DESK}/versions/{second.id}/feuille/{row.van.slug}/{row.date.isoformat()}",
                "token": data["plain"].tracking_token}
@@ -92,11 +89,7 @@ if HAVE_CHROMIUM:
 
     def test_every_operator_page_reflows_at_320_px(browser: Browser, site: dict[str, Any]) -> None:
         page = narrow_page(browser)
-        page.goto(site["url"] + "/operateur/connexion")
-        page.fill("input[name=email]", "ops@example.fr")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("form button[type=submit], form input[type=submit]")
-        page.wait_for_load_state()
+        log_in(page, site["url"])
         rid, draft_id = site["request"], site["draft"]
         urls = [
             "/operateur/", "/operateur/demandes/", "/operateur/demandes/circuit", f"/operateur/demandes/{rid}",
@@ -134,10 +127,7 @@ if HAVE_CHROMIUM:
         wide.goto(site["url"] + "/calendrier")
         assert wide.locator("table.month").is_visible() and not wide.locator(".cal-list").is_visible()
         # On the desk's timeline at 320 px, every time range stays on one line.
-        page.goto(site["url"] + "/operateur/connexion")
-        page.fill("input[name=email]", "ops@example.fr")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("form button[type=submit], form input[type=submit]")
+        log_in(page, site["url"])
         page.goto(site["url"] + f"{DESK}/versions/{site['draft']}")
         times = page.locator(".seg .t")
         heights = {times.nth(i).inner_text(): times.nth(i).bounding_box()["height"] for i in range(times.count())}

@@ -13,28 +13,19 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.browser import HAVE_CHROMIUM, axe_violations, live_server, new_page
-from tests.test_auth import PASSWORD, add_operator
-from tourplan.calendar import local_today
+from tests.browser import HAVE_CHROMIUM, axe_violations, fill_request_form, live_server, log_in, new_page
+from tests.request_helpers import START, open_season
+from tests.test_auth import add_operator
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
-TODAY = local_today()
-START = TODAY + timedelta(days=7)
-END = TODAY + timedelta(days=120)
-
 if HAVE_CHROMIUM:
     @pytest.fixture
     def site(app: Any, make: Any, db_session: Any) -> Iterator[str]:
-        from web.activities.models import Activity
-
-        season = make.season("printemps", start=START, end=END)
-        make.commune("48095", name="Mende", postal_codes=["48000"], townhall_address="Place Urbain V")
+        season = open_season(make)["season"]
         make.commune("48146", name="Saint-Chély-d'Apcher", postal_codes=["48200"])
         van = make.van("tiers-truck")
-        db_session.add(Activity(slug="demarches", name="Aide aux démarches", duration_minutes=120,
-                                equipment=["laptops"]))
         db_session.commit()
         add_operator(app)
         IDS.update(season=season.id, van=van.id)
@@ -59,14 +50,7 @@ if HAVE_CHROMIUM:
                         http_errors_except=(409, 422))
 
     def fill_valid_form(page: Page) -> None:
-        page.fill("#commune", "Mende (48000) – 48095")
-        page.select_option("#structure_kind", "mairie")
-        page.fill("#contact_name", "Jeanne Martin")
-        page.fill("#email", "jeanne@mairie-mende.fr")
-        page.fill("#phone", "04 66 49 12 34")
-        page.check("#activity-0")
-        page.fill("#periods-0-start", (START + timedelta(days=2)).isoformat())
-        page.fill("#periods-0-end", (START + timedelta(days=20)).isoformat())
+        fill_request_form(page, START + timedelta(days=2), START + timedelta(days=20))
 
     def test_axe_finds_no_violation_on_the_request_pages(browser: Browser, site: str) -> None:
         page, problems = request_page(browser, bypass_csp=True)
@@ -97,10 +81,7 @@ if HAVE_CHROMIUM:
         rid, vid, sid = last_request_id(app), IDS["van"], IDS["season"]
         page.goto(site + "/operateur/connexion")
         found = {"login": axe_violations(page, iframes=True)}
-        page.fill("#email", "ops@example.fr")
-        page.fill("#password", PASSWORD)
-        page.click("input[name=submit]")
-        page.wait_for_url(site + "/operateur/")
+        log_in(page, site)
         urls = [
             "/operateur/",
             "/operateur/demandes/",

@@ -14,27 +14,18 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from tests.groups import redis_answers
+from tests.request_helpers import END, START, TODAY, open_season
 from tests.test_public_pages import Page
-from tourplan.calendar import local_today
-
-TODAY = local_today()
-START = TODAY + timedelta(days=7)
-END = TODAY + timedelta(days=120)
 
 
 @pytest.fixture
 def world(make: Any, db_session: Any) -> dict[str, Any]:
     """A season from next week, a few communes (two sharing a postal code), one activity."""
-    from web.activities.models import Activity
-
-    season = make.season("printemps", start=START, end=END)
-    mende = make.commune("48095", name="Mende", postal_codes=["48000"], townhall_address="Place Urbain V")
+    made = open_season(make)
     make.commune("48146", name="Saint-Chély-d'Apcher", postal_codes=["48200"])
     make.commune("48002", name="Albaret-Sainte-Marie", postal_codes=["48200"])
-    activity = Activity(slug="demarches", name="Aide aux démarches", duration_minutes=120, equipment=["laptops"])
-    db_session.add(activity)
     db_session.commit()
-    return {"season": season.id, "mende": mende.insee, "activity": activity.id}
+    return {"season": made["season"].id, "mende": made["mende"].insee, "activity": made["activity"].id}
 
 
 def valid_data(world: dict[str, Any], **overrides: Any) -> dict[str, Any]:

@@ -14,27 +14,24 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.browser import HAVE_CHROMIUM, axe_violations, live_server, new_page
-from tests.test_auth import PASSWORD, add_operator
-from tourplan.calendar import local_today
+from tests.browser import HAVE_CHROMIUM, axe_violations, fill_request_form, live_server, log_in, new_page
+from tests.request_helpers import END, START, open_season
+from tests.test_auth import add_operator
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
-
-START = local_today() + timedelta(days=7)
-END = START + timedelta(days=120)
 
 if HAVE_CHROMIUM:
     @pytest.fixture
     def site(app: Any, make: Any, db_session: Any) -> Iterator[str]:
         from web.activities.models import Activity
 
-        make.season("printemps", start=START, end=END)
-        make.commune("48095", name="Mende", postal_codes=["48000"], townhall_address="Place Urbain V")
+        tablette = Activity(slug="tablette", name="Atelier tablette", duration_minutes=90)
+        db_session.add(tablette)
+        open_season(make, tablette)
         make.commune("48001", name="Altier", postal_codes=["48800"])
         make.commune("48003", name="Chanac", postal_codes=["48230"])
         make.van("tiers-truck")
-        db_session.add(Activity(slug="tablette", name="Atelier tablette", duration_minutes=90))
         db_session.commit()
         add_operator(app)
         with live_server(app) as url:
@@ -49,11 +46,22 @@ if HAVE_CHROMIUM:
         page.set_viewport_size({"width": 320, "height": 900})
         return page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
 
+    def check_as_shown(page: Page, found: dict[str, list[str]], name: str) -> None:
+        """axe-core's violations of the page as it stands, under ``name``; and it reflows at 320 px."""
+        found[name] = axe_violations(page, iframes=True)
+        assert no_horizontal_scroll_at_320(page)
+
+    def error_after_sending(page: Page, submit: str, field: str) -> str:
+        """Send the form by its button ``submit``; the error then shown next to ``field``."""
+        page.click(submit)
+        page.wait_for_selector("#erreurs")
+        return page.inner_text(f"#{field}-erreur")
+
     def test_the_form_asking_for_a_cycle(browser: Browser, site: str) -> None:
         page, problems = a_page(browser)
         page.goto(site + "/demander")
-        found = {"form": axe_violations(page, iframes=True)}
-        assert no_horizontal_scroll_at_320(page)
+        found: dict[str, list[str]] = {}
+        check_as_shown(page, found, "form")
         # Only the numbers of the chosen rhythm are shown.
         assert page.is_hidden("#occurrences")
         page.check("#rhythm-1")
@@ -61,19 +69,10 @@ if HAVE_CHROMIUM:
         page.check("#rhythm-2")
         assert page.is_visible("#margin_days")
         page.check("#rhythm-1")
-        page.fill("#commune", "Mende (48000) – 48095")
-        page.fill("#contact_name", "Jeanne Martin")
-        page.fill("#email", "jeanne@mairie-mende.fr")
-        page.fill("#phone", "04 66 49 12 34")
-        page.check("#activity-0")
-        page.fill("#periods-0-start", (START + timedelta(days=1)).isoformat())
-        page.fill("#periods-0-end", (START + timedelta(days=15)).isoformat())
+        fill_request_form(page, START + timedelta(days=1), START + timedelta(days=15))
         page.fill("#occurrences", "4")
-        page.click("input[name=submit]")
-        page.wait_for_selector("#erreurs")
-        assert "ne peuvent contenir que" in page.inner_text("#occurrences-erreur")
-        found["form with errors"] = axe_violations(page, iframes=True)
-        assert no_horizontal_scroll_at_320(page)
+        assert "ne peuvent contenir que" in error_after_sending(page, "input[name=submit]", "occurrences")
+        check_as_shown(page, found, "form with errors")
         page.fill("#periods-0-end", (START + timedelta(days=40)).isoformat())
         page.click("input[name=submit]")
         page.wait_for_url("**/suivi/**")
@@ -82,28 +81,23 @@ if HAVE_CHROMIUM:
         assert {k: v for k, v in found.items() if v} == {}
         assert problems == []
 
+    CREATE_CIRCUIT = "input[value='Créer les demandes du circuit']"
+
     def test_the_circuit_page(browser: Browser, site: str) -> None:
         page, problems = a_page(browser)
-        page.goto(site + "/operateur/connexion")
-        page.fill("#email", "ops@example.fr")
-        page.fill("#password", PASSWORD)
-        page.click("input[name=submit]")
-        page.wait_for_url(site + "/operateur/")
+        log_in(page, site)
         page.goto(site + "/operateur/demandes/circuit")
-        found = {"circuit": axe_violations(page, iframes=True)}
-        assert no_horizontal_scroll_at_320(page)
+        found: dict[str, list[str]] = {}
+        check_as_shown(page, found, "circuit")
         page.check("#activity-0")
         page.fill("#communes", "Altier\nNullepart\nChanac (48230)")
         page.fill("#start", START.isoformat())
         page.fill("#end", END.isoformat())
         page.fill("#occurrences", "4")
-        page.click("input[value='Créer les demandes du circuit']")
-        page.wait_for_selector("#erreurs")
-        assert "Nullepart" in page.inner_text("#communes-erreur")
-        found["circuit with errors"] = axe_violations(page, iframes=True)
-        assert no_horizontal_scroll_at_320(page)
+        assert "Nullepart" in error_after_sending(page, CREATE_CIRCUIT, "communes")
+        check_as_shown(page, found, "circuit with errors")
         page.fill("#communes", "Altier\nChanac (48230)")
-        page.click("input[value='Créer les demandes du circuit']")
+        page.click(CREATE_CIRCUIT)
         page.wait_for_url("**/operateur/demandes/?statut=accepted")
         assert "Circuit créé : 2 demandes acceptées (Altier, Chanac)" in page.content()
         assert {k: v for k, v in found.items() if v} == {}

@@ -26,43 +26,46 @@ def ops_client(app: Flask) -> FlaskClient:
     return client
 
 
+#: A valid van form as an operator types it (a decimal comma and a point, dates in both formats).
+VAN_FORM = {
+    "name": "Tiers-Truck",
+    "depot_label": "Mende, garage municipal",
+    "depot_lat": "44,5181",
+    "depot_lon": "3.5006",
+    "shift_start": "08:00",
+    "shift_end": "18:30",
+    "break_minutes": "45",
+    "break_earliest": "12:00",
+    "break_latest": "14:00",
+    "max_drive_minutes": "300",
+    "equipment": ["laptops", "satellite-uplink"],
+    "other_equipment": "scanner, casques-vr",
+    "days_off": "24/12/2027\n2027-12-31\n",
+}
+
+#: A valid season form.
+SEASON_FORM = {
+    "slug": "printemps-2027",
+    "name": "Printemps 2027",
+    "start": "01/04/2027",
+    "end": "30/06/2027",
+    "weekdays": ["1", "2", "3", "4", "5"],
+    "closed_dates": "",
+    "department": "",
+    "timezone": "Europe/Paris",
+    "lock_slack_minutes": "30",
+    "freeze_days": "14",
+    "move_cost": "1",
+    "reminder_days": "7",
+}
+
+
 def van_data(**overrides: Any) -> dict[str, Any]:
-    data = {
-        "name": "Tiers-Truck",
-        "depot_label": "Mende, garage municipal",
-        "depot_lat": "44,5181",
-        "depot_lon": "3.5006",
-        "shift_start": "08:00",
-        "shift_end": "18:30",
-        "break_minutes": "45",
-        "break_earliest": "12:00",
-        "break_latest": "14:00",
-        "max_drive_minutes": "300",
-        "equipment": ["laptops", "satellite-uplink"],
-        "other_equipment": "scanner, casques-vr",
-        "days_off": "24/12/2027\n2027-12-31\n",
-    }
-    data.update(overrides)
-    return data
+    return {**VAN_FORM, **overrides}
 
 
 def season_data(**overrides: Any) -> dict[str, Any]:
-    data = {
-        "slug": "printemps-2027",
-        "name": "Printemps 2027",
-        "start": "01/04/2027",
-        "end": "30/06/2027",
-        "weekdays": ["1", "2", "3", "4", "5"],
-        "closed_dates": "",
-        "department": "",
-        "timezone": "Europe/Paris",
-        "lock_slack_minutes": "30",
-        "freeze_days": "14",
-        "move_cost": "1",
-        "reminder_days": "7",
-    }
-    data.update(overrides)
-    return data
+    return {**SEASON_FORM, **overrides}
 
 
 def errors(response: Any) -> dict[str, str]:
@@ -116,39 +119,6 @@ def test_create_a_van_then_edit_it(app: Flask, ops_client: FlaskClient) -> None:
     assert van.equipment == ["laptops", "satellite-uplink"]
 
 
-@pytest.mark.parametrize(
-    ("overrides", "field", "message"),
-    [
-        ({"name": ""}, "name", "Indiquez le nom"),
-        ({"depot_lat": "95"}, "depot_lat", "de -90 à 90"),
-        ({"depot_lon": "est"}, "depot_lon", "pas un nombre"),
-        ({"depot_lat": ""}, "depot_lat", "degrés décimaux"),
-        # Mende typed longitude first: the hint says they look swapped.
-        ({"depot_lat": "3,5006", "depot_lon": "44,5181"}, "depot_lat", "semblent échangées"),
-        ({"depot_lat": "40,7128", "depot_lon": "-74,0060"}, "depot_lat", "hors de France"),
-        ({"shift_start": "18:00", "shift_end": "08:00"}, "shift_end", "finir après avoir commencé"),
-        ({"shift_start": ""}, "shift_start", "Indiquez l'heure de début"),
-        ({"shift_end": "8h70"}, "shift_end", "pas une heure"),
-        ({"break_latest": "12:30"}, "break_latest", "ne tient pas"),
-        ({"break_minutes": "-5"}, "break_minutes", "entre 0 et 240"),
-        ({"max_drive_minutes": "beaucoup"}, "max_drive_minutes", "nombre entier"),
-        ({"equipment": ["laptops", "jetpack"]}, "equipment", "matériel proposé"),
-        ({"other_equipment": "Gros Écran"}, "other_equipment", "minuscules"),
-        ({"days_off": "24/12/2027\n31/02/2027"}, "days_off", "« 31/02/2027 » (ligne 2) n'est pas une date"),
-    ],
-)
-def test_van_errors_are_shown_next_to_their_field_and_nothing_is_saved(
-    app: Flask, ops_client: FlaskClient, overrides: dict[str, Any], field: str, message: str
-) -> None:
-    response = ops_client.post("/operateur/parametres/camions/nouveau", data=van_data(**overrides))
-    assert response.status_code == 422
-    found = errors(response)
-    assert field in found, found
-    assert message in found[field]
-    assert f'href="#{field}' in response.get_data(as_text=True)  # in the summary too
-    assert all_vans(app) == []
-
-
 def test_a_van_identifier_comes_from_its_name_and_stays_unique(app: Flask, ops_client: FlaskClient) -> None:
     for name in ("Bus France Services n° 2", "Bus France services N° 2", "Élan"):
         assert ops_client.post("/operateur/parametres/camions/nouveau", data=van_data(name=name)).status_code == 302
@@ -198,31 +168,57 @@ def test_local_holidays_of_alsace_moselle(app: Flask, ops_client: FlaskClient) -
     assert all_seasons(app)[0].closed_dates == ["2027-12-25", "2027-12-26"]
 
 
+# Errors, in both forms ----------------------------------------------------------------------------
+
+NEW_FORMS = {
+    "van": ("/operateur/parametres/camions/nouveau", van_data, all_vans),
+    "season": ("/operateur/parametres/saisons/nouvelle", season_data, all_seasons),
+}
+
+
 @pytest.mark.parametrize(
-    ("overrides", "field", "message"),
+    ("form", "overrides", "field", "message"),
     [
-        ({"end": "01/03/2027"}, "end", "avant de commencer"),
-        ({"start": "hier"}, "start", "pas une date"),
-        ({"start": ""}, "start", "Indiquez le premier jour"),
-        ({"weekdays": []}, "weekdays", "au moins un jour"),
-        ({"weekdays": ["8"]}, "weekdays", "Choisissez parmi"),
-        ({"closed_dates": "14/07/2027"}, "closed_dates", "En dehors de la saison"),
-        ({"closed_dates": "le 3 mai"}, "closed_dates", "n'est pas une date"),
-        ({"timezone": "Mars/Olympus"}, "timezone", "fuseau horaire"),
-        ({"lock_slack_minutes": "-1"}, "lock_slack_minutes", "entre 0 et 1440"),
-        ({"department": "999"}, "department", "numéro de département"),
-        ({"slug": "Été 2027"}, "slug", "minuscules"),
+        ("van", {"name": ""}, "name", "Indiquez le nom"),
+        ("van", {"depot_lat": "95"}, "depot_lat", "de -90 à 90"),
+        ("van", {"depot_lon": "est"}, "depot_lon", "pas un nombre"),
+        ("van", {"depot_lat": ""}, "depot_lat", "degrés décimaux"),
+        # Mende typed longitude first: the hint says they look swapped.
+        ("van", {"depot_lat": "3,5006", "depot_lon": "44,5181"}, "depot_lat", "semblent échangées"),
+        ("van", {"depot_lat": "40,7128", "depot_lon": "-74,0060"}, "depot_lat", "hors de France"),
+        ("van", {"shift_start": "18:00", "shift_end": "08:00"}, "shift_end", "finir après avoir commencé"),
+        ("van", {"shift_start": ""}, "shift_start", "Indiquez l'heure de début"),
+        ("van", {"shift_end": "8h70"}, "shift_end", "pas une heure"),
+        ("van", {"break_latest": "12:30"}, "break_latest", "ne tient pas"),
+        ("van", {"break_minutes": "-5"}, "break_minutes", "entre 0 et 240"),
+        ("van", {"max_drive_minutes": "beaucoup"}, "max_drive_minutes", "nombre entier"),
+        ("van", {"equipment": ["laptops", "jetpack"]}, "equipment", "matériel proposé"),
+        ("van", {"other_equipment": "Gros Écran"}, "other_equipment", "minuscules"),
+        ("van", {"days_off": "24/12/2027\n31/02/2027"}, "days_off", "« 31/02/2027 » (ligne 2) n'est pas une date"),
+        ("season", {"end": "01/03/2027"}, "end", "avant de commencer"),
+        ("season", {"start": "hier"}, "start", "pas une date"),
+        ("season", {"start": ""}, "start", "Indiquez le premier jour"),
+        ("season", {"weekdays": []}, "weekdays", "au moins un jour"),
+        ("season", {"weekdays": ["8"]}, "weekdays", "Choisissez parmi"),
+        ("season", {"closed_dates": "14/07/2027"}, "closed_dates", "En dehors de la saison"),
+        ("season", {"closed_dates": "le 3 mai"}, "closed_dates", "n'est pas une date"),
+        ("season", {"timezone": "Mars/Olympus"}, "timezone", "fuseau horaire"),
+        ("season", {"lock_slack_minutes": "-1"}, "lock_slack_minutes", "entre 0 et 1440"),
+        ("season", {"department": "999"}, "department", "numéro de département"),
+        ("season", {"slug": "Été 2027"}, "slug", "minuscules"),
     ],
 )
-def test_season_errors_are_shown_next_to_their_field_and_nothing_is_saved(
-    app: Flask, ops_client: FlaskClient, overrides: dict[str, Any], field: str, message: str
+def test_errors_are_shown_next_to_their_field_and_nothing_is_saved(
+    app: Flask, ops_client: FlaskClient, form: str, overrides: dict[str, Any], field: str, message: str
 ) -> None:
-    response = ops_client.post("/operateur/parametres/saisons/nouvelle", data=season_data(**overrides))
+    url, form_data, stored = NEW_FORMS[form]
+    response = ops_client.post(url, data=form_data(**overrides))
     assert response.status_code == 422
     found = errors(response)
     assert field in found, found
     assert message in found[field]
-    assert all_seasons(app) == []
+    assert f'href="#{field}' in response.get_data(as_text=True)  # in the summary too
+    assert stored(app) == []
 
 
 def test_setup_forms_need_the_csrf_token_when_csrf_is_on(make_app: Any) -> None:

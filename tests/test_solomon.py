@@ -73,6 +73,12 @@ SCATTERED = [
     (8, 55, 20, 40, 30, 300, 10),
 ]
 
+# A depot at the origin and two spokes of two customers each, 10 and 20 away east and north;
+# every customer wants 10 (a load of 20 is two of them), all open from 0 to 1000, no service time.
+SPOKES = [(0, 0, 0, 0, 0, 1000, 0)] + [
+    (no, x, y, 10, 0, 1000, 0) for no, (x, y) in enumerate([(10, 0), (20, 0), (0, 10), (0, 20)], 1)
+]
+
 
 def test_solution_is_feasible_and_distance_is_the_sum_of_its_legs(tmp_path: Path) -> None:
     path = write(tmp_path, solomon_text("TINY8", 4, 60, SCATTERED))
@@ -85,16 +91,9 @@ def test_solution_is_feasible_and_distance_is_the_sum_of_its_legs(tmp_path: Path
 
 
 def test_known_optimum_two_spokes(tmp_path: Path) -> None:
-    # Two customers east, two north; a vehicle carries two: the best is one vehicle per spoke,
-    # 40 + 40 = 80 (mixing spokes costs at least 102).
-    rows = [
-        (0, 0, 0, 0, 0, 1000, 0),
-        (1, 10, 0, 10, 0, 1000, 0),
-        (2, 20, 0, 10, 0, 1000, 0),
-        (3, 0, 10, 10, 0, 1000, 0),
-        (4, 0, 20, 10, 0, 1000, 0),
-    ]
-    result = solve_solomon_file(write(tmp_path, solomon_text("SPOKES", 3, 20, rows)), time_limit=1)
+    # A vehicle carries two: the best is one vehicle per spoke, 40 + 40 = 80 (mixing spokes
+    # costs at least 102).
+    result = solve_solomon_file(write(tmp_path, solomon_text("SPOKES", 3, 20, SPOKES)), time_limit=1)
     assert result["feasible"] is True
     assert result["distance"] == pytest.approx(80.0)
     assert sorted(sorted(r) for r in result["routes"]) == [[1, 2], [3, 4]]
@@ -186,14 +185,7 @@ def test_bench_without_data_says_so_and_succeeds(tmp_path: Path, capsys: pytest.
 def test_bench_reports_gap_to_best_known(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from bench.solomon import main as bench_main
 
-    rows = [
-        (0, 0, 0, 0, 0, 1000, 0),
-        (1, 10, 0, 10, 0, 1000, 0),
-        (2, 20, 0, 10, 0, 1000, 0),
-        (3, 0, 10, 10, 0, 1000, 0),
-        (4, 0, 20, 10, 0, 1000, 0),
-    ]
-    write(tmp_path, solomon_text("SPOKES", 3, 20, rows), "SPOKES.txt")
+    write(tmp_path, solomon_text("SPOKES", 3, 20, SPOKES), "SPOKES.txt")
     # A made-up best-known distance of 78.4: the optimum 80 is then 2.04 % above it.
     (tmp_path / "bks.csv").write_text(
         "instance,vehicles,distance,objective,source\nSPOKES,2,78.4,distance-only,test\n", encoding="utf-8"
