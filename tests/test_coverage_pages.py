@@ -97,20 +97,23 @@ def test_need_bonus_is_shown_then_applied_only_once_confirmed(client: Any, desk:
     from web.extensions import db
 
     req = make.request(desk["season"], desk["b"], status="accepted", priority=2, label="Démarches Bagnols")
+    top = make.request(desk["season"], desk["b"], status="accepted", priority=5, label="Fablab Bagnols")
     db.session.commit()
     r = client.post("/operateur/couverture/s1/bonus", data={"insee": "48002"})
     html = unescape(r.get_data(as_text=True))
     assert "Rien n'est enregistré pour l'instant" in html
-    assert "Démarches Bagnols : priorité 2 → 6" in html  # score 100: 4 points
+    assert "Démarches Bagnols : priorité 2 → 5" in html  # score 100: 4 points, but the scale stops at 5
+    assert "Fablab Bagnols : priorité 5, déjà la plus haute : inchangée" in html
     db.session.refresh(req)
     assert req.priority == 2
     client.post("/operateur/couverture/s1/bonus/confirmer", data={"insee": "48002"})
     db.session.refresh(req)
-    assert req.priority == 6
+    db.session.refresh(top)
+    assert (req.priority, top.priority) == (5, 5)
     assert any("Bonus de besoin (couverture)" in h.note for h in req.history)
     client.post("/operateur/couverture/s1/bonus/confirmer", data={"insee": "48002"})
     db.session.refresh(req)
-    assert req.priority == 6  # once per request
+    assert req.priority == 5  # once per request
 
 
 def test_operator_enters_a_place_with_errors_next_to_fields(client: Any, desk: dict[str, Any]) -> None:
@@ -143,12 +146,12 @@ def test_the_next_draft_weighs_the_bonus_and_says_so(client: Any, desk: dict[str
     from tests.desk_helpers import draft
     from web.extensions import db
 
-    req = make.request(desk["season"], desk["b"], status="accepted", priority=2, label="Démarches Bagnols")
+    req = make.request(desk["season"], desk["b"], status="accepted", priority=1, label="Démarches Bagnols")
     db.session.commit()
     client.post("/operateur/couverture/s1/bonus/confirmer", data={"insee": "48002"})
     version = draft(desk["season"])
     planned = next(r for r in version.problem_json["requests"] if r["label"] == "Démarches Bagnols")
-    assert planned["priority"] == 6
+    assert planned["priority"] == 5
     page = unescape(client.get(f"/operateur/planification/versions/{version.id}").get_data(as_text=True))
     assert "Bonus de besoin pris en compte" in page
     line = f'/operateur/demandes/{req.id}">Démarches Bagnols</a> (Bagnols) – Bonus de besoin (couverture) : score 100'

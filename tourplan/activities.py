@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+#: The priority scale of a visit (catalogue, requests, the web's checks): 1 = nice to have … 5 = essential.
+PRIORITY_MIN, PRIORITY_MAX = 1, 5
+
 # Equipment names, as written in problem files (``vans[].equipment``, ``requests[].equipment``).
 EQUIPMENT = {
     "laptops": "ordinateurs portables",
