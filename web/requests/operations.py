@@ -436,9 +436,7 @@ def undo_cancellation(req: VisitRequest, by: str) -> int:
             select(Visit).where(Visit.request_id == req.id, Visit.status == "cancelled",
                                 Visit.cancelled_at >= since, Visit.date >= local_today())
         ).scalars():
-            visit.status, visit.cancelled_at = "scheduled", None
-            visit.revision += 1
-            visit.updated_at = now
+            visit.revise("scheduled", now)
             restored += 1
     req.history.append(RequestStatusChange(from_status="cancelled", to_status=last.from_status, by=by.strip(),
                                            note="Annulation annulée", at=utcnow()))

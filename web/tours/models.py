@@ -152,5 +152,13 @@ class Visit(db.Model):
     season: Mapped[Season] = relationship()
     van: Mapped[Van] = relationship()
 
+    def revise(self, status: str, now: datetime) -> None:
+        """The visit is now ``status`` (its place or time may have changed too): a new
+        revision, which calendars see as an update of the same event."""
+        self.status = status
+        self.cancelled_at = now if status == "cancelled" else None
+        self.revision += 1
+        self.updated_at = now
+
     def __repr__(self) -> str:
         return f"<Visit {self.id} r{self.request_id}#{self.occurrence} {self.date} rev{self.revision} {self.status}>"
