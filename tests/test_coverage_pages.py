@@ -130,6 +130,22 @@ def test_operator_enters_a_place_with_errors_next_to_fields(client: Any, desk: d
     assert "Médiathèque de Marvejols" in listing and "Espaces France services (1)" in listing
 
 
+def test_a_place_entered_here_is_deleted_an_imported_one_is_not(client: Any, desk: dict[str, Any]) -> None:
+    from web.coverage.models import FixedPlace
+    from web.extensions import db
+
+    own = FixedPlace(source="operator", source_id="m1", name="Médiathèque de Marvejols", lat=44.55, lon=3.29)
+    db.session.add(own)
+    db.session.commit()
+    imported = db.session.execute(select(FixedPlace).where(FixedPlace.source == "france-services")).scalar_one()
+    assert client.post(f"/operateur/couverture/lieux/{imported.id}/supprimer").status_code == 404
+    assert client.get(f"/operateur/couverture/lieux/{imported.id}").status_code == 404  # not edited by hand either
+    r = client.post(f"/operateur/couverture/lieux/{own.id}/supprimer", follow_redirects=True)
+    assert "Lieu « Médiathèque de Marvejols » supprimé." in unescape(r.get_data(as_text=True))
+    db.session.expire_all()
+    assert [p.source for p in db.session.execute(select(FixedPlace)).scalars()] == ["france-services"]
+
+
 def test_pages_need_an_operator(app: Any) -> None:
     anonymous = app.test_client()
     assert anonymous.get("/operateur/couverture/s1/").status_code == 302

@@ -21,14 +21,14 @@ from web.communes.models import Commune
 from web.core import menu
 from web.core.errors import OperationError
 from web.core.formats import number
-from web.core.setup_pages import page, submit
+from web.core.setup_pages import edited, page, setup_page, submit
 from web.core.urls import absolute_url
 from web.coverage import operations as ops
 from web.coverage import outcomes as outcomes_ops
 from web.coverage import outreach
 from web.coverage.forms import OutcomeForm, PlaceForm
 from web.coverage.models import FixedPlace, VisitOutcome
-from web.coverage.places import all_places, delete_place, save_place
+from web.coverage.places import all_places, delete_place, entered_here, save_place
 from web.extensions import db
 from web.seasons.models import Season
 from web.seasons.operations import find_season
@@ -234,15 +234,9 @@ def places() -> Any:
     return render_template("coverage/places.html", places=all_places(), form=PlaceForm(), errors=[])
 
 
-@bp.route("/lieux/nouveau", methods=["GET", "POST"], defaults={"place_id": None})
-@bp.route("/lieux/<int:place_id>", methods=["GET", "POST"])
-@operator_required
+@setup_page(bp, "/lieux/nouveau", "/lieux/<int:place_id>", "place_id")
 def place(place_id: int | None) -> Any:
-    existing = None
-    if place_id is not None:
-        existing = db.session.get(FixedPlace, place_id)
-        if existing is None or existing.source != "operator":
-            abort(404)
+    existing = edited(FixedPlace, place_id, entered_here)
     form = PlaceForm(obj=existing)
     if request.method == "POST":
         return submit(form, lambda: save_place(existing, form.values()), "Lieu « {name} » enregistré.",
@@ -253,12 +247,9 @@ def place(place_id: int | None) -> Any:
 @bp.post("/lieux/<int:place_id>/supprimer")
 @operator_required
 def remove_place(place_id: int) -> Any:
-    try:
-        gone = delete_place(place_id)
-        db.session.commit()
-    except OperationError as e:
-        db.session.rollback()
-        abort(404, e.message)
+    gone = edited(FixedPlace, place_id, entered_here)
+    delete_place(gone)
+    db.session.commit()
     flash(f"Lieu « {gone.name} » supprimé.", "success")
     return redirect(url_for("coverage.places"))
 

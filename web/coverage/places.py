@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from tourplan.places import PlaceFile
 from tourplan.territory import french_area
-from web.core.errors import NotFoundError, OperationError
+from web.core.errors import OperationError
 from web.coverage.models import FixedPlace
 from web.extensions import db
 
@@ -69,6 +69,12 @@ def check_place(values: dict[str, Any]) -> None:
                              "(la latitude vient d'abord, par exemple 44,5181 puis 3,5006 pour Mende)", "lat")
 
 
+def entered_here(place: FixedPlace) -> bool:
+    """A place the operator entered, so edited and deleted here; France Services sites come
+    from the ANCT list and are not edited by hand (the next import would undo it)."""
+    return place.source == "operator"
+
+
 def save_place(place: FixedPlace | None, values: dict[str, Any]) -> FixedPlace:
     """Create (``place`` None) or update a place the operator entered; France Services sites
     come from the ANCT list and are not edited by hand (the next import would undo it)."""
@@ -76,7 +82,7 @@ def save_place(place: FixedPlace | None, values: dict[str, Any]) -> FixedPlace:
     if place is None:
         place = FixedPlace(source="operator", source_id=secrets.token_hex(8))
         db.session.add(place)
-    elif place.source != "operator":
+    elif not entered_here(place):
         raise OperationError("ce lieu vient de la liste France services : il se met à jour par l'import")
     for key in ("name", "kind", "address", "commune_insee", "lat", "lon"):
         setattr(place, key, values.get(key) if key in ("lat", "lon") else (values.get(key) or ""))
@@ -84,13 +90,11 @@ def save_place(place: FixedPlace | None, values: dict[str, Any]) -> FixedPlace:
     return place
 
 
-def delete_place(place_id: int) -> FixedPlace:
-    place = db.session.get(FixedPlace, place_id)
-    if place is None or place.source != "operator":
-        raise NotFoundError("lieu inconnu (seuls les lieux saisis ici se suppriment)")
+def delete_place(place: FixedPlace) -> None:
+    if not entered_here(place):
+        raise OperationError("ce lieu vient de la liste France services : il se met à jour par l'import")
     db.session.delete(place)
     db.session.flush()
-    return place
 
 
 def all_places() -> list[FixedPlace]:

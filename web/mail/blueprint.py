@@ -12,6 +12,7 @@ from web.auth.decorators import operator_required
 from web.auth.models import NOTIFICATION_CHOICES, Operator
 from web.auth.ratelimit import client_address, limiter
 from web.core import menu
+from web.core.blueprint import private
 from web.core.errors import OperationError
 from web.extensions import csrf, db
 from web.mail import operations as ops
@@ -175,8 +176,4 @@ def poster(token: str, visit_id: int) -> Any:
     page = render_template("desk/poster.html", visit=visit, req=req, url=url, qr=qr_svg(url),
                            date_label=date_fr(visit.date), back_url=url_for("requests.track", token=token),
                            back_label="Retour au suivi de la demande")
-    response = current_app.make_response(page)
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["X-Robots-Tag"] = "noindex, nofollow"
-    return response
+    return private(current_app.make_response(page))

@@ -34,6 +34,7 @@ from tourplan.communes import at_commune, of_commune
 from tourplan.maps import MapOptions, build_map
 from web.communes.search import resolve_commune
 from web.core import formats, menu
+from web.core.blueprint import map_frame_response
 from web.core.menu import N_
 from web.core.urls import absolute_url, canonical_host, safe_local_path
 from web.public import i18n, open_data
@@ -408,14 +409,7 @@ def map_frame() -> Response:
 
     placeholder, page = ops.cache().rendered(state, key, build)
     nonce = secrets.token_urlsafe(16)
-    response = Response(page.replace(placeholder, nonce), content_type="text/html; charset=utf-8")
-    tiles = " https://tile.openstreetmap.org" if current_app.config.get("TOURPLAN_MAP_TILES", True) else ""
-    response.headers["Content-Security-Policy"] = (
-        f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'self' 'nonce-{nonce}'; "
-        f"img-src 'self' data:{tiles}; connect-src 'none'; base-uri 'none'; form-action 'none'; "
-        "frame-ancestors 'self'"
-    )
-    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    response = map_frame_response(page.replace(placeholder, nonce), nonce)
     # OpenStreetMap's tile servers refuse requests without a Referer: send our
     # origin (never the page's path) with the tile requests of this frame.
     response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
