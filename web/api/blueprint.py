@@ -272,7 +272,7 @@ def plan_season(slug: str) -> Any:
     season = _season(slug, "slug")
     body = validate(PlanBody, _body())
     limit = body.time_limit if "time_limit" in body.model_fields_set else \
-        current_app.config.get("TOURPLAN_PLAN_TIME_LIMIT", 30.0)
+        current_app.config["TOURPLAN_PLAN_TIME_LIMIT"]
     job = jobs.start_job(season, by=_by(), time_limit=limit, seed=body.seed)
     return jsonify(answers.job_json(job)), 202
 

@@ -14,7 +14,6 @@ from typing import Any
 import segno
 from flask import (
     Blueprint,
-    Flask,
     Response,
     abort,
     current_app,
@@ -62,10 +61,6 @@ menu.entry(bp, "desk", "desk.index", "Planification", 30)
 REFRESH_SECONDS = 2
 #: Above this many van-days, the review shows one month at a time.
 MAX_VAN_DAYS_ON_PAGE = 40
-
-
-def init_app(app: Flask) -> None:
-    app.config.setdefault("TOURPLAN_PLAN_TIME_LIMIT", 30.0)
 
 
 def _by() -> str:

@@ -66,11 +66,7 @@ ROBOT = "Votre demande n'a pas pu être enregistrée. Si vous êtes une personne
 
 
 def init_app(app: Flask) -> None:
-    app.config.setdefault("TOURPLAN_REQUEST_WINDOW_SECONDS", 3600)
-    # Requests stored per address and window, and form posts of any kind (errors included).
-    app.config.setdefault("TOURPLAN_REQUEST_MAX_STORED", 5)
-    app.config.setdefault("TOURPLAN_REQUEST_MAX_POSTS", 40)
-    init_limiter(app)
+    init_limiter(app)  # the TOURPLAN_REQUEST_* limits: web/config.py
     app.jinja_env.filters.setdefault("date_fr", format_date_fr)
     app.jinja_env.filters.setdefault("request_date", local_date)  # in the visitor's language
     app.jinja_env.filters.setdefault("hhmm", formats.hm)

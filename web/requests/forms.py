@@ -878,6 +878,14 @@ class StatusForm(FlaskForm):
     note = LongTextField("Note (facultative)", max_length=2000)
     submit = SubmitField("Valider")
 
+    def validate_to_status(self, field: Field) -> None:
+        # These two need a reason, asked by their own forms.
+        to_status = (field.data or "").strip()[:20]
+        if to_status == "declined":
+            raise ValidationError("Pour refuser, indiquez le motif dans le formulaire « Refuser ».")
+        if to_status == "cancelled":
+            raise ValidationError("Pour annuler, passez par « Annuler la demande » : confirmez et indiquez le motif.")
+
 
 class PriorityForm(FlaskForm):
     priority = WholeNumberField("Priorité", **bounds("priority"), required="Indiquez une priorité.",
