@@ -72,7 +72,7 @@ def _value_text(row: ops.CommuneCoverage, key: str) -> str:
     if value is None:
         return "jamais" if key == "days_since_last_visit" else "inconnu"
     digits = 1 if isinstance(value, float) else 0
-    unit = ops.MEASURES[key][1]
+    unit = ops.MEASURES[key].unit
     return f"{number(value, digits)} {unit}".strip()
 
 
@@ -88,7 +88,7 @@ def _map(cov: ops.Coverage, measure: str, season: Season) -> tuple[str, list[tup
     values = [getattr(r, measure) for r in cov.rows]
     breaks = class_breaks([v for v in values if v is not None])
     outlines = _outlines(cov)
-    label = ops.MEASURES[measure][0]
+    label = ops.MEASURES[measure].label
     areas = []
     for r in cov.rows:
         k = class_of(getattr(r, measure), breaks)

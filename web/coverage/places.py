@@ -13,6 +13,7 @@ from sqlalchemy import select
 from tourplan.places import PlaceFile
 from tourplan.territory import french_area
 from web.core.errors import OperationError
+from web.core.imports import ImportCounts
 from web.coverage.models import FixedPlace
 from web.extensions import db
 
@@ -20,11 +21,9 @@ _INSEE = re.compile(r"^(?:\d{5}|2[AB]\d{3})$")
 PLACE_KINDS = ("Médiathèque", "Espace public numérique (EPN)", "Tiers-lieu", "Mairie équipée", "Autre")
 
 
-@dataclass(frozen=True)
-class PlaceImport:
-    added: int
-    updated: int
-    mobile: int
+@dataclass
+class PlaceImport(ImportCounts):
+    mobile: int = 0  # France Services buses, left out: they are not fixed places
 
     def summary(self) -> str:
         return (f"{self.added} fixed place(s) added, {self.updated} updated; "
@@ -36,20 +35,17 @@ def import_places(parsed: PlaceFile) -> PlaceImport:
     site missing from the file is kept: a file of one département must not erase the others."""
     existing = {p.source_id: p for p in db.session.execute(
         select(FixedPlace).where(FixedPlace.source == "france-services")).scalars()}
-    added = updated = 0
+    result = PlaceImport(mobile=parsed.mobile)
     for rec in parsed.places:
         values = {"name": rec.name, "kind": rec.kind, "address": rec.address, "commune_insee": rec.insee,
                   "lat": rec.lat, "lon": rec.lon, "hours": dict(rec.hours)}
         row = existing.get(rec.source_id)
         if row is None:
-            db.session.add(FixedPlace(source="france-services", source_id=rec.source_id, **values))
-            added += 1
-        elif any(getattr(row, k) != v for k, v in values.items()):
-            for k, v in values.items():
-                setattr(row, k, v)
-            updated += 1
+            result.add(FixedPlace(source="france-services", source_id=rec.source_id, **values))
+        else:
+            result.update(row, values)
     db.session.flush()
-    return PlaceImport(added, updated, parsed.mobile)
+    return result
 
 
 def check_place(values: dict[str, Any]) -> None:
