@@ -57,6 +57,36 @@ def test_there_is_a_single_head(app):
         assert len(ScriptDirectory.from_config(config).get_heads()) == 1
 
 
+def _mende_and_a_season(conn) -> None:
+    """Rows as the first revision's tables take them (later ones add columns with defaults)."""
+    from sqlalchemy import text
+
+    conn.execute(text(
+        "INSERT INTO communes (insee, name, department, postal_codes, population, lat, lon,"
+        " point_corrected, townhall_address, opening_hours, email, phone, website, accessibility,"
+        " updated_at) VALUES ('48095', 'Mende', '48', '[]', 1, 44.5, 3.5, false, '', '{}', '', '', '',"
+        " '', '2027-01-01 00:00:00')"
+    ))
+    conn.execute(text(
+        "INSERT INTO seasons (id, slug, name, start, \"end\", weekdays, closed_dates, timezone,"
+        " lock_slack_minutes, publication_serial, version_counter)"
+        " VALUES (1, 's', 'S', '2027-03-01', '2027-03-31', '[1]', '[]', 'Europe/Paris', 30, 0, 0)"
+    ))
+
+
+def _request_row(conn, rid: int, *, priority: int = 1, status: str = "submitted") -> None:
+    from sqlalchemy import text
+
+    conn.execute(text(
+        "INSERT INTO visit_requests (id, season_id, commune_insee, structure_kind, structure_name,"
+        " contact_name, email, phone, label, duration_minutes, periods, equipment, venue_label,"
+        " venue_address, priority, occurrences, min_days_between, required, notes, status,"
+        " decline_reason, tracking_token, created_at, updated_at) VALUES (:id, 1, '48095', 'mairie', '', '',"
+        " '', '', 'Atelier', 60, '[]', '[]', '', '', :priority, 1, 0, false, '', :status, '', :token,"
+        " '2027-01-01 00:00:00', '2027-01-01 00:00:00')"
+    ), {"id": rid, "priority": priority, "status": status, "token": f"tok{rid}"})
+
+
 def test_upgrading_keeps_existing_rows_and_their_links(empty_database_url):
     """Batch mode rebuilds SQLite tables by copying them: rows referred to must survive."""
     from sqlalchemy import text
@@ -67,25 +97,8 @@ def test_upgrading_keeps_existing_rows_and_their_links(empty_database_url):
             first = _revisions(app)[0]
             upgrade(revision=first)
             with db.engine.begin() as conn:
-                conn.execute(text(
-                    "INSERT INTO communes (insee, name, department, postal_codes, population, lat, lon,"
-                    " point_corrected, townhall_address, opening_hours, email, phone, website, accessibility,"
-                    " updated_at) VALUES ('48095', 'Mende', '48', '[]', 1, 44.5, 3.5, false, '', '{}', '', '', '',"
-                    " '', '2027-01-01 00:00:00')"
-                ))
-                conn.execute(text(
-                    "INSERT INTO seasons (id, slug, name, start, \"end\", weekdays, closed_dates, timezone,"
-                    " lock_slack_minutes, publication_serial, version_counter)"
-                    " VALUES (1, 's', 'S', '2027-03-01', '2027-03-31', '[1]', '[]', 'Europe/Paris', 30, 0, 0)"
-                ))
-                conn.execute(text(
-                    "INSERT INTO visit_requests (season_id, commune_insee, structure_kind, structure_name,"
-                    " contact_name, email, phone, label, duration_minutes, periods, equipment, venue_label,"
-                    " venue_address, priority, occurrences, min_days_between, required, notes, status,"
-                    " decline_reason, tracking_token, created_at, updated_at) VALUES (1, '48095', 'mairie', '', '',"
-                    " '', '', 'Atelier', 60, '[]', '[]', '', '', 1, 1, 0, false, '', 'submitted', '', 'tok',"
-                    " '2027-01-01 00:00:00', '2027-01-01 00:00:00')"
-                ))
+                _mende_and_a_season(conn)
+                _request_row(conn, 1)
             upgrade()
             downgrade(revision=first)
             upgrade()
@@ -112,32 +125,14 @@ def test_priorities_above_the_scale_are_clamped_to_5_and_the_check_follows(empty
         try:
             upgrade(revision=before)
             with db.engine.begin() as conn:
-                conn.execute(text(
-                    "INSERT INTO communes (insee, name, department, postal_codes, population, lat, lon,"
-                    " point_corrected, townhall_address, opening_hours, email, phone, website, accessibility,"
-                    " updated_at) VALUES ('48095', 'Mende', '48', '[]', 1, 44.5, 3.5, false, '', '{}', '', '', '',"
-                    " '', '2027-01-01 00:00:00')"
-                ))
-                conn.execute(text(
-                    "INSERT INTO seasons (id, slug, name, start, \"end\", weekdays, closed_dates, timezone,"
-                    " lock_slack_minutes, publication_serial, version_counter)"
-                    " VALUES (1, 's', 'S', '2027-03-01', '2027-03-31', '[1]', '[]', 'Europe/Paris', 30, 0, 0)"
-                ))
+                _mende_and_a_season(conn)
                 conn.execute(text(
                     "INSERT INTO activities (id, slug, name, description, duration_minutes, equipment, priority,"
                     " what_to_bring, audience) VALUES (1, 'fablab', 'Fablab', '', 60, '[]', 9, '', '')"
                 ))
                 for rid, priority in ((1, 40), (2, 3), (3, 5)):
-                    conn.execute(text(
-                        "INSERT INTO visit_requests (id, season_id, commune_insee, structure_kind, structure_name,"
-                        " contact_name, email, phone, label, duration_minutes, periods, equipment, venue_label,"
-                        " venue_address, priority, occurrences, min_days_between, required, notes, status,"
-                        " decline_reason, tracking_token, created_at, updated_at) VALUES (:id, 1, '48095', 'mairie',"
-                        " '', '', '', '', 'Atelier', 60, '[]', '[]', '', '', :priority, 1, 0, false, '', 'accepted',"
-                        " '', :token, '2027-01-01 00:00:00', '2027-01-01 00:00:00')"
-                    ), {"id": rid, "priority": priority, "token": f"tok{rid}"})
+                    _request_row(conn, rid, priority=priority, status="accepted")
             upgrade()
-
             from web.activities.models import Activity
             from web.requests.models import VisitRequest
 

@@ -8,18 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from flask import (
-    Blueprint,
-    Flask,
-    abort,
-    current_app,
-    flash,
-    jsonify,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, Flask, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 
 from web.activities.models import Activity
 from web.activities.operations import catalogue

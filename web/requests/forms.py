@@ -814,10 +814,8 @@ class OperatorRequestForm(RequestForm):
     @staticmethod
     def initial_data(req: Any) -> dict[str, Any]:
         """The form's values for an existing request."""
-        from web.communes.search import CommuneHit
-
         commune = req.commune
-        hit = CommuneHit(commune.insee, commune.name, commune.department, tuple(commune.postal_codes or ()))
+        hit = CommuneHit.of(commune)
         # Requests stored before names took their article say "Mairie de Les Laubies".
         townhall = req.venue_lat is None and req.venue_label in ("", commune.townhall, f"Mairie de {commune.name}")
         periods = []
