@@ -26,7 +26,8 @@ _ABBREV = {"st": "saint", "ste": "sainte", "sts": "saints", "stes": "saintes"}
 
 
 def fold(text: str) -> str:
-    """Lower case, no accents, words separated by single spaces, abbreviations expanded."""
+    """A name as people read it, to find it and to sort lists of names (the public filters):
+    lower case, no accents, words separated by single spaces, abbreviations expanded."""
     text = unicodedata.normalize("NFKD", text)
     text = "".join(c for c in text if not unicodedata.combining(c)).lower()
     words = re.split(r"[^0-9a-z]+", text.replace("œ", "oe").replace("æ", "ae"))
