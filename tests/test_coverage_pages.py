@@ -97,20 +97,23 @@ def test_need_bonus_is_shown_then_applied_only_once_confirmed(client: Any, desk:
     from web.extensions import db
 
     req = make.request(desk["season"], desk["b"], status="accepted", priority=2, label="Démarches Bagnols")
+    top = make.request(desk["season"], desk["b"], status="accepted", priority=5, label="Fablab Bagnols")
     db.session.commit()
     r = client.post("/operateur/couverture/s1/bonus", data={"insee": "48002"})
     html = unescape(r.get_data(as_text=True))
     assert "Rien n'est enregistré pour l'instant" in html
-    assert "Démarches Bagnols : priorité 2 → 6" in html  # score 100: 4 points
+    assert "Démarches Bagnols : priorité 2 → 5" in html  # score 100: 4 points, but the scale stops at 5
+    assert "Fablab Bagnols : priorité 5, déjà la plus haute : inchangée" in html
     db.session.refresh(req)
     assert req.priority == 2
     client.post("/operateur/couverture/s1/bonus/confirmer", data={"insee": "48002"})
     db.session.refresh(req)
-    assert req.priority == 6
+    db.session.refresh(top)
+    assert (req.priority, top.priority) == (5, 5)
     assert any("Bonus de besoin (couverture)" in h.note for h in req.history)
     client.post("/operateur/couverture/s1/bonus/confirmer", data={"insee": "48002"})
     db.session.refresh(req)
-    assert req.priority == 6  # once per request
+    assert req.priority == 5  # once per request
 
 
 def test_operator_enters_a_place_with_errors_next_to_fields(client: Any, desk: dict[str, Any]) -> None:
@@ -125,6 +128,22 @@ def test_operator_enters_a_place_with_errors_next_to_fields(client: Any, desk: d
     assert "Lieu « Médiathèque de Marvejols » enregistré." in unescape(r.get_data(as_text=True))
     listing = unescape(client.get("/operateur/couverture/lieux").get_data(as_text=True))
     assert "Médiathèque de Marvejols" in listing and "Espaces France services (1)" in listing
+
+
+def test_a_place_entered_here_is_deleted_an_imported_one_is_not(client: Any, desk: dict[str, Any]) -> None:
+    from web.coverage.models import FixedPlace
+    from web.extensions import db
+
+    own = FixedPlace(source="operator", source_id="m1", name="Médiathèque de Marvejols", lat=44.55, lon=3.29)
+    db.session.add(own)
+    db.session.commit()
+    imported = db.session.execute(select(FixedPlace).where(FixedPlace.source == "france-services")).scalar_one()
+    assert client.post(f"/operateur/couverture/lieux/{imported.id}/supprimer").status_code == 404
+    assert client.get(f"/operateur/couverture/lieux/{imported.id}").status_code == 404  # not edited by hand either
+    r = client.post(f"/operateur/couverture/lieux/{own.id}/supprimer", follow_redirects=True)
+    assert "Lieu « Médiathèque de Marvejols » supprimé." in unescape(r.get_data(as_text=True))
+    db.session.expire_all()
+    assert [p.source for p in db.session.execute(select(FixedPlace)).scalars()] == ["france-services"]
 
 
 def test_pages_need_an_operator(app: Any) -> None:
@@ -143,12 +162,12 @@ def test_the_next_draft_weighs_the_bonus_and_says_so(client: Any, desk: dict[str
     from tests.desk_helpers import draft
     from web.extensions import db
 
-    req = make.request(desk["season"], desk["b"], status="accepted", priority=2, label="Démarches Bagnols")
+    req = make.request(desk["season"], desk["b"], status="accepted", priority=1, label="Démarches Bagnols")
     db.session.commit()
     client.post("/operateur/couverture/s1/bonus/confirmer", data={"insee": "48002"})
     version = draft(desk["season"])
     planned = next(r for r in version.problem_json["requests"] if r["label"] == "Démarches Bagnols")
-    assert planned["priority"] == 6
+    assert planned["priority"] == 5
     page = unescape(client.get(f"/operateur/planification/versions/{version.id}").get_data(as_text=True))
     assert "Bonus de besoin pris en compte" in page
     line = f'/operateur/demandes/{req.id}">Démarches Bagnols</a> (Bagnols) – Bonus de besoin (couverture) : score 100'

@@ -97,6 +97,8 @@ def test_tracking_tokens_are_long_unique_and_find_their_request(db_session, make
         ({"earliest_start": 900, "latest_end": 600}, "latest_end"),
         ({"structure_kind": "club"}, "structure_kind"),
         ({"venue_lat": 44.0}, "venue_lat"),
+        ({"priority": 6}, "priority"),  # the 1-5 scale, said before the database's check refuses it
+        ({"priority": 0}, "priority"),
     ],
 )
 def test_bad_requests_are_refused_naming_the_field(db_session, make, fields, where):
@@ -123,3 +125,14 @@ def test_too_long_texts_are_refused_on_every_database(db_session, make, field, l
     with pytest.raises(OperationError, match=f"{limit} caractères") as e:
         create_request(season=season, commune=commune, label=label, **fields)
     assert e.value.where == field
+
+
+def test_an_operator_priority_stays_on_the_1_to_5_scale(db_session, make):
+    from web.requests.operations import set_priority
+
+    req = make.request(make.season(), make.commune(), priority=2)
+    db_session.commit()
+    with pytest.raises(OperationError, match="entre 1 et 5") as e:
+        set_priority(req, 6, "op@example.org")
+    assert (e.value.where, req.priority) == ("priority", 2)
+    assert set_priority(req, 5, "op@example.org").note == "Priorité 2 → 5"

@@ -467,3 +467,15 @@ def test_subjects_take_the_commune_s_article_even_for_messages_queued_before_it(
     queued_before = {"commune": "Les Laubies"}  # payloads of an older release: no "commune_at"
     assert subject_for("accepted", queued_now) == "Votre demande de passage au Malzieu-Ville est acceptée"
     assert subject_for("resident_alert", queued_before) == "Le camion numérique aux Laubies : nouvelles dates"
+
+
+def test_a_new_app_does_not_subscribe_the_receivers_again(app, make_app):
+    """Every app connects the areas' receivers; a second app in the process must not make a
+    commune's message go out twice."""
+    from web.core import signals
+
+    events = (signals.request_submitted, signals.request_status_changed, signals.visits_changed)
+    before = [len(s.receivers) for s in events]
+    make_app()
+    assert [len(s.receivers) for s in events] == before
+    assert before[0] >= 1 and before[1] >= 2  # mail; mail and tours

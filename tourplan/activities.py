@@ -2,12 +2,21 @@
 
 One small public constant, shared by the demo generator and the web site's
 catalogue, so that a request's duration, equipment and priority mean the same
-thing everywhere.  Texts are in French: they are shown to communes.
+thing everywhere. The catalogue itself is data, in ``activities.toml`` next to
+this module; its texts are in French: they are shown to communes.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import tomllib
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from tourplan.problem import parse_time
+
+#: The priority scale of a visit (catalogue, requests, the web's checks): 1 = nice to have … 5 = essential.
+PRIORITY_MIN, PRIORITY_MAX = 1, 5
 
 # Equipment names, as written in problem files (``vans[].equipment``, ``requests[].equipment``).
 EQUIPMENT = {
@@ -18,21 +27,50 @@ EQUIPMENT = {
     "robots": "robots éducatifs",
 }
 
+CATALOGUE = Path(__file__).with_name("activities.toml")
+
 
 @dataclass(frozen=True)
 class Activity:
+    """One activity of the catalogue: what communes read of it, then how it is planned.
+
+    Attributes
+    ----------
+    key
+        Its identifier (the web's activity slug).
+    name, description, audience
+        Shown to communes.
+    bring
+        What the participants should bring.
+    duration_minutes, equipment
+        One visit's length and the van equipment it needs (:data:`EQUIPMENT` names).
+    priority
+        The weight of one visit in the optimiser's objective, :data:`PRIORITY_MIN` to
+        :data:`PRIORITY_MAX`.
+    earliest_start, latest_end
+        Its usual hours, minutes after midnight.
+    weekdays
+        Fixed ISO weekdays (school days); None: the host's days.
+    at_town_hall
+        Held at the town hall, so on its opening days.
+    min_occurrences, max_occurrences, min_days_between
+        How many visits a request asks for, and the days at least between two.
+    """
+
+    # What it is, as communes read it.
     key: str
     name: str
+    description: str
+    audience: str
+    bring: str
+    # How it is planned.
     duration_minutes: int
     equipment: tuple[str, ...]
-    priority: int  # weight of one visit in the optimiser's objective (1 = nice to have … 5 = essential)
-    audience: str
-    bring: str  # what the participants should bring
-    description: str
-    earliest_start: int = 9 * 60  # usual hours, minutes after midnight
+    priority: int
+    earliest_start: int = 9 * 60
     latest_end: int = 17 * 60
-    weekdays: tuple[int, ...] | None = None  # fixed days (school days); None: the host's days
-    at_town_hall: bool = False  # held at the town hall, so on its opening days
+    weekdays: tuple[int, ...] | None = None
+    at_town_hall: bool = False
     min_occurrences: int = 1
     max_occurrences: int = 1
     min_days_between: int = 0
@@ -42,81 +80,53 @@ class Activity:
         return self.max_occurrences > 1
 
 
-ACTIVITIES: tuple[Activity, ...] = (
-    Activity(
-        key="demarches",
-        name="Aide aux démarches en ligne",
-        duration_minutes=120,
-        equipment=("laptops", "satellite-uplink"),
-        priority=3,
-        audience="Tout public",
-        bring="Pièce d'identité, identifiants (impots.gouv.fr, ameli, CAF, France Travail), justificatifs utiles",
-        description="Accompagnement individuel pour les démarches administratives en ligne.",
-        at_town_hall=True,
-    ),
-    Activity(
-        key="seniors",
-        name="Initiation numérique seniors",
-        duration_minutes=150,
-        equipment=("tablets",),
-        priority=2,
-        audience="Personnes âgées, débutants",
-        bring="Son téléphone ou sa tablette s'il en a un, ses lunettes",
-        description="Premiers pas : tablette, courriel, visio avec la famille, se protéger des arnaques.",
-        at_town_hall=True,
-    ),
-    Activity(
-        key="impression-3d",
-        name="Atelier impression 3D",
-        duration_minutes=180,
-        equipment=("3d-printer", "laptops"),
-        priority=2,
-        audience="Adolescents et adultes",
-        bring="Une idée d'objet à fabriquer",
-        description="Modéliser un petit objet puis l'imprimer en 3D.",
-    ),
-    Activity(
-        key="robots-ecole",
-        name="Atelier école robots",
-        duration_minutes=90,
-        equipment=("robots", "tablets"),
-        priority=3,
-        audience="Élèves d'école primaire (CE2–CM2)",
-        bring="Rien : le matériel est fourni",
-        description="Programmer des petits robots en classe, pendant le temps scolaire.",
-        earliest_start=8 * 60 + 30,
-        latest_end=16 * 60 + 30,
-        weekdays=(1, 2, 4, 5),  # French primary schools have no class on Wednesday
-    ),
-    Activity(
-        key="france-services",
-        name="Permanence France Services",
-        duration_minutes=180,
-        equipment=("laptops", "satellite-uplink"),
-        priority=4,
-        audience="Tout public",
-        bring="Pièce d'identité, courriers et justificatifs du dossier à traiter",
-        description="Permanence régulière d'un conseiller France Services (CAF, impôts, retraite, ANTS…).",
-        at_town_hall=True,
-        min_occurrences=2,
-        max_occurrences=4,
-        min_days_between=14,
-    ),
-    Activity(
-        key="fablab",
-        name="Journée fablab",
-        # Not 6 h: the crew's 45-minute lunch break must fall between 12:00 and 14:00
-        # and nothing is served during it, so with an 08:00–18:30 shift one visit
-        # can hold at most 5 h 45 minus the drive; 4 h 30 leaves room for the road.
-        duration_minutes=270,
-        equipment=("3d-printer", "laptops", "robots"),
-        priority=4,
-        audience="Tout public, en famille",
-        bring="Curiosité ; petits objets à réparer",
-        description="Une journée d'ateliers en continu : impression 3D, robots, réparation, démonstrations.",
-        earliest_start=8 * 60 + 30,
-        latest_end=18 * 60,
-    ),
-)
+def load_catalogue(path: Path = CATALOGUE) -> tuple[Activity, ...]:
+    """The activities of a catalogue file (TOML, one ``[[activity]]`` table each).
 
+    Parameters
+    ----------
+    path
+        The file; by default the catalogue shipped with tourplan.
+
+    Returns
+    -------
+    tuple of Activity
+        In the file's order.
+
+    Raises
+    ------
+    ValueError
+        An entry with an unknown or missing field, an hour not written HH:MM, or a priority
+        outside the scale; the message names the entry.
+    """
+    with path.open("rb") as f:
+        entries = tomllib.load(f).get("activity", [])
+    return tuple(_activity(entry, f"{path.name}: activity {i + 1}") for i, entry in enumerate(entries))
+
+
+def _activity(entry: dict[str, Any], where: str) -> Activity:
+    known = {f.name for f in fields(Activity)}
+    unknown = set(entry) - known
+    if unknown:
+        raise ValueError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
+    values = dict(entry)
+    try:
+        for name in ("earliest_start", "latest_end"):
+            if name in values:
+                values[name] = parse_time(values[name])
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"{where}: {e}") from None
+    values["equipment"] = tuple(values.get("equipment", ()))
+    if values.get("weekdays") is not None:
+        values["weekdays"] = tuple(values["weekdays"])
+    try:
+        activity = Activity(**values)
+    except TypeError as e:  # a field left out
+        raise ValueError(f"{where}: {e}") from None
+    if not PRIORITY_MIN <= activity.priority <= PRIORITY_MAX:
+        raise ValueError(f"{where}: priority {activity.priority} is outside {PRIORITY_MIN}..{PRIORITY_MAX}")
+    return activity
+
+
+ACTIVITIES: tuple[Activity, ...] = load_catalogue()
 ACTIVITY_BY_KEY: dict[str, Activity] = {a.key: a for a in ACTIVITIES}

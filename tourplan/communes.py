@@ -67,13 +67,19 @@ class Department:
 
 
 @dataclass(frozen=True)
-class CommuneRecord:
-    """One commune as the project uses it; ``lat``/``lon`` is where the van parks."""
+class CommuneName:
+    """How a commune is named and found: its INSEE code, name, département and postal codes."""
 
     insee: str
     name: str
     department: str
     postal_codes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CommuneRecord(CommuneName):
+    """One commune as the project uses it; ``lat``/``lon`` is where the van parks."""
+
     population: int | None
     lat: float
     lon: float

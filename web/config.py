@@ -72,6 +72,24 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         TOURPLAN_VALHALLA_TILES="",
         TOURPLAN_ROUTING_URL="",
         TOURPLAN_ROUTING_ENGINE="",
+        # Planning (web/desk): seconds the optimiser searches when the operator plans a season.
+        TOURPLAN_PLAN_TIME_LIMIT=30.0,
+        # Login limits (web/auth), per account: failures before delays start, then 2 s, 4 s ...
+        # up to the max delay; per client address: failed logins allowed per window (over
+        # every account).
+        TOURPLAN_LOGIN_MAX_FAILURES=5,
+        TOURPLAN_LOGIN_MAX_DELAY_SECONDS=60,
+        TOURPLAN_LOGIN_ADDRESS_MAX_FAILURES=30,
+        TOURPLAN_LOGIN_WINDOW_SECONDS=15 * 60,
+        # The public request form (web/requests), per client address and window: requests
+        # stored, and form posts of any kind (errors included).
+        TOURPLAN_REQUEST_WINDOW_SECONDS=3600,
+        TOURPLAN_REQUEST_MAX_STORED=5,
+        TOURPLAN_REQUEST_MAX_POSTS=40,
+        # Residents' alerts (web/mail): sign-up posts per client address and hour.
+        TOURPLAN_ALERT_MAX_POSTS=10,
+        # Contact data of a season's requests is kept this many days after the season's end.
+        TOURPLAN_PERSONAL_DATA_DAYS=365,
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)

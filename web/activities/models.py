@@ -3,6 +3,8 @@ from __future__ import annotations
 from sqlalchemy import JSON, CheckConstraint, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from tourplan.activities import PRIORITY_MAX, PRIORITY_MIN
+from web.core.constraints import in_range
 from web.extensions import db
 
 
@@ -10,7 +12,7 @@ class Activity(db.Model):
     __tablename__ = "activities"
     __table_args__ = (
         CheckConstraint("duration_minutes > 0", name="duration_positive"),
-        CheckConstraint("priority >= 1", name="priority_positive"),
+        in_range("priority", PRIORITY_MIN, PRIORITY_MAX),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

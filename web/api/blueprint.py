@@ -272,11 +272,9 @@ def plan_season(slug: str) -> Any:
     season = _season(slug, "slug")
     body = validate(PlanBody, _body())
     limit = body.time_limit if "time_limit" in body.model_fields_set else \
-        current_app.config.get("TOURPLAN_PLAN_TIME_LIMIT", 30.0)
+        current_app.config["TOURPLAN_PLAN_TIME_LIMIT"]
     job = jobs.start_job(season, by=_by(), time_limit=limit, seed=body.seed)
-    response = jsonify(answers.job_json(job))
-    response.status_code = 202
-    return response
+    return jsonify(answers.job_json(job)), 202
 
 
 @bp.get("/jobs/<int:job_id>")
@@ -324,9 +322,7 @@ def create_request() -> Any:
     except NotFoundError as e:  # an unknown commune is bad input here, not an unknown URL
         raise ApiError(400, e.message, e.where or "commune") from None
     db.session.commit()
-    response = jsonify(answers.request_json(req))
-    response.status_code = 201
-    return response
+    return jsonify(answers.request_json(req)), 201
 
 
 @bp.get("/requests/<int:request_id>")
@@ -335,22 +331,21 @@ def get_request(request_id: int) -> Any:
     return jsonify(answers.request_json(_request(request_id)))
 
 
-@bp.post("/requests/<int:request_id>/accept")
-@api_auth
-def accept_request(request_id: int) -> Any:
-    body = validate(AcceptBody, _body())
-    req = _request(request_id)
-    requests_ops.accept(req, _by(), body.note)
-    db.session.commit()
-    return jsonify(answers.request_json(req))
+#: An operator's decision on a request: the body it takes, the body's text, the operation.
+_DECISIONS = {
+    "accept": (AcceptBody, "note", requests_ops.accept),
+    "decline": (DeclineBody, "reason", requests_ops.decline),
+}
 
 
-@bp.post("/requests/<int:request_id>/decline")
+@bp.post("/requests/<int:request_id>/accept", defaults={"decision": "accept"})
+@bp.post("/requests/<int:request_id>/decline", defaults={"decision": "decline"})
 @api_auth
-def decline_request(request_id: int) -> Any:
-    body = validate(DeclineBody, _body())
+def decide_request(request_id: int, decision: str) -> Any:
+    model, text, decide = _DECISIONS[decision]
+    body = validate(model, _body())
     req = _request(request_id)
-    requests_ops.decline(req, _by(), body.reason)
+    decide(req, _by(), getattr(body, text))
     db.session.commit()
     return jsonify(answers.request_json(req))
 

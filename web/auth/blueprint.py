@@ -25,13 +25,7 @@ WAIT = "Trop de tentatives de connexion sur ce compte. Réessayez dans {seconds}
 
 
 def init_app(app: Flask) -> None:
-    # Per account: failures before delays start, then 2 s, 4 s ... up to the max delay.
-    app.config.setdefault("TOURPLAN_LOGIN_MAX_FAILURES", 5)
-    app.config.setdefault("TOURPLAN_LOGIN_MAX_DELAY_SECONDS", 60)
-    # Per client address: failed logins allowed per window (over every account).
-    app.config.setdefault("TOURPLAN_LOGIN_ADDRESS_MAX_FAILURES", 30)
-    app.config.setdefault("TOURPLAN_LOGIN_WINDOW_SECONDS", 15 * 60)
-    init_limiter(app)
+    init_limiter(app)  # the TOURPLAN_LOGIN_* limits: web/config.py
     login_manager.session_protection = "strong"
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Connectez-vous pour accéder à cette page."

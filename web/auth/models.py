@@ -4,10 +4,11 @@ import hashlib
 import hmac
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Integer, String
+from sqlalchemy import Boolean, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from web.core.constraints import not_empty, one_of
 from web.core.types import UTCDateTime, utcnow
 from web.extensions import db
 
@@ -23,8 +24,8 @@ class Operator(db.Model):
 
     __tablename__ = "operators"
     __table_args__ = (
-        CheckConstraint("email <> ''", name="email_not_empty"),
-        CheckConstraint("new_request_mail IN ('each', 'digest', 'none')", name="new_request_mail"),
+        not_empty("email"),
+        one_of("new_request_mail", NOTIFICATION_CHOICES),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

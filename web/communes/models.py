@@ -7,6 +7,7 @@ from sqlalchemy import JSON, CheckConstraint, Float, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tourplan.communes import at_commune, of_commune, townhall_name
+from web.core.constraints import in_range, on_earth
 from web.core.types import UTCDateTime, utcnow
 from web.extensions import db
 
@@ -17,10 +18,9 @@ class Commune(db.Model):
 
     __tablename__ = "communes"
     __table_args__ = (
-        CheckConstraint("lat BETWEEN -90 AND 90", name="lat_range"),
-        CheckConstraint("lon BETWEEN -180 AND 180", name="lon_range"),
+        *on_earth(),
         CheckConstraint("population IS NULL OR population >= 0", name="population_positive"),
-        CheckConstraint("name_type BETWEEN 0 AND 8", name="name_type_range"),
+        in_range("name_type", 0, 8),
     )
 
     insee: Mapped[str] = mapped_column(String(5), primary_key=True)

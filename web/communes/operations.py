@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from tourplan.communes import CommuneLoad, CommuneRecord, load_communes
 from web.communes.models import Commune
+from web.core.imports import ImportCounts
 from web.core.types import utcnow
 from web.extensions import db
 
@@ -31,14 +32,11 @@ _FIELDS = (
 )
 
 
-@dataclass(frozen=True)
-class CommuneImport:
-    added: int
-    updated: int
-    unchanged: int
-    corrected: int
-    missing_point: int
-    departments: tuple[str, ...]
+@dataclass
+class CommuneImport(ImportCounts):
+    corrected: int = 0
+    missing_point: int = 0
+    departments: tuple[str, ...] = ()
 
     def summary(self) -> str:
         text = (
@@ -86,27 +84,15 @@ def import_communes(
             select(Commune).where(Commune.insee.in_([r.insee for r in load.records]))
         ).scalars()
     }
-    added = updated = unchanged = 0
+    result = CommuneImport(corrected=load.corrected, missing_point=load.missing_point,
+                           departments=tuple(d.code for d in load.departments))
     now = utcnow()
     for rec in load.records:
         values = record_values(rec)
         row = existing.get(rec.insee)
         if row is None:
-            db.session.add(Commune(insee=rec.insee, updated_at=now, **values))
-            added += 1
-        elif any(getattr(row, k) != v for k, v in values.items()):
-            for k, v in values.items():
-                setattr(row, k, v)
+            result.add(Commune(insee=rec.insee, updated_at=now, **values))
+        elif result.update(row, values):
             row.updated_at = now
-            updated += 1
-        else:
-            unchanged += 1
     db.session.flush()  # the caller (CLI command, demo loader) commits
-    return CommuneImport(
-        added=added,
-        updated=updated,
-        unchanged=unchanged,
-        corrected=load.corrected,
-        missing_point=load.missing_point,
-        departments=tuple(d.code for d in load.departments),
-    )
+    return result

@@ -11,10 +11,12 @@ import re
 import threading
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import func, select
 
+from tourplan.communes import CommuneName
 from web.communes.models import Commune
 from web.extensions import db
 
@@ -24,7 +26,8 @@ _ABBREV = {"st": "saint", "ste": "sainte", "sts": "saints", "stes": "saintes"}
 
 
 def fold(text: str) -> str:
-    """Lower case, no accents, words separated by single spaces, abbreviations expanded."""
+    """A name as people read it, to find it and to sort lists of names (the public filters):
+    lower case, no accents, words separated by single spaces, abbreviations expanded."""
     text = unicodedata.normalize("NFKD", text)
     text = "".join(c for c in text if not unicodedata.combining(c)).lower()
     words = re.split(r"[^0-9a-z]+", text.replace("œ", "oe").replace("æ", "ae"))
@@ -32,11 +35,13 @@ def fold(text: str) -> str:
 
 
 @dataclass(frozen=True)
-class CommuneHit:
-    insee: str
-    name: str
-    department: str
-    postal_codes: tuple[str, ...]
+class CommuneHit(CommuneName):
+    """A commune the search found, as the forms offer it."""
+
+    @classmethod
+    def of(cls, commune: Any) -> CommuneHit:
+        """From a :class:`~web.communes.models.Commune`, or a row of those four columns."""
+        return cls(commune.insee, commune.name, commune.department, tuple(commune.postal_codes or ()))
 
     @property
     def label(self) -> str:
@@ -63,13 +68,8 @@ def _index() -> list[tuple[str, CommuneHit]]:
             rows = db.session.execute(
                 select(Commune.insee, Commune.name, Commune.department, Commune.postal_codes)
             ).all()
-            index.rows = sorted(
-                (
-                    (fold(name), CommuneHit(insee, name, department, tuple(postal or ())))
-                    for insee, name, department, postal in rows
-                ),
-                key=lambda r: (r[0], r[1].insee),
-            )
+            index.rows = sorted(((fold(row.name), CommuneHit.of(row)) for row in rows),
+                                key=lambda r: (r[0], r[1].insee))
             index.stamp = stamp
         return index.rows
 

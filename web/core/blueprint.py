@@ -92,6 +92,29 @@ def _http_error(e: HTTPException) -> Any:
     return response
 
 
+def private[R: Response](response: R) -> R:
+    """A page reached through a secret link (a request's tracking token): never cached by
+    proxies, indexed, or sent on as a referrer."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def map_frame_response(page: str, nonce: str) -> Response:
+    """A map page (tourplan.maps) for an iframe of this site: its own CSP, whose scripts and
+    styles run by ``nonce`` only, with OpenStreetMap's tiles unless TOURPLAN_MAP_TILES is off."""
+    response = Response(page, content_type="text/html; charset=utf-8")
+    tiles = " https://tile.openstreetmap.org" if current_app.config.get("TOURPLAN_MAP_TILES", True) else ""
+    response.headers["Content-Security-Policy"] = (
+        f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'self' 'nonce-{nonce}'; "
+        f"img-src 'self' data:{tiles}; connect-src 'none'; base-uri 'none'; form-action 'none'; "
+        "frame-ancestors 'self'"
+    )
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    return response
+
+
 def _security_headers(response: Response) -> Response:
     h = response.headers
     h.setdefault("X-Content-Type-Options", "nosniff")

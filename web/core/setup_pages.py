@@ -1,5 +1,6 @@
-"""What the operator's setup pages (vans in :mod:`web.vans`, seasons in :mod:`web.seasons`)
-share: the posted form's round trip, the confirmation of a change that touches published
+"""What the operator's setup pages (vans in :mod:`web.vans`, seasons in :mod:`web.seasons`,
+fixed places in :mod:`web.coverage`) share: their two addresses (create, edit), the record
+edited, the posted form's round trip, the confirmation of a change that touches published
 visits, the list-of-dates field and how an operations error lands on its field."""
 
 from __future__ import annotations
@@ -10,9 +11,10 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from wtforms.validators import ValidationError
 
+from web.auth.decorators import operator_required
 from web.auth.forms import csrf_failed
 from web.core.errors import OperationError
 from web.extensions import db
@@ -20,6 +22,30 @@ from web.requests.forms import LongTextField, date_input
 from web.tours.models import Visit
 
 EXPIRED = "Le formulaire a expiré. Vérifiez les valeurs et renvoyez-le."
+
+
+def setup_page[F: Callable[..., Any]](bp: Blueprint, new_path: str, edit_path: str, id_arg: str) -> Callable[[F], F]:
+    """Register an operator's setup page: ``new_path`` creates a record (``id_arg`` None),
+    ``edit_path`` edits one; both show the form (GET) and take it back (POST)."""
+
+    def register(view: F) -> F:
+        guarded = operator_required(view)
+        bp.route(edit_path, methods=["GET", "POST"])(guarded)
+        bp.route(new_path, methods=["GET", "POST"], defaults={id_arg: None})(guarded)
+        return guarded
+
+    return register
+
+
+def edited[M](model: type[M], record_id: int | None, editable: Callable[[M], bool] = lambda record: True) -> M | None:
+    """The record a setup page edits, None when it creates one; 404 when there is no such
+    record, or not one the operator edits here."""
+    if record_id is None:
+        return None
+    found = db.session.get(model, record_id)
+    if found is None or not editable(found):
+        abort(404)
+    return found
 
 
 def page(template: str, form: Any, status: int, errors: list[tuple[str, str]], **context: Any) -> Any:

@@ -6,6 +6,11 @@ commits: a receiver that writes rows (the mail area's outbox) writes them in the
 transaction, so the change and its consequences are stored together or not at all.
 Receivers must not commit nor roll back.
 
+An area subscribes in its ``subscribers.connect()``, which :func:`web.create_app` calls for
+every app: signals are global and a process may make many apps (the tests do), but blinker
+keeps one subscription per receiver (keyed by its identity), so connecting again changes
+nothing and each receiver still runs once per event.
+
 - ``request_submitted(req, by=...)``: a new visit request (status ``submitted``).
 - ``request_status_changed(req, change=...)``: ``change`` is the
   :class:`~web.requests.models.RequestStatusChange` just recorded.

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import current_app
+from flask import current_app, url_for
 from werkzeug.routing import IntegerConverter, Map
 
 #: For local use (``flask run``); a real site sets its own address.
@@ -54,6 +54,16 @@ def absolute_url(endpoint: str, **values: Any) -> str:
         parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme
     )
     return adapter.build(endpoint, values, force_external=True)
+
+
+def visit_page_url(visit_id: int, *, external: bool = False) -> str | None:
+    """A visit's public page (absolute with ``external``); None when the public site is not
+    installed (a desk-only deployment)."""
+    if "public.visit" not in current_app.view_functions:
+        return None
+    if external:
+        return absolute_url("public.visit", visit_id=visit_id)
+    return url_for("public.visit", visit_id=visit_id)
 
 
 def safe_local_path(target: str | None) -> str | None:

@@ -20,14 +20,14 @@ from web.communes.models import Commune
 from web.core import menu
 from web.core.errors import OperationError
 from web.core.formats import number
-from web.core.setup_pages import page, submit
+from web.core.setup_pages import edited, page, setup_page, submit
 from web.core.urls import absolute_url
 from web.coverage import operations as ops
 from web.coverage import outcomes as outcomes_ops
 from web.coverage import outreach
 from web.coverage.forms import OutcomeForm, PlaceForm
 from web.coverage.models import FixedPlace, VisitOutcome
-from web.coverage.places import all_places, delete_place, save_place
+from web.coverage.places import all_places, delete_place, entered_here, save_place
 from web.extensions import db
 from web.seasons.models import Season
 from web.seasons.operations import find_season
@@ -71,7 +71,7 @@ def _value_text(row: ops.CommuneCoverage, key: str) -> str:
     if value is None:
         return "jamais" if key == "days_since_last_visit" else "inconnu"
     digits = 1 if isinstance(value, float) else 0
-    unit = ops.MEASURES[key][1]
+    unit = ops.MEASURES[key].unit
     return f"{number(value, digits)} {unit}".strip()
 
 
@@ -84,7 +84,7 @@ def _map(cov: ops.Coverage, measure: str, season: Season) -> tuple[str, list[tup
     values = [getattr(r, measure) for r in cov.rows]
     breaks = class_breaks([v for v in values if v is not None])
     outlines = _outlines(cov)
-    label = ops.MEASURES[measure][0]
+    label = ops.MEASURES[measure].label
     areas = []
     for r in cov.rows:
         k = class_of(getattr(r, measure), breaks)
@@ -230,15 +230,9 @@ def places() -> Any:
     return render_template("coverage/places.html", places=all_places(), form=PlaceForm(), errors=[])
 
 
-@bp.route("/lieux/nouveau", methods=["GET", "POST"], defaults={"place_id": None})
-@bp.route("/lieux/<int:place_id>", methods=["GET", "POST"])
-@operator_required
+@setup_page(bp, "/lieux/nouveau", "/lieux/<int:place_id>", "place_id")
 def place(place_id: int | None) -> Any:
-    existing = None
-    if place_id is not None:
-        existing = db.session.get(FixedPlace, place_id)
-        if existing is None or existing.source != "operator":
-            abort(404)
+    existing = edited(FixedPlace, place_id, entered_here)
     form = PlaceForm(obj=existing)
     if request.method == "POST":
         return submit(form, lambda: save_place(existing, form.values()), "Lieu « {name} » enregistré.",
@@ -249,12 +243,9 @@ def place(place_id: int | None) -> Any:
 @bp.post("/lieux/<int:place_id>/supprimer")
 @operator_required
 def remove_place(place_id: int) -> Any:
-    try:
-        gone = delete_place(place_id)
-        db.session.commit()
-    except OperationError as e:
-        db.session.rollback()
-        abort(404, e.message)
+    gone = edited(FixedPlace, place_id, entered_here)
+    delete_place(gone)
+    db.session.commit()
     flash(f"Lieu « {gone.name} » supprimé.", "success")
     return redirect(url_for("coverage.places"))
 

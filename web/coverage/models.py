@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from web.core.constraints import on_earth, one_of
 from web.core.types import UTCDateTime, utcnow
 from web.extensions import db
 
@@ -21,9 +22,8 @@ class FixedPlace(db.Model):
     __tablename__ = "fixed_places"
     __table_args__ = (
         UniqueConstraint("source", "source_id"),
-        CheckConstraint("source IN ('france-services', 'operator')", name="source"),
-        CheckConstraint("lat BETWEEN -90 AND 90", name="lat_range"),
-        CheckConstraint("lon BETWEEN -180 AND 180", name="lon_range"),
+        one_of("source", PLACE_SOURCES),
+        *on_earth(),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import NamedTuple
 
 from flask import current_app
 from shapely.geometry.base import BaseGeometry
@@ -38,16 +39,25 @@ from web.tours.models import Visit
 from web.travel.operations import DatabaseLegCache, configured_router, engine_failure, unreachable
 
 PERIODS = {"saison": "la saison", "12mois": "les 12 derniers mois"}
-#: Sortable measures: key -> (label, unit).
+
+
+class Measure(NamedTuple):
+    """A column of the coverage table: its name and the unit its values are written with."""
+
+    label: str
+    unit: str = ""
+
+
+#: Sortable measures (a CommuneCoverage attribute each).
 MEASURES = {
-    "need_score": ("Score de besoin", "/ 100"),
-    "nearest_place_km": ("Distance au lieu fixe le plus proche", "km"),
-    "days_since_last_visit": ("Jours depuis la dernière visite", "jours"),
-    "visits_per_1000": ("Visites pour 1 000 habitants", ""),
-    "visits_held": ("Visites tenues", ""),
-    "visits_planned": ("Visites prévues", ""),
-    "population": ("Population", "hab."),
-    "name": ("Commune", ""),
+    "need_score": Measure("Score de besoin", "/ 100"),
+    "nearest_place_km": Measure("Distance au lieu fixe le plus proche", "km"),
+    "days_since_last_visit": Measure("Jours depuis la dernière visite", "jours"),
+    "visits_per_1000": Measure("Visites pour 1 000 habitants"),
+    "visits_held": Measure("Visites tenues"),
+    "visits_planned": Measure("Visites prévues"),
+    "population": Measure("Population", "hab."),
+    "name": Measure("Commune"),
 }
 
 

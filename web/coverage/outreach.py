@@ -10,6 +10,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from tourplan.activities import PRIORITY_MAX
 from web.communes.models import Commune
 from web.coverage.operations import CommuneCoverage
 from web.extensions import db
@@ -66,6 +67,10 @@ class BonusLine:
     requests: list[VisitRequest]
     already: list[VisitRequest]
 
+    def raised(self, req: VisitRequest) -> int:
+        """``req``'s priority after this bonus: the scale stops at its top, 5 (essential)."""
+        return min(PRIORITY_MAX, req.priority + self.points)
+
 
 def bonus_plan(season: Season, rows: Iterable[CommuneCoverage]) -> list[BonusLine]:
     """What a bonus would do, for the operator to confirm: each commune's open requests of the
@@ -89,7 +94,7 @@ def apply_bonus(lines: Iterable[BonusLine], by: str) -> int:
             continue
         for req in line.requests:
             before = req.priority
-            change = set_priority(req, min(100, before + line.points), by)
+            change = set_priority(req, line.raised(req), by)
             if change is not None:
                 change.note = (f"{BONUS_NOTE} : score {line.commune.need_score:g} / 100, "
                                f"priorité {before} → {req.priority}")

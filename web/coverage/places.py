@@ -12,7 +12,8 @@ from sqlalchemy import select
 
 from tourplan.places import PlaceFile
 from tourplan.territory import french_area
-from web.core.errors import NotFoundError, OperationError
+from web.core.errors import OperationError
+from web.core.imports import ImportCounts
 from web.coverage.models import FixedPlace
 from web.extensions import db
 
@@ -20,11 +21,9 @@ _INSEE = re.compile(r"^(?:\d{5}|2[AB]\d{3})$")
 PLACE_KINDS = ("Médiathèque", "Espace public numérique (EPN)", "Tiers-lieu", "Mairie équipée", "Autre")
 
 
-@dataclass(frozen=True)
-class PlaceImport:
-    added: int
-    updated: int
-    mobile: int
+@dataclass
+class PlaceImport(ImportCounts):
+    mobile: int = 0  # France Services buses, left out: they are not fixed places
 
     def summary(self) -> str:
         return (f"{self.added} fixed place(s) added, {self.updated} updated; "
@@ -36,20 +35,17 @@ def import_places(parsed: PlaceFile) -> PlaceImport:
     site missing from the file is kept: a file of one département must not erase the others."""
     existing = {p.source_id: p for p in db.session.execute(
         select(FixedPlace).where(FixedPlace.source == "france-services")).scalars()}
-    added = updated = 0
+    result = PlaceImport(mobile=parsed.mobile)
     for rec in parsed.places:
         values = {"name": rec.name, "kind": rec.kind, "address": rec.address, "commune_insee": rec.insee,
                   "lat": rec.lat, "lon": rec.lon, "hours": dict(rec.hours)}
         row = existing.get(rec.source_id)
         if row is None:
-            db.session.add(FixedPlace(source="france-services", source_id=rec.source_id, **values))
-            added += 1
-        elif any(getattr(row, k) != v for k, v in values.items()):
-            for k, v in values.items():
-                setattr(row, k, v)
-            updated += 1
+            result.add(FixedPlace(source="france-services", source_id=rec.source_id, **values))
+        else:
+            result.update(row, values)
     db.session.flush()
-    return PlaceImport(added, updated, parsed.mobile)
+    return result
 
 
 def check_place(values: dict[str, Any]) -> None:
@@ -69,6 +65,12 @@ def check_place(values: dict[str, Any]) -> None:
                              "(la latitude vient d'abord, par exemple 44,5181 puis 3,5006 pour Mende)", "lat")
 
 
+def entered_here(place: FixedPlace) -> bool:
+    """A place the operator entered, so edited and deleted here; France Services sites come
+    from the ANCT list and are not edited by hand (the next import would undo it)."""
+    return place.source == "operator"
+
+
 def save_place(place: FixedPlace | None, values: dict[str, Any]) -> FixedPlace:
     """Create (``place`` None) or update a place the operator entered; France Services sites
     come from the ANCT list and are not edited by hand (the next import would undo it)."""
@@ -76,7 +78,7 @@ def save_place(place: FixedPlace | None, values: dict[str, Any]) -> FixedPlace:
     if place is None:
         place = FixedPlace(source="operator", source_id=secrets.token_hex(8))
         db.session.add(place)
-    elif place.source != "operator":
+    elif not entered_here(place):
         raise OperationError("ce lieu vient de la liste France services : il se met à jour par l'import")
     for key in ("name", "kind", "address", "commune_insee", "lat", "lon"):
         setattr(place, key, values.get(key) if key in ("lat", "lon") else (values.get(key) or ""))
@@ -84,13 +86,11 @@ def save_place(place: FixedPlace | None, values: dict[str, Any]) -> FixedPlace:
     return place
 
 
-def delete_place(place_id: int) -> FixedPlace:
-    place = db.session.get(FixedPlace, place_id)
-    if place is None or place.source != "operator":
-        raise NotFoundError("lieu inconnu (seuls les lieux saisis ici se suppriment)")
+def delete_place(place: FixedPlace) -> None:
+    if not entered_here(place):
+        raise OperationError("ce lieu vient de la liste France services : il se met à jour par l'import")
     db.session.delete(place)
     db.session.flush()
-    return place
 
 
 def all_places() -> list[FixedPlace]:

@@ -7,13 +7,13 @@ Every view is guarded by ``operator_required``; every POST carries the CSRF toke
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 import segno
 from flask import (
     Blueprint,
-    Flask,
     Response,
     abort,
     current_app,
@@ -26,15 +26,15 @@ from flask import (
 )
 from flask_login import current_user
 from markupsafe import Markup
-from werkzeug.routing import BuildError
 
 from tourplan.activities import EQUIPMENT
 from tourplan.maps import NONCE_PLACEHOLDER, MapOptions, MapPoint, MapRoute, build_map
 from tourplan.problem import ProblemError
 from web.auth.decorators import operator_required
 from web.core import menu
+from web.core.blueprint import map_frame_response
 from web.core.errors import ConflictError, NotFoundError, OperationError
-from web.core.urls import absolute_url, base_url, int_param
+from web.core.urls import base_url, int_param, visit_page_url
 from web.coverage.outreach import bonuses_before
 from web.desk import operations as ops
 from web.desk.moves import MoveRefused, date_fr
@@ -61,10 +61,6 @@ menu.entry(bp, "desk", "desk.index", "Planification", 30)
 REFRESH_SECONDS = 2
 #: Above this many van-days, the review shows one month at a time.
 MAX_VAN_DAYS_ON_PAGE = 40
-
-
-def init_app(app: Flask) -> None:
-    app.config.setdefault("TOURPLAN_PLAN_TIME_LIMIT", 30.0)
 
 
 def _by() -> str:
@@ -297,15 +293,7 @@ def version_map(version_id: int) -> Any:
     nonce = secrets.token_urlsafe(16)
     page = day_map_page(ops.VersionView(v), _day(request.args.get("jour")),
                         selected=request.args.get("arret") or "", tiles=tiles, nonce=nonce)
-    response = Response(page, content_type="text/html; charset=utf-8")
-    allowed_tiles = " https://tile.openstreetmap.org" if tiles else ""
-    response.headers["Content-Security-Policy"] = (
-        f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'self' 'nonce-{nonce}'; "
-        f"img-src 'self' data:{allowed_tiles}; connect-src 'none'; base-uri 'none'; form-action 'none'; "
-        "frame-ancestors 'self'"
-    )
-    response.headers["X-Frame-Options"] = "SAMEORIGIN"
-    return response
+    return map_frame_response(page, nonce)
 
 
 def _back(version_id: int, anchor: str = "") -> Any:
@@ -319,36 +307,46 @@ def _refused(e: OperationError | MoveRefused) -> None:
     flash(text[:1].upper() + text[1:] + ("" if text.endswith(".") else "."), "error")
 
 
+def _edit(version_id: int, anchor: str, change: Callable[[], str]) -> Any:
+    """An operator's edit of a version: ``change()`` stored with the success message it
+    returns, or rolled back with the refusal said; then back to the version at ``anchor``."""
+    try:
+        done = change()
+        db.session.commit()
+    except (OperationError, MoveRefused) as e:
+        db.session.rollback()
+        _refused(e)
+    else:
+        flash(done, "success")
+    return _back(version_id, anchor)
+
+
 @bp.post("/versions/<int:version_id>/verrouiller")
 @operator_required
 def lock(version_id: int) -> Any:
     v = _version(version_id)
-    try:
-        ops.lock_visit(v, _int("request_id"), _int("occurrence"), by=_by(), digest=request.form.get("digest"))
-        db.session.commit()
-        flash("Visite verrouillée : elle restera à cette place lors des prochaines planifications.", "success")
-    except ProblemError as e:
-        db.session.rollback()
-        flash(f"Verrouillage refusé : {e}.", "error")
-    except OperationError as e:
-        db.session.rollback()
-        _refused(e)
-    return _back(version_id, "journee")
+
+    def change() -> str:
+        try:
+            ops.lock_visit(v, _int("request_id"), _int("occurrence"), by=_by(), digest=request.form.get("digest"))
+        except ProblemError as e:
+            raise OperationError(f"verrouillage refusé : {e}") from None
+        return "Visite verrouillée : elle restera à cette place lors des prochaines planifications."
+
+    return _edit(version_id, "journee", change)
 
 
 @bp.post("/versions/<int:version_id>/deverrouiller")
 @operator_required
 def unlock(version_id: int) -> Any:
     v = _version(version_id)
-    try:
+
+    def change() -> str:
         ops.unlock_visit(v, _int("request_id"), _int("occurrence"), by=_by(), digest=request.form.get("digest"))
-        db.session.commit()
-        flash("Visite déverrouillée : les prochaines planifications pourront la déplacer, jusqu'à la prochaine "
-              "publication.", "success")
-    except OperationError as e:
-        db.session.rollback()
-        _refused(e)
-    return _back(version_id, _anchor())
+        return ("Visite déverrouillée : les prochaines planifications pourront la déplacer, jusqu'à la prochaine "
+                "publication.")
+
+    return _edit(version_id, _anchor(), change)
 
 
 def _anchor() -> str:
@@ -365,16 +363,14 @@ def swap(version_id: int) -> Any:
     if day is None:
         flash("Échange refusé : indiquez une date valide (AAAA-MM-JJ).", "error")
         return _back(version_id, "laissees")
-    try:
+
+    def change() -> str:
         ops.swap(v, _int("request_id"), _int("occurrence"), _int("out_request_id"), _int("out_occurrence"),
                  request.form.get("van", ""), day, by=_by(), digest=request.form.get("digest"))
-        db.session.commit()
-        flash(f"Visite placée le {date_fr(day)} ; celle qu'elle remplace est maintenant laissée de côté : "
-              "placez-la ailleurs ou replanifiez.", "success")
-    except (OperationError, MoveRefused) as e:
-        db.session.rollback()
-        _refused(e)
-    return _back(version_id, "laissees")
+        return (f"Visite placée le {date_fr(day)} ; celle qu'elle remplace est maintenant laissée de côté : "
+                "placez-la ailleurs ou replanifiez.")
+
+    return _edit(version_id, "laissees", change)
 
 
 @bp.post("/versions/<int:version_id>/deplacer")
@@ -388,15 +384,12 @@ def move(version_id: int) -> Any:
     if day is None:
         flash("Déplacement refusé : indiquez une date valide (AAAA-MM-JJ).", "error")
         return _back(version_id, "journee")
-    try:
-        ops.move(v, _int("request_id"), _int("occurrence"), van_slug, day, by=_by(),
-                 digest=request.form.get("digest"))
-        db.session.commit()
-        flash(f"Visite déplacée au {date_fr(day)} ; le brouillon respecte toutes les règles.", "success")
-    except (OperationError, MoveRefused) as e:
-        db.session.rollback()
-        _refused(e)
-    return _back(version_id, _anchor())
+
+    def change() -> str:
+        ops.move(v, _int("request_id"), _int("occurrence"), van_slug, day, by=_by(), digest=request.form.get("digest"))
+        return f"Visite déplacée au {date_fr(day)} ; le brouillon respecte toutes les règles."
+
+    return _edit(version_id, _anchor(), change)
 
 
 @bp.post("/versions/<int:version_id>/publier")
@@ -439,10 +432,9 @@ def route_sheet(version_id: int, van_slug: str, day: str) -> Any:
 
 
 def visit_url(visit_id: int) -> str:
-    try:
-        return absolute_url("public.visit", visit_id=visit_id)
-    except BuildError:  # the public site is not installed: the address it would have
-        return f"{base_url()}/visites/{visit_id}"
+    """What a poster's QR code points at: the visit's public page, or the address it would
+    have if the public site is not installed here."""
+    return visit_page_url(visit_id, external=True) or f"{base_url()}/visites/{visit_id}"
 
 
 def qr_svg(url: str) -> Markup:

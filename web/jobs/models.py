@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Float, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import Boolean, CheckConstraint, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from web.core.constraints import one_of, sql_in, unique_where
 from web.core.types import UTCDateTime, utcnow
 from web.extensions import db
 from web.seasons.models import Season
@@ -13,10 +14,6 @@ from web.tours.models import TourVersion
 JOB_STATUSES = ("queued", "running", "done", "failed", "stopped")
 #: A job in one of these states may still change; at most one per season (see operations).
 ACTIVE_STATUSES = ("queued", "running")
-
-
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN (" + ", ".join(f"'{v}'" for v in values) + ")"
 
 
 class PlanningJob(db.Model):
@@ -29,17 +26,11 @@ class PlanningJob(db.Model):
 
     __tablename__ = "planning_jobs"
     __table_args__ = (
-        CheckConstraint(_in("status", JOB_STATUSES), name="status"),
+        one_of("status", JOB_STATUSES),
         CheckConstraint("time_limit > 0", name="time_limit_positive"),
         Index("ix_planning_jobs_season_status", "season_id", "status"),
         # Two operators pressing "Planifier" at the same instant: the schema lets one job in.
-        Index(
-            "uq_planning_jobs_one_active_per_season",
-            "season_id",
-            unique=True,
-            sqlite_where=text("status IN ('queued', 'running')"),
-            postgresql_where=text("status IN ('queued', 'running')"),
-        ),
+        unique_where("uq_planning_jobs_one_active_per_season", "season_id", sql_in("status", ACTIVE_STATUSES)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -10,8 +10,9 @@ from flask_login import current_user
 
 from web.auth.decorators import operator_required
 from web.auth.models import NOTIFICATION_CHOICES, Operator
-from web.auth.ratelimit import client_address, limiter
+from web.auth.ratelimit import client_address, init_limiter, limiter
 from web.core import menu
+from web.core.blueprint import private
 from web.core.errors import OperationError
 from web.extensions import csrf, db
 from web.mail import operations as ops
@@ -30,8 +31,7 @@ def init_app(app: Flask) -> None:
     from web.mail import worker
 
     check_mail_url(app.config.get("TOURPLAN_MAIL_URL"))
-    app.config.setdefault("TOURPLAN_PERSONAL_DATA_DAYS", ops.DEFAULT_RETENTION_DAYS)
-    app.config.setdefault("TOURPLAN_ALERT_MAX_POSTS", 10)
+    init_limiter(app)  # residents' alert sign-ups are limited too (TOURPLAN_ALERT_MAX_POSTS)
     worker.init_app(app)
     app.jinja_env.filters["commune_name"] = _commune_name
     app.jinja_env.filters["commune_at"] = _commune_at
@@ -175,8 +175,4 @@ def poster(token: str, visit_id: int) -> Any:
     page = render_template("desk/poster.html", visit=visit, req=req, url=url, qr=qr_svg(url),
                            date_label=date_fr(visit.date), back_url=url_for("requests.track", token=token),
                            back_label="Retour au suivi de la demande")
-    response = current_app.make_response(page)
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["X-Robots-Tag"] = "noindex, nofollow"
-    return response
+    return private(current_app.make_response(page))

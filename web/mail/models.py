@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from web.core.constraints import not_empty, one_of
 from web.core.types import UTCDateTime, utcnow
 from web.extensions import db
 
@@ -30,9 +31,9 @@ class OutboxMessage(db.Model):
 
     __tablename__ = "outbox_messages"
     __table_args__ = (
-        CheckConstraint("status IN ('waiting', 'sending', 'sent', 'failed')", name="status"),
+        one_of("status", OUTBOX_STATUSES),
         CheckConstraint("attempts >= 0", name="attempts_positive"),
-        CheckConstraint("recipient <> ''", name="recipient_not_empty"),
+        not_empty("recipient"),
         Index("ix_outbox_messages_due", "status", "next_attempt_at"),
     )
 

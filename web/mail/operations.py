@@ -29,9 +29,6 @@ from web.requests.models import VisitRequest
 from web.seasons.models import Season
 from web.tours.models import Visit
 
-#: Contact data of a season's requests is kept this many days after the season's end.
-DEFAULT_RETENTION_DAYS = 365
-
 
 def _once(build: Callable[[set[str]], int], keys: Callable[[], set[str]]) -> int:
     """Queue messages named by dedup keys, skipping those already queued; two runs at once

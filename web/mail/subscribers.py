@@ -22,18 +22,11 @@ from web.public.operations import PublicVisit, load_visits
 from web.requests.models import VisitRequest
 from web.tours.models import Visit
 
-_connected = False
-
 
 def connect() -> None:
-    """Subscribe once per process (signals are global, apps are many in tests)."""
-    global _connected
-    if _connected:
-        return
     signals.request_submitted.connect(on_request_submitted)
     signals.request_status_changed.connect(on_request_status_changed)
     signals.visits_changed.connect(on_visits_changed)
-    _connected = True
 
 
 def request_payload(req: VisitRequest) -> dict[str, Any]:

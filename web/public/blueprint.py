@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,7 @@ from tourplan.communes import at_commune, of_commune
 from tourplan.maps import MapOptions, build_map
 from web.communes.search import resolve_commune
 from web.core import formats, menu
+from web.core.blueprint import map_frame_response
 from web.core.menu import N_
 from web.core.urls import absolute_url, canonical_host, safe_local_path
 from web.public import i18n, open_data
@@ -408,14 +409,7 @@ def map_frame() -> Response:
 
     placeholder, page = ops.cache().rendered(state, key, build)
     nonce = secrets.token_urlsafe(16)
-    response = Response(page.replace(placeholder, nonce), content_type="text/html; charset=utf-8")
-    tiles = " https://tile.openstreetmap.org" if current_app.config.get("TOURPLAN_MAP_TILES", True) else ""
-    response.headers["Content-Security-Policy"] = (
-        f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'self' 'nonce-{nonce}'; "
-        f"img-src 'self' data:{tiles}; connect-src 'none'; base-uri 'none'; form-action 'none'; "
-        "frame-ancestors 'self'"
-    )
-    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    response = map_frame_response(page.replace(placeholder, nonce), nonce)
     # OpenStreetMap's tile servers refuse requests without a Referer: send our
     # origin (never the page's path) with the tile requests of this frame.
     response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
@@ -520,51 +514,43 @@ def _visit_url(visit_id: int) -> str:
     return absolute_url("public.visit", visit_id=visit_id)
 
 
-@bp.get("/calendar.ics")
-def feed_all() -> Response:
+def _visits_feed(key: tuple[str, ...], filename: str, name: str, prodid: str,
+                 visits: Callable[[ops.Snapshot], Iterable[ops.PublicVisit]]) -> Response:
+    """The calendar feed of the published visits ``visits`` takes from the tour's snapshot."""
     state = ops.tour_state()
     host = uid_host()
 
     def build() -> bytes:
-        snap = ops.cache().snapshot(state)
-        return ops.feed_bytes(snap.visits, today=state.today, host=host, url_for_visit=_visit_url,
-                              name="Tournée du camion numérique", prodid="-//tourplan//calendrier//FR")
+        return ops.feed_bytes(visits(ops.cache().snapshot(state)), today=state.today, host=host,
+                              url_for_visit=_visit_url, name=name, prodid=prodid)
 
-    return _feed_response(state, ("all", host), "tournee.ics", build)
+    return _feed_response(state, (*key, host), filename, build)
+
+
+def _feed_of(kind: str, key: str, name: str | None,
+             visits: Callable[[ops.Snapshot], Iterable[ops.PublicVisit]]) -> Response:
+    """The feed of one commune or one van (``name`` None: there is no such one)."""
+    if name is None:
+        abort(404)
+    return _visits_feed((kind, key), f"{kind}-{key}.ics", f"Camion numérique – {name}",
+                        f"-//tourplan//{kind} {key}//FR", visits)
+
+
+@bp.get("/calendar.ics")
+def feed_all() -> Response:
+    return _visits_feed(("all",), "tournee.ics", "Tournée du camion numérique", "-//tourplan//calendrier//FR",
+                        lambda snap: snap.visits)
 
 
 @bp.get("/communes/<insee>.ics")
 def feed_commune(insee: str) -> Response:
     town = ops.get_commune(insee)
-    if town is None:
-        abort(404)
-    state = ops.tour_state()
-    host = uid_host()
-    name = town.name
-
-    def build() -> bytes:
-        snap = ops.cache().snapshot(state)
-        return ops.feed_bytes(snap.by_commune.get(insee, []), today=state.today, host=host,
-                              url_for_visit=_visit_url, name=f"Camion numérique – {name}",
-                              prodid=f"-//tourplan//commune {insee}//FR")
-
-    return _feed_response(state, ("commune", insee, host), f"commune-{insee}.ics", build)
+    return _feed_of("commune", insee, town.name if town else None, lambda snap: snap.by_commune.get(insee, []))
 
 
 @bp.get("/vans/<slug>.ics")
 def feed_van(slug: str) -> Response:
-    van_name = ops.van_name(slug)
-    if van_name is None:
-        abort(404)
-    state = ops.tour_state()
-    host = uid_host()
-
-    def build() -> bytes:
-        snap = ops.cache().snapshot(state)
-        return ops.feed_bytes(snap.by_van.get(slug, []), today=state.today, host=host, url_for_visit=_visit_url,
-                              name=f"Camion numérique – {van_name}", prodid=f"-//tourplan//van {slug}//FR")
-
-    return _feed_response(state, ("van", slug, host), f"van-{slug}.ics", build)
+    return _feed_of("van", slug, ops.van_name(slug), lambda snap: snap.by_van.get(slug, []))
 
 
 @bp.get("/visites/<int:visit_id>.ics")

@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import threading
 import time as _time
-import unicodedata
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -32,6 +31,7 @@ from tourplan.maps import MapPoint, MapRoute
 from tourplan.problem import Point, format_time, haversine_km
 from web.activities.models import Activity
 from web.communes.models import Commune
+from web.communes.search import fold
 from web.extensions import db
 from web.requests.models import VisitRequest
 from web.requests.rhythm import has_rhythm, is_cycle
@@ -152,9 +152,9 @@ class Snapshot:
             vans[v.van_slug] = v.van_name
             if v.activity_slug:
                 activities[v.activity_slug] = v.activity_name
-        self.communes = sorted(communes.items(), key=lambda kv: (_fold(kv[1]), kv[0]))
-        self.vans = sorted(vans.items(), key=lambda kv: (_fold(kv[1]), kv[0]))
-        self.activities = sorted(activities.items(), key=lambda kv: (_fold(kv[1]), kv[0]))
+        self.communes = sorted(communes.items(), key=lambda kv: (fold(kv[1]), kv[0]))
+        self.vans = sorted(vans.items(), key=lambda kv: (fold(kv[1]), kv[0]))
+        self.activities = sorted(activities.items(), key=lambda kv: (fold(kv[1]), kv[0]))
 
     def upcoming(self, visits: Iterable[PublicVisit] | None = None) -> list[PublicVisit]:
         today = self.state.today
@@ -470,13 +470,6 @@ def parse_month(text: str | None, today: date) -> tuple[int, int] | None:
     if len(year) != 4 or not 1 <= m <= 12 or not 1900 <= y <= 2999:
         return None
     return y, m
-
-
-def _fold(text: str) -> str:
-    """Lower case, no accents, no punctuation: "Saint-Chély-d'Apcher" ~ "saint chely d apcher"."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-    return " ".join("".join(c if c.isalnum() else " " for c in plain).split())
 
 
 def get_commune(insee: str) -> Commune | None:

@@ -8,19 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from flask import (
-    Blueprint,
-    Flask,
-    abort,
-    current_app,
-    flash,
-    jsonify,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
-from werkzeug.routing import BuildError
+from flask import Blueprint, Flask, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 
 from web.activities.models import Activity
 from web.activities.operations import catalogue
@@ -28,9 +16,10 @@ from web.auth.forms import csrf_failed
 from web.auth.ratelimit import client_address, init_limiter, limiter
 from web.communes.search import search_communes
 from web.core import formats, menu
+from web.core.blueprint import private
 from web.core.errors import OperationError
 from web.core.transactions import retrying
-from web.core.urls import absolute_url
+from web.core.urls import absolute_url, visit_page_url
 from web.extensions import db
 from web.requests import operations as ops
 from web.requests import rhythm as rh
@@ -66,11 +55,7 @@ ROBOT = "Votre demande n'a pas pu être enregistrée. Si vous êtes une personne
 
 
 def init_app(app: Flask) -> None:
-    app.config.setdefault("TOURPLAN_REQUEST_WINDOW_SECONDS", 3600)
-    # Requests stored per address and window, and form posts of any kind (errors included).
-    app.config.setdefault("TOURPLAN_REQUEST_MAX_STORED", 5)
-    app.config.setdefault("TOURPLAN_REQUEST_MAX_POSTS", 40)
-    init_limiter(app)
+    init_limiter(app)  # the TOURPLAN_REQUEST_* limits: web/config.py
     app.jinja_env.filters.setdefault("date_fr", format_date_fr)
     app.jinja_env.filters.setdefault("request_date", local_date)  # in the visitor's language
     app.jinja_env.filters.setdefault("hhmm", formats.hm)
@@ -185,25 +170,6 @@ def _request_or_404(token: str) -> VisitRequest:
     return req
 
 
-def _private(response: Any) -> Any:
-    """The tracking link is a secret: never cached by proxies, indexed, or sent as a referrer."""
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Robots-Tag"] = "noindex, nofollow"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
-
-
-def visit_url(visit: Any) -> str | None:
-    """The public page of a visit, when the public site is installed."""
-    for endpoint, args in (("public.visit", {"visit_id": visit.id}), ("public.visit", {"id": visit.id})):
-        if endpoint in current_app.view_functions:
-            try:
-                return url_for(endpoint, **args)
-            except BuildError:
-                continue
-    return None
-
-
 @bp.route("/suivi/<token>")
 def track(token: str) -> Any:
     req = _request_or_404(token)
@@ -214,13 +180,13 @@ def track(token: str) -> Any:
         visits=visits,
         rhythm_text=rh.describe(rh.request_rhythm(req)),
         series_text=rh.request_series_text(req, visits),
-        visit_url=visit_url,
+        visit_url=lambda visit: visit_page_url(visit.id),
         history=ops.commune_history(req),
         cancelled=ops.cancellation(req),
         can_cancel="cancelled" in ops.allowed_transitions(req.status),
         tracking_url=absolute_url("requests.track", token=req.tracking_token),
     )
-    return _private(current_app.make_response(page))
+    return private(current_app.make_response(page))
 
 
 @bp.route("/suivi/<token>/annuler", methods=["GET", "POST"])
@@ -247,11 +213,11 @@ def cancel(token: str) -> Any:
                 message, status = e.message, 409
             else:
                 flash("Votre demande est annulée.", "success")
-                return _private(redirect(url_for("requests.track", token=token)))
+                return private(redirect(url_for("requests.track", token=token)))
         else:
             message, status = "Le formulaire a expiré. Merci de confirmer à nouveau.", 400
     page = render_template("requests/cancel.html", req=req, form=form, message=message)
-    return _private(current_app.make_response((page, status)))
+    return private(current_app.make_response((page, status)))
 
 
 # The operator inbox is a blueprint of this area too (guarded views, /operateur/ URLs).

@@ -9,7 +9,7 @@ bounded to the column's length, so no input can reach the database as a 500.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 from typing import Any
 
@@ -171,40 +171,38 @@ def activity_descriptions(activities: list[Any]) -> dict[int, str]:
 # Fields -----------------------------------------------------------------------------------
 
 
-class TextField(StringField):
+class _BoundedText:
+    """A text cleaned of control characters and at most ``max_length`` long; ``required``
+    gives the French message when it is empty. Mixed in before a WTForms text field."""
+
+    multiline = False
+    extra_render_kw: dict[str, Any] = {}
+
+    def __init__(self, label: str, *, max_length: int, required: str | None = None, **kwargs: Any) -> None:
+        render_kw = {"maxlength": max_length, **self.extra_render_kw, **kwargs.pop("render_kw", {})}
+        super().__init__(label, render_kw=render_kw, **kwargs)
+        self.max_length = max_length
+        self.required_message = required
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.data = clean_text(valuelist[0], multiline=self.multiline) if valuelist else ""
+
+    def pre_validate(self, form: Any) -> None:
+        if self.required_message and not self.data:
+            raise ValidationError(str(self.required_message))
+        if len(self.data or "") > self.max_length:
+            raise ValidationError(_("Ce texte est trop long : %(n)s caractères au plus.", n=self.max_length))
+
+
+class TextField(_BoundedText, StringField):
     """A single-line text, cleaned and bounded; ``required`` gives the French message."""
 
-    def __init__(self, label: str, *, max_length: int, required: str | None = None, **kwargs: Any) -> None:
-        render_kw = {"maxlength": max_length, **kwargs.pop("render_kw", {})}
-        super().__init__(label, render_kw=render_kw, **kwargs)
-        self.max_length = max_length
-        self.required_message = required
 
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        self.data = clean_text(valuelist[0]) if valuelist else ""
+class LongTextField(_BoundedText, TextAreaField):
+    """Several lines of text (line ends kept), cleaned and bounded."""
 
-    def pre_validate(self, form: Any) -> None:
-        if self.required_message and not self.data:
-            raise ValidationError(str(self.required_message))
-        if len(self.data or "") > self.max_length:
-            raise ValidationError(_("Ce texte est trop long : %(n)s caractères au plus.", n=self.max_length))
-
-
-class LongTextField(TextAreaField):
-    def __init__(self, label: str, *, max_length: int, required: str | None = None, **kwargs: Any) -> None:
-        render_kw = {"maxlength": max_length, "rows": 4, **kwargs.pop("render_kw", {})}
-        super().__init__(label, render_kw=render_kw, **kwargs)
-        self.max_length = max_length
-        self.required_message = required
-
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        self.data = clean_text(valuelist[0], multiline=True) if valuelist else ""
-
-    def pre_validate(self, form: Any) -> None:
-        if self.required_message and not self.data:
-            raise ValidationError(str(self.required_message))
-        if len(self.data or "") > self.max_length:
-            raise ValidationError(_("Ce texte est trop long : %(n)s caractères au plus.", n=self.max_length))
+    multiline = True
+    extra_render_kw = {"rows": 4}
 
 
 class TypedTextField(StringField):
@@ -439,7 +437,46 @@ class ErrorSummaryMixin:
         return items
 
 
-class RequestForm(ErrorSummaryMixin, FlaskForm):
+class _SeasonAndActivity:
+    """A form whose ``season`` and ``activity`` are picked among the ones given, with the
+    weekdays any of those seasons serves."""
+
+    def _offer(self, seasons: list[Season], activities: list[Activity], season_label: Callable[[Season], str]) -> None:
+        self.seasons = {s.id: s for s in seasons}
+        self.activities = {a.id: a for a in activities}
+        self.season.choices = options((s.id, season_label(s)) for s in seasons)
+        self.activity.choices = options((a.id, a.name) for a in activities)
+        days = sorted({d for s in seasons for d in (s.weekdays or [])}) or list(range(1, 8))
+        self.weekdays.choices = options((d, WEEKDAY_LABELS[d]) for d in days)
+
+    @property
+    def chosen_season(self) -> Season | None:
+        return self.seasons.get(self.season.data) if isinstance(self.season.data, int) else None
+
+    @property
+    def chosen_activity(self) -> Activity | None:
+        return self.activities.get(self.activity.data) if isinstance(self.activity.data, int) else None
+
+
+class _VisitHours:
+    """Arrival (``earliest_start``) before departure (``latest_end``), refused on the departure
+    field with ``hours_order_message``."""
+
+    hours_order_message: Any = "L'heure de départ doit être après l'heure d'arrivée."
+
+    def _window_minutes(self, field: Field) -> int | None:
+        """Minutes from arrival to departure once both are read (None until then)."""
+        start, end = self.earliest_start.data, field.data
+        if start is None or end is None or self.earliest_start.errors:
+            return None
+        if end <= start:
+            raise ValidationError(str(self.hours_order_message))
+        return end - start
+
+
+class RequestForm(_SeasonAndActivity, _VisitHours, ErrorSummaryMixin, FlaskForm):
+    hours_order_message = _l("L'heure de départ doit être après l'heure d'arrivée.")
+
     season = SelectField(_l("Saison"), coerce=int_or_none, validate_choice=False)
     commune = TextField(
         _l("Commune"),
@@ -516,17 +553,10 @@ class RequestForm(ErrorSummaryMixin, FlaskForm):
 
     def __init__(self, *args: Any, seasons: list[Season], activities: list[Activity], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.seasons = {s.id: s for s in seasons}
-        self.activities = {a.id: a for a in activities}
-        self.season.choices = options(
-            (s.id, _("%(name)s (du %(start)s au %(end)s)", name=s.name, start=local_date(s.start),
-                     end=local_date(s.end))) for s in seasons
-        )
+        self._offer(seasons, activities, lambda s: _("%(name)s (du %(start)s au %(end)s)", name=s.name,
+                                                     start=local_date(s.start), end=local_date(s.end)))
         if len(seasons) == 1 and not self.season.data:
             self.season.data = seasons[0].id
-        self.activity.choices = options((a.id, a.name) for a in activities)
-        days = sorted({d for s in seasons for d in (s.weekdays or [])}) or list(range(1, 8))
-        self.weekdays.choices = options((d, WEEKDAY_LABELS[d]) for d in days)
         self.commune_obj: Commune | None = None
         self.commune_candidates: list[CommuneHit] = []
         self.commune_choice.choices = []
@@ -537,14 +567,6 @@ class RequestForm(ErrorSummaryMixin, FlaskForm):
 
     def is_robot(self) -> bool:
         return bool((self.website.data or "").strip())
-
-    @property
-    def chosen_season(self) -> Season | None:
-        return self.seasons.get(self.season.data) if isinstance(self.season.data, int) else None
-
-    @property
-    def chosen_activity(self) -> Activity | None:
-        return self.activities.get(self.activity.data) if isinstance(self.activity.data, int) else None
 
     # Cross-field validation, each message attached to the field it is about -------------------
     def validate_season(self, field: Field) -> None:
@@ -626,13 +648,8 @@ class RequestForm(ErrorSummaryMixin, FlaskForm):
                 raise ValidationError(_("Le camion ne circule pas le %(days)s pendant cette saison.", days=names))
 
     def validate_latest_end(self, field: Field) -> None:
-        start, end = self.earliest_start.data, field.data
-        if start is None or end is None or self.earliest_start.errors:
-            return
-        if end <= start:
-            raise ValidationError(_("L'heure de départ doit être après l'heure d'arrivée."))
-        activity = self.chosen_activity
-        if activity is not None and end - start < activity.duration_minutes:
+        minutes, activity = self._window_minutes(field), self.chosen_activity
+        if minutes is not None and activity is not None and minutes < activity.duration_minutes:
             raise ValidationError(_("Ce créneau est plus court que l'activité choisie (%(duration)s).",
                                     duration=duration_text(activity.duration_minutes)))
 
@@ -743,6 +760,8 @@ class CancelForm(FlaskForm):
 class OperatorRequestForm(RequestForm):
     """The operator's edit: the public form's fields and checks, plus what only the team sets."""
 
+    hours_order_message = _VisitHours.hours_order_message
+
     priority = WholeNumberField(
         "Priorité", **bounds("priority"), required=f"Indiquez une priorité ({priority_hint()})",
         description=priority_hint(),
@@ -779,13 +798,8 @@ class OperatorRequestForm(RequestForm):
 
     def validate_latest_end(self, field: Field) -> None:
         # The window must hold the duration the operator set, not the activity's usual one.
-        start, end = self.earliest_start.data, field.data
-        if start is None or end is None or self.earliest_start.errors:
-            return
-        if end <= start:
-            raise ValidationError("L'heure de départ doit être après l'heure d'arrivée.")
-        duration = self.duration_minutes.data
-        if isinstance(duration, int) and end - start < duration:
+        minutes, duration = self._window_minutes(field), self.duration_minutes.data
+        if minutes is not None and isinstance(duration, int) and minutes < duration:
             raise ValidationError(f"Ce créneau est plus court que la visite ({duration_text(duration)}).")
 
     def request_fields(self) -> dict[str, Any]:
@@ -800,10 +814,8 @@ class OperatorRequestForm(RequestForm):
     @staticmethod
     def initial_data(req: Any) -> dict[str, Any]:
         """The form's values for an existing request."""
-        from web.communes.search import CommuneHit
-
         commune = req.commune
-        hit = CommuneHit(commune.insee, commune.name, commune.department, tuple(commune.postal_codes or ()))
+        hit = CommuneHit.of(commune)
         # Requests stored before names took their article say "Mairie de Les Laubies".
         townhall = req.venue_lat is None and req.venue_label in ("", commune.townhall, f"Mairie de {commune.name}")
         periods = []
@@ -864,6 +876,14 @@ class StatusForm(FlaskForm):
     note = LongTextField("Note (facultative)", max_length=2000)
     submit = SubmitField("Valider")
 
+    def validate_to_status(self, field: Field) -> None:
+        # These two need a reason, asked by their own forms.
+        to_status = (field.data or "").strip()[:20]
+        if to_status == "declined":
+            raise ValidationError("Pour refuser, indiquez le motif dans le formulaire « Refuser ».")
+        if to_status == "cancelled":
+            raise ValidationError("Pour annuler, passez par « Annuler la demande » : confirmez et indiquez le motif.")
+
 
 class PriorityForm(FlaskForm):
     priority = WholeNumberField("Priorité", **bounds("priority"), required="Indiquez une priorité.",
@@ -871,7 +891,7 @@ class PriorityForm(FlaskForm):
     submit = SubmitField("Changer la priorité")
 
 
-class CircuitForm(ErrorSummaryMixin, FlaskForm):
+class CircuitForm(_SeasonAndActivity, _VisitHours, ErrorSummaryMixin, FlaskForm):
     """A circuit: one request per commune of a list, one activity, one period, one rhythm
     (created by :func:`web.requests.circuit.create_circuit`, all or nothing)."""
 
@@ -916,23 +936,9 @@ class CircuitForm(ErrorSummaryMixin, FlaskForm):
 
     def __init__(self, *args: Any, seasons: list[Season], activities: list[Activity], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.seasons = {s.id: s for s in seasons}
-        self.activities = {a.id: a for a in activities}
-        self.season.choices = options(
-            (s.id, f"{s.name} (du {format_date_fr(s.start)} au {format_date_fr(s.end)})") for s in seasons
-        )
-        self.activity.choices = options((a.id, a.name) for a in activities)
-        days = sorted({d for s in seasons for d in (s.weekdays or [])}) or list(range(1, 8))
-        self.weekdays.choices = options((d, WEEKDAY_LABELS[d]) for d in days)
+        self._offer(seasons, activities,
+                    lambda s: f"{s.name} (du {format_date_fr(s.start)} au {format_date_fr(s.end)})")
         self.commune_list: list[Commune] = []
-
-    @property
-    def chosen_season(self) -> Season | None:
-        return self.seasons.get(self.season.data) if isinstance(self.season.data, int) else None
-
-    @property
-    def chosen_activity(self) -> Activity | None:
-        return self.activities.get(self.activity.data) if isinstance(self.activity.data, int) else None
 
     chosen_rhythm = RequestForm.chosen_rhythm
     validate_rhythm = RequestForm.validate_rhythm
@@ -986,11 +992,7 @@ class CircuitForm(ErrorSummaryMixin, FlaskForm):
             raise ValidationError(why)
 
     def validate_latest_end(self, field: Field) -> None:
-        start, end = self.earliest_start.data, field.data
-        if start is None or end is None or self.earliest_start.errors:
-            return
-        if end <= start:
-            raise ValidationError("L'heure de départ doit être après l'heure d'arrivée.")
+        self._window_minutes(field)
 
     def validate_margin_days(self, field: Field) -> None:
         # Checked last of the rhythm: the whole series must fit the period (same for every commune).

@@ -4,6 +4,7 @@ every change goes through :mod:`web.requests.operations` and names the operator.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -158,45 +159,54 @@ def _refused(req: VisitRequest, message: str, status: int = 409, **kwargs: Any) 
     return _detail(db.session.get(VisitRequest, req.id) or req, status=status, error=message, **kwargs)
 
 
+EXPIRED = "Le formulaire a expiré. Rechargez la page et recommencez."
+
+
+def _act(request_id: int, form: FlaskForm, act: Callable[[VisitRequest], str], *,
+         invalid: Callable[[], str] | None = None, refused_status: int = 409, keep_decline: bool = False) -> Any:
+    """An action posted from a request's page: ``form`` checked (what is wrong said on the
+    page: ``invalid()``, else the form's own errors), then ``act`` (an operation, which
+    returns what to tell the operator) committed; refused, nothing is stored."""
+    req = _request_or_404(request_id)
+    again = {"decline": form} if keep_decline else {}
+    if not form.validate_on_submit():
+        if csrf_failed(form):
+            return _refused(req, EXPIRED, 400)
+        wrong = invalid() if invalid else " ".join(e for f in form for e in f.errors if isinstance(e, str))
+        return _refused(req, wrong, 422, **again)
+    try:
+        done = act(req)
+        db.session.commit()
+    except OperationError as e:
+        return _refused(req, f"Action impossible : {e.message}.", refused_status, **again)
+    flash(done, "success")
+    return redirect(url_for("inbox.detail", request_id=req.id))
+
+
 @bp.route("/<int:request_id>/statut", methods=["POST"])
 @operator_required
 def change_status(request_id: int) -> Any:
-    req = _request_or_404(request_id)
     form = StatusForm()
-    if not form.validate_on_submit():
-        if csrf_failed(form):
-            return _refused(req, "Le formulaire a expiré. Rechargez la page et recommencez.", 400)
-        return _refused(req, " ".join(e for f in form for e in f.errors if isinstance(e, str)), 422)
-    to_status = (form.to_status.data or "").strip()[:20]
-    if to_status == "declined":
-        return _refused(req, "Pour refuser, indiquez le motif dans le formulaire « Refuser ».", 422)
-    if to_status == "cancelled":
-        return _refused(req, "Pour annuler, passez par « Annuler la demande » : confirmez et indiquez le motif.", 422)
-    try:
+
+    def act(req: VisitRequest) -> str:
+        to_status = (form.to_status.data or "").strip()[:20]
         ops.change_status(req, to_status, current_user.email, form.note.data or "")
-        db.session.commit()
-    except OperationError as e:
-        return _refused(req, f"Action impossible : {e.message}.")
-    flash(f"Demande {req.id} : {ops.STATUS_LABELS[to_status].lower()}.", "success")
-    return redirect(url_for("inbox.detail", request_id=req.id))
+        return f"Demande {req.id} : {ops.STATUS_LABELS[to_status].lower()}."
+
+    return _act(request_id, form, act)
 
 
 @bp.route("/<int:request_id>/refuser", methods=["POST"])
 @operator_required
 def decline(request_id: int) -> Any:
-    req = _request_or_404(request_id)
     form = DeclineForm()
-    if not form.validate_on_submit():
-        if csrf_failed(form):
-            return _refused(req, "Le formulaire a expiré. Rechargez la page et recommencez.", 400)
-        return _refused(req, "Le refus n'est pas enregistré : indiquez son motif.", 422, decline=form)
-    try:
+
+    def act(req: VisitRequest) -> str:
         ops.decline(req, current_user.email, form.reason.data)
-        db.session.commit()
-    except OperationError as e:
-        return _refused(req, f"Action impossible : {e.message}.", decline=form)
-    flash(f"Demande {req.id} refusée.", "success")
-    return redirect(url_for("inbox.detail", request_id=req.id))
+        return f"Demande {req.id} refusée."
+
+    return _act(request_id, form, act, invalid=lambda: "Le refus n'est pas enregistré : indiquez son motif.",
+                keep_decline=True)
 
 
 def _cancelled_last(req: VisitRequest) -> bool:
@@ -234,7 +244,7 @@ def cancel(request_id: int) -> Any:
                       "success")
                 return redirect(url_for("inbox.detail", request_id=req.id))
         elif csrf_failed(form):
-            error, status = "Le formulaire a expiré. Rechargez la page et recommencez.", 400
+            error, status = EXPIRED, 400
         else:
             error, status = "L'annulation n'est pas enregistrée : indiquez son motif.", 422
     page = render_template("inbox/cancel.html", req=req, form=form, visits=_coming_visits(req), error=error)
@@ -244,37 +254,26 @@ def cancel(request_id: int) -> Any:
 @bp.route("/<int:request_id>/retablir", methods=["POST"])
 @operator_required
 def undo_cancel(request_id: int) -> Any:
-    req = _request_or_404(request_id)
-    form = StatusForm()
-    if not form.validate_on_submit():
-        return _refused(req, "Le formulaire a expiré. Rechargez la page et recommencez.", 400)
-    try:
+    def act(req: VisitRequest) -> str:
         restored = ops.undo_cancellation(req, current_user.email)
-        db.session.commit()
-    except OperationError as e:
-        return _refused(req, f"Action impossible : {e.message}.")
-    visits = (f" ; {restored} visite(s) reviennent dans les calendriers" if restored else
-              " ; ses visites annulées ne reviennent pas d'elles-mêmes : la prochaine planification la replace")
-    flash(f"Demande {req.id} rétablie ({ops.STATUS_LABELS[req.status].lower()}){visits}.", "success")
-    return redirect(url_for("inbox.detail", request_id=req.id))
+        visits = (f" ; {restored} visite(s) reviennent dans les calendriers" if restored else
+                  " ; ses visites annulées ne reviennent pas d'elles-mêmes : la prochaine planification la replace")
+        return f"Demande {req.id} rétablie ({ops.STATUS_LABELS[req.status].lower()}){visits}."
+
+    return _act(request_id, StatusForm(), act)
 
 
 @bp.route("/<int:request_id>/priorite", methods=["POST"])
 @operator_required
 def priority(request_id: int) -> Any:
-    req = _request_or_404(request_id)
     form = PriorityForm()
-    if not form.validate_on_submit():
-        if csrf_failed(form):
-            return _refused(req, "Le formulaire a expiré. Rechargez la page et recommencez.", 400)
-        return _refused(req, "Priorité : " + " ".join(form.priority.errors), 422)
-    try:
+
+    def act(req: VisitRequest) -> str:
         ops.set_priority(req, form.priority.data, current_user.email)
-        db.session.commit()
-    except OperationError as e:
-        return _refused(req, f"Action impossible : {e.message}.", 422)
-    flash(f"Demande {req.id} : priorité {req.priority}.", "success")
-    return redirect(url_for("inbox.detail", request_id=req.id))
+        return f"Demande {req.id} : priorité {req.priority}."
+
+    return _act(request_id, form, act, invalid=lambda: "Priorité : " + " ".join(form.priority.errors),
+                refused_status=422)
 
 
 @bp.route("/<int:request_id>/modifier", methods=["GET", "POST"])

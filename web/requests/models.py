@@ -7,8 +7,10 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, CheckConstraint, Float, ForeignKey, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from tourplan.activities import PRIORITY_MAX, PRIORITY_MIN
 from web.activities.models import Activity
 from web.communes.models import Commune
+from web.core.constraints import in_range, one_of, sql_in
 from web.core.types import UTCDateTime, utcnow
 from web.extensions import db
 from web.seasons.models import Season
@@ -22,10 +24,6 @@ def new_tracking_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN (" + ", ".join(f"'{v}'" for v in values) + ")"
-
-
 class VisitRequest(db.Model):
     """A commune asks for the van. ``periods`` is a list of ``{"start", "end"}`` ISO dates;
     ``weekdays`` ISO weekdays or null for any; hours in minutes after midnight.
@@ -35,10 +33,10 @@ class VisitRequest(db.Model):
 
     __tablename__ = "visit_requests"
     __table_args__ = (
-        CheckConstraint(_in("status", STATUSES), name="status"),
-        CheckConstraint(_in("structure_kind", STRUCTURE_KINDS), name="structure_kind"),
+        one_of("status", STATUSES),
+        one_of("structure_kind", STRUCTURE_KINDS),
         CheckConstraint("duration_minutes > 0", name="duration_positive"),
-        CheckConstraint("priority >= 1", name="priority_positive"),
+        in_range("priority", PRIORITY_MIN, PRIORITY_MAX),
         CheckConstraint("occurrences >= 1", name="occurrences_positive"),
         CheckConstraint("min_days_between >= 0", name="min_days_between_positive"),
         CheckConstraint(
@@ -130,8 +128,8 @@ class RequestStatusChange(db.Model):
 
     __tablename__ = "request_status_changes"
     __table_args__ = (
-        CheckConstraint(_in("to_status", STATUSES), name="to_status"),
-        CheckConstraint("from_status IS NULL OR " + _in("from_status", STATUSES), name="from_status"),
+        one_of("to_status", STATUSES),
+        CheckConstraint("from_status IS NULL OR " + sql_in("from_status", STATUSES), name="from_status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import inspect, select
 
+from tourplan.activities import PRIORITY_MAX, PRIORITY_MIN
 from tourplan.calendar import local_today
 from web.activities.models import Activity
 from web.communes.models import Commune
@@ -262,10 +263,16 @@ def _validate_fields(req: VisitRequest) -> None:
     d = req.duration_minutes
     if isinstance(d, bool) or not isinstance(d, int) or not 0 < d <= 24 * 60:
         raise OperationError("la durée doit être un nombre de minutes entre 1 et 1440", "duration_minutes")
-    for name in ("priority", "occurrences"):
-        value = getattr(req, name)
-        if value is not None and (not isinstance(value, int) or value < 1):
-            raise OperationError("doit être un entier au moins égal à 1", name)
+    if req.priority is not None:
+        _check_priority(req.priority)
+    if req.occurrences is not None and (not isinstance(req.occurrences, int) or req.occurrences < 1):
+        raise OperationError("doit être un entier au moins égal à 1", "occurrences")
+
+
+def _check_priority(priority: Any) -> None:
+    # The scale the forms, the API and the database's CHECK all use.
+    if isinstance(priority, bool) or not isinstance(priority, int) or not PRIORITY_MIN <= priority <= PRIORITY_MAX:
+        raise OperationError(f"la priorité est un entier entre {PRIORITY_MIN} et {PRIORITY_MAX}", "priority")
 
 
 def _validate_periods(req: VisitRequest) -> None:
@@ -395,8 +402,7 @@ def update_request(
 
 def set_priority(req: VisitRequest, priority: int, by: str) -> RequestStatusChange | None:
     """The operator's weight for this request in the optimiser's objective (1 = nice to have)."""
-    if isinstance(priority, bool) or not isinstance(priority, int) or not 1 <= priority <= 100:
-        raise OperationError("la priorité est un entier entre 1 et 100", "priority")
+    _check_priority(priority)
     before = req.priority
     if before == priority:
         return None
@@ -430,9 +436,7 @@ def undo_cancellation(req: VisitRequest, by: str) -> int:
             select(Visit).where(Visit.request_id == req.id, Visit.status == "cancelled",
                                 Visit.cancelled_at >= since, Visit.date >= local_today())
         ).scalars():
-            visit.status, visit.cancelled_at = "scheduled", None
-            visit.revision += 1
-            visit.updated_at = now
+            visit.revise("scheduled", now)
             restored += 1
     req.history.append(RequestStatusChange(from_status="cancelled", to_status=last.from_status, by=by.strip(),
                                            note="Annulation annulée", at=utcnow()))

@@ -16,15 +16,15 @@ from typing import Annotated, Any, Literal
 from annotated_types import Ge, Le, MaxLen
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+# 1 = souhaitable … 5 = essentielle: the weight of one visit in the tour's objective, the
+# catalogue's scale (tourplan/activities.py), which the database checks too.
+from tourplan.activities import PRIORITY_MAX, PRIORITY_MIN
 from web.auth.operations import valid_email
 from web.core.menu import N_
 from web.core.schema import declared_limits
 from web.requests import rhythm as rh
 from web.requests.models import STRUCTURE_KINDS
 
-#: 1 = souhaitable … 5 = essentielle: the weight of one visit in the tour's objective
-#: (tourplan/activities.py uses the same scale for the catalogue).
-PRIORITY_MIN, PRIORITY_MAX = 1, 5
 _PRIORITY_WORDS = f"{PRIORITY_MIN} = souhaitable … {PRIORITY_MAX} = essentielle"
 MAX_PERIODS = 8
 MAX_EQUIPMENT = 50

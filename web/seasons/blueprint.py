@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, request
+from flask import Blueprint, current_app, flash, request
 
-from web.auth.decorators import operator_required
-from web.core.setup_pages import page, submit
-from web.extensions import db
+from web.core.setup_pages import edited, page, setup_page, submit
 from web.seasons.forms import SeasonForm
 from web.seasons.models import DEFAULT_FREEZE_DAYS, DEFAULT_MOVE_COST, DEFAULT_REMINDER_DAYS, Season
 from web.seasons.operations import holidays_between, save_season, season_visits_no_longer_served
@@ -18,15 +16,9 @@ from web.tours.models import Visit
 bp = Blueprint("seasons", __name__, template_folder="templates", url_prefix="/operateur/parametres/saisons")
 
 
-@bp.route("/nouvelle", methods=["GET", "POST"], defaults={"season_id": None})
-@bp.route("/<int:season_id>", methods=["GET", "POST"])
-@operator_required
+@setup_page(bp, "/nouvelle", "/<int:season_id>", "season_id")
 def season(season_id: int | None) -> Any:
-    existing = None
-    if season_id is not None:
-        existing = db.session.get(Season, season_id)
-        if existing is None:
-            abort(404)
+    existing = edited(Season, season_id)
     form = SeasonForm(obj=existing, creating=existing is None)
     if request.method == "GET" and existing is None:
         _new_season_defaults(form)

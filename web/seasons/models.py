@@ -5,6 +5,7 @@ from datetime import date
 from sqlalchemy import JSON, CheckConstraint, Date, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from web.core.constraints import in_range
 from web.extensions import db
 
 #: Re-planning defaults (problem-format v2): two weeks of published visits frozen, and one
@@ -31,7 +32,7 @@ class Season(db.Model):
         CheckConstraint("lock_slack_minutes >= 0", name="slack_positive"),
         CheckConstraint("freeze_days >= 0 AND move_cost >= 0", name="stability_positive"),
         CheckConstraint("publication_serial >= 0 AND version_counter >= 0", name="counters"),
-        CheckConstraint("reminder_days BETWEEN 0 AND 60", name="reminder_days_range"),
+        in_range("reminder_days", 0, 60),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

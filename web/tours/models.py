@@ -14,10 +14,10 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from web.core.constraints import dated_when, one_of, unique_where
 from web.core.types import UTCDateTime, utcnow
 from web.extensions import db
 from web.requests.models import VisitRequest
@@ -28,10 +28,6 @@ VERSION_STATUSES = ("draft", "published", "superseded", "failed")
 VISIT_STATUSES = ("scheduled", "cancelled")
 
 
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN (" + ", ".join(f"'{v}'" for v in values) + ")"
-
-
 class TourVersion(db.Model):
     """One optimiser run of a season: the problem it solved, the plan, its figures
     and why visits were left out. At most one ``published`` per season — enforced
@@ -40,16 +36,10 @@ class TourVersion(db.Model):
     __tablename__ = "tour_versions"
     __table_args__ = (
         UniqueConstraint("season_id", "number"),
-        CheckConstraint(_in("status", VERSION_STATUSES), name="status"),
-        CheckConstraint("status <> 'published' OR published_at IS NOT NULL", name="published_has_date"),
+        one_of("status", VERSION_STATUSES),
+        dated_when("status", "published", "published_at"),
         CheckConstraint("status = 'failed' OR plan_json IS NOT NULL", name="plan_unless_failed"),
-        Index(
-            "uq_tour_versions_one_published_per_season",
-            "season_id",
-            unique=True,
-            sqlite_where=text("status = 'published'"),
-            postgresql_where=text("status = 'published'"),
-        ),
+        unique_where("uq_tour_versions_one_published_per_season", "season_id", "status = 'published'"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -129,10 +119,10 @@ class Visit(db.Model):
     __tablename__ = "visits"
     __table_args__ = (
         UniqueConstraint("request_id", "occurrence"),
-        CheckConstraint(_in("status", VISIT_STATUSES), name="status"),
+        one_of("status", VISIT_STATUSES),
         CheckConstraint("occurrence >= 0 AND revision >= 0", name="counters"),
         CheckConstraint('start <= "end" AND start >= 0 AND "end" <= 1440', name="times"),
-        CheckConstraint("status <> 'cancelled' OR cancelled_at IS NOT NULL", name="cancelled_has_date"),
+        dated_when("status", "cancelled", "cancelled_at"),
         Index("ix_visits_season_date", "season_id", "date"),
         {"sqlite_autoincrement": True},
     )
@@ -161,6 +151,14 @@ class Visit(db.Model):
     request: Mapped[VisitRequest] = relationship()
     season: Mapped[Season] = relationship()
     van: Mapped[Van] = relationship()
+
+    def revise(self, status: str, now: datetime) -> None:
+        """The visit is now ``status`` (its place or time may have changed too): a new
+        revision, which calendars see as an update of the same event."""
+        self.status = status
+        self.cancelled_at = now if status == "cancelled" else None
+        self.revision += 1
+        self.updated_at = now
 
     def __repr__(self) -> str:
         return f"<Visit {self.id} r{self.request_id}#{self.occurrence} {self.date} rev{self.revision} {self.status}>"

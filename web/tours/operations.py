@@ -303,15 +303,8 @@ def import_plan(
         rid, occ = _mapped(u.request, u.occurrence, requests, f"unserved[{i}]", source)
         unserved.append(unserved_entry(problem, u, rid, occ, requests[rid].label))
     s = plan.stats
-    version = TourVersion(
-        season_id=season_id,
-        number=_next_number(season_id),
-        status="draft",
-        created_at=utcnow(),
-        created_by=created_by,
-        base_serial=base_serial,
-        problem_json=problem_data,
-        travel_source=travel_source,
+    return _add_version(
+        season_id, "draft", problem_data, created_by=created_by, base_serial=base_serial, travel_source=travel_source,
         plan_json=plan.to_json(),
         served=s.served,
         visits=s.visits,
@@ -323,6 +316,25 @@ def import_plan(
         solve_seconds=s.solve_seconds,
         unserved=unserved,
         rows=rows,
+    )
+
+
+def _add_version(
+    season_id: int, status: str, problem_data: dict[str, Any], *, created_by: str, base_serial: int,
+    travel_source: str, **outcome: Any,
+) -> TourVersion:
+    """The season's next version (numbered, dated, added and flushed; the caller commits),
+    with what the run gave: a plan and its figures, or an error."""
+    version = TourVersion(
+        season_id=season_id,
+        number=_next_number(season_id),
+        status=status,
+        created_at=utcnow(),
+        created_by=created_by,
+        base_serial=base_serial,
+        problem_json=problem_data,
+        travel_source=travel_source,
+        **outcome,
     )
     db.session.add(version)
     db.session.flush()
@@ -371,22 +383,8 @@ def record_failed_run(
 ) -> TourVersion:
     """Keep a trace of a run that produced no usable plan (the published tour is not touched).
     The caller commits."""
-    version = TourVersion(
-        season_id=season_id,
-        number=_next_number(season_id),
-        status="failed",
-        created_at=utcnow(),
-        created_by=created_by,
-        base_serial=base_serial,
-        problem_json=problem_data,
-        travel_source=travel_source,
-        plan_json=None,
-        error=message[:10000],
-        unserved=[],
-    )
-    db.session.add(version)
-    db.session.flush()
-    return version
+    return _add_version(season_id, "failed", problem_data, created_by=created_by, base_serial=base_serial,
+                        travel_source=travel_source, plan_json=None, error=message[:10000], unserved=[])
 
 
 Solver = Callable[..., Plan]
@@ -565,10 +563,7 @@ def _sync_visits(version: TourVersion, by: str, now: Any) -> tuple[int, int, int
         elif visit.status != "scheduled" or any(getattr(visit, k) != v for k, v in values.items()):
             for k, v in values.items():
                 setattr(visit, k, v)
-            visit.status = "scheduled"
-            visit.cancelled_at = None
-            visit.revision += 1
-            visit.updated_at = now
+            visit.revise("scheduled", now)
             changed += 1
             touched["changed"].append(visit)
         else:
@@ -578,10 +573,7 @@ def _sync_visits(version: TourVersion, by: str, now: Any) -> tuple[int, int, int
     for key, visit in existing.items():
         if key in seen or visit.status != "scheduled" or visit.date < horizon_start:
             continue
-        visit.status = "cancelled"
-        visit.cancelled_at = now
-        visit.revision += 1
-        visit.updated_at = now
+        visit.revise("cancelled", now)
         cancelled += 1
         touched["cancelled"].append(visit)
     session.flush()
@@ -641,10 +633,7 @@ def cancel_request_visits(req: VisitRequest, today: date | None = None) -> int:
         select(Visit).where(Visit.request_id == req.id, Visit.status == "scheduled", Visit.date >= today)
     ).scalars())
     for visit in cancelled:
-        visit.status = "cancelled"
-        visit.cancelled_at = now
-        visit.revision += 1
-        visit.updated_at = now
+        visit.revise("cancelled", now)
     if cancelled:
         db.session.flush()
         signals.visits_changed.send(req.season_id, by="", created=[], changed=[], cancelled=cancelled)

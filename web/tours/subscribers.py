@@ -9,16 +9,9 @@ from web.core import signals
 from web.requests.models import RequestStatusChange, VisitRequest
 from web.tours.operations import cancel_request_visits
 
-_connected = False
-
 
 def connect() -> None:
-    """Subscribe once per process (signals are global, apps are many in tests)."""
-    global _connected
-    if _connected:
-        return
     signals.request_status_changed.connect(on_request_status_changed)
-    _connected = True
 
 
 def on_request_status_changed(req: VisitRequest, *, change: RequestStatusChange, **_: Any) -> None:

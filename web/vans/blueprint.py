@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, request
+from flask import Blueprint, request
 
-from web.auth.decorators import operator_required
-from web.core.setup_pages import page, submit
-from web.extensions import db
+from web.core.setup_pages import edited, page, setup_page, submit
 from web.vans.forms import VanForm
 from web.vans.models import Van
 from web.vans.operations import save_van, van_visits_on_days_off
@@ -17,15 +15,9 @@ from web.vans.operations import save_van, van_visits_on_days_off
 bp = Blueprint("vans", __name__, template_folder="templates", url_prefix="/operateur/parametres/camions")
 
 
-@bp.route("/nouveau", methods=["GET", "POST"], defaults={"van_id": None})
-@bp.route("/<int:van_id>", methods=["GET", "POST"])
-@operator_required
+@setup_page(bp, "/nouveau", "/<int:van_id>", "van_id")
 def van(van_id: int | None) -> Any:
-    existing = None
-    if van_id is not None:
-        existing = db.session.get(Van, van_id)
-        if existing is None:
-            abort(404)
+    existing = edited(Van, van_id)
     form = VanForm(obj=existing, creating=existing is None)
     if request.method == "GET" and existing is not None:
         form.show_equipment(list(existing.equipment or []))
