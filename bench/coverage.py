@@ -92,11 +92,11 @@ def main(argv: list[str] | None = None) -> int:
         assert r.status_code == 302, r.status_code
         url = f"/operateur/couverture/{slug}/"
         import tourplan.outlines
-        from web.coverage.operations import department_outlines
+        from web.coverage.operations import prepare_outlines
 
         with app.app_context():
             t0 = time.perf_counter()
-            department_outlines(["80"])  # what `import-communes` does after the import
+            prepare_outlines(["80"])  # what `import-communes` does after the import
             prepared = time.perf_counter() - t0
         tourplan.outlines._cache.clear()  # a new server process: only the instance folder's file is left
         first = _time(client, url, 1)[0]

@@ -60,6 +60,16 @@ def commune_outlines(departments: Iterable[str], cache_dir: Path | None = None) 
         return {insee: g for c in codes for insee, g in _cache.get(c, {}).items()}
 
 
+def keep_outlines(departments: Iterable[str], cache_dir: Path) -> None:
+    """Make sure ``cache_dir`` holds the simplified outlines of ``departments``, so that the
+    next process's first map does not read the package (an import calls it)."""
+    commune_outlines(departments, cache_dir)
+    with _lock:  # already in memory (read for another folder): commune_outlines kept no file
+        for code in _known(departments) & set(_cache):
+            if not _cache_file(cache_dir, code).exists():
+                _store(cache_dir, code, _cache[code])
+
+
 def _cache_file(cache_dir: Path, code: str) -> Path:
     # The tolerance is in the name: another simplification is another file.
     return cache_dir / f"outlines-{code}-{TOLERANCE:g}.json"

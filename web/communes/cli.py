@@ -6,7 +6,7 @@ import click
 
 from web.communes.operations import import_communes
 from web.core.cli import fail_cleanly, tourplan_cli
-from web.coverage.operations import department_outlines
+from web.coverage.operations import prepare_outlines
 from web.extensions import db
 
 
@@ -22,4 +22,4 @@ def import_communes_command(departments: tuple[str, ...]) -> None:
     db.session.commit()
     click.echo(result.summary())
     # Simplified here once, so that the first coverage page does not wait seconds for them.
-    department_outlines(departments)
+    prepare_outlines(departments)

@@ -21,7 +21,7 @@ from web.activities.operations import sync_catalogue
 from web.communes.operations import import_communes
 from web.core.errors import OperationError
 from web.core.formats import long_date
-from web.coverage.operations import department_outlines
+from web.coverage.operations import prepare_outlines
 from web.coverage.places import import_places
 from web.extensions import db
 from web.requests.models import RequestStatusChange, VisitRequest
@@ -72,7 +72,7 @@ def load_demo(
         reset_database()
     data = build_demo_problem(department=department, weeks=weeks, requests=requests, seed=seed, start=start)
     echo(import_communes([department]).summary())
-    department_outlines([department])  # ready for the first coverage page
+    prepare_outlines([department])  # ready for the first coverage page
     # The France Services sites (ANCT list shipped as demo data): the coverage page is filled.
     places = read_places(DEMO_PLACES.read_text(encoding="utf-8"), DEMO_PLACES.name)
     echo(import_places(places).summary())

