@@ -11,6 +11,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest, HTTPException, MethodNotAllowed
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import BuildError
+from werkzeug.wrappers import Response as BaseResponse
 
 from web.core import assets, formats, menu
 
@@ -92,7 +93,7 @@ def _http_error(e: HTTPException) -> Any:
     return response
 
 
-def private[R: Response](response: R) -> R:
+def private[R: BaseResponse](response: R) -> R:
     """A page reached through a secret link (a request's tracking token): never cached by
     proxies, indexed, or sent on as a referrer."""
     response.headers["Cache-Control"] = "no-store"
