@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, Index, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
@@ -33,3 +33,9 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def unique_where(name: str, column: str, where: str) -> Index:
+    """A partial unique index, the same on SQLite and PostgreSQL: among the rows matching
+    ``where`` (SQL), ``column`` is unique (one published version per season, ...)."""
+    return Index(name, column, unique=True, sqlite_where=text(where), postgresql_where=text(where))

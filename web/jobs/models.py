@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Float, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import Boolean, CheckConstraint, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from web.core.types import UTCDateTime, utcnow
+from web.core.types import UTCDateTime, unique_where, utcnow
 from web.extensions import db
 from web.seasons.models import Season
 from web.tours.models import TourVersion
@@ -33,13 +33,7 @@ class PlanningJob(db.Model):
         CheckConstraint("time_limit > 0", name="time_limit_positive"),
         Index("ix_planning_jobs_season_status", "season_id", "status"),
         # Two operators pressing "Planifier" at the same instant: the schema lets one job in.
-        Index(
-            "uq_planning_jobs_one_active_per_season",
-            "season_id",
-            unique=True,
-            sqlite_where=text("status IN ('queued', 'running')"),
-            postgresql_where=text("status IN ('queued', 'running')"),
-        ),
+        unique_where("uq_planning_jobs_one_active_per_season", "season_id", "status IN ('queued', 'running')"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -14,11 +14,10 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from web.core.types import UTCDateTime, utcnow
+from web.core.types import UTCDateTime, unique_where, utcnow
 from web.extensions import db
 from web.requests.models import VisitRequest
 from web.seasons.models import Season
@@ -43,13 +42,7 @@ class TourVersion(db.Model):
         CheckConstraint(_in("status", VERSION_STATUSES), name="status"),
         CheckConstraint("status <> 'published' OR published_at IS NOT NULL", name="published_has_date"),
         CheckConstraint("status = 'failed' OR plan_json IS NOT NULL", name="plan_unless_failed"),
-        Index(
-            "uq_tour_versions_one_published_per_season",
-            "season_id",
-            unique=True,
-            sqlite_where=text("status = 'published'"),
-            postgresql_where=text("status = 'published'"),
-        ),
+        unique_where("uq_tour_versions_one_published_per_season", "season_id", "status = 'published'"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
