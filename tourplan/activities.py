@@ -9,13 +9,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# Equipment names, as written in problem files (``vans[].equipment``, ``requests[].equipment``).
+
+def N_(text: str) -> str:  # noqa: N802 - the usual gettext marker name
+    """Marks a French text for the web site's catalogue (``pybabel -k N_``); returns it as is."""
+    return text
+
+
+# Equipment names, as written in problem files (``vans[].equipment``, ``requests[].equipment``);
+# the public pages translate them (web.requests.forms.equipment_text).
 EQUIPMENT = {
-    "laptops": "ordinateurs portables",
-    "tablets": "tablettes",
-    "satellite-uplink": "connexion internet par satellite",
-    "3d-printer": "imprimantes 3D",
-    "robots": "robots éducatifs",
+    "laptops": N_("ordinateurs portables"),
+    "tablets": N_("tablettes"),
+    "satellite-uplink": N_("connexion internet par satellite"),
+    "3d-printer": N_("imprimantes 3D"),
+    "robots": N_("robots éducatifs"),
 }
 
 

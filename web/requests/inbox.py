@@ -4,6 +4,7 @@ every change goes through :mod:`web.requests.operations` and names the operator.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -20,19 +21,22 @@ from web.core import menu
 from web.core.errors import OperationError
 from web.core.urls import int_param
 from web.extensions import db
+from web.requests import changes
 from web.requests import operations as ops
 from web.requests.circuit import MAX_COMMUNES
 from web.requests.forms import (
+    AcceptChangeForm,
     CircuitForm,
     DeclineForm,
     LongTextField,
     OperatorRequestForm,
     PriorityForm,
+    RefuseChangeForm,
     StatusForm,
     activity_descriptions,
     options,
 )
-from web.requests.models import STATUSES, VisitRequest
+from web.requests.models import STATUSES, RequestChange, VisitRequest
 from web.seasons.models import Season
 
 bp = Blueprint("inbox", __name__, template_folder="templates", url_prefix="/operateur/demandes")
@@ -109,6 +113,7 @@ def index() -> Any:
         for status, n in db.session.execute(select(VisitRequest.status, func.count()).group_by(VisitRequest.status))
     }
     args = {k: v for k, v in request.args.items() if k in ("statut", "commune", "activite") and v}
+    pending = changes.pending_changes()
     return render_template(
         "inbox/index.html",
         form=form,
@@ -118,7 +123,19 @@ def index() -> Any:
         page=page_number,
         pages=max(1, -(-total // PAGE_SIZE)),
         args=args,
+        pending=[_change_view(c) for c in pending],
+        changed={c.request_id: c.id for c in pending},
     )
+
+
+def _change_view(change: RequestChange, refuse: RefuseChangeForm | None = None) -> dict[str, Any]:
+    """A pending change as the inbox shows it: what accepting would do, and its two forms."""
+    return {
+        "change": change,
+        "rows": changes.rows_to_apply(change),
+        "accept_form": AcceptChangeForm(formdata=None),
+        "refuse_form": refuse or RefuseChangeForm(formdata=None, prefix=f"modification-{change.id}"),
+    }
 
 
 def _request_or_404(request_id: int) -> VisitRequest:
@@ -128,11 +145,16 @@ def _request_or_404(request_id: int) -> VisitRequest:
     return req
 
 
-def _detail(req: VisitRequest, *, decline: DeclineForm | None = None, status: int = 200, error: str = "") -> Any:
+def _detail(req: VisitRequest, *, decline: DeclineForm | None = None, status: int = 200, error: str = "",
+            refuse: RefuseChangeForm | None = None) -> Any:
     moves = [s for s in MOVE_LABELS if s in ops.allowed_transitions(req.status)]
+    pending = changes.pending_change(req)
     page = render_template(
         "inbox/detail.html",
         req=req,
+        pending=_change_view(pending, refuse) if pending is not None else None,
+        past_changes=[(c, changes.rows_of(c)) for c in changes.request_changes(req) if c.status != "pending"],
+        change_labels=changes.STATUS_LABELS,
         decline_form=decline or DeclineForm(formdata=None),
         status_form=StatusForm(formdata=None),
         priority_form=PriorityForm(formdata=None, data={"priority": req.priority}),
@@ -156,6 +178,22 @@ def detail(request_id: int) -> Any:
 def _refused(req: VisitRequest, message: str, status: int = 409, **kwargs: Any) -> Any:
     db.session.rollback()
     return _detail(db.session.get(VisitRequest, req.id) or req, status=status, error=message, **kwargs)
+
+
+def _refusal(req: VisitRequest, form: FlaskForm, act: Callable[[str], None], done: str, **kwargs: Any) -> Any:
+    """A refusal with its reason (of the request, or of a commune's change): None once done
+    and committed, else the request's page saying why not (the form shown again)."""
+    if not form.validate_on_submit():
+        if csrf_failed(form):
+            return _refused(req, "Le formulaire a expiré. Rechargez la page et recommencez.", 400)
+        return _refused(req, "Le refus n'est pas enregistré : indiquez son motif.", 422, **kwargs)
+    try:
+        act(form.reason.data)
+        db.session.commit()
+    except OperationError as e:
+        return _refused(req, f"Action impossible : {e.message}.", **kwargs)
+    flash(done, "success")
+    return None
 
 
 @bp.route("/<int:request_id>/statut", methods=["POST"])
@@ -186,17 +224,54 @@ def change_status(request_id: int) -> Any:
 def decline(request_id: int) -> Any:
     req = _request_or_404(request_id)
     form = DeclineForm()
-    if not form.validate_on_submit():
-        if csrf_failed(form):
-            return _refused(req, "Le formulaire a expiré. Rechargez la page et recommencez.", 400)
-        return _refused(req, "Le refus n'est pas enregistré : indiquez son motif.", 422, decline=form)
+    refused = _refusal(req, form, lambda reason: ops.decline(req, current_user.email, reason),
+                       f"Demande {req.id} refusée.", decline=form)
+    return refused or redirect(url_for("inbox.detail", request_id=req.id))
+
+
+def _change_or_404(req: VisitRequest, change_id: int) -> RequestChange:
+    change = changes.find_change(req, change_id)
+    if change is None:
+        abort(404)
+    return change
+
+
+def _back(req: VisitRequest) -> Any:
+    """To the inbox when the decision was made there, else to the request's page."""
+    if request.form.get("retour") == "index":
+        return redirect(url_for("inbox.index"))
+    return redirect(url_for("inbox.detail", request_id=req.id))
+
+
+@bp.route("/<int:request_id>/modifications/<int:change_id>/accepter", methods=["POST"])
+@operator_required
+def accept_change(request_id: int, change_id: int) -> Any:
+    """Apply a commune's change to its request (as the team's own edit would) and tell it."""
+    req = _request_or_404(request_id)
+    change = _change_or_404(req, change_id)
+    if not AcceptChangeForm().validate_on_submit():
+        return _refused(req, "Le formulaire a expiré. Rechargez la page et recommencez.", 400)
     try:
-        ops.decline(req, current_user.email, form.reason.data)
+        changes.accept_change(change, current_user.email)
         db.session.commit()
     except OperationError as e:
-        return _refused(req, f"Action impossible : {e.message}.", decline=form)
-    flash(f"Demande {req.id} refusée.", "success")
-    return redirect(url_for("inbox.detail", request_id=req.id))
+        return _refused(req, f"La modification n'est pas appliquée : {e.message}.")
+    later = (" Ses dates publiées restent jusqu'à la prochaine planification, qui déplace celles que la "
+             "modification rend impossibles." if req.status == "planned" else "")
+    flash(f"Demande {req.id} : modification acceptée et appliquée ; la commune est prévenue.{later}", "success")
+    return _back(req)
+
+
+@bp.route("/<int:request_id>/modifications/<int:change_id>/refuser", methods=["POST"])
+@operator_required
+def refuse_change(request_id: int, change_id: int) -> Any:
+    req = _request_or_404(request_id)
+    change = _change_or_404(req, change_id)
+    form = RefuseChangeForm(prefix=f"modification-{change.id}")
+    refused = _refusal(req, form, lambda reason: changes.refuse_change(change, current_user.email, reason),
+                       f"Demande {req.id} : modification refusée ; la demande reste comme elle était, "
+                       "la commune est prévenue.", refuse=form)
+    return refused or _back(req)
 
 
 def _cancelled_last(req: VisitRequest) -> bool:
@@ -297,7 +372,7 @@ def edit(request_id: int) -> Any:
                     season=form.chosen_season,
                     commune=form.commune_obj,
                     activity=form.chosen_activity,
-                    label=form.request_label() if _label_follows(req) else None,
+                    label=form.request_label() if ops.label_follows_activity(req) else None,
                     equipment=list(form.chosen_activity.equipment or [])
                     if form.chosen_activity is not req.activity
                     else req.equipment,
@@ -361,9 +436,3 @@ def circuit() -> Any:
                            max_communes=MAX_COMMUNES)
     return current_app.make_response((page, status))
 
-
-def _label_follows(req: VisitRequest) -> bool:
-    """The label was generated from activity and commune: keep it in step with them."""
-    if req.activity is None:
-        return False
-    return req.label == f"{req.activity.name} – {req.commune.name}"[:300]
