@@ -135,14 +135,18 @@ def _lock(req: VisitRequest) -> None:
     db.session.refresh(req, ["status"])
 
 
+def _still_changeable(req: VisitRequest) -> None:
+    if not can_change(req):
+        raise TransitionError(f"la demande est « {ops.STATUS_LABELS[req.status]} » : elle ne se modifie plus", "status")
+
+
 def propose_change(req: VisitRequest, values: Mapping[str, Any], message: str = "",
                    by: str = "commune") -> RequestChange:
     """Store the commune's proposed ``values`` (any of :data:`FIELDS`) as a pending change:
     only those that differ from the request are kept; a pending change is replaced. Raises
     OperationError naming the field (nothing written: the caller rolls back)."""
     _lock(req)
-    if not can_change(req):
-        raise TransitionError(f"la demande est « {ops.STATUS_LABELS[req.status]} » : elle ne se modifie plus", "status")
+    _still_changeable(req)
     message = (message or "").strip()
     if len(message) > MAX_MESSAGE:
         raise OperationError(f"trop long : {MAX_MESSAGE} caractères au plus", "message")
@@ -182,8 +186,7 @@ def _decide(change: RequestChange, status: str, by: str, reason: str = "") -> No
 def accept_change(change: RequestChange, by: str) -> None:
     """Apply the change to its request (as the team's edit would) and mark it accepted."""
     req = _pending_or_refuse(change)
-    if not can_change(req):
-        raise TransitionError(f"la demande est « {ops.STATUS_LABELS[req.status]} » : elle ne se modifie plus", "status")
+    _still_changeable(req)
     values = dict(change.proposed)
     activity = None
     if "activity_id" in values:
