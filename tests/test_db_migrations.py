@@ -165,3 +165,36 @@ def test_priorities_above_the_scale_are_clamped_to_5_and_the_check_follows(empty
         finally:
             db.session.remove()
             db.engine.dispose()
+
+
+def test_the_change_requests_migration_keeps_one_pending_change_per_request_and_undoes_cleanly(
+        empty_database_url):
+    """Revision f3b8d1c6a2e9 on this database (SQLite or PostgreSQL): its partial unique index
+    holds, and going back before it drops the changes only, never the requests they are about."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "t", "SQLALCHEMY_DATABASE_URI": empty_database_url})
+    with app.app_context():
+        try:
+            upgrade(revision="f3b8d1c6a2e9")
+            with db.engine.begin() as conn:
+                _mende_and_a_season(conn)
+                _request_row(conn, 1)
+            insert = text("INSERT INTO request_changes (request_id, proposed, previous, message, status, reason,"
+                          " created_at, decided_at, decided_by) VALUES ((SELECT id FROM visit_requests), '{}', '{}',"
+                          " '', :status, '', '2027-01-02 00:00:00', :decided, '')")
+            with db.engine.begin() as conn:
+                conn.execute(insert, {"status": "pending", "decided": None})
+                conn.execute(insert, {"status": "withdrawn", "decided": "2027-01-02 00:00:00"})
+            with pytest.raises(IntegrityError), db.engine.begin() as conn:  # a second pending change
+                conn.execute(insert, {"status": "pending", "decided": None})
+            downgrade(revision="e2b7c5a9d4f1")
+            assert "request_changes" not in _tables()
+            with db.engine.connect() as conn:
+                assert conn.execute(text("SELECT label FROM visit_requests")).scalars().all() == ["Atelier"]
+            upgrade()
+            assert _schema_diff() == []
+        finally:
+            db.session.remove()
+            db.engine.dispose()

@@ -479,3 +479,42 @@ def test_a_new_app_does_not_subscribe_the_receivers_again(app, make_app):
     make_app()
     assert [len(s.receivers) for s in events] == before
     assert before[0] >= 1 and before[1] >= 2  # mail; mail and tours
+
+
+def test_a_commune_s_change_tells_the_team_then_the_commune_the_answer(ctx, smtp, make):
+    """Asked: an e-mail to each operator who wants one; accepted or refused: to the commune,
+    in French, with what changed and its tracking link (at its new address when it changed it)."""
+    from web.requests import changes
+
+    inbox, _ = smtp
+    season, commune, req = _setup(make, periods=[{"start": "2027-03-01", "end": "2027-03-12"}])
+    send_all_due()  # the acknowledgement of the request itself
+    operator("ops@example.fr")
+    change = changes.propose_change(req, {"periods": [{"start": "2027-03-15", "end": "2027-03-26"}]},
+                                    "La salle est prise début mars.")
+    db.session.commit()
+    changes.accept_change(change, "ops@example.fr")
+    db.session.commit()
+    change = changes.propose_change(req, {"email": "secretariat@marvejols.example", "notes": "Le matin."})
+    db.session.commit()
+    changes.refuse_change(change, "ops@example.fr", "Nous gardons le contact d'origine.")
+    db.session.commit()
+    assert send_all_due() == {"sent": 4}
+
+    asked = [m["Subject"] for m in inbox.to("ops@example.fr")]
+    assert asked == ["Demande de modification : Marvejols"] * 2
+    first = parts(inbox.to("ops@example.fr")[0])["text/plain"].get_content()
+    assert "Périodes souhaitées : du 1er mars 2027 au 12 mars 2027 → du 15 mars 2027 au 26 mars 2027" in first
+    assert "La salle est prise début mars." in first and f"http://localhost/operateur/demandes/{req.id}" in first
+
+    accepted, refused = inbox.to("mairie@marvejols.example")[1:]
+    assert accepted["Subject"] == "Votre demande de modification à Marvejols est acceptée"
+    text = parts(accepted)["text/plain"].get_content()
+    assert "est acceptée : votre demande est à jour" in text and "du 15 mars 2027 au 26 mars 2027" in text
+    assert refused["Subject"] == "Votre demande de modification à Marvejols n'a pas pu être retenue"
+    text = parts(refused)["text/plain"].get_content()
+    assert "Motif : Nous gardons le contact d'origine." in text and "Votre demande reste comme elle était." in text
+    assert "Remarques : Le matin." in text.replace("\u00a0", " ")
+    for msg in (accepted, refused):
+        _only_message(msg)
+        assert f"http://localhost/suivi/{req.tracking_token}" in parts(msg)["text/plain"].get_content()

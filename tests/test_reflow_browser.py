@@ -46,6 +46,12 @@ if HAVE_CHROMIUM:
         publish_version(published.id, by="ops@example.fr")
         second = draft(data["season"])
         operator()
+        # A commune's change waiting: the inbox, the request's and the tracking page show it (a long
+        # e-mail address in a three-column table is what would widen a page).
+        from web.requests.changes import propose_change
+
+        propose_change(data["plain"], {"email": "secretariat.general.mairie-altier@exemple-lozere.fr",
+                                       "notes": "Plutôt le matin, la salle est prise l'après-midi."})
         make.commune("48017", name="Badaroux", lat=44.538, lon=3.547)  # no visit: points to its neighbours'
         # The longest name of Lozère, in the desk's commune lists: a select grows to its longest option.
         longest = make.commune("48144", name="Sainte-Croix-Vallée-Française", lat=44.192, lon=3.750)
@@ -105,12 +111,14 @@ if HAVE_CHROMIUM:
         assert found == {}, pformat(found)
 
     def test_the_commune_pages_reflow_at_320_px(browser: Browser, site: dict[str, Any]) -> None:
-        """The request form and the tracking page (the form's own templates), in French and English."""
+        """The request form, the tracking page with a change waiting, the cancel and change pages
+        (the form's own templates), in French and English."""
         page = narrow_page(browser)
         found = {}
         for lang in ("fr", "en"):
             page.goto(site["url"] + f"/langue/{lang}")
-            urls = ["/demander", f"/suivi/{site['token']}", f"/suivi/{site['token']}/annuler"]
+            urls = ["/demander", f"/suivi/{site['token']}", f"/suivi/{site['token']}/annuler",
+                    f"/suivi/{site['token']}/modifier"]
             found.update({f"{lang} {k}": v for k, v in overflowing(page, site["url"], urls).items()})
         assert found == {}, pformat(found)
 

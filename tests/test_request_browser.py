@@ -69,6 +69,12 @@ if HAVE_CHROMIUM:
             found[f"{lang} tracking"] = axe_violations(page, iframes=True)
             page.goto(tracking + "/annuler")
             found[f"{lang} cancel"] = axe_violations(page, iframes=True)
+            page.goto(tracking + "/modifier")
+            found[f"{lang} change"] = axe_violations(page, iframes=True)
+            page.fill("#notes", "Plutôt le matin.")
+            page.click("input[name=submit]")
+            page.wait_for_url(tracking)
+            found[f"{lang} tracking, change waiting"] = axe_violations(page, iframes=True)
         assert {k: v for k, v in found.items() if v} == {}
         assert problems == []
 
@@ -78,6 +84,11 @@ if HAVE_CHROMIUM:
         fill_valid_form(page)
         page.click("input[name=submit]")
         page.wait_for_url("**/suivi/**")
+        tracking = page.url
+        page.goto(tracking + "/modifier")  # a commune's change waiting: the inbox shows it first
+        page.fill("#notes", "Plutôt le matin.")
+        page.click("input[name=submit]")
+        page.wait_for_url(tracking)
         rid, vid, sid = last_request_id(app), IDS["van"], IDS["season"]
         page.goto(site + "/operateur/connexion")
         found = {"login": axe_violations(page, iframes=True)}
@@ -105,6 +116,8 @@ if HAVE_CHROMIUM:
         page.goto(site + f"/operateur/demandes/{rid}")
         page.click("input[value='Refuser la demande']")
         found["decline without reason"] = axe_violations(page, iframes=True)
+        page.click("input[value='Refuser la modification']")
+        found["change refused without reason"] = axe_violations(page, iframes=True)
         page.goto(site + f"/operateur/demandes/{rid}/annuler")
         page.click("input[value=\"Confirmer l'annulation\"]")
         found["cancel without reason"] = axe_violations(page, iframes=True)

@@ -91,10 +91,11 @@ def test_dates_are_french_with_the_first_of_the_month() -> None:
     assert rh.span_texts(date(2027, 2, 1), date(2027, 3, 1)) == ("1er février", "1er mars")
     assert rh.span_texts(date(2027, 12, 28), date(2028, 1, 18)) == ("28 décembre 2027", "18 janvier 2028")
     facts = rh.series_facts([(date(2027, 3, 2) + timedelta(days=7 * k), 570) for k in range(4)])
-    assert rh.series_text_fr("Atelier tablette", facts, cycle=True) == (
-        "Atelier tablette : 4 séances, les mardis 9 h 30, du 2 au 23 mars")
+    # The hour never wraps ("9 h 30" with non-breaking spaces).
+    assert rh.series_text("Atelier tablette", facts, cycle=True) == (
+        "Atelier tablette : 4 séances, les mardis 9\u00a0h\u00a030, du 2 au 23 mars")
     mixed = rh.series_facts([(date(2027, 3, 2), 570), (date(2027, 3, 17), 600)])
-    assert rh.series_text_fr("Tournée", mixed, cycle=False) == "Tournée : 2 passages, du 2 au 17 mars"
+    assert rh.series_text("Tournée", mixed, cycle=False) == "Tournée : 2 passages, du 2 au 17 mars"
 
 
 # --------------------------------------------------------------------------- #

@@ -18,13 +18,20 @@ from tourplan.problem import parse_time
 #: The priority scale of a visit (catalogue, requests, the web's checks): 1 = nice to have … 5 = essential.
 PRIORITY_MIN, PRIORITY_MAX = 1, 5
 
-# Equipment names, as written in problem files (``vans[].equipment``, ``requests[].equipment``).
+
+def N_(text: str) -> str:  # noqa: N802 - the usual gettext marker name
+    """Marks a French text for the web site's catalogue (``pybabel -k N_``); returns it as is."""
+    return text
+
+
+# Equipment names, as written in problem files (``vans[].equipment``, ``requests[].equipment``);
+# the public pages translate them (web.requests.forms.equipment_text).
 EQUIPMENT = {
-    "laptops": "ordinateurs portables",
-    "tablets": "tablettes",
-    "satellite-uplink": "connexion internet par satellite",
-    "3d-printer": "imprimantes 3D",
-    "robots": "robots éducatifs",
+    "laptops": N_("ordinateurs portables"),
+    "tablets": N_("tablettes"),
+    "satellite-uplink": N_("connexion internet par satellite"),
+    "3d-printer": N_("imprimantes 3D"),
+    "robots": N_("robots éducatifs"),
 }
 
 CATALOGUE = Path(__file__).with_name("activities.toml")

@@ -8,7 +8,7 @@ from web.coverage.models import CoverageWeights, FixedPlace, VisitOutcome
 from web.desk.models import VisitPin
 from web.jobs.models import PlanningJob
 from web.mail.models import OutboxMessage, Subscription
-from web.requests.models import RequestStatusChange, VisitRequest
+from web.requests.models import RequestChange, RequestStatusChange, VisitRequest
 from web.seasons.models import Season
 from web.tours.models import TourVersion, VersionVisit, Visit
 from web.travel.models import RoadLeg
@@ -24,6 +24,7 @@ __all__ = [
     "OutboxMessage",
     "PlanningJob",
     "RoadLeg",
+    "RequestChange",
     "RequestStatusChange",
     "Season",
     "Subscription",

@@ -14,6 +14,10 @@ nothing and each receiver still runs once per event.
 - ``request_submitted(req, by=...)``: a new visit request (status ``submitted``).
 - ``request_status_changed(req, change=...)``: ``change`` is the
   :class:`~web.requests.models.RequestStatusChange` just recorded.
+- ``request_change_proposed(req, change=...)``: a commune asked to change its request
+  (:class:`~web.requests.models.RequestChange`, pending, flushed).
+- ``request_change_decided(req, change=...)``: the team accepted (values applied) or refused
+  a commune's change (a withdrawal is the commune's own doing: no signal).
 - ``visits_changed(season_id, created=[...], changed=[...], cancelled=[...], by=...)``: public
   visits (:class:`~web.tours.models.Visit`, flushed) created, changed (revision raised) or
   cancelled by a publication or by the cancellation of their request.
@@ -27,4 +31,6 @@ _signals = Namespace()
 
 request_submitted = _signals.signal("request-submitted")
 request_status_changed = _signals.signal("request-status-changed")
+request_change_proposed = _signals.signal("request-change-proposed")
+request_change_decided = _signals.signal("request-change-decided")
 visits_changed = _signals.signal("visits-changed")

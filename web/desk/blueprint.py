@@ -453,10 +453,13 @@ def poster(visit_id: int) -> Any:
         abort(404)
     url = visit_url(visit.id)
     # A cycle's poster lists all its sessions (those still on: the series as published).
+    from flask_babel import force_locale
+
     from web.requests.rhythm import request_series_text
 
     series = [v for v in request_ops.request_visits(visit.request) if v.status == "scheduled"]
-    series_text = request_series_text(visit.request, series, named=False)
+    with force_locale("fr"):  # a poster is French, whatever language its operator reads
+        series_text = request_series_text(visit.request, series, named=False)
     return render_template("desk/poster.html", visit=visit, req=visit.request, url=url, qr=qr_svg(url),
                            date_label=date_fr(visit.date), series=series if series_text else [],
                            series_text=series_text)

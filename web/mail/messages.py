@@ -19,7 +19,7 @@ from flask import current_app, render_template
 
 from tourplan.communes import at_commune
 from tourplan.ical import Party, build_invitation
-from web.core.formats import NBSP, hm, long_date
+from web.core.formats import NBSP, hm, long_date, paris_datetime
 from web.core.urls import absolute_url, canonical_host
 from web.public.operations import PublicVisit, feed_event
 
@@ -89,6 +89,12 @@ def when_fr(v: PublicVisit) -> str:
     return f"le {day_fr(v.date)}, de {hour_fr(v.start)} à {hour_fr(v.end)}"
 
 
+def _asked_fr(payload: dict[str, Any]) -> str:
+    """When a change was asked: "2 mars 2027 à 9 h 30" (Paris time)."""
+    asked = payload.get("asked_at")
+    return _plain(paris_datetime(datetime.fromisoformat(asked))) if asked else ""
+
+
 def subject_for(kind: str, payload: dict[str, Any]) -> str:
     """The subject line of a message (kept in the outbox row for the desk)."""
     commune = payload.get("commune", "")
@@ -110,6 +116,9 @@ def subject_for(kind: str, payload: dict[str, Any]) -> str:
         "accepted": f"Votre demande de passage {at} est acceptée",
         "declined": f"Votre demande de passage {at} n'a pas pu être retenue",
         "cancelled": f"Votre demande de passage {at} est annulée",
+        "change_request": f"Demande de modification : {commune}",
+        "change_accepted": f"Votre demande de modification {at} est acceptée",
+        "change_refused": f"Votre demande de modification {at} n'a pas pu être retenue",
         "subscription_confirm": f"Confirmez votre alerte pour le camion numérique {at}",
         "resident_alert": f"Le camion numérique {at} : nouvelles dates",
     }.get(kind, f"{SITE_NAME}")
@@ -134,7 +143,7 @@ def _links(kind: str, payload: dict[str, Any]) -> dict[str, str]:
     token = payload.get("token")
     if token:
         links["tracking"] = absolute_url("requests.track", token=token)
-    if payload.get("request_id") and kind in ("new_request",):
+    if payload.get("request_id") and kind in ("new_request", "change_request"):
         links["inbox"] = absolute_url("inbox.detail", request_id=payload["request_id"])
     if kind == "digest":
         links["inbox"] = absolute_url("inbox.index")
@@ -160,7 +169,7 @@ def render_message(*, kind: str, recipient: str, subject: str, payload: dict[str
     visits = [visit_from_snapshot(v) for v in payload.get("visits", [])]
     context = {"p": payload, "links": links, "visit": visit, "visits": visits, "day_fr": day_fr, "isoday_fr": isoday_fr,
                "hour_fr": hour_fr, "when_fr": when_fr, "site_name": SITE_NAME, "subject": subject, "kind": kind,
-               "commune_at": commune_at(payload)}
+               "commune_at": commune_at(payload), "asked_fr": _asked_fr(payload)}
     text = render_template(f"mail/{kind}.txt", **context)
     html = render_template(f"mail/{kind}.html", **context)
 

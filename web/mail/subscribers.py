@@ -9,23 +9,28 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from tourplan.calendar import local_today
 from web.auth.models import Operator
 from web.core import signals
+from web.core.formats import NBSP
 from web.extensions import db
 from web.mail.messages import visit_snapshot
 from web.mail.models import Subscription
 from web.mail.outbox import enqueue
 from web.public.operations import PublicVisit, load_visits
-from web.requests.models import VisitRequest
+from web.requests.changes import rows_of
+from web.requests.models import RequestChange, VisitRequest
 from web.tours.models import Visit
 
 
 def connect() -> None:
     signals.request_submitted.connect(on_request_submitted)
     signals.request_status_changed.connect(on_request_status_changed)
+    signals.request_change_proposed.connect(on_request_change_proposed)
+    signals.request_change_decided.connect(on_request_change_decided)
     signals.visits_changed.connect(on_visits_changed)
 
 
@@ -68,6 +73,31 @@ def on_request_status_changed(req: VisitRequest, *, change: Any, **_: Any) -> No
     elif to == "cancelled":
         enqueue("cancelled", req.email, {**request_payload(req), "by_commune": change.by == "commune"},
                 request_id=req.id)
+
+
+def _change_payload(req: VisitRequest, change: RequestChange) -> dict[str, Any]:
+    """A change as its messages tell it: when it was asked, and what it changes, in French
+    (the commune's words are French; the operator's page may be in another language)."""
+    with force_locale("fr"):
+        # Plain spaces, as in the other messages: mail programs wrap as they like.
+        rows = [[text.replace(NBSP, " ") for text in (r.label, r.before, r.after)] for r in rows_of(change)]
+    return {**request_payload(req), "asked_at": change.created_at.isoformat(), "rows": rows}
+
+
+def on_request_change_proposed(req: VisitRequest, *, change: RequestChange, **_: Any) -> None:
+    details = {**_change_payload(req, change), "message": change.message}
+    for operator in _operators("each"):
+        enqueue("change_request", operator.email, details, request_id=req.id)
+
+
+def on_request_change_decided(req: VisitRequest, *, change: RequestChange, **_: Any) -> None:
+    """The commune learns the team's answer, at the request's address (the new one when the
+    change was of the address)."""
+    payload = _change_payload(req, change)
+    if change.status == "accepted":
+        enqueue("change_accepted", req.email, {**payload, "planned": req.status == "planned"}, request_id=req.id)
+    elif change.status == "refused":
+        enqueue("change_refused", req.email, {**payload, "reason": change.reason}, request_id=req.id)
 
 
 def on_visits_changed(season_id: int, *, created: Iterable[Any] = (), changed: Iterable[Any] = (),

@@ -39,7 +39,7 @@ from web.core.menu import N_
 from web.core.urls import absolute_url, canonical_host, safe_local_path
 from web.public import i18n, open_data
 from web.public import operations as ops
-from web.requests.rhythm import series_facts, span_texts
+from web.requests.rhythm import series_facts, series_text
 
 bp = Blueprint("public", __name__, template_folder="templates")
 
@@ -123,29 +123,14 @@ def _weekday_name(iso_day: str | int) -> str:
     return format_date(date(2024, 1, int(iso_day)), format="EEEE")
 
 
-#: "les mardis" of a series' summary, by ISO weekday.
-WEEKDAYS_PLURAL = {1: N_("les lundis"), 2: N_("les mardis"), 3: N_("les mercredis"), 4: N_("les jeudis"),
-                   5: N_("les vendredis"), 6: N_("les samedis"), 7: N_("les dimanches")}
-
-
 def series_summary(entry: ops.SeriesEntry) -> str:
     """« Atelier tablette : 4 séances, les mardis 9 h 30, du 2 au 23 mars », in the
-    visitor's language (the facts are web.requests.rhythm's, as on the tracking page)."""
+    visitor's language (the words are web.requests.rhythm's, as on the tracking page)."""
     facts = series_facts((v.date, v.start) for v in entry.whole)
     first = entry.whole[0]
     if facts is None:
         return first.activity_name
-    parts = [_("%(count)s séances", count=facts.count) if first.cycle
-             else _("%(count)s passages", count=facts.count)]
-    days = _(WEEKDAYS_PLURAL[facts.weekday]) if facts.weekday else ""
-    if facts.start is not None:
-        hour = _hm(facts.start)
-        days = _("%(days)s %(hour)s", days=days, hour=hour) if days else _("à %(hour)s", hour=hour)
-    if days:
-        parts.append(days)
-    start, end = span_texts(facts.first, facts.last, str(get_locale() or "fr"))
-    parts.append(_("du %(first)s au %(last)s", first=start, last=end))
-    return _("%(name)s : %(details)s", name=first.activity_name, details=", ".join(parts))
+    return series_text(first.activity_name, facts, cycle=first.cycle)
 
 
 def request_form_url() -> str | None:

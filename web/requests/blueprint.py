@@ -9,6 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import Blueprint, Flask, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from web.activities.models import Activity
 from web.activities.operations import catalogue
@@ -18,21 +19,28 @@ from web.communes.search import search_communes
 from web.core import formats, menu
 from web.core.blueprint import private
 from web.core.errors import OperationError
+from web.core.menu import N_
 from web.core.transactions import retrying
 from web.core.urls import absolute_url, visit_page_url
 from web.extensions import db
+from web.requests import changes
 from web.requests import operations as ops
 from web.requests import rhythm as rh
 from web.requests.forms import (
     RHYTHM_HINTS,
-    WEEKDAY_LABELS,
     CancelForm,
+    ChangeForm,
     RequestForm,
+    WithdrawChangeForm,
     activity_descriptions,
+    day_name,
     duration_text,
     equipment_text,
     format_date_fr,
+    hours_text,
     local_date,
+    local_datetime,
+    local_hm,
     service_days_text,
 )
 from web.requests.inbox import bp as inbox_bp
@@ -47,11 +55,11 @@ bp = Blueprint(
     static_url_path="/static/requests",
 )
 
-menu.entry(bp, "public", "requests.new_request", menu.N_("Demander un passage"), 40)
+menu.entry(bp, "public", "requests.new_request", N_("Demander un passage"), 40)
 
-TOO_MANY_POSTS = "Trop d'envois depuis votre connexion en peu de temps. Réessayez dans une heure."
-TOO_MANY_REQUESTS = "Plusieurs demandes ont déjà été envoyées depuis votre connexion. Réessayez dans une heure."
-ROBOT = "Votre demande n'a pas pu être enregistrée. Si vous êtes une personne, écrivez-nous directement."
+TOO_MANY_POSTS = N_("Trop d'envois depuis votre connexion en peu de temps. Réessayez dans une heure.")
+TOO_MANY_REQUESTS = N_("Plusieurs demandes ont déjà été envoyées depuis votre connexion. Réessayez dans une heure.")
+ROBOT = N_("Votre demande n'a pas pu être enregistrée. Si vous êtes une personne, écrivez-nous directement.")
 
 
 def init_app(app: Flask) -> None:
@@ -63,10 +71,12 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.setdefault("equipment", equipment_text)
     app.jinja_env.filters.setdefault("isodate_fr", _isodate_fr)
     app.jinja_env.filters.setdefault("datetime_fr", _datetime_fr)
-    app.jinja_env.filters.setdefault("weekday_name", lambda d: WEEKDAY_LABELS.get(d, str(d)).lower())
+    app.jinja_env.filters.setdefault("weekday_name", day_name)
+    app.jinja_env.filters.setdefault("request_hm", local_hm)  # in the visitor's language
+    app.jinja_env.filters.setdefault("request_datetime", local_datetime)
     app.context_processor(
         lambda: {"status_label": lambda s: ops.STATUS_LABELS.get(s, s), "allowed": ops.allowed_transitions,
-                 "rhythm_hints": RHYTHM_HINTS, "service_days_text": service_days_text}
+                 "rhythm_hints": RHYTHM_HINTS, "service_days_text": service_days_text, "hours_text": hours_text}
     )
 
 
@@ -97,9 +107,9 @@ def new_request() -> Any:
         window = cfg["TOURPLAN_REQUEST_WINDOW_SECONDS"]
         address = client_address()
         if not limiter().hit("request-post:" + address, cfg["TOURPLAN_REQUEST_MAX_POSTS"], window):
-            return _render_form(form, activities, [("", TOO_MANY_POSTS)], validated=False), 429
+            return _render_form(form, activities, [("", _(TOO_MANY_POSTS))], validated=False), 429
         if form.is_robot():
-            return render_template("requests/refused.html", message=ROBOT), 400
+            return render_template("requests/refused.html", message=_(ROBOT)), 400
         if form.wants_more_periods():
             # The "+" button: one more row, nothing checked nor stored yet.
             form.periods.append_entry()
@@ -113,7 +123,7 @@ def new_request() -> Any:
         else:
             status = 400 if csrf_failed(form) else 422
             if csrf_failed(form):
-                general.append(("", "Le formulaire a expiré. Vérifiez vos réponses et renvoyez-le."))
+                general.append(("", _("Le formulaire a expiré. Vérifiez vos réponses et renvoyez-le.")))
     return _render_form(form, activities, general, validated=request.method == "POST"), status
 
 
@@ -122,7 +132,7 @@ def _store_request(form: RequestForm, activities: list[Activity], address: str) 
     cfg = current_app.config
     window = cfg["TOURPLAN_REQUEST_WINDOW_SECONDS"]
     if not limiter().allowed("request-stored:" + address, cfg["TOURPLAN_REQUEST_MAX_STORED"], window):
-        return _render_form(form, activities, [("", TOO_MANY_REQUESTS)], validated=False), 429
+        return _render_form(form, activities, [("", _(TOO_MANY_REQUESTS))], validated=False), 429
     try:
         req = ops.create_request(
             season=form.chosen_season,
@@ -137,7 +147,7 @@ def _store_request(form: RequestForm, activities: list[Activity], address: str) 
         db.session.rollback()
         return e.message
     limiter().hit("request-stored:" + address, cfg["TOURPLAN_REQUEST_MAX_STORED"], window)
-    flash("Votre demande est enregistrée. Gardez l'adresse de cette page pour la suivre.", "success")
+    flash(_("Votre demande est enregistrée. Gardez l'adresse de cette page pour la suivre."), "success")
     return redirect(url_for("requests.track", token=req.tracking_token))
 
 
@@ -174,6 +184,7 @@ def _request_or_404(token: str) -> VisitRequest:
 def track(token: str) -> Any:
     req = _request_or_404(token)
     visits = ops.request_visits(req)
+    change = changes.latest_change(req)
     page = render_template(
         "requests/track.html",
         req=req,
@@ -184,6 +195,10 @@ def track(token: str) -> Any:
         history=ops.commune_history(req),
         cancelled=ops.cancellation(req),
         can_cancel="cancelled" in ops.allowed_transitions(req.status),
+        can_change=changes.can_change(req),
+        change=change,
+        change_rows=changes.rows_of(change) if change is not None else [],
+        withdraw_form=WithdrawChangeForm(formdata=None),
         tracking_url=absolute_url("requests.track", token=req.tracking_token),
     )
     return private(current_app.make_response(page))
@@ -196,7 +211,8 @@ def cancel(token: str) -> Any:
     status = 200
     message = None
     if "cancelled" not in ops.allowed_transitions(req.status):
-        message = f"Cette demande ne peut plus être annulée : elle est « {ops.STATUS_LABELS[req.status]} »."
+        message = _("Cette demande ne peut plus être annulée : elle est « %(status)s ».",
+                    status=_(ops.STATUS_LABELS[req.status]))
         status = 409
     elif request.method == "POST":
         if form.validate_on_submit():
@@ -212,12 +228,101 @@ def cancel(token: str) -> Any:
                 db.session.rollback()
                 message, status = e.message, 409
             else:
-                flash("Votre demande est annulée.", "success")
+                flash(_("Votre demande est annulée."), "success")
                 return private(redirect(url_for("requests.track", token=token)))
         else:
-            message, status = "Le formulaire a expiré. Merci de confirmer à nouveau.", 400
+            message, status = _("Le formulaire a expiré. Merci de confirmer à nouveau."), 400
     page = render_template("requests/cancel.html", req=req, form=form, message=message)
     return private(current_app.make_response((page, status)))
+
+
+def _change_activities(req: VisitRequest) -> list[Activity]:
+    """The catalogue, and the request's own activity even if it has left it (kept as it is)."""
+    activities = catalogue()
+    if req.activity is not None and req.activity not in activities:
+        activities.append(req.activity)
+    return activities
+
+
+@bp.route("/suivi/<token>/modifier", methods=["GET", "POST"])
+def change(token: str) -> Any:
+    """The request's values to change, checked as the request form checks them; stored as a
+    change the team accepts or refuses (nothing changes on the request before)."""
+    req = _request_or_404(token)
+    if not changes.can_change(req):
+        message = _("Cette demande ne peut plus être modifiée : elle est « %(status)s ».",
+                    status=_(ops.STATUS_LABELS[req.status]))
+        page = render_template("requests/change.html", req=req, form=None, errors=[("", message)], pending=None)
+        return private(current_app.make_response((page, 409)))
+    pending = changes.pending_change(req)
+    activities = _change_activities(req)
+    form = ChangeForm(req=req, activities=activities, shown=changes.Proposal(req, pending))
+    status, general = 200, []
+    if request.method == "POST":
+        cfg = current_app.config
+        if not limiter().hit("change-post:" + client_address(), cfg["TOURPLAN_REQUEST_MAX_POSTS"],
+                             cfg["TOURPLAN_REQUEST_WINDOW_SECONDS"]):
+            general, status = [("", _(TOO_MANY_POSTS))], 429
+        elif form.wants_more_periods():
+            form.periods.append_entry()
+        elif not form.validate_on_submit():
+            status = 400 if csrf_failed(form) else 422
+            if csrf_failed(form):
+                general.append(("", _("Le formulaire a expiré. Vérifiez vos réponses et renvoyez-le.")))
+            general += form.error_items()
+        elif not changes.differences(req, form.change_fields()):
+            general, status = [("", _("Vous n'avez rien changé : modifiez au moins une valeur de la demande "
+                                      "avant d'envoyer."))], 422
+        else:
+            stored = _store_change(token, form)
+            if not isinstance(stored, str):
+                return stored
+            general, status = [("", stored)], 422
+    page = render_template("requests/change.html", req=req, form=form, errors=general, pending=pending,
+                           descriptions=activity_descriptions(activities),
+                           action=url_for("requests.change", token=token))
+    return private(current_app.make_response((page, status)))
+
+
+def _store_change(token: str, form: ChangeForm) -> Any:
+    """Store a valid change and go back to the tracking page; or the refusal's message (str)."""
+
+    def propose_now() -> None:
+        # Read again on each try: a retried attempt starts from a rolled-back session.
+        changes.propose_change(_request_or_404(token), form.change_fields(), form.message.data or "")
+        db.session.commit()
+
+    try:
+        retrying(propose_now)
+    except OperationError as e:
+        db.session.rollback()
+        return _("La demande de modification n'est pas enregistrée : %(reason)s.", reason=e.message)
+    flash(_("Votre demande de modification est envoyée. Rien ne change tant que l'équipe ne l'a pas acceptée : "
+            "nous vous écrivons dès qu'elle a décidé."), "success")
+    return private(redirect(url_for("requests.track", token=token)))
+
+
+@bp.route("/suivi/<token>/modification/retirer", methods=["POST"])
+def withdraw_change(token: str) -> Any:
+    req = _request_or_404(token)
+    form = WithdrawChangeForm()
+    if not form.validate_on_submit():
+        flash(_("Le formulaire a expiré. Merci de recommencer."), "error")
+        return private(redirect(url_for("requests.track", token=token)))
+    pending = changes.pending_change(req)
+    if pending is None:
+        flash(_("Il n'y a pas de demande de modification en attente : rien n'est retiré."), "error")
+        return private(redirect(url_for("requests.track", token=token)))
+    try:
+        changes.withdraw_change(pending)
+        db.session.commit()
+    except OperationError:
+        db.session.rollback()
+        flash(_("L'équipe vient de décider de cette demande de modification : elle ne peut plus être retirée."),
+              "error")
+    else:
+        flash(_("Votre demande de modification est retirée : la demande reste comme elle était."), "success")
+    return private(redirect(url_for("requests.track", token=token)))
 
 
 # The operator inbox is a blueprint of this area too (guarded views, /operateur/ URLs).

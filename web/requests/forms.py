@@ -42,6 +42,7 @@ from web.communes.search import CommuneHit, resolve_commune
 from web.core import formats
 from web.requests import rhythm as rh
 from web.requests.models import STRUCTURE_KINDS
+from web.requests.operations import activity_label
 from web.requests.schema import (
     CONTROL,
     EMAIL_ERROR,
@@ -85,9 +86,36 @@ def _lang() -> str:
     return str(get_locale() or "fr")
 
 
-def local_date(d: date) -> str:
-    """"1er mars 2027", or "1 March 2027" for a visitor who chose English (texts of the public form)."""
-    return formats.long_date(d, _lang(), weekday=False)
+def local_date(d: date | str, weekday: bool = False) -> str:
+    """"1er mars 2027", or "1 March 2027" for a visitor who chose English (texts of the public
+    form and the tracking page); "lundi 1er mars 2027" with ``weekday``. ISO text too."""
+    return formats.long_date(d, _lang(), weekday=weekday)
+
+
+def local_short_date(d: date | str) -> str:
+    """"11 déc. 2026" ("11 Dec 2026"): lists and narrow tables."""
+    return formats.short_date(d, _lang())
+
+
+def local_hm(minutes: int | None) -> str:
+    """"9 h 30", or "09:30" for a visitor who chose English."""
+    return formats.hm(minutes, _lang())
+
+
+def hours_text(start: int | None, end: int | None) -> str:
+    """"de 9 h 00 à 16 h 30", "à partir de 9 h 00"… in the visitor's language."""
+    if start is not None and end is not None:
+        return _("de %(start)s à %(end)s", start=local_hm(start), end=local_hm(end))
+    if start is not None:
+        return _("à partir de %(start)s", start=local_hm(start))
+    if end is not None:
+        return _("jusqu'à %(end)s", end=local_hm(end))
+    return _("sans préférence")
+
+
+def local_datetime(moment: Any) -> str:
+    """A stored instant in Paris time: "1er mars 2027 à 9 h 30" ("1 March 2027, 09:30")."""
+    return formats.paris_datetime(moment, _lang()) if moment is not None else ""
 
 
 def day_name(iso_day: int) -> str:
@@ -156,7 +184,9 @@ def duration_text(minutes: int) -> str:
 
 
 def equipment_text(equipment: list[str] | tuple[str, ...]) -> str:
-    return ", ".join(EQUIPMENT.get(e, e) for e in equipment) or _("aucun")
+    """"ordinateurs portables, tablettes" in the visitor's language (a name the catalogue does
+    not know is shown as it is)."""
+    return ", ".join(_(EQUIPMENT[e]) if e in EQUIPMENT else e for e in equipment) or _("aucun")
 
 
 def activity_descriptions(activities: list[Any]) -> dict[int, str]:
@@ -389,6 +419,7 @@ class RhythmNumberField(WholeNumberField):
 
 
 _MAX_N = rh.MAX_OCCURRENCES
+_PUBLIC_KINDS = ("single", "cycle", "round")
 #: The hints say the limits the fields and the API enforce (web.requests.rh.LIMITS).
 RHYTHM_HINTS = {
     "rhythm": _l("Un cycle : les mêmes personnes reviennent chaque semaine (ou toutes les 2, 3… semaines), "
@@ -444,7 +475,8 @@ class _SeasonAndActivity:
     def _offer(self, seasons: list[Season], activities: list[Activity], season_label: Callable[[Season], str]) -> None:
         self.seasons = {s.id: s for s in seasons}
         self.activities = {a.id: a for a in activities}
-        self.season.choices = options((s.id, season_label(s)) for s in seasons)
+        if self.season is not None:  # a change of a request keeps its season (ChangeForm)
+            self.season.choices = options((s.id, season_label(s)) for s in seasons)
         self.activity.choices = options((a.id, a.name) for a in activities)
         days = sorted({d for s in seasons for d in (s.weekdays or [])}) or list(range(1, 8))
         self.weekdays.choices = options((d, WEEKDAY_LABELS[d]) for d in days)
@@ -514,7 +546,7 @@ class RequestForm(_SeasonAndActivity, _VisitHours, ErrorSummaryMixin, FlaskForm)
     latest_end = TimeOfDayField(_l("Départ au plus tard à"))
     rhythm = RadioField(
         _l("Rythme des visites"),
-        choices=options((k, rh.KIND_LABELS[k]) for k in ("single", "cycle", "round")),
+        choices=options((k, rh.KIND_LABELS[k]) for k in _PUBLIC_KINDS),
         default="single",
         validate_choice=False,
     )
@@ -555,11 +587,12 @@ class RequestForm(_SeasonAndActivity, _VisitHours, ErrorSummaryMixin, FlaskForm)
         super().__init__(*args, **kwargs)
         self._offer(seasons, activities, lambda s: _("%(name)s (du %(start)s au %(end)s)", name=s.name,
                                                      start=local_date(s.start), end=local_date(s.end)))
-        if len(seasons) == 1 and not self.season.data:
+        if self.season is not None and len(seasons) == 1 and not self.season.data:
             self.season.data = seasons[0].id
         self.commune_obj: Commune | None = None
         self.commune_candidates: list[CommuneHit] = []
-        self.commune_choice.choices = []
+        if self.commune_choice is not None:
+            self.commune_choice.choices = []
 
     # What the submit buttons asked for
     def wants_more_periods(self) -> bool:
@@ -701,6 +734,53 @@ class RequestForm(_SeasonAndActivity, _VisitHours, ErrorSummaryMixin, FlaskForm)
             if e.form.start.data and e.form.end.data
         ]
 
+    @staticmethod
+    def initial_data(req: Any) -> dict[str, Any]:
+        """The form's values for an existing request (or what reads like one: see
+        :class:`web.requests.changes.Proposal`)."""
+        commune = req.commune
+        hit = CommuneHit.of(commune)
+        # Requests stored before names took their article say "Mairie de Les Laubies".
+        townhall = req.venue_lat is None and req.venue_label in ("", commune.townhall, f"Mairie de {commune.name}")
+        periods = []
+        for p in req.periods or []:
+            try:
+                periods.append({"start": date.fromisoformat(p["start"]), "end": date.fromisoformat(p["end"])})
+            except (KeyError, TypeError, ValueError):
+                continue
+        return {
+            "season": req.season_id,
+            "commune": hit.label,
+            "structure_kind": req.structure_kind,
+            "structure_name": req.structure_name,
+            "contact_name": req.contact_name,
+            "email": req.email,
+            "phone": req.phone,
+            "activity": req.activity_id,
+            "periods": periods or [{}],
+            "weekdays": list(req.weekdays or []),
+            "earliest_start": req.earliest_start,
+            "latest_end": req.latest_end,
+            "expected_attendees": req.expected_attendees,
+            "venue_kind": "mairie" if townhall else "autre",
+            "venue_label": "" if townhall else req.venue_label,
+            "venue_address": "" if townhall else req.venue_address,
+            "notes": req.notes,
+            **RequestForm.rhythm_data(req),
+        }
+
+    @staticmethod
+    def rhythm_data(req: Any) -> dict[str, Any]:
+        """The rhythm fields' values for a stored request (its plain words, see web.requests.rhythm)."""
+        fields = {name: getattr(req, name) for name in rh.FIELDS}
+        r = rh.classify(fields)
+        data: dict[str, Any] = {"rhythm": r.kind, "occurrences": r.occurrences if r.occurrences > 1 else None,
+                                "every_weeks": r.weeks, "margin_days": r.margin_days,
+                                "min_days_between": r.min_days}
+        if r.kind == "custom":
+            data["stored_rhythm"] = rh.describe(fields)
+        return data
+
     def validate_venue_label(self, field: Field) -> None:
         if self.venue_kind.data == "autre" and not field.data:
             raise ValidationError(_("Indiquez le nom du lieu (par exemple « Salle des fêtes »)."))
@@ -718,27 +798,34 @@ class RequestForm(_SeasonAndActivity, _VisitHours, ErrorSummaryMixin, FlaskForm)
             raise ValidationError(_("Choisissez un type de structure dans la liste."))
 
     # Output -------------------------------------------------------------------------------------
+    def when_and_who(self) -> dict[str, Any]:
+        """The fields a commune may also change later (ChangeForm): contact, dates, hours,
+        rhythm, remarks (valid form only)."""
+        chosen = self.chosen_rhythm()
+        fields: dict[str, Any] = {
+            "contact_name": self.contact_name.data,
+            "email": self.email.data,
+            "phone": self.phone.data,
+            "periods": self._periods() or [],
+            "weekdays": sorted(set(self.weekdays.data)) or None,
+            "earliest_start": self.earliest_start.data,
+            "latest_end": self.latest_end.data,
+            "notes": self.notes.data or "",
+        }
+        if chosen is not None and chosen.kind != "custom":  # "custom": the rhythm is kept as stored
+            fields.update(rh.rhythm_fields(chosen))
+        return fields
+
     def request_fields(self) -> dict[str, Any]:
         """Keyword arguments for :func:`web.requests.operations.create_request` (valid form only)."""
         activity = self.chosen_activity
         assert activity is not None and self.commune_obj is not None
-        periods = self._periods() or []
-        chosen = self.chosen_rhythm()
         fields: dict[str, Any] = {
             "structure_kind": self.structure_kind.data,
             "structure_name": self.structure_name.data or "",
-            "contact_name": self.contact_name.data,
-            "email": self.email.data,
-            "phone": self.phone.data,
-            "periods": periods,
-            "weekdays": sorted(set(self.weekdays.data)) or None,
-            "earliest_start": self.earliest_start.data,
-            "latest_end": self.latest_end.data,
             "expected_attendees": self.expected_attendees.data,
-            "notes": self.notes.data or "",
+            **self.when_and_who(),
         }
-        if chosen is not None and chosen.kind != "custom":  # "custom": the operator keeps it as stored
-            fields.update(rh.rhythm_fields(chosen))
         if self.venue_kind.data == "autre":
             fields["venue_label"] = self.venue_label.data
             fields["venue_address"] = self.venue_address.data
@@ -750,11 +837,74 @@ class RequestForm(_SeasonAndActivity, _VisitHours, ErrorSummaryMixin, FlaskForm)
     def request_label(self) -> str:
         activity = self.chosen_activity
         assert activity is not None and self.commune_obj is not None
-        return f"{activity.name} – {self.commune_obj.name}"[:300]
+        return activity_label(activity, self.commune_obj)
 
 
 class CancelForm(FlaskForm):
     submit = SubmitField(_l("Oui, annuler ma demande"))
+
+
+class ChangeForm(RequestForm):
+    """A commune's change to its request (web.requests.changes): the request form's own fields
+    and checks for what may change — activity, dates, days, hours, rhythm, remarks, contact —
+    plus a message to the team. What names the request (season, commune, structure, place)
+    stays; the season is the request's."""
+
+    season = None
+    commune = None
+    commune_choice = None
+    structure_kind = None
+    structure_name = None
+    venue_kind = None
+    venue_label = None
+    venue_address = None
+    expected_attendees = None
+    website = None
+    message = LongTextField(_l("Message à l'équipe"), max_length=2000)
+    submit = SubmitField(_l("Envoyer la demande de modification"))
+
+    def __init__(self, *args: Any, req: Any, activities: list[Activity], shown: Any = None, **kwargs: Any) -> None:
+        """``shown``: the values to start from (the request, or the request with its pending change)."""
+        self.fixed_season = req.season
+        data = RequestForm.initial_data(shown or req)
+        kept = data["rhythm"] not in _PUBLIC_KINDS  # set by the team: kept unless the commune chooses
+        if kept:
+            data["rhythm"] = "custom"
+        super().__init__(*args, seasons=[req.season], activities=activities, data=data, **kwargs)
+        if kept:
+            fields = {name: getattr(shown or req, name) for name in rh.FIELDS}
+            self.rhythm.choices = [*self.rhythm.choices,
+                                   SelectChoice("custom", _("Garder le rythme actuel : %(rhythm)s",
+                                                            rhythm=rh.describe(fields)))]
+
+    @property
+    def chosen_season(self) -> Season | None:
+        return self.fixed_season
+
+    def is_robot(self) -> bool:
+        return False  # reached by a private link only: no honeypot
+
+    def change_fields(self) -> dict[str, Any]:
+        """The values for :func:`web.requests.changes.propose_change` (valid form only)."""
+        activity = self.chosen_activity
+        assert activity is not None
+        return {**self.when_and_who(), "activity_id": activity.id}
+
+
+class WithdrawChangeForm(FlaskForm):
+    submit = SubmitField(_l("Retirer ma demande de modification"))
+
+
+class AcceptChangeForm(FlaskForm):
+    submit = SubmitField("Accepter la modification")
+
+
+class RefuseChangeForm(FlaskForm):
+    """The team's refusal of a commune's change; prefixed by the change's id (several on a page)."""
+
+    reason = LongTextField("Motif du refus de la modification (visible par la commune)", max_length=2000,
+                           required="Indiquez le motif du refus de la modification.")
+    submit = SubmitField("Refuser la modification")
 
 
 class OperatorRequestForm(RequestForm):
@@ -814,52 +964,12 @@ class OperatorRequestForm(RequestForm):
     @staticmethod
     def initial_data(req: Any) -> dict[str, Any]:
         """The form's values for an existing request."""
-        commune = req.commune
-        hit = CommuneHit.of(commune)
-        # Requests stored before names took their article say "Mairie de Les Laubies".
-        townhall = req.venue_lat is None and req.venue_label in ("", commune.townhall, f"Mairie de {commune.name}")
-        periods = []
-        for p in req.periods or []:
-            try:
-                periods.append({"start": date.fromisoformat(p["start"]), "end": date.fromisoformat(p["end"])})
-            except (KeyError, TypeError, ValueError):
-                continue
         return {
-            "season": req.season_id,
-            "commune": hit.label,
-            "structure_kind": req.structure_kind,
-            "structure_name": req.structure_name,
-            "contact_name": req.contact_name,
-            "email": req.email,
-            "phone": req.phone,
-            "activity": req.activity_id,
-            "periods": periods or [{}],
-            "weekdays": list(req.weekdays or []),
-            "earliest_start": req.earliest_start,
-            "latest_end": req.latest_end,
-            "expected_attendees": req.expected_attendees,
-            "venue_kind": "mairie" if townhall else "autre",
-            "venue_label": "" if townhall else req.venue_label,
-            "venue_address": "" if townhall else req.venue_address,
-            "notes": req.notes,
+            **RequestForm.initial_data(req),
             "priority": req.priority,
             "duration_minutes": req.duration_minutes,
-            **OperatorRequestForm.rhythm_data(req),
             "required_visit": "oui" if req.required else "non",
         }
-
-
-    @staticmethod
-    def rhythm_data(req: Any) -> dict[str, Any]:
-        """The rhythm fields' values for a stored request (its plain words, see web.requests.rhythm)."""
-        fields = {name: getattr(req, name) for name in rh.FIELDS}
-        r = rh.classify(fields)
-        data: dict[str, Any] = {"rhythm": r.kind, "occurrences": r.occurrences if r.occurrences > 1 else None,
-                                "every_weeks": r.weeks, "margin_days": r.margin_days,
-                                "min_days_between": r.min_days}
-        if r.kind == "custom":
-            data["stored_rhythm"] = rh.describe(fields)
-        return data
 
 
 class DeclineForm(FlaskForm):

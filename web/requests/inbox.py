@@ -21,19 +21,22 @@ from web.core import menu
 from web.core.errors import OperationError
 from web.core.urls import int_param
 from web.extensions import db
+from web.requests import changes
 from web.requests import operations as ops
 from web.requests.circuit import MAX_COMMUNES
 from web.requests.forms import (
+    AcceptChangeForm,
     CircuitForm,
     DeclineForm,
     LongTextField,
     OperatorRequestForm,
     PriorityForm,
+    RefuseChangeForm,
     StatusForm,
     activity_descriptions,
     options,
 )
-from web.requests.models import STATUSES, VisitRequest
+from web.requests.models import STATUSES, RequestChange, VisitRequest
 from web.seasons.models import Season
 
 bp = Blueprint("inbox", __name__, template_folder="templates", url_prefix="/operateur/demandes")
@@ -110,6 +113,7 @@ def index() -> Any:
         for status, n in db.session.execute(select(VisitRequest.status, func.count()).group_by(VisitRequest.status))
     }
     args = {k: v for k, v in request.args.items() if k in ("statut", "commune", "activite") and v}
+    pending = changes.pending_changes()
     return render_template(
         "inbox/index.html",
         form=form,
@@ -119,7 +123,19 @@ def index() -> Any:
         page=page_number,
         pages=max(1, -(-total // PAGE_SIZE)),
         args=args,
+        pending=[_change_view(c) for c in pending],
+        changed={c.request_id: c.id for c in pending},
     )
+
+
+def _change_view(change: RequestChange, refuse: RefuseChangeForm | None = None) -> dict[str, Any]:
+    """A pending change as the inbox shows it: what accepting would do, and its two forms."""
+    return {
+        "change": change,
+        "rows": changes.rows_to_apply(change),
+        "accept_form": AcceptChangeForm(formdata=None),
+        "refuse_form": refuse or RefuseChangeForm(formdata=None, prefix=f"modification-{change.id}"),
+    }
 
 
 def _request_or_404(request_id: int) -> VisitRequest:
@@ -129,11 +145,16 @@ def _request_or_404(request_id: int) -> VisitRequest:
     return req
 
 
-def _detail(req: VisitRequest, *, decline: DeclineForm | None = None, status: int = 200, error: str = "") -> Any:
+def _detail(req: VisitRequest, *, decline: DeclineForm | None = None, status: int = 200, error: str = "",
+            refuse: RefuseChangeForm | None = None) -> Any:
     moves = [s for s in MOVE_LABELS if s in ops.allowed_transitions(req.status)]
+    pending = changes.pending_change(req)
     page = render_template(
         "inbox/detail.html",
         req=req,
+        pending=_change_view(pending, refuse) if pending is not None else None,
+        past_changes=[(c, changes.rows_of(c)) for c in changes.request_changes(req) if c.status != "pending"],
+        change_labels=changes.STATUS_LABELS,
         decline_form=decline or DeclineForm(formdata=None),
         status_form=StatusForm(formdata=None),
         priority_form=PriorityForm(formdata=None, data={"priority": req.priority}),
@@ -163,12 +184,14 @@ EXPIRED = "Le formulaire a expiré. Rechargez la page et recommencez."
 
 
 def _act(request_id: int, form: FlaskForm, act: Callable[[VisitRequest], str], *,
-         invalid: Callable[[], str] | None = None, refused_status: int = 409, keep_decline: bool = False) -> Any:
+         invalid: Callable[[], str] | None = None, refused_status: int = 409, again: dict[str, Any] | None = None,
+         failure: str = "Action impossible", then: Callable[[VisitRequest], Any] | None = None) -> Any:
     """An action posted from a request's page: ``form`` checked (what is wrong said on the
     page: ``invalid()``, else the form's own errors), then ``act`` (an operation, which
-    returns what to tell the operator) committed; refused, nothing is stored."""
+    returns what to tell the operator) committed, then ``then`` (the request's page by
+    default); refused, nothing is stored and the page shows ``again``'s forms as sent."""
     req = _request_or_404(request_id)
-    again = {"decline": form} if keep_decline else {}
+    again = again or {}
     if not form.validate_on_submit():
         if csrf_failed(form):
             return _refused(req, EXPIRED, 400)
@@ -178,9 +201,9 @@ def _act(request_id: int, form: FlaskForm, act: Callable[[VisitRequest], str], *
         done = act(req)
         db.session.commit()
     except OperationError as e:
-        return _refused(req, f"Action impossible : {e.message}.", refused_status, **again)
+        return _refused(req, f"{failure} : {e.message}.", refused_status, **again)
     flash(done, "success")
-    return redirect(url_for("inbox.detail", request_id=req.id))
+    return then(req) if then else redirect(url_for("inbox.detail", request_id=req.id))
 
 
 @bp.route("/<int:request_id>/statut", methods=["POST"])
@@ -205,8 +228,53 @@ def decline(request_id: int) -> Any:
         ops.decline(req, current_user.email, form.reason.data)
         return f"Demande {req.id} refusée."
 
-    return _act(request_id, form, act, invalid=lambda: "Le refus n'est pas enregistré : indiquez son motif.",
-                keep_decline=True)
+    return _act(request_id, form, act, invalid=lambda: REASON_MISSING, again={"decline": form})
+
+
+REASON_MISSING = "Le refus n'est pas enregistré : indiquez son motif."
+
+
+def _change_or_404(req: VisitRequest, change_id: int) -> RequestChange:
+    change = changes.find_change(req, change_id)
+    if change is None:
+        abort(404)
+    return change
+
+
+def _back(req: VisitRequest) -> Any:
+    """To the inbox when the decision was made there, else to the request's page."""
+    if request.form.get("retour") == "index":
+        return redirect(url_for("inbox.index"))
+    return redirect(url_for("inbox.detail", request_id=req.id))
+
+
+@bp.route("/<int:request_id>/modifications/<int:change_id>/accepter", methods=["POST"])
+@operator_required
+def accept_change(request_id: int, change_id: int) -> Any:
+    """Apply a commune's change to its request (as the team's own edit would) and tell it."""
+    change = _change_or_404(_request_or_404(request_id), change_id)  # unknown: 404 before the form
+
+    def act(req: VisitRequest) -> str:
+        changes.accept_change(change, current_user.email)
+        later = (" Ses dates publiées restent jusqu'à la prochaine planification, qui déplace celles que la "
+                 "modification rend impossibles." if req.status == "planned" else "")
+        return f"Demande {req.id} : modification acceptée et appliquée ; la commune est prévenue.{later}"
+
+    return _act(request_id, AcceptChangeForm(), act, failure="La modification n'est pas appliquée", then=_back)
+
+
+@bp.route("/<int:request_id>/modifications/<int:change_id>/refuser", methods=["POST"])
+@operator_required
+def refuse_change(request_id: int, change_id: int) -> Any:
+    change = _change_or_404(_request_or_404(request_id), change_id)  # unknown: 404 before the form
+    form = RefuseChangeForm(prefix=f"modification-{change.id}")
+
+    def act(req: VisitRequest) -> str:
+        changes.refuse_change(change, current_user.email, form.reason.data)
+        return (f"Demande {req.id} : modification refusée ; la demande reste comme elle était, "
+                "la commune est prévenue.")
+
+    return _act(request_id, form, act, invalid=lambda: REASON_MISSING, again={"refuse": form}, then=_back)
 
 
 def _cancelled_last(req: VisitRequest) -> bool:
@@ -296,7 +364,7 @@ def edit(request_id: int) -> Any:
                     season=form.chosen_season,
                     commune=form.commune_obj,
                     activity=form.chosen_activity,
-                    label=form.request_label() if _label_follows(req) else None,
+                    label=form.request_label() if ops.label_follows_activity(req) else None,
                     equipment=list(form.chosen_activity.equipment or [])
                     if form.chosen_activity is not req.activity
                     else req.equipment,
@@ -360,9 +428,3 @@ def circuit() -> Any:
                            max_communes=MAX_COMMUNES)
     return current_app.make_response((page, status))
 
-
-def _label_follows(req: VisitRequest) -> bool:
-    """The label was generated from activity and commune: keep it in step with them."""
-    if req.activity is None:
-        return False
-    return req.label == f"{req.activity.name} – {req.commune.name}"[:300]

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from tourplan.activities import PRIORITY_MAX, PRIORITY_MIN
 from web.activities.models import Activity
 from web.communes.models import Commune
-from web.core.constraints import in_range, one_of, sql_in
+from web.core.constraints import in_range, one_of, sql_in, unique_where
 from web.core.types import UTCDateTime, utcnow
 from web.extensions import db
 from web.seasons.models import Season
@@ -141,3 +141,39 @@ class RequestStatusChange(db.Model):
     note: Mapped[str] = mapped_column(Text, default="")
 
     request: Mapped[VisitRequest] = relationship(back_populates="history")
+
+
+CHANGE_STATUSES = ("pending", "accepted", "refused", "withdrawn")
+
+
+class RequestChange(db.Model):
+    """A commune's request to change its request (from its tracking link). Nothing changes
+    on the request until the team accepts: ``proposed`` holds only the fields the commune
+    changed (request columns, and ``activity_id``), ``previous`` their values when it asked.
+    ``status``: pending -> accepted (values applied) | refused (``reason`` says why) |
+    withdrawn (by the commune, or replaced by a newer change, or the request closed).
+    At most one pending change per request (a newer one replaces it)."""
+
+    __tablename__ = "request_changes"
+    __table_args__ = (
+        one_of("status", CHANGE_STATUSES),
+        CheckConstraint("status <> 'refused' OR reason <> ''", name="refusal_has_reason"),
+        CheckConstraint("status = 'pending' OR decided_at IS NOT NULL", name="decided_at"),
+        unique_where("uq_request_changes_one_pending", "request_id", "status = 'pending'"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("visit_requests.id", ondelete="CASCADE"), index=True)
+    proposed: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    previous: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    message: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by: Mapped[str] = mapped_column(String(254), default="")
+
+    request: Mapped[VisitRequest] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<RequestChange {self.id} of request {self.request_id} {self.status}>"

@@ -26,6 +26,7 @@ from web.activities.models import Activity
 from web.communes.models import Commune
 from web.core import signals
 from web.core.errors import NotFoundError, OperationError, TransitionError
+from web.core.menu import N_
 from web.core.types import utcnow
 from web.extensions import db
 from web.requests.models import STATUSES, STRUCTURE_KINDS, RequestStatusChange, VisitRequest
@@ -42,13 +43,14 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "cancelled": frozenset(),
 }
 
+#: Marked for the public catalogue: the tracking page shows them in the visitor's language.
 STATUS_LABELS = {
-    "submitted": "Reçue",
-    "accepted": "Acceptée",
-    "declined": "Refusée",
-    "planned": "Planifiée",
-    "done": "Réalisée",
-    "cancelled": "Annulée",
+    "submitted": N_("Reçue"),
+    "accepted": N_("Acceptée"),
+    "declined": N_("Refusée"),
+    "planned": N_("Planifiée"),
+    "done": N_("Réalisée"),
+    "cancelled": N_("Annulée"),
 }
 
 #: Statuses whose request is handed to the optimiser.
@@ -105,7 +107,8 @@ def cancel(req: VisitRequest, by: str = "commune", note: str = "") -> None:
 
 @dataclass(frozen=True)
 class CommuneEvent:
-    """A line of the history the commune reads on its tracking page."""
+    """A line of the history the commune reads on its tracking page (``text``: a French
+    text of the catalogue, translated where it is shown)."""
 
     at: datetime
     text: str
@@ -120,7 +123,7 @@ def commune_history(req: VisitRequest) -> list[CommuneEvent]:
         if h.from_status == h.to_status:
             continue  # the team's edits and re-weightings: what changed shows in the summary
         if h.from_status == "cancelled":
-            text = "Annulation retirée : la demande reprend"
+            text = N_("Annulation retirée : la demande reprend")
         else:
             text = STATUS_LABELS.get(h.to_status, h.to_status)
         events.append(CommuneEvent(h.at, text, h.by == "commune"))
@@ -132,7 +135,7 @@ def cancellation(req: VisitRequest) -> CommuneEvent | None:
     if req.status != "cancelled":
         return None
     last = max((h for h in req.history if h.to_status == "cancelled"), key=lambda h: (h.at, h.id or 0), default=None)
-    return None if last is None else CommuneEvent(last.at, "Annulée", last.by == "commune")
+    return None if last is None else CommuneEvent(last.at, STATUS_LABELS["cancelled"], last.by == "commune")
 
 
 def request_visits(req: VisitRequest) -> list[Visit]:
@@ -398,6 +401,16 @@ def update_request(
     req.history.append(change)
     req.updated_at = utcnow()
     return change
+
+
+def activity_label(activity: Activity, commune: Commune) -> str:
+    """The label a request takes from its activity and commune ("Aide aux démarches – Mende")."""
+    return f"{activity.name} – {commune.name}"[:300]
+
+
+def label_follows_activity(req: VisitRequest) -> bool:
+    """The label was generated from activity and commune: an edit keeps it in step with them."""
+    return req.activity is not None and req.label == activity_label(req.activity, req.commune)
 
 
 def set_priority(req: VisitRequest, priority: int, by: str) -> RequestStatusChange | None:

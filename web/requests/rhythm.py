@@ -26,7 +26,12 @@ from datetime import date, timedelta
 from typing import Any
 
 from babel.dates import format_date
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+
+from web.core import formats
+from web.core.menu import N_
 
 #: Declared by the request schema (web/requests/schema.py), which the forms and the API read.
 MAX_OCCURRENCES = 52
@@ -50,8 +55,9 @@ KIND_LABELS = {
 #: What :func:`rhythm_fields` sets: the columns of a request that make its rhythm.
 FIELDS = ("occurrences", "min_days_between", "max_days_between", "same_weekday", "same_start_within_minutes")
 
-WEEKDAYS_PLURAL_FR = {1: "les lundis", 2: "les mardis", 3: "les mercredis", 4: "les jeudis", 5: "les vendredis",
-                      6: "les samedis", 7: "les dimanches"}
+#: "les mardis" of a series' summary, by ISO weekday.
+WEEKDAYS_PLURAL = {1: N_("les lundis"), 2: N_("les mardis"), 3: N_("les mercredis"), 4: N_("les jeudis"),
+                   5: N_("les vendredis"), 6: N_("les samedis"), 7: N_("les dimanches")}
 
 
 @dataclass(frozen=True)
@@ -108,34 +114,35 @@ def classify(fields: Mapping[str, Any]) -> Rhythm:
 
 
 def _every(weeks: int) -> str:
-    return "toutes les semaines" if weeks == 1 else f"toutes les {weeks} semaines"
+    return _("toutes les semaines") if weeks == 1 else _("toutes les %(n)s semaines", n=weeks)
 
 
 def describe(fields: Mapping[str, Any]) -> str:
-    """The rhythm in French words (« 4 séances, une par semaine, même jour et même heure »)."""
+    """The rhythm in words (« 4 séances, une par semaine, même jour et même heure »), in the
+    visitor's language on a public page (French elsewhere: the desk, outside a request)."""
     r = classify(fields)
     n = r.occurrences
     if r.kind == "single":
-        return "une seule visite"
+        return _("une seule visite")
     if r.kind == "cycle":
-        every = "une par semaine" if r.weeks == 1 else f"une toutes les {r.weeks} semaines"
-        return f"{n} séances, {every}, même jour et même heure"
+        every = _("une par semaine") if r.weeks == 1 else _("une toutes les %(n)s semaines", n=r.weeks)
+        return _("%(n)s séances, %(every)s, même jour et même heure", n=n, every=every)
     if r.kind == "round":
-        days = f"{r.margin_days} jour" + "s" * (r.margin_days > 1)
-        how = "le même jour de la semaine" if r.margin_days == 0 else f"à {days} près"
-        return f"{n} passages, {_every(r.weeks)}, {how}"
+        how = (_("le même jour de la semaine") if r.margin_days == 0 else
+               _("à %(n)s jour près", n=1) if r.margin_days == 1 else _("à %(n)s jours près", n=r.margin_days))
+        return _("%(n)s passages, %(every)s, %(how)s", n=n, every=_every(r.weeks), how=how)
     lo = fields.get("min_days_between") or 0
-    parts = [f"{n} passages"]
+    parts = [_("%(n)s passages", n=n)]
     hi = fields.get("max_days_between")
     if hi is not None:
-        parts.append(f"de {lo} à {hi} jours d'écart")
+        parts.append(_("de %(lo)s à %(hi)s jours d'écart", lo=lo, hi=hi))
     elif lo:
-        parts.append(f"au moins {lo} jours d'écart")
+        parts.append(_("au moins %(n)s jours d'écart", n=lo))
     if fields.get("same_weekday"):
-        parts.append("le même jour de la semaine")
+        parts.append(_("le même jour de la semaine"))
     within = fields.get("same_start_within_minutes")
     if within is not None:
-        parts.append("à la même heure" if within == 0 else f"heures de début à {within} min près")
+        parts.append(_("à la même heure") if within == 0 else _("heures de début à %(n)s min près", n=within))
     return ", ".join(parts)
 
 
@@ -232,8 +239,8 @@ def series_facts(sessions: Iterable[tuple[date, int]]) -> SeriesFacts | None:
     items = sorted(sessions)
     if not items:
         return None
-    weekdays = {d.isoweekday() for d, _ in items}
-    starts = {s for _, s in items}
+    weekdays = {d.isoweekday() for d, _start in items}
+    starts = {s for _day, s in items}
     return SeriesFacts(len(items), items[0][0], items[-1][0], weekdays.pop() if len(weekdays) == 1 else None,
                        starts.pop() if len(starts) == 1 else None)
 
@@ -254,23 +261,21 @@ def span_texts(first: date, last: date, locale: str = "fr") -> tuple[str, str]:
             day_text(last, locale, year=not same_year))
 
 
-def hour_fr(minutes: int) -> str:
-    """« 9 h 30 », « 14 h »."""
-    h, m = divmod(minutes, 60)
-    return f"{h} h {m:02d}" if m else f"{h} h"
-
-
-def series_text_fr(name: str, facts: SeriesFacts, *, cycle: bool) -> str:
-    """« Atelier tablette : 4 séances, les mardis 9 h 30, du 2 au 23 mars » (no name: from « 4 »)."""
-    parts = [f"{facts.count} {'séances' if cycle else 'passages'}"]
-    when = WEEKDAYS_PLURAL_FR[facts.weekday] if facts.weekday else ""
+def series_text(name: str, facts: SeriesFacts, *, cycle: bool) -> str:
+    """« Atelier tablette : 4 séances, les mardis 9 h 30, du 2 au 23 mars » (no name: from
+    « 4 »), in the visitor's language on a public page."""
+    locale = str(get_locale() or "fr")
+    parts = [_("%(count)s séances", count=facts.count) if cycle else _("%(count)s passages", count=facts.count)]
+    days = _(WEEKDAYS_PLURAL[facts.weekday]) if facts.weekday else ""
     if facts.start is not None:
-        when = f"{when} {hour_fr(facts.start)}" if when else f"à {hour_fr(facts.start)}"
-    if when:
-        parts.append(when)
-    first, last = span_texts(facts.first, facts.last)
-    parts.append(f"du {first} au {last}")
-    return f"{name} : " * bool(name) + ", ".join(parts)
+        hour = formats.hm(facts.start, locale)
+        days = _("%(days)s %(hour)s", days=days, hour=hour) if days else _("à %(hour)s", hour=hour)
+    if days:
+        parts.append(days)
+    first, last = span_texts(facts.first, facts.last, locale)
+    parts.append(_("du %(first)s au %(last)s", first=first, last=last))
+    details = ", ".join(parts)
+    return _("%(name)s : %(details)s", name=name, details=details) if name else details
 
 
 def request_rhythm(req: Any) -> dict[str, Any]:
@@ -279,12 +284,12 @@ def request_rhythm(req: Any) -> dict[str, Any]:
 
 
 def request_series_text(req: Any, visits: Iterable[Any], *, named: bool = True) -> str | None:
-    """The series of a recurring request as one line (its scheduled visits), for the pages
-    in French only (tracking page, poster); None for a single visit."""
+    """The series of a recurring request as one line (its scheduled visits), for the tracking
+    page and the poster; None for a single visit."""
     if not has_rhythm(request_rhythm(req)):
         return None
     facts = series_facts((v.date, v.start) for v in visits if v.status == "scheduled")
     if facts is None or facts.count < 2:
         return None
     name = (req.activity.name if req.activity else req.label) if named else ""
-    return series_text_fr(name, facts, cycle=is_cycle(request_rhythm(req)))
+    return series_text(name, facts, cycle=is_cycle(request_rhythm(req)))
