@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from tourplan.optimiser import engine
 from tourplan.problem import ProblemError
 from tourplan.solomon import SolomonInstance, check_routes, read_solomon
@@ -46,6 +48,8 @@ class _Model:
         self.demand = [c.demand for c in instance.customers]
         # Nearest customers first, for the spatially local ruin.
         self.near = [sorted(range(1, n), key=lambda j, i=i: self.dist[i][j])[1:] for i in range(n)]
+        # The same as arrays, for the small models of a few routes (cut out in one go).
+        self.cost_array, self.travel_array = np.array(self.cost), np.array(self.travel)
         self._times: dict[tuple[int, ...], tuple[list[int], list[int], int] | None] = {}
 
     def route_ok(self, k: int, route: Sequence[int]) -> bool:
@@ -155,12 +159,13 @@ def _routing_model(model: _Model, nodes: Sequence[int] | None = None, vehicles: 
     vehicles = instance.vehicles if vehicles is None else vehicles
     manager = pywrapcp.RoutingIndexManager(len(nodes), vehicles, 0)
     routing = pywrapcp.RoutingModel(manager)
-    cost = [[model.cost[a][b] for b in nodes] for a in nodes]
+    sub = np.ix_(nodes, nodes)
+    cost = model.cost_array[sub].tolist()
     routing.SetArcCostEvaluatorOfAllVehicles(routing.RegisterTransitMatrix(cost))
     demand_cb = routing.RegisterUnaryTransitVector([model.demand[a] for a in nodes])
     routing.AddDimensionWithVehicleCapacity(demand_cb, 0, [instance.capacity] * vehicles, True, "load")
     horizon = model.due[0]
-    travel = [[model.travel[a][b] for b in nodes] for a in nodes]
+    travel = model.travel_array[sub].tolist()
     routing.AddDimension(routing.RegisterTransitMatrix(travel), horizon, horizon, False, "time")
     time_dim = routing.GetDimensionOrDie("time")
     for j, a in enumerate(nodes[1:], 1):
