@@ -10,7 +10,7 @@ import pytest
 from tourplan.cli import main
 from tourplan.optimiser.vrptw import solve_solomon_file
 from tourplan.problem import ProblemError
-from tourplan.solomon import parse_solomon, read_solomon
+from tourplan.solomon import check_routes, parse_solomon, read_solomon
 
 HEADER = """{name}
 
@@ -195,3 +195,65 @@ def test_bench_reports_gap_to_best_known(tmp_path: Path, capsys: pytest.CaptureF
     assert "| SPOKES | 2 | 80.00 | yes | 2 | 78.40 | 2.04 |" in out
     assert "Mean gap over 1 feasible instances: 2.04 %" in out
     assert bench_main(["--data", str(tmp_path), "--only", "NOPE"]) == 2
+
+
+def random_rows(count: int, seed: int) -> list[tuple]:
+    """A depot and ``count`` customers with random places, windows and demands (R1-like)."""
+    import random
+
+    rng = random.Random(seed)
+    rows = [(0, 50, 50, 0, 0, 400, 0)]
+    for no in range(1, count + 1):
+        ready = rng.randint(80, 250)  # every customer reachable in its window and back by 400
+        rows.append((no, rng.randint(0, 100), rng.randint(0, 100), rng.randint(1, 30), ready,
+                     ready + rng.randint(10, 60), 10))
+    return rows
+
+
+def test_constant_time_insertion_check_agrees_with_checking_the_whole_route() -> None:
+    import random
+
+    from tourplan.optimiser.vrptw import _Model
+
+    model = _Model(parse_solomon(solomon_text("RAND", 10, 200, random_rows(60, 3))))
+    rng = random.Random(4)
+    feasible = 0
+    for _ in range(400):
+        route: list[int] = []
+        for c in rng.sample(range(1, model.n), 20):
+            p = rng.randint(0, len(route))
+            if model.route_ok(0, [*route[:p], c, *route[p:]]):
+                route.insert(p, c)
+        c = rng.choice([x for x in range(1, model.n) if x not in route])
+        p = rng.randint(0, len(route))
+        expected = model.route_ok(0, [*route[:p], c, *route[p:]])
+        assert model.insert_ok(0, route, p, c) is expected
+        feasible += expected
+    assert 0 < feasible < 400  # both answers were put to the test
+
+
+def test_same_seed_and_iteration_budget_give_the_same_routes(tmp_path: Path) -> None:
+    from tourplan.optimiser.vrptw import solve_instance
+
+    instance = parse_solomon(solomon_text("RAND", 20, 200, random_rows(40, 5)))
+    runs = [solve_instance(instance, 60, max_iterations=30, seed=3) for _ in range(2)]
+    assert runs[0] == runs[1]
+    assert runs[0] is not None and check_routes(instance, runs[0]).feasible
+
+
+def test_descent_on_changed_routes_uses_the_operators_it_is_given() -> None:
+    # Reading the routes into the small model used to close it with the default operators:
+    # the ones chosen were then silently ignored.  With every operator off, nothing moves.
+    from ortools.constraint_solver import pywrapcp
+
+    from tourplan.optimiser.vrptw import DEFAULTS, _improve_routes, _Model, _search_parameters
+
+    model = _Model(parse_solomon(solomon_text("SPOKES", 3, 40, [
+        (0, 0, 0, 0, 0, 1000, 0), (1, 10, 0, 10, 0, 1000, 0), (2, 20, 0, 10, 0, 1000, 0),
+        (3, 0, 10, 10, 0, 1000, 0), (4, 0, 20, 10, 0, 1000, 0)])))
+    crossed = [[1, 3], [2, 4]]  # each route serves both spokes: far from the best
+    every = tuple(f.name for f in pywrapcp.DefaultRoutingSearchParameters().local_search_operators.DESCRIPTOR.fields)
+    off = _search_parameters(5, {**DEFAULTS, "disable": every})
+    assert _improve_routes(model, crossed, 0, off) == crossed
+    on = _search_parameters(5, DEFAULTS)
+    assert model.length(_improve_routes(model, crossed, 0, on)) < model.length(crossed) - 1

@@ -8,7 +8,7 @@ route is allowed to hold.  One iteration:
    consecutive customers are cut from the routes nearest a random seed customer
    (so the ruin follows geography, across days and vans alike);
 2. **recreate** — the removed customers go back one by one where they add the
-   fewest km (random, far-first or tight-first order, with "blinks": a little
+   fewest km (random, far-first or latest-window-first order, with "blinks": a little
    noise), or, every other iteration, by *regret*: the customer whose best
    place beats its second best the most goes first;
 3. **descent** on the routes that changed only (the space's own, or
@@ -50,6 +50,16 @@ class Space(Protocol):
 
     def route_ok(self, k: int, route: Sequence[int]) -> bool:
         """Every rule of one route holds (windows, shift, capacity ...)."""
+        ...
+
+    def insert_ok(self, k: int, route: Sequence[int], p: int, c: int) -> bool:
+        """``route_ok(k, route[:p] + [c] + route[p:])``, answered faster where the space can
+        (the recreate asks it for every promising position of every removed customer)."""
+        ...
+
+    def latest(self, c: int) -> float:
+        """How late ``c`` may be served (its window's end); the recreate sometimes places the
+        latest first.  A constant keeps the ruin's own order."""
         ...
 
     def neighbours(self, c: int) -> Sequence[int]:
@@ -255,7 +265,7 @@ def _best_in_route(space: Space, k: int, route: list[int], c: int, bound: float,
         a = route[p - 1] if p else None
         b = route[p] if p < len(route) else None
         delta = space.arc(k, a, c) + space.arc(k, c, b) - space.arc(k, a, b)
-        if delta < (best[0] if best is not None else bound) and space.route_ok(k, route[:p] + [c] + route[p:]):
+        if delta < (best[0] if best is not None else bound) and space.insert_ok(k, route, p, c):
             best = (delta, p)
     return best
 
@@ -285,6 +295,8 @@ def ruin_recreate(space: Space, routes: Routes, rng: random.Random, kn: Knobs, *
         rng.shuffle(removed)
     elif order == 1:
         removed.sort(key=lambda c: -space.arc(0, None, c))
+    else:  # latest window end first (stable: a space without windows keeps the ruin's order)
+        removed.sort(key=lambda c: -space.latest(c))
     for c in removed:
         _d, k, p, _s = _best_place(space, routes, c, where, touched, rng, kn.blink)
         if k < 0:

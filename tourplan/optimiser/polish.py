@@ -61,6 +61,12 @@ class TourSpace:
             ok = self._ok[key] = self.st.timing(k, list(route)) is not None
         return ok
 
+    def insert_ok(self, k: int, route: Sequence[int], p: int, c: int) -> bool:
+        return self.route_ok(k, [*route[:p], c, *route[p:]])
+
+    def latest(self, c: int) -> float:
+        return 0.0  # days, not hours, order a season: the ruin's own order is kept
+
     def neighbours(self, c: int) -> Sequence[int]:
         return self.near_all(c)  # the engine skips those not served
 

@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from tourplan.optimiser import engine
 from tourplan.problem import ProblemError
 from tourplan.solomon import SolomonInstance, check_routes, read_solomon
@@ -46,6 +48,9 @@ class _Model:
         self.demand = [c.demand for c in instance.customers]
         # Nearest customers first, for the spatially local ruin.
         self.near = [sorted(range(1, n), key=lambda j, i=i: self.dist[i][j])[1:] for i in range(n)]
+        # The same as arrays, for the small models of a few routes (cut out in one go).
+        self.cost_array, self.travel_array = np.array(self.cost), np.array(self.travel)
+        self._times: dict[tuple[int, ...], tuple[list[int], list[int], int] | None] = {}
 
     def route_ok(self, k: int, route: Sequence[int]) -> bool:
         """Capacity and windows of one route of nodes, in the model's integers."""
@@ -59,6 +64,36 @@ class _Model:
             prev = i
         return t + self.travel[prev][0] <= self.due[0]
 
+    def times(self, route: Sequence[int]) -> tuple[list[int], list[int], int] | None:
+        """Of a feasible route: the earliest start at each position, the latest start that
+        keeps the rest of the route on time, and the load (None when the route breaks a rule).
+        Cached by route: the recreate asks about the same routes for one customer after another.
+        """
+        key = tuple(route)
+        if key in self._times:
+            return self._times[key]
+        if len(self._times) > 100_000:
+            self._times.clear()
+        travel, ready, due = self.travel, self.ready, self.due
+        starts: list[int] = []
+        t, prev = ready[0], 0
+        for i in route:
+            t = max(t + travel[prev][i], ready[i])
+            starts.append(t)
+            prev = i
+        lates = [0] * len(route)
+        z, after = due[0], 0
+        for pos in range(len(route) - 1, -1, -1):
+            i = route[pos]
+            z = lates[pos] = min(due[i], z - travel[i][after])
+            after = i
+        load = sum(self.demand[i] for i in route)
+        # On time everywhere exactly when no start is after its latest (the last one's latest
+        # includes the way back to the depot).
+        ok = load <= self.instance.capacity and all(s <= z for s, z in zip(starts, lates, strict=True))
+        found = self._times[key] = (starts, lates, load) if ok else None
+        return found
+
     # -- engine.Space ---------------------------------------------------- #
     identical = True
 
@@ -68,6 +103,26 @@ class _Model:
 
     def arc(self, k: int, a: int | None, b: int | None) -> float:
         return self.dist[a or 0][b or 0]
+
+    def insert_ok(self, k: int, route: Sequence[int], p: int, c: int) -> bool:
+        """In constant time from the route's :meth:`times`: ``c`` on time, and the customer
+        after it no later than its latest start."""
+        known = self.times(route)
+        if known is None:
+            return self.route_ok(k, [*route[:p], c, *route[p:]])
+        starts, lates, load = known
+        if load + self.demand[c] > self.instance.capacity:
+            return False
+        prev = route[p - 1] if p else 0
+        t = max((starts[p - 1] if p else self.ready[0]) + self.travel[prev][c], self.ready[c])
+        if t > self.due[c]:
+            return False
+        if p < len(route):
+            return t + self.travel[c][route[p]] <= lates[p]
+        return t + self.travel[c][0] <= self.due[0]
+
+    def latest(self, c: int) -> float:
+        return self.due[c]
 
     def removable(self, c: int) -> bool:
         return True
@@ -104,12 +159,13 @@ def _routing_model(model: _Model, nodes: Sequence[int] | None = None, vehicles: 
     vehicles = instance.vehicles if vehicles is None else vehicles
     manager = pywrapcp.RoutingIndexManager(len(nodes), vehicles, 0)
     routing = pywrapcp.RoutingModel(manager)
-    cost = [[model.cost[a][b] for b in nodes] for a in nodes]
+    sub = np.ix_(nodes, nodes)
+    cost = model.cost_array[sub].tolist()
     routing.SetArcCostEvaluatorOfAllVehicles(routing.RegisterTransitMatrix(cost))
     demand_cb = routing.RegisterUnaryTransitVector([model.demand[a] for a in nodes])
     routing.AddDimensionWithVehicleCapacity(demand_cb, 0, [instance.capacity] * vehicles, True, "load")
     horizon = model.due[0]
-    travel = [[model.travel[a][b] for b in nodes] for a in nodes]
+    travel = model.travel_array[sub].tolist()
     routing.AddDimension(routing.RegisterTransitMatrix(travel), horizon, horizon, False, "time")
     time_dim = routing.GetDimensionOrDie("time")
     for j, a in enumerate(nodes[1:], 1):
@@ -126,6 +182,9 @@ def _improve_routes(model: _Model, routes: list[list[int]], spare: int, params: 
     local = {a: j for j, a in enumerate(nodes)}
     vehicles = len(routes) + spare
     manager, routing = _routing_model(model, nodes, vehicles)
+    # Closed with *these* parameters first: reading the routes would close the model with the
+    # default ones, and the operators chosen in ``params`` would then be silently ignored.
+    routing.CloseModelWithParameters(params)
     start = routing.ReadAssignmentFromRoutes(_padded(manager, [[local[c] for c in r] for r in routes], vehicles), True)
     if start is None:
         return routes
@@ -154,6 +213,8 @@ UNUSED_OPERATORS = (
     "use_relocate_pair",
     "use_exchange_pair",
     "use_light_relocate_pair",
+    "use_relocate_subtrip",  # subtrips are pickup-and-delivery ones
+    "use_exchange_subtrip",
 )
 
 # Defaults of the search, measured on C101 C201 R101 R112 R201 R211 RC101 RC208 (see
@@ -167,6 +228,7 @@ DEFAULTS: dict[str, Any] = {
     "removed": 10,  # SISR: average number of customers removed
     "string": 10,  # SISR: longest string removed from one route
     "regret_every": 0,  # every n-th recreate by regret insertion (0: greedy only)
+    "empty_route": 0.1,  # chance that a ruin also empties the shortest ruined route
     "seed": 1,
 }
 
@@ -204,7 +266,49 @@ def _padded(manager: Any, routes: list[list[int]], vehicles: int) -> list[list[i
     return [[manager.NodeToIndex(i) for i in r] for r in routes] + [[] for _ in range(vehicles - len(routes))]
 
 
-def solve_instance(instance: SolomonInstance, time_limit: float = 30.0, **options: Any) -> list[list[int]] | None:
+class _Descents:
+    """The engine's two OR-Tools descents: on the routes a ruin and recreate changed, and on
+    the whole solution (``model``/``routing``, built once) when a candidate beats the best."""
+
+    def __init__(self, model: _Model, manager: Any, routing: Any, opts: dict[str, Any]) -> None:
+        self.model, self.manager, self.routing, self.opts = model, manager, routing, opts
+        # A recreate often rebuilds routes it built before (one in ten on R112): their
+        # descent is remembered rather than run again.
+        self.memo: dict[tuple[tuple[int, ...], ...], list[list[int]]] = {}
+
+    def whole(self, routes: list[list[int]], seconds: float) -> list[list[int]]:
+        vehicles = self.model.instance.vehicles
+        used = [r for r in routes if r]
+        start = self.routing.ReadAssignmentFromRoutes(_padded(self.manager, used, vehicles), True)
+        if start is None:  # cannot happen: the routes were checked with the model's integers
+            return routes
+        found = self.routing.SolveFromAssignmentWithParameters(start, _search_parameters(seconds, self.opts))
+        if found is None:
+            return routes
+        out = _node_routes(self.manager, self.routing, found, vehicles)
+        return out + [[] for _ in range(vehicles - len(out))]
+
+    def changed(self, routes: list[list[int]], changed: list[int], seconds: float) -> list[list[int]]:
+        ks = [k for k in changed if routes[k]]
+        idle = [k for k, r in enumerate(routes) if not r]
+        key = (*sorted(tuple(routes[k]) for k in ks), () if idle else (0,))
+        found = self.memo.get(key)
+        if found is None:
+            if len(self.memo) > 20_000:
+                self.memo.clear()
+            found = self.memo[key] = _improve_routes(self.model, [routes[k] for k in ks], min(1, len(idle)),
+                                                     _search_parameters(seconds, self.opts))
+        out = [list(r) for r in routes]
+        for k in ks:
+            out[k] = []
+        slots = ks + [k for k in idle if k not in ks]
+        for k, r in zip(slots, found, strict=False):
+            out[k] = list(r)  # the remembered routes stay as they were
+        return out
+
+
+def solve_instance(instance: SolomonInstance, time_limit: float = 30.0, *, max_iterations: int | None = None,
+                   **options: Any) -> list[list[int]] | None:
     """Least-distance routes (customer numbers), or None when no solution is found.
 
     A first solution (parallel cheapest insertion, OR-Tools descent), then the engine
@@ -213,6 +317,8 @@ def solve_instance(instance: SolomonInstance, time_limit: float = 30.0, **option
     whole solution, so ten times more iterations), a descent on the whole solution when a
     candidate beats the best, threshold acceptance.
 
+    With ``max_iterations`` the engine stops after that many iterations instead of at the
+    time limit (same seed, same routes: how two versions are compared on a loaded machine).
     ``options`` override :data:`DEFAULTS` (for tuning; unknown keys are an error).
     """
     unknown = set(options) - set(DEFAULTS) - {"stats"}
@@ -229,35 +335,13 @@ def solve_instance(instance: SolomonInstance, time_limit: float = 30.0, **option
         return None
     first = _node_routes(manager, routing, solution, instance.vehicles)
     first += [[] for _ in range(instance.vehicles - len(first))]
-
-    def full_search(routes: list[list[int]], seconds: float) -> list[list[int]]:
-        used = [r for r in routes if r]
-        start = routing.ReadAssignmentFromRoutes(_padded(manager, used, instance.vehicles), True)
-        if start is None:  # cannot happen: the routes were checked with the model's integers
-            return routes
-        found = routing.SolveFromAssignmentWithParameters(start, _search_parameters(seconds, opts))
-        if found is None:
-            return routes
-        out = _node_routes(manager, routing, found, instance.vehicles)
-        return out + [[] for _ in range(instance.vehicles - len(out))]
-
-    def descent(routes: list[list[int]], changed: list[int], seconds: float) -> list[list[int]]:
-        ks = [k for k in changed if routes[k]]
-        idle = [k for k, r in enumerate(routes) if not r]
-        found = _improve_routes(model, [routes[k] for k in ks], min(1, len(idle)),
-                                _search_parameters(seconds, opts))
-        out = [list(r) for r in routes]
-        for k in ks:
-            out[k] = []
-        slots = ks + [k for k in idle if k not in ks]
-        for k, r in zip(slots, found, strict=False):
-            out[k] = r
-        return out
-
+    descents = _Descents(model, manager, routing, opts)
     knobs = engine.Knobs(accept=opts["accept"], removed=opts["removed"], string=opts["string"],
-                         regret_every=opts["regret_every"])
-    best = engine.improve(model, first, deadline=deadline, rng=random.Random(opts["seed"]), knobs=knobs,
-                          descent=descent, polish_all=full_search,
+                         regret_every=opts["regret_every"], empty_route=opts["empty_route"])
+    best = engine.improve(model, first, deadline=None if max_iterations else deadline,
+                          rng=random.Random(opts["seed"]), knobs=knobs, descent=descents.changed,
+                          polish_all=descents.whole,
+                          max_iterations=max_iterations,
                           stats=options["stats"] if isinstance(options.get("stats"), dict) else None)
     return [[instance.customers[i].number for i in r] for r in best if r]
 
