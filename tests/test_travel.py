@@ -135,3 +135,33 @@ def test_the_cache_asks_only_for_a_new_points_legs(road_tiles: Path) -> None:
     other_graph.graph_version = "valhalla:rebuilt"
     road_matrix(points, other_graph, cache)
     assert other_graph.pairs == 8 * 8
+
+
+class Crow:
+    """A router that answers straight-line legs (km, and minutes = km) and counts them."""
+
+    engine, graph_version = "Crow", "crow:1"
+
+    def __init__(self) -> None:
+        self.pairs = 0
+
+    def legs(self, sources: Sequence[Point], targets: Sequence[Point]) -> Legs:
+        from tourplan.problem import haversine_km
+
+        self.pairs += len(sources) * len(targets)
+        km = [[round(haversine_km(a, b), 3) for b in targets] for a in sources]
+        return Legs(km=km, minutes=[row[:] for row in km])
+
+
+def test_a_place_given_twice_has_its_row_and_column_twice() -> None:
+    """Two requests at one town hall: one point of the matrix, its row and column repeated."""
+    a, b, c = Point(44.5181, 3.5006), Point(44.5539, 3.2914), Point(44.3254, 3.5934)
+    router, cache = Crow(), MemoryLegCache()
+    legs = road_matrix([a, b, Point(44.518101, 3.500601), c], router, cache)  # the third is a, to 1e-5 degree
+    assert router.pairs == 3 * 3  # asked once per distinct point
+    single = road_matrix([a, b, c], router, cache)
+    assert router.pairs == 3 * 3  # ... and the second time not at all
+    at = [0, 1, 0, 2]
+    assert legs.km == [[single.km[i][j] for j in at] for i in at]
+    assert legs.minutes == [[single.minutes[i][j] for j in at] for i in at]
+    assert legs.km[0][2] == legs.km[2][0] == 0.0 and legs.km[1][0] == legs.km[1][2] > 0

@@ -210,3 +210,26 @@ def test_a_routing_server_that_does_not_answer_is_said_in_french_and_logged(
     assert e.value.message == ("le calcul des trajets par la route a échoué : le moteur d'itinéraires n'a pas "
                                "répondu (le détail est dans le journal du serveur)")
     assert any("road data" in r.getMessage() and "no answer" in r.getMessage() for r in caplog.records)
+
+
+def test_the_leg_table_gives_back_each_stored_leg_by_graph_and_point(app: Any) -> None:
+    """Points west of Greenwich and south of the equator, a metre apart, sharing a latitude:
+    each leg comes back for its own two points, on its own graph only."""
+    from web.extensions import db
+    from web.travel.operations import DatabaseLegCache
+
+    keys = [(48.39, -4.48), (48.39, -4.47999), (48.39001, -4.48), (-21.11, 55.53), (0.0, 0.0), (44.5, 3.5)]
+    asked, other = keys[:5], keys[5]
+    legs = {(a, b): (float(i * 10 + j), float(j)) for i, a in enumerate(keys) for j, b in enumerate(keys) if a != b}
+    with app.app_context():
+        cache = DatabaseLegCache()
+        cache.put("g1", legs)
+        cache.put("g1", {(keys[0], keys[1]): (999.0, 999.0)})  # stored already: the first value stays
+        cache.put("g2", {(keys[0], keys[1]): (5.0, 5.0)})
+        db.session.commit()
+        among = sorted(cache.among("g1", asked))
+        assert among == [(i, j, float(i * 10 + j), float(j)) for i in range(5) for j in range(5) if i != j]
+        assert list(cache.among("g2", asked)) == [(0, 1, 5.0, 5.0)]
+        assert list(cache.among("g3", asked)) == []
+        wanted = [(keys[0], keys[1]), (keys[3], other), (other, keys[4]), (keys[2], (10.0, 10.0))]
+        assert cache.get("g1", wanted) == {p: legs[p] for p in wanted[:3]}

@@ -28,39 +28,66 @@ def point_key(p: Point) -> Key:
 class LegCache(Protocol):
     """Known legs of one road graph: ``(from key, to key) -> (km, minutes)``."""
 
-    def get(self, graph_version: str, pairs: Iterable[Pair]) -> dict[Pair, tuple[float, float]]: ...
+    def get(self, graph_version: str, pairs: Iterable[Pair]) -> dict[Pair, tuple[float, float]]:
+        """The known legs of ``pairs`` (a few origins to a few targets)."""
+        ...
+
+    def among(self, graph_version: str, keys: Sequence[Key]) -> Iterable[tuple[int, int, float, float]]:
+        """Every known leg between two different points of ``keys`` (a whole matrix), as
+        ``(from index, to index, km, minutes)``, indexes into ``keys``: no pair is built, as
+        a 300-point matrix has 89,700 legs."""
+        ...
 
     def put(self, graph_version: str, legs: Mapping[Pair, tuple[float, float]]) -> None: ...
 
 
 class MemoryLegCache:
-    """A leg cache in memory (CLI runs, benchmark, tests)."""
+    """A leg cache in memory (CLI runs, benchmark, tests): ``legs[graph_version, from][to]``."""
 
     def __init__(self) -> None:
-        self.legs: dict[tuple[str, Pair], tuple[float, float]] = {}
+        self.legs: dict[tuple[str, Key], dict[Key, tuple[float, float]]] = {}
 
     def get(self, graph_version: str, pairs: Iterable[Pair]) -> dict[Pair, tuple[float, float]]:
         legs = self.legs
-        return {p: v for p in pairs if (v := legs.get((graph_version, p))) is not None}
+        return {(a, b): v for a, b in pairs if (v := legs.get((graph_version, a), {}).get(b)) is not None}
+
+    def among(self, graph_version: str, keys: Sequence[Key]) -> Iterable[tuple[int, int, float, float]]:
+        for i, a in enumerate(keys):
+            row = self.legs.get((graph_version, a))
+            if row:
+                for j, b in enumerate(keys):
+                    if i != j and (v := row.get(b)) is not None:
+                        yield i, j, v[0], v[1]
 
     def put(self, graph_version: str, legs: Mapping[Pair, tuple[float, float]]) -> None:
-        self.legs.update({(graph_version, p): v for p, v in legs.items()})
+        for (a, b), v in legs.items():
+            self.legs.setdefault((graph_version, a), {})[b] = v
 
 
 def road_matrix(points: Sequence[Point], router: Router, cache: LegCache | None = None) -> Legs:
     """km and minutes by road between every two of ``points`` (rows and columns in their order)."""
     row_keys = [point_key(p) for p in points]
-    keys = list(dict.fromkeys(row_keys))
-    where = {k: Point(*k) for k in keys}
-    wanted = [(a, b) for a in keys for b in keys if a != b]
-    known = cache.get(router.graph_version, wanted) if cache is not None else {}
-    fresh = _ask(router, keys, where, {pair for pair in wanted if pair not in known})
-    if cache is not None and fresh:
-        cache.put(router.graph_version, fresh)
-    legs = {**known, **fresh}
-    zero = (0.0, 0.0)
-    rows = [[zero if a == b else legs[(a, b)] for b in row_keys] for a in row_keys]
-    return Legs(km=[[c[0] for c in row] for row in rows], minutes=[[c[1] for c in row] for row in rows])
+    where = {k: i for i, k in enumerate(dict.fromkeys(row_keys))}
+    keys, n = list(where), len(where)
+    # None until known: filled by index from the cache, then from the engine for what is left.
+    km: list[list[Any]] = [[None] * n for _ in range(n)]
+    minutes: list[list[Any]] = [[None] * n for _ in range(n)]
+    for i, j, d, t in cache.among(router.graph_version, keys) if cache is not None else ():
+        km[i][j], minutes[i][j] = d, t
+    for i in range(n):
+        km[i][i] = minutes[i][i] = 0.0
+    if any(None in row for row in km):
+        missing = {(keys[i], keys[j]) for i, row in enumerate(km) for j, d in enumerate(row) if d is None}
+        fresh = _ask(router, keys, {k: Point(*k) for k in keys}, missing)
+        if cache is not None:
+            cache.put(router.graph_version, fresh)
+        for (a, b), (d, t) in fresh.items():
+            km[where[a]][where[b]], minutes[where[a]][where[b]] = d, t
+    if len(row_keys) != n:  # one place twice (two requests at one town hall): its row and column repeat
+        at = [where[k] for k in row_keys]
+        km = [[km[i][j] for j in at] for i in at]
+        minutes = [[minutes[i][j] for j in at] for i in at]
+    return Legs(km=km, minutes=minutes)
 
 
 def _ask(router: Router, keys: list[Key], where: dict[Key, Point],

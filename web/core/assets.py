@@ -82,6 +82,14 @@ def _cache_key(req: Any) -> str:
     return req.environ.get(KEY, "")
 
 
+def asks_compressed() -> bool:
+    """Whether this request's answer is compressed (the client accepts one of our codings).
+    A file's answer then needs its bytes: Flask-Compress compresses a file stream again at
+    each request, bytes once (their compressed copy is kept)."""
+    accepted = request.headers.get("Accept-Encoding", "")
+    return "br" in accepted or "gzip" in accepted
+
+
 def _is_static(endpoint: str | None) -> bool:
     return bool(endpoint) and (endpoint == "static" or endpoint.endswith(".static"))  # type: ignore[union-attr]
 
@@ -95,8 +103,7 @@ def _prepare(response: Response) -> Response:
         immutable = "/vendor/" in request.path or (wanted is not None and wanted == _digest_of(request.endpoint,
                                                                                                request.view_args))
         response.headers["Cache-Control"] = IMMUTABLE if immutable else SHORT
-        accepted = request.headers.get("Accept-Encoding", "")
-        if response.status_code == 200 and response.direct_passthrough and ("br" in accepted or "gzip" in accepted):
+        if response.status_code == 200 and response.direct_passthrough and asks_compressed():
             # A file is sent as a stream, which Flask-Compress would compress again at each
             # request: read it (small, and in the OS cache) so its compressed copy is kept.
             response.direct_passthrough = False

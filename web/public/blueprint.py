@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
@@ -29,11 +30,12 @@ from flask_babel import gettext as _
 from flask_babel import refresh as babel_refresh
 from markupsafe import Markup
 from werkzeug.http import is_resource_modified
+from werkzeug.wsgi import wrap_file
 
 from tourplan.communes import at_commune, of_commune
 from tourplan.maps import MapOptions, build_map
 from web.communes.search import resolve_commune
-from web.core import formats, menu
+from web.core import assets, formats, menu
 from web.core.blueprint import map_frame_response
 from web.core.menu import N_
 from web.core.urls import absolute_url, canonical_host, safe_local_path
@@ -194,13 +196,28 @@ def _conditional(state: ops.TourState, etag: str, build: Callable[[], Response],
     return response
 
 
+def _cached_body(state: ops.TourState, key: tuple[str, ...], build: Callable[[], bytes],
+                 content_type: str) -> Response:
+    """A cached body, from memory or, when large, from its file: the WSGI server sends a
+    file with sendfile, without copying it through Python. An answer to be compressed is
+    made of the bytes (see ``assets.asks_compressed``)."""
+    if assets.asks_compressed():
+        return Response(ops.cache().rendered(state, key, build), content_type=content_type)
+    body = ops.cache().body(state, key, build, ops.body_files_folder())
+    if isinstance(body, bytes):
+        return Response(body, content_type=content_type)
+    response = Response(wrap_file(request.environ, body), content_type=content_type, direct_passthrough=True)
+    response.content_length = os.fstat(body.fileno()).st_size
+    response.call_on_close(body.close)
+    return response
+
+
 def _feed_response(state: ops.TourState, cache_key: tuple[str, ...], filename: str,
                    build: Callable[[], bytes]) -> Response:
     etag = _etag(state, "feed", *cache_key)
 
     def make() -> Response:
-        body = ops.cache().rendered(state, ("feed", *cache_key), build)
-        resp = Response(body, content_type="text/calendar; charset=utf-8")
+        resp = _cached_body(state, ("feed", *cache_key), build, "text/calendar; charset=utf-8")
         resp.headers["Content-Disposition"] = f'inline; filename="{filename}"'
         return resp
 
@@ -460,8 +477,7 @@ def _open_data(kind: str, mimetype: str, build: Callable[[ops.Snapshot], bytes])
     state = ops.tour_state()
 
     def make() -> Response:
-        body = ops.cache().rendered(state, ("open-data", kind), lambda: build(ops.cache().snapshot(state)))
-        resp = Response(body, content_type=mimetype)
+        resp = _cached_body(state, ("open-data", kind), lambda: build(ops.cache().snapshot(state)), mimetype)
         resp.headers["Content-Disposition"] = f'attachment; filename="tournee.{kind}"'
         return resp
 

@@ -11,14 +11,19 @@ under the same key, so between two publications a page costs a lookup.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
+import shutil
+import tempfile
 import threading
 import time as _time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from pathlib import Path
+from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
@@ -44,6 +49,15 @@ SITE_TZ = SERVICE_TIMEZONE
 #: validated parameters only, but even those combine into many pages.
 RENDER_CACHE_SIZE = 512
 RENDER_CACHE_BYTES = 64 * 1024 * 1024
+#: A cached body at least this large (the whole-tour feed: 1 MB for 2,000 visits) is also
+#: written once to a file of the instance folder, shared by the workers, and answered from
+#: it: gunicorn then hands the file to the kernel (sendfile) instead of copying the bytes
+#: through Python, a quarter of the cost of sending 1 MB (``bench.serving``). Smaller
+#: bodies cost more to open than to copy.
+FILE_BODY_BYTES = 64 * 1024
+#: Where those files go, one folder per tour state, under the instance folder.
+BODY_FILES_FOLDER = "public-cache"
+BODY_FILES_STALE_SECONDS = 60
 #: How many nearby communes a commune page without a visit points to.
 NEARBY_COMMUNES = 5
 
@@ -371,6 +385,32 @@ class PublicCache:
                 self._bytes -= _size(self._rendered.popitem(last=False)[1])
         return value
 
+    def body(self, state: TourState, key: tuple[Any, ...], build: Callable[[], bytes],
+             folder: Path) -> bytes | BinaryIO:
+        """``build()``'s bytes for ``key`` in this tour state (see :meth:`rendered`), or, when
+        they are large, an open file of ``folder`` holding them (the caller closes it).
+
+        The file is named by the state and the key, so its content never changes: the first
+        worker to need it builds and writes it, atomically; the others open it without
+        building anything. The first file of a new state removes the older states' folders
+        (a file being sent stays readable after its removal). When the folder cannot be
+        written, the bytes."""
+        with self._lock:
+            known = self._rendered.get((state.key, *key))
+        if known is not None and len(known) < FILE_BODY_BYTES:
+            return known
+        path = folder / state.key / hashlib.sha256(repr(key).encode()).hexdigest()[:32]
+        with contextlib.suppress(OSError):
+            return path.open("rb")
+        data = self.rendered(state, key, build)
+        if len(data) < FILE_BODY_BYTES:
+            return data
+        try:
+            _write_body_file(path, data)
+            return path.open("rb")
+        except OSError:
+            return data
+
     def __len__(self) -> int:
         return len(self._rendered)
 
@@ -387,6 +427,35 @@ def _size(value: Any) -> int:
     if isinstance(value, tuple):
         return sum(_size(v) for v in value)
     return 1024
+
+
+def _write_body_file(path: Path, data: bytes) -> None:
+    """Write ``path`` atomically (no worker ever reads half a body). A state's first file
+    removes the other states' folders, unless one was written in the last minute: a worker
+    that still sees the previous state (for ``TOURPLAN_STATE_SECONDS``) and re-creates its
+    folder must not remove the new one."""
+    try:
+        path.parent.mkdir(parents=True)
+    except FileExistsError:
+        pass
+    else:
+        stale = _time.time() - BODY_FILES_STALE_SECONDS
+        for other in path.parent.parent.iterdir():
+            with contextlib.suppress(OSError):
+                if other != path.parent and other.stat().st_mtime < stale:
+                    shutil.rmtree(other, ignore_errors=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def body_files_folder() -> Path:
+    return Path(current_app.instance_path) / BODY_FILES_FOLDER
 
 
 def init_cache(app: Flask) -> None:
