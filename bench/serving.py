@@ -4,14 +4,18 @@
 with 2,000 published visits (``bench.public.build``), starts gunicorn on a free local port,
 warms the caches, then loads side by side: two static files as yardsticks (the site's CSS,
 2.6 KB, the issue's yardstick; and a static copy of the feed's own bytes, 1 MB, served by the
-same app's static-file view from a folder of the bench), the cached whole-tour feed
+same app's static-file view from a folder of the bench), as reference the same two bodies
+answered by a WSGI app without Flask under the same gunicorn (what moving the bytes costs
+by itself, as bytes and with sendfile), the cached whole-tour feed
 ``/calendar.ics``, its 304 answer (If-None-Match), a cached page (``/calendrier``) and its
 304, each also asked compressed (``Accept-Encoding: gzip``, as calendar apps and browsers
 ask). With ``wrk`` installed (``apt-get install wrk``): ``wrk -t2 -c8`` per URL; otherwise a
 small Python load generator (8 keep-alive connections in threads). The machine may be
 shared: the URLs are loaded in turn for ``--rounds`` rounds of ``seconds / rounds`` each, so
 every one sees the same load, and each cost is the median over rounds of its ratio to a
-yardstick measured in the same round (target: at most 1.5x). Figures, not a test.
+yardstick measured in the same round (target: at most 1.5x). The last column, the gunicorn
+workers' CPU per request, is the server's own cost, which other work on a shared machine
+changes much less than the requests per second. Figures, not a test.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -151,43 +156,99 @@ def app_with_yardstick() -> Any:
     return app
 
 
-def cases_to_load(port: int, static_dir: Path) -> list[tuple[str, str, dict[str, str], str]]:
-    """(label, path, headers, yardstick) of each row; the yardstick is the static file of
-    comparable size: the 1 MB one for the uncompressed feed, the CSS for the others."""
-    _status, _h, page = get(port, "/calendrier")
-    css = re.search(rb'href="(/static/css/site\.css[^"]*)"', page)
-    css_path = css.group(1).decode() if css else "/static/css/site.css"
-    _status, _h, feed = get(port, "/calendar.ics")
-    static_dir.mkdir(exist_ok=True)
-    (static_dir / "calendar.ics").write_bytes(feed)
-    cases = [(f"static CSS file ({len(get(port, css_path)[2]) / 1000:.1f} KB)", css_path, {}, "css"),
-             (f"static file, the feed's bytes ({len(feed) / 1e6:.1f} MB)", "/bench-static/calendar.ics", {}, "big")]
-    for label, path in (("cached feed /calendar.ics", "/calendar.ics"), ("cached page /calendrier", "/calendrier")):
-        # Warm both workers' caches, then note the validator for the 304 case.
-        for _ in range(8):
-            get(port, path, {"Accept-Encoding": "gzip"})
-            _s, headers, _b = get(port, path)
-        size = "big" if path.endswith(".ics") else "css"
-        cases.append((label, path, {}, size))
-        cases.append((f"{label}, 304", path, {"If-None-Match": headers["etag"]}, "css"))
-        # Calendar apps and browsers ask for a compressed body: the cached compressed copy.
-        cases.append((f"{label}, gzip", path, {"Accept-Encoding": "gzip"}, "css"))
-    status, _h, _b = get(port, "/calendar.ics", {"If-None-Match": cases[3][2]["If-None-Match"]})
-    assert status == 304, status
-    return cases
+def bare_app(environ: dict[str, Any], start_response: Any) -> Any:
+    """No Flask at all, the floor of what gunicorn and wrk cost: ``/<name>`` answers the file
+    of the bench's static folder as bytes, ``/<name>?sendfile`` as a file (sendfile)."""
+    path = Path(os.environ["TOURPLAN_BENCH_DIR"]) / "static" / environ["PATH_INFO"].lstrip("/")
+    if not path.is_file():
+        start_response("404 Not Found", [("Content-Length", "0")])
+        return []
+    start_response("200 OK", [("Content-Type", "application/octet-stream"),
+                              ("Content-Length", str(path.stat().st_size))])
+    if environ.get("QUERY_STRING") == "sendfile":
+        return environ["wsgi.file_wrapper"](path.open("rb"))
+    return [path.read_bytes()]
+
+
+@dataclass(frozen=True)
+class Case:
+    label: str
+    server: str  # "app" or "bare"
+    path: str
+    headers: dict[str, str] = field(default_factory=dict)
+    #: The static file of comparable size it is judged against; None: a reference row.
+    yardstick: str | None = None
 
 
 YARDSTICKS = {"css": "vs CSS", "big": "vs 1 MB file"}
 
 
-def measure(port: int, master: int, path: str, headers: dict[str, str], seconds: int,
+def cases_to_load(port: int, static_dir: Path) -> list[Case]:
+    """The rows, in load order: the two yardsticks first, then the bare app's, then the site's."""
+    _status, _h, page = get(port, "/calendrier")
+    css = re.search(rb'href="(/static/css/site\.css[^"]*)"', page)
+    css_path = css.group(1).decode() if css else "/static/css/site.css"
+    css_body, feed = get(port, css_path)[2], get(port, "/calendar.ics")[2]
+    static_dir.mkdir(exist_ok=True)
+    (static_dir / "calendar.ics").write_bytes(feed)
+    (static_dir / "site.css").write_bytes(css_body)
+    small, big = f"{len(css_body) / 1000:.1f} KB", f"{len(feed) / 1e6:.1f} MB"
+    cases = [Case(f"static CSS file ({small})", "app", css_path, yardstick="css"),
+             Case(f"static file, the feed's bytes ({big})", "app", "/bench-static/calendar.ics", yardstick="big"),
+             Case(f"no Flask: gunicorn answering {small} of bytes", "bare", "/site.css"),
+             Case(f"no Flask: gunicorn answering {big} of bytes", "bare", "/calendar.ics"),
+             Case(f"no Flask: gunicorn answering {big} with sendfile", "bare", "/calendar.ics?sendfile")]
+    for label, path in (("cached feed /calendar.ics", "/calendar.ics"), ("cached page /calendrier", "/calendrier")):
+        # Warm both workers' caches, then note the validator for the 304 case.
+        for _ in range(8):
+            get(port, path, {"Accept-Encoding": "gzip"})
+            _s, headers, _b = get(port, path)
+        cases.append(Case(label, "app", path, yardstick="big" if path.endswith(".ics") else "css"))
+        cases.append(Case(f"{label}, 304", "app", path, {"If-None-Match": headers["etag"]}, "css"))
+        # Calendar apps and browsers ask for a compressed body: the cached compressed copy.
+        cases.append(Case(f"{label}, gzip", "app", path, {"Accept-Encoding": "gzip"}, "css"))
+    status, _h, _b = get(port, "/calendar.ics", {"If-None-Match": cases[6].headers["If-None-Match"]})
+    assert status == 304, status
+    return cases
+
+
+def measure(server: tuple[int, subprocess.Popen[Any]], case: Case, seconds: int,
             use_wrk: bool) -> tuple[float, float | None]:
     """Requests per second under load, and the workers' CPU milliseconds per request."""
+    port, master = server[0], server[1].pid
     before = workers_cpu_seconds(master)
-    rate, done = (run_wrk if use_wrk else run_python)(port, path, headers, seconds)
+    rate, done = (run_wrk if use_wrk else run_python)(port, case.path, case.headers, seconds)
     after = workers_cpu_seconds(master)
     cpu = None if before is None or after is None or not done else (after - before) / done * 1000
     return rate, cpu
+
+
+def start_gunicorn(target: str, env: dict[str, str]) -> tuple[int, subprocess.Popen[Any]]:
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
+                             "--log-level", "warning", target], cwd=ROOT, env=env)
+    return port, proc
+
+
+def load_in_turn(args: argparse.Namespace, use_wrk: bool, seconds: int) -> tuple[list[Case], list[list[Any]]]:
+    """Start the site and the bare app under gunicorn, load every case in turn, ``rounds`` times."""
+    with tempfile.TemporaryDirectory(prefix="tourplan-serving-") as tmp:
+        db_path = Path(tmp) / "bench.sqlite"
+        prepare(db_path, args.visits)
+        env = {**os.environ, "TOURPLAN_DATABASE_URL": f"sqlite:///{db_path}", "SECRET_KEY": "bench",
+               "TOURPLAN_BENCH_DIR": tmp}
+        servers = {"app": start_gunicorn("bench.serving:app_with_yardstick()", env),
+                   "bare": start_gunicorn("bench.serving:bare_app", env)}
+        try:
+            for port, proc in servers.values():
+                wait_until_up(port, proc)
+            cases = cases_to_load(servers["app"][0], Path(tmp) / "static")
+            rounds = [[measure(servers[c.server], c, seconds, use_wrk) for c in cases] for _ in range(args.rounds)]
+        finally:
+            for _port, proc in servers.values():
+                proc.terminate()
+                proc.wait(30)
+    return cases, rounds
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -199,26 +260,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     use_wrk = shutil.which("wrk") is not None and not args.python_load
     slice_s = max(1, round(args.seconds / args.rounds))
-
-    with tempfile.TemporaryDirectory(prefix="tourplan-serving-") as tmp:
-        db_path = Path(tmp) / "bench.sqlite"
-        prepare(db_path, args.visits)
-        port = free_port()
-        env = {**os.environ, "TOURPLAN_DATABASE_URL": f"sqlite:///{db_path}", "SECRET_KEY": "bench",
-               "TOURPLAN_BENCH_DIR": tmp}
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
-             "--log-level", "warning", "bench.serving:app_with_yardstick()"],
-            cwd=ROOT, env=env,
-        )
-        try:
-            wait_until_up(port, proc)
-            cases = cases_to_load(port, Path(tmp) / "static")
-            rounds = [[measure(port, proc.pid, path, headers, slice_s, use_wrk) for _l, path, headers, _y in cases]
-                      for _ in range(args.rounds)]
-        finally:
-            proc.terminate()
-            proc.wait(30)
+    cases, rounds = load_in_turn(args, use_wrk, slice_s)
     tool = "wrk -t2 -c8" if use_wrk else "Python load generator, 8 connections"
     print(f"gunicorn, 2 workers, {args.visits} published visits on SQLite; {tool}, {args.rounds} rounds "
           f"of {slice_s} s per URL\n")
@@ -226,14 +268,16 @@ def main(argv: list[str] | None = None) -> int:
           "| server CPU ms per request |")
     print("|---|---:|---:|---:|---|---:|")
     worst = 0.0
-    for i, (label, _path, _headers, yardstick) in enumerate(cases):
+    for i, case in enumerate(cases):
         rate = statistics.median(r[i][0] for r in rounds)
         vs = {name: statistics.median(r[j][0] / r[i][0] if r[i][0] else float("inf") for r in rounds)
               for name, j in (("css", 0), ("big", 1))}
         cpu = [r[i][1] for r in rounds if r[i][1] is not None]
-        worst = max(worst, vs[yardstick])
-        print(f"| {label} | {rate:,.0f} | {vs['css']:.2f}x | {vs['big']:.2f}x | "
-              f"{'yes' if vs[yardstick] <= TARGET else 'NO'} ({YARDSTICKS[yardstick]}) | "
+        target = "(reference)"
+        if case.yardstick is not None:
+            worst = max(worst, vs[case.yardstick])
+            target = f"{'yes' if vs[case.yardstick] <= TARGET else 'NO'} ({YARDSTICKS[case.yardstick]})"
+        print(f"| {case.label} | {rate:,.0f} | {vs['css']:.2f}x | {vs['big']:.2f}x | {target} | "
               f"{f'{statistics.median(cpu):.2f}' if cpu else 'n/a'} |")
     print(f"\nWorst: {worst:.2f}x its yardstick's cost (medians over {args.rounds} rounds of per-round ratios).")
     return 0
