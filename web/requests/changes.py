@@ -158,7 +158,7 @@ def propose_change(req: VisitRequest, values: Mapping[str, Any], message: str = 
     now = utcnow()
     old = pending_change(req)
     if old is not None:
-        old.status, old.reason, old.decided_at, old.decided_by = "withdrawn", REPLACED, now, by
+        _decide(old, "withdrawn", by, REPLACED)
         db.session.flush()  # out of the unique index of pending changes before the new one goes in
     change = RequestChange(request=req, proposed=proposed, previous=before, message=message, status="pending",
                            reason="", created_at=now, decided_by="")
@@ -226,8 +226,7 @@ def close_pending(req: VisitRequest, **_: Any) -> None:
         return
     change = pending_change(req)
     if change is not None:
-        change.status, change.decided_at, change.decided_by = "withdrawn", utcnow(), "commune"
-        change.reason = CLOSED.format(status=ops.STATUS_LABELS[req.status])
+        _decide(change, "withdrawn", "commune", CLOSED.format(status=ops.STATUS_LABELS[req.status]))
 
 
 def find_change(req: VisitRequest, change_id: int) -> RequestChange | None:
