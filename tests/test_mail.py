@@ -94,11 +94,15 @@ def test_a_request_s_life_reaches_the_commune_and_the_operators_through_a_real_s
 
     commune_mail = inbox.to("mairie@marvejols.example")
     subjects = [m["Subject"] for m in commune_mail]
-    assert subjects == [
+    assert subjects[:4] == [
         "Votre demande de passage du camion à Marvejols est bien reçue",
         "Votre demande de passage à Marvejols est acceptée",
         "Visite confirmée : Marvejols, lundi 1er mars 2027 à 9 h 00",
         "Visite modifiée : Marvejols, mardi 2 mars 2027 à 14 h 00",
+    ]
+    # One click queues both in one transaction, from two receivers of the same signal:
+    # blinker promises no order between receivers, so neither does the commune's inbox.
+    assert sorted(subjects[4:]) == [
         "Visite annulée : Marvejols, mardi 2 mars 2027",
         "Votre demande de passage à Marvejols est annulée",
     ]
@@ -108,7 +112,9 @@ def test_a_request_s_life_reaches_the_commune_and_the_operators_through_a_real_s
         assert tracking in parts(msg)["text/plain"].get_content()
         assert f'href="{tracking}"' in parts(msg)["text/html"].get_content()
         assert msg["To"] == "Mme Martin <mairie@marvejols.example>"
-    assert "Vous avez annulé" in parts(commune_mail[-1])["text/plain"].get_content()
+    by_subject = {m["Subject"]: m for m in commune_mail}
+    cancelled = by_subject["Votre demande de passage à Marvejols est annulée"]
+    assert "Vous avez annulé" in parts(cancelled)["text/plain"].get_content()
 
     # Operators: one e-mail each for those who asked, none for the digest reader.
     ops_mail = inbox.to("ops@example.fr")
@@ -121,7 +127,7 @@ def test_a_request_s_life_reaches_the_commune_and_the_operators_through_a_real_s
     feed_uid = str(next(iter(feed.walk("VEVENT")))["UID"])
     assert feed_uid == f"visit-{visit.id}@localhost"
     seen = []
-    for msg in commune_mail[2:5]:
+    for msg in [*commune_mail[2:4], by_subject["Visite annulée : Marvejols, mardi 2 mars 2027"]]:
         part = parts(msg)["text/calendar"]
         cal = Calendar.from_ical(part.get_content())
         event = next(iter(cal.walk("VEVENT")))

@@ -4,7 +4,8 @@ other's events through signals, not by calling each other).
 The operations send them *inside* the transaction of the change, before the caller
 commits: a receiver that writes rows (the mail area's outbox) writes them in the same
 transaction, so the change and its consequences are stored together or not at all.
-Receivers must not commit nor roll back.
+Receivers must not commit nor roll back, and must not count on an order among them:
+blinker keeps a signal's receivers in a set.
 
 An area subscribes in its ``subscribers.connect()``, which :func:`web.create_app` calls for
 every app: signals are global and a process may make many apps (the tests do), but blinker
