@@ -118,3 +118,33 @@ def test_plans_cut_into_blocks_of_van_days_pass_the_checker_too(data: dict[str, 
     problem = problem_from_json(copy.deepcopy(data))
     plan = solve(problem, time_limit=0.8, tuning=Tuning(flat_van_days=0, block_van_days=3))
     assert_sound(problem, plan)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems(), st.randoms(use_true_random=False))
+def test_the_km_phase_never_turns_down_an_insertion_the_day_can_hold(data: dict[str, Any], rnd) -> None:
+    # The km phase skips the exact scheduling of a day wherever a quick test (driving limit,
+    # windows without the break) says a visit cannot go: that test must never be wrong, or
+    # the plan would drive further than it needs to.
+    from tourplan.optimiser.instance import build_instance
+    from tourplan.optimiser.polish import TourSpace
+    from tourplan.optimiser.search import initial_state
+
+    problem = problem_from_json(copy.deepcopy(data))
+    state = initial_state(build_instance(problem))
+    space = TourSpace(state)
+    visits = list(range(len(state.visit_request)))
+    for k in range(space.vehicles):
+        route: list[int] = []
+        for v in rnd.sample(visits, len(visits)):  # a random route the day can hold
+            p = rnd.randint(0, len(route))
+            if space.route_ok(k, [*route[:p], v, *route[p:]]):
+                route.insert(p, v)
+        for c in (v for v in visits if v not in route):
+            costs = space.insertion_costs(k, route, c)
+            for p, cost in enumerate(costs):
+                inserted = [*route[:p], c, *route[p:]]
+                a = route[p - 1] if p else None
+                b = route[p] if p < len(route) else None
+                if space.route_ok(k, inserted):
+                    assert cost == space.arc(k, a, c) + space.arc(k, c, b) - space.arc(k, a, b), (k, route, p, c)

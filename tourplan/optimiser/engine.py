@@ -57,6 +57,12 @@ class Space(Protocol):
         (the recreate asks it for every promising position of every removed customer)."""
         ...
 
+    def insertion_costs(self, k: int, route: Sequence[int], c: int) -> Sequence[float]:
+        """For each position ``p`` of ``route``, the km ``c`` adds there: ``arc(a, c) +
+        arc(c, b) - arc(a, b)`` with ``a``, ``b`` its neighbours (the recreate's inner loop,
+        so a space computes it from its own tables)."""
+        ...
+
     def latest(self, c: int) -> float:
         """How late ``c`` may be served (its window's end); the recreate sometimes places the
         latest first.  A constant keeps the ruin's own order."""
@@ -120,6 +126,31 @@ def score(space: Space, routes: Routes) -> tuple[float, float]:
     return sum(space.prize(c) for r in routes for c in r), total_cost(space, routes)
 
 
+class _Scores:
+    """:func:`score`, from each route's (prize, km) remembered: an iteration changes a few
+    routes of hundreds, and summed in the same order the figures are the same to the bit."""
+
+    def __init__(self, space: Space) -> None:
+        self.space = space
+        self.memo: dict[tuple[int, tuple[int, ...]], tuple[float, float]] = {}
+
+    def __call__(self, routes: Routes) -> tuple[float, float]:
+        prize = km = 0.0
+        memo, space = self.memo, self.space
+        if len(memo) > 200_000:
+            memo.clear()
+        for k, r in enumerate(routes):
+            if not r:
+                continue
+            key = (k, tuple(r))
+            known = memo.get(key)
+            if known is None:
+                known = memo[key] = (sum(space.prize(c) for c in r), route_cost(space, k, r))
+            prize += known[0]
+            km += known[1]
+        return prize, km
+
+
 def better(a: tuple[float, float], b: tuple[float, float], allowance: float = 0.0) -> bool:
     """``a`` beats ``b``: more prize, or as much and km below ``b``'s (plus ``allowance``, a fraction)."""
     if a[0] != b[0]:
@@ -140,7 +171,8 @@ def improve(space: Space, routes: Routes, *, deadline: float | None, rng: random
     """
     kn = knobs or Knobs()
     best = current = [list(r) for r in routes]
-    best_cost = current_cost = score(space, best)
+    scores = _Scores(space)
+    best_cost = current_cost = scores(best)
     clock = _Clock(deadline, max_iterations, should_stop)
     run = descent or (lambda r, ch, _s: descend(space, r, ch))
     it = 0
@@ -151,10 +183,10 @@ def improve(space: Space, routes: Routes, *, deadline: float | None, rng: random
         if out is None:
             break
         found = run(out[0], out[1], left)
-        found_cost = score(space, found)
+        found_cost = scores(found)
         if polish_all is not None and better(found_cost, best_cost):
             found = polish_all(found, max(0.01, left))
-            found_cost = score(space, found)
+            found_cost = scores(found)
         if better(found_cost, best_cost):
             best, best_cost = found, found_cost
         if better(found_cost, current_cost, kn.accept * share + 1e-12):
@@ -229,9 +261,13 @@ def _ruin(space: Space, routes: Routes, rng: random.Random, kn: Knobs) -> tuple[
 
 
 def _best_place(space: Space, routes: Routes, c: int, where: dict[int, int], touched: set[int],
-                rng: random.Random, blink: float, second: bool = False) -> tuple[float, int, int, float]:
+                rng: random.Random, blink: float, second: bool = False,
+                known: Callable[[int, int], tuple[float, int] | None] | None = None,
+                ) -> tuple[float, int, int, float]:
     """Cheapest feasible (delta, vehicle, position) for ``c``, and the second-best delta
-    (over other vehicles; with ``second`` every vehicle's best is checked, for regret)."""
+    (over other vehicles; with ``second`` every vehicle's best is checked, for regret).
+    ``known(c, k)``, when given, answers for one vehicle in place of :func:`_best_in_route`
+    (the regret insertion remembers the routes that did not change)."""
     best: tuple[float, int, int] | None = None
     runner_up = float("inf")
     empty_seen = False
@@ -241,8 +277,11 @@ def _best_place(space: Space, routes: Routes, c: int, where: dict[int, int], tou
             if space.identical and empty_seen:
                 continue
             empty_seen = True
-        bound = float("inf") if second or best is None else best[0]
-        here = _best_in_route(space, k, route, c, bound, rng, blink)
+        if known is not None:
+            here = known(c, k)
+        else:
+            bound = float("inf") if second or best is None else best[0]
+            here = _best_in_route(space, k, route, c, bound, rng, blink)
         if here is None:
             continue
         if best is None or here[0] < best[0]:
@@ -258,16 +297,15 @@ def _best_place(space: Space, routes: Routes, c: int, where: dict[int, int], tou
 def _best_in_route(space: Space, k: int, route: list[int], c: int, bound: float, rng: random.Random,
                    blink: float) -> tuple[float, int] | None:
     """Cheapest feasible (delta, position) of ``c`` in one route, if below ``bound``."""
-    best: tuple[float, int] | None = None
-    for p in range(len(route) + 1):
-        if blink and rng.random() < blink:
-            continue
-        a = route[p - 1] if p else None
-        b = route[p] if p < len(route) else None
-        delta = space.arc(k, a, c) + space.arc(k, c, b) - space.arc(k, a, b)
-        if delta < (best[0] if best is not None else bound) and space.insert_ok(k, route, p, c):
-            best = (delta, p)
-    return best
+    deltas = space.insertion_costs(k, route, c)
+    positions = [p for p in range(len(deltas)) if not (blink and rng.random() < blink) and deltas[p] < bound]
+    # Cheapest first (ties: the earliest position): the first that holds is the best, and
+    # only the cheaper ones that do not hold are ever checked.
+    positions.sort(key=deltas.__getitem__)
+    for p in positions:
+        if space.insert_ok(k, route, p, c):
+            return deltas[p], p
+    return None
 
 
 def ruin_recreate(space: Space, routes: Routes, rng: random.Random, kn: Knobs, *,
@@ -278,16 +316,8 @@ def ruin_recreate(space: Space, routes: Routes, rng: random.Random, kn: Knobs, *
     removed, touched = _ruin(space, routes, rng, kn)
     where = {c: k for k, r in enumerate(routes) for c in r}
     if regret:
-        todo = list(removed)
-        while todo:  # regret-2: the customer that loses the most by waiting goes first
-            scored = [(_best_place(space, routes, c, where, touched, rng, 0.0, second=True), c) for c in todo]
-            (delta, k, p, second), c = max(scored, key=lambda s: (s[0][3] - s[0][0], -s[0][0]))
-            if k < 0:
-                return None
-            routes[k].insert(p, c)
-            where[c] = k
-            touched.add(k)
-            todo.remove(c)
+        if not _regret_recreate(space, routes, removed, where, touched, rng):
+            return None
         _add_extras(space, routes, removed, where, touched, rng)
         return routes, sorted(touched)
     order = rng.randrange(3)
@@ -306,6 +336,36 @@ def ruin_recreate(space: Space, routes: Routes, rng: random.Random, kn: Knobs, *
         touched.add(k)
     _add_extras(space, routes, removed, where, touched, rng)
     return routes, sorted(touched)
+
+
+def _regret_recreate(space: Space, routes: Routes, removed: list[int], where: dict[int, int],
+                     touched: set[int], rng: random.Random) -> bool:
+    """Regret-2 insertion: the customer that loses the most by waiting goes first (False when
+    one finds no place).  Each customer's best place in each route is remembered until
+    that route changes: one insertion changes one route, so a round costs one route per
+    customer, not all of them."""
+    changes: dict[int, int] = {}  # route -> insertions into it so far
+    memo: dict[tuple[int, int], tuple[int, tuple[float, int] | None]] = {}
+
+    def known(c: int, k: int) -> tuple[float, int] | None:
+        seen = memo.get((c, k))
+        if seen is None or seen[0] != changes.get(k, 0):
+            seen = memo[c, k] = (changes.get(k, 0), _best_in_route(space, k, routes[k], c, float("inf"), rng, 0.0))
+        return seen[1]
+
+    todo = list(removed)
+    while todo:
+        scored = [(_best_place(space, routes, c, where, touched, rng, 0.0, second=True, known=known), c)
+                  for c in todo]
+        (_delta, k, p, _second), c = max(scored, key=lambda s: (s[0][3] - s[0][0], -s[0][0]))
+        if k < 0:
+            return False
+        routes[k].insert(p, c)
+        changes[k] = changes.get(k, 0) + 1
+        where[c] = k
+        touched.add(k)
+        todo.remove(c)
+    return True
 
 
 def _add_extras(space: Space, routes: Routes, removed: list[int], where: dict[int, int],
@@ -365,7 +425,9 @@ def _relocate(space: Space, routes: Routes, changed: Sequence[int]) -> bool:
                 continue
             rest = routes[a][:i] + routes[a][i + 1:]
             gain = route_cost(space, a, routes[a]) - route_cost(space, a, rest)
-            allowed = set(space.vehicles_for(c, {x: w for x, w in where.items() if x != c}, set(changed)))
+            home = where.pop(c)  # where the others are, c aside (put back below)
+            allowed = set(space.vehicles_for(c, where, set(changed)))
+            where[c] = home
             for b in changed:
                 if b == a or b not in allowed or not space.route_ok(a, rest):
                     continue

@@ -14,15 +14,33 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 from tourplan.optimiser import engine
+from tourplan.optimiser.schedule import StopSpec
 
 #: visits of the nearest requests a ruin may reach from its seed visit
 NEIGHBOURS = 40
 #: left-out visits a recreate tries to add
 EXTRAS = 4
+
+
+@dataclass(slots=True)
+class _Legs:
+    """One route's legs, for the insertion costs: from each position's place (the depot, then
+    each stop) its km row, the next place, the km and minutes to it; and, for a route that
+    holds, the earliest end before and latest arrival at each position (see _legs_of)."""
+
+    rows: list[list[float]]
+    nexts: list[int]
+    base: list[float]
+    minute_rows: list[list[int]]
+    minutes: list[int]
+    drive: int
+    ends: list[int] | None = None
+    lates: list[int] | None = None
 
 
 class TourSpace:
@@ -42,15 +60,100 @@ class TourSpace:
         self._ok: dict[tuple[int, tuple[int, ...]], bool] = {}
         self._near_all: dict[int, list[int]] = {}
         self._rows: dict[int, list[float]] = {}
+        self._legs: dict[tuple[int, tuple[int, ...]], _Legs] = {}
+        self._stops: dict[tuple[int, int], StopSpec] = {}
+        self._minute_rows: dict[int, list[int]] = {}
+        self.inst = inst
+        self._idle: dict[int, set[int]] = {}
         # A published visit kept where the public was told stays on that van-day.
         self.home = {v: pub[0] for v, pub in state.published.items() if state.kept(v)}
 
     def arc(self, k: int, a: int | None, b: int | None) -> float:
-        la = self.depot[k] if a is None else self.loc[a]
-        row = self._rows.get(la)
+        return self._row(self.depot[k] if a is None else self.loc[a])[self.depot[k] if b is None else self.loc[b]]
+
+    def _row(self, loc: int) -> list[float]:
+        row = self._rows.get(loc)
         if row is None:  # rows as Python lists, made when first needed: far faster to index
-            row = self._rows[la] = self.km[la].tolist()
-        return row[self.depot[k] if b is None else self.loc[b]]
+            row = self._rows[loc] = self.km[loc].tolist()
+        return row
+
+    def insertion_costs(self, k: int, route: Sequence[int], c: int) -> list[float]:
+        """The km ``c`` adds at each position, or infinity where it surely cannot go: over the
+        driving limit, or ``c`` or the stop after it late even without the break (a break
+        only delays, so what fails without it fails with it).  Most places a recreate
+        looks at fail so, and this test is far cheaper than scheduling the day."""
+        legs = self._route_legs(k, route)
+        rows, nexts, base = legs.rows, legs.nexts, legs.base
+        lc = self.loc[c]
+        from_c = self._row(lc)
+        deltas = [row[lc] + from_c[b] - ab for row, b, ab in zip(rows, nexts, base, strict=True)]
+        if legs.ends is None:
+            return deltas  # a route that does not hold (never offered by the engine): exact checks
+        stop = self._stop(c, k)
+        lo, hi, dur = stop.start_lo, stop.start_hi, stop.duration
+        mins_c = self._mins(lc)
+        max_drive = self.inst.van_days[k].spec.max_drive
+        spare_drive = None if max_drive is None else max_drive - legs.drive
+        inf = float("inf")
+        for p, (prev_end, minute_row, b, ab, late) in enumerate(
+                zip(legs.ends, legs.minute_rows, nexts, legs.minutes, legs.lates, strict=True)):
+            to_c, back = minute_row[lc], mins_c[b]
+            if spare_drive is not None and to_c + back - ab > spare_drive:
+                deltas[p] = inf
+                continue
+            t = prev_end + to_c
+            if t < lo:
+                t = lo
+            if t > hi or t + dur + back > late:
+                deltas[p] = inf
+        return deltas
+
+    def _route_legs(self, k: int, route: Sequence[int]) -> _Legs:
+        key = (k, tuple(route))
+        legs = self._legs.get(key)
+        if legs is None:
+            if len(self._legs) > 100_000:
+                self._legs.clear()
+            legs = self._legs[key] = self._legs_of(k, route)
+        return legs
+
+    def _legs_of(self, k: int, route: Sequence[int]) -> _Legs:
+        spec = self.inst.van_days[k].spec
+        locs = [spec.depot, *(self.loc[v] for v in route), spec.depot]
+        rows = [self._row(x) for x in locs[:-1]]
+        minute_rows = [self._mins(x) for x in locs[:-1]]
+        nexts = locs[1:]
+        minutes = [row[b] for row, b in zip(minute_rows, nexts, strict=True)]
+        legs = _Legs(rows, nexts, [row[b] for row, b in zip(rows, nexts, strict=True)], minute_rows, minutes,
+                     sum(minutes))
+        if not self.route_ok(k, route):
+            return legs
+        # Without the break, leaving at the shift start: the earliest each stop can end (the
+        # first entry: the shift start) and the latest the van may reach each position.
+        stops = [self._stop(v, k) for v in route]
+        ends, t = [spec.shift_start], spec.shift_start
+        for s, leg in zip(stops, minutes, strict=False):
+            t = max(t + leg, s.start_lo) + s.duration
+            ends.append(t)
+        lates = [0] * len(stops) + [spec.shift_end]
+        z = spec.shift_end
+        for i in range(len(stops) - 1, -1, -1):
+            z = lates[i] = min(stops[i].start_hi, z - minutes[i + 1] - stops[i].duration)
+        legs.ends, legs.lates = ends, lates
+        return legs
+
+    def _stop(self, v: int, k: int) -> StopSpec:
+        key = (v, k)
+        stop = self._stops.get(key)
+        if stop is None:
+            stop = self._stops[key] = self.st.stop(v, k)
+        return stop
+
+    def _mins(self, loc: int) -> list[int]:
+        row = self._minute_rows.get(loc)
+        if row is None:
+            row = self._minute_rows[loc] = self.inst.leg[loc].tolist()
+        return row
 
     def route_ok(self, k: int, route: Sequence[int]) -> bool:
         key = (k, tuple(route))
@@ -109,10 +212,13 @@ class TourSpace:
         if c in self.home:
             return [self.home[c]]
         ri = st.visit_request[c]
+        allowed = self.allowed_set[ri]
         near = {where[v] for v in self.near_all(c) if v in where} | touched
-        routes = self.st.routes
         # An idle van-day costs one position to try: always offered (room for a left-out visit).
-        cands = [x for x in self.allowed[ri] if x in near or not routes.get(x)]
+        idle = self._idle.get(ri)
+        if idle is None:
+            idle = self._idle[ri] = {x for x in self.allowed[ri] if not st.routes.get(x)}
+        cands = sorted({x for x in near if x in allowed} | idle)  # by van-day, as allowed is
         if not st.spaced(ri):
             return cands
         ords = st.inst.van_days

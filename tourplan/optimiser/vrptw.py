@@ -104,6 +104,10 @@ class _Model:
     def arc(self, k: int, a: int | None, b: int | None) -> float:
         return self.dist[a or 0][b or 0]
 
+    def insertion_costs(self, k: int, route: Sequence[int], c: int) -> list[float]:
+        dist, to_next = self.dist, self.dist[c]
+        return [dist[a][c] + to_next[b] - dist[a][b] for a, b in zip([0, *route], [*route, 0], strict=True)]
+
     def insert_ok(self, k: int, route: Sequence[int], p: int, c: int) -> bool:
         """In constant time from the route's :meth:`times`: ``c`` on time, and the customer
         after it no later than its latest start."""
