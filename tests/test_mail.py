@@ -488,7 +488,7 @@ def test_a_new_app_does_not_subscribe_the_receivers_again(app, make_app):
 
 
 def test_a_commune_s_change_tells_the_team_then_the_commune_the_answer(ctx, smtp, make):
-    """Asked: an e-mail to each operator who wants one; accepted or refused: to the commune,
+    """Asked: an e-mail to each operator who wants one, and a trace to the commune; accepted or refused: to the commune,
     in French, with what changed and its tracking link (at its new address when it changed it)."""
     from web.requests import changes
 
@@ -505,7 +505,7 @@ def test_a_commune_s_change_tells_the_team_then_the_commune_the_answer(ctx, smtp
     db.session.commit()
     changes.refuse_change(change, "ops@example.fr", "Nous gardons le contact d'origine.")
     db.session.commit()
-    assert send_all_due() == {"sent": 4}
+    assert send_all_due() == {"sent": 6}
 
     asked = [m["Subject"] for m in inbox.to("ops@example.fr")]
     assert asked == ["Demande de modification : Marvejols"] * 2
@@ -513,7 +513,12 @@ def test_a_commune_s_change_tells_the_team_then_the_commune_the_answer(ctx, smtp
     assert "Périodes souhaitées : du 1er mars 2027 au 12 mars 2027 → du 15 mars 2027 au 26 mars 2027" in first
     assert "La salle est prise début mars." in first and f"http://localhost/operateur/demandes/{req.id}" in first
 
-    accepted, refused = inbox.to("mairie@marvejols.example")[1:]
+    received, accepted, received_again, refused = inbox.to("mairie@marvejols.example")[1:]
+    # Each change is acknowledged at the address in force (the new one is only a proposal).
+    for msg in (received, received_again):
+        assert msg["Subject"] == "Votre demande de modification à Marvejols est bien reçue"
+    assert "Périodes souhaitées : du 15 mars 2027 au 26 mars 2027 (au lieu de : du 1er mars 2027 au 12 mars 2027)" \
+        in parts(received)["text/plain"].get_content()
     assert accepted["Subject"] == "Votre demande de modification à Marvejols est acceptée"
     text = parts(accepted)["text/plain"].get_content()
     assert "est acceptée : votre demande est à jour" in text and "du 15 mars 2027 au 26 mars 2027" in text
@@ -521,6 +526,6 @@ def test_a_commune_s_change_tells_the_team_then_the_commune_the_answer(ctx, smtp
     text = parts(refused)["text/plain"].get_content()
     assert "Motif : Nous gardons le contact d'origine." in text and "Votre demande reste comme elle était." in text
     assert "Remarques : Le matin." in text.replace("\u00a0", " ")
-    for msg in (accepted, refused):
+    for msg in (received, accepted, received_again, refused):
         _only_message(msg)
         assert f"http://localhost/suivi/{req.tracking_token}" in parts(msg)["text/plain"].get_content()

@@ -279,6 +279,23 @@ def test_a_commune_asks_for_a_change_and_its_tracking_page_shows_it_waiting(
     assert f'value="{LATER["start"]}"' in again and "en l'envoyant, vous la remplacez" in again
 
 
+def test_the_commune_gets_a_written_trace_of_the_change_it_asked(
+        client: FlaskClient, world: dict[str, Any]) -> None:
+    from web.mail.messages import render_message
+    from web.mail.models import OutboxMessage
+
+    client.post(f"/suivi/{world['token']}/modifier", data=form_data(world, phone="04.66.00.00.00"))
+    (row,) = db.session.execute(select(OutboxMessage).where(OutboxMessage.kind == "change_received")).scalars()
+    assert row.recipient == the_request(world).email
+    assert row.subject.startswith("Votre demande de modification") and row.subject.endswith("est bien reçue")
+    message = render_message(kind=row.kind, recipient=row.recipient, subject=row.subject, payload=row.payload,
+                             message_id=row.message_id, created_at=row.created_at)
+    text = next(p for p in message.walk() if p.get_content_type() == "text/plain").get_content()
+    assert "- Téléphone : 04 66 00 00 00 (au lieu de : 04 66 49 12 34)" in text
+    assert "Rien ne change tant que l'équipe ne l'a pas acceptée" in text
+    assert f"/suivi/{world['token']}" in text
+
+
 def test_the_change_form_checks_as_the_request_form_does(client: FlaskClient, world: dict[str, Any]) -> None:
     saturday = START + timedelta(days=(5 - START.weekday()) % 7)
     r = client.post(f"/suivi/{world['token']}/modifier", data=form_data(world, email="jeanne", **{

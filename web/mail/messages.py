@@ -117,6 +117,7 @@ def subject_for(kind: str, payload: dict[str, Any]) -> str:
         "declined": f"Votre demande de passage {at} n'a pas pu être retenue",
         "cancelled": f"Votre demande de passage {at} est annulée",
         "change_request": f"Demande de modification : {commune}",
+        "change_received": f"Votre demande de modification {at} est bien reçue",
         "change_accepted": f"Votre demande de modification {at} est acceptée",
         "change_refused": f"Votre demande de modification {at} n'a pas pu être retenue",
         "subscription_confirm": f"Confirmez votre alerte pour le camion numérique {at}",

@@ -85,7 +85,9 @@ def _change_payload(req: VisitRequest, change: RequestChange) -> dict[str, Any]:
 
 
 def on_request_change_proposed(req: VisitRequest, *, change: RequestChange, **_: Any) -> None:
+    """The team learns of it, and the commune has a written trace of what it asked."""
     details = {**_change_payload(req, change), "message": change.message}
+    enqueue("change_received", req.email, details, request_id=req.id)
     for operator in _operators("each"):
         enqueue("change_request", operator.email, details, request_id=req.id)
 
