@@ -529,3 +529,38 @@ def test_a_commune_s_change_tells_the_team_then_the_commune_the_answer(ctx, smtp
     for msg in (received, accepted, received_again, refused):
         _only_message(msg)
         assert f"http://localhost/suivi/{req.tracking_token}" in parts(msg)["text/plain"].get_content()
+
+
+def test_the_digest_lists_yesterday_s_requests_and_the_changes_still_waiting(ctx, smtp, make):
+    """An operator who chose the daily digest learns of new requests and of the changes
+    communes asked for, once a day; a day with neither sends nothing."""
+    from tourplan.calendar import local_today
+    from web.auth.models import Operator
+    from web.mail.operations import send_digests
+    from web.requests import changes
+
+    inbox, _ = smtp
+    operator("digest@example.fr")
+    db.session.execute(update(Operator).where(Operator.email == "digest@example.fr").values(new_request_mail="digest"))
+    season, commune, req = _setup(make)
+    changes.propose_change(req, {"notes": "Le matin, s'il vous plaît."}, "")
+    withdrawn = make.request(season, make.commune("48146", name="Saint-Chély-d'Apcher"), status="submitted")
+    db.session.commit()
+    changes.withdraw_change(changes.propose_change(withdrawn, {"notes": "Finalement non."}, ""))
+    db.session.commit()
+    send_all_due()
+    assert inbox.to("digest@example.fr") == []  # nothing until the digest
+
+    tomorrow = local_today() + timedelta(days=1)
+    assert send_digests(local_today()) == 0  # yesterday: nothing was received
+    assert send_digests(tomorrow) == 1
+    assert send_digests(tomorrow) == 0  # once a day, however often the job runs
+    send_all_due()
+    (digest,) = inbox.to("digest@example.fr")
+    assert digest["Subject"] == "Demandes de passage reçues : 2, modifications demandées : 1"
+    text = parts(digest)["text/plain"].get_content()
+    assert "Demandes de passage reçues hier : 2." in text
+    waiting = text[text.index("Modifications demandées hier"):]
+    assert f"- Marvejols : {req.label}" in waiting and "Saint-Chély" not in waiting  # withdrawn: nothing to answer
+    assert "http://localhost/operateur/demandes/" in text
+    _only_message(digest)

@@ -95,6 +95,14 @@ def _asked_fr(payload: dict[str, Any]) -> str:
     return _plain(paris_datetime(datetime.fromisoformat(asked))) if asked else ""
 
 
+def _digest_subject(payload: dict[str, Any]) -> str:
+    count, changes = payload.get("count", 0), len(payload.get("changes", ()))
+    if not changes:
+        return f"Demandes de passage reçues : {count}"
+    asked = f"modifications demandées : {changes}"
+    return f"Demandes de passage reçues : {count}, {asked}" if count else asked[0].upper() + asked[1:]
+
+
 def subject_for(kind: str, payload: dict[str, Any]) -> str:
     """The subject line of a message (kept in the outbox row for the desk)."""
     commune = payload.get("commune", "")
@@ -112,7 +120,7 @@ def subject_for(kind: str, payload: dict[str, Any]) -> str:
     return {
         "acknowledgement": f"Votre demande de passage du camion {at} est bien reçue",
         "new_request": f"Nouvelle demande de passage : {commune}",
-        "digest": f"Demandes de passage reçues : {payload.get('count', 0)}",
+        "digest": _digest_subject(payload),
         "accepted": f"Votre demande de passage {at} est acceptée",
         "declined": f"Votre demande de passage {at} n'a pas pu être retenue",
         "cancelled": f"Votre demande de passage {at} est annulée",

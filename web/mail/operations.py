@@ -25,7 +25,7 @@ from web.mail.outbox import _plausible_address, enqueue
 from web.mail.subscribers import request_payload
 from web.public.operations import load_visits
 from web.requests.forms import equipment_text
-from web.requests.models import VisitRequest
+from web.requests.models import RequestChange, VisitRequest
 from web.seasons.models import Season
 from web.tours.models import Visit
 
@@ -79,7 +79,8 @@ def send_reminders(today: date | None = None) -> int:
 
 
 def send_digests(today: date | None = None) -> int:
-    """Operators who chose the daily digest get the requests received the day before."""
+    """Operators who chose the daily digest get the requests received the day before, and the
+    changes communes asked for that day which still wait for an answer."""
     today = today or local_today()
     zone = ZoneInfo(SERVICE_TIMEZONE)
     start = datetime.combine(today - timedelta(days=1), time(0), zone).astimezone(UTC)
@@ -95,13 +96,21 @@ def send_digests(today: date | None = None) -> int:
             select(VisitRequest).where(VisitRequest.created_at >= start, VisitRequest.created_at < end)
             .order_by(VisitRequest.id)
         ).scalars())
-        if not reqs:
+        asked = list(db.session.execute(
+            select(RequestChange).where(RequestChange.created_at >= start, RequestChange.created_at < end,
+                                        RequestChange.status == "pending")
+            .order_by(RequestChange.id)
+        ).scalars())
+        if not reqs and not asked:
             return 0
         items = [{"request_id": r.id, "commune": r.commune.name, "label": r.label,
                   "structure_name": r.structure_name} for r in reqs]
+        changes = [{"request_id": c.request.id, "commune": c.request.commune.name, "label": c.request.label}
+                   for c in asked]
+        payload = {"count": len(items), "requests": items, "changes": changes,
+                   "day": (today - timedelta(days=1)).isoformat()}
         for o in operators:
-            enqueue("digest", o.email, {"count": len(items), "requests": items, "day": (today - timedelta(days=1))
-                                        .isoformat()}, dedup_key=f"digest:{o.id}:{today}")
+            enqueue("digest", o.email, payload, dedup_key=f"digest:{o.id}:{today}")
         return len(operators)
 
     return _once(build, lambda: _existing("digest:"))
