@@ -124,3 +124,29 @@ def test_the_same_seed_and_iteration_budget_give_the_same_plan_twice():
         assert check_plan(problem, plan).ok
     same = [dataclasses.replace(p, stats=dataclasses.replace(p.stats, solve_seconds=0)) for p in plans]
     assert same[0] == same[1]
+
+
+def _after_km_phase(problem: Problem) -> dict[str, str]:
+    """The km phase alone on the season as published: request -> the date it ends up on."""
+    from tourplan.optimiser.instance import build_instance
+    from tourplan.optimiser.polish import polish
+    from tourplan.optimiser.search import initial_state
+
+    state = initial_state(build_instance(problem))
+    state.replace_routes(polish(state, deadline=None, seed=1, max_iterations=200))
+    days = {vd.index: vd.day.isoformat() for vd in state.inst.van_days}
+    return {problem.requests[state.visit_request[v]].id: days[k] for v, k in state.where.items()}
+
+
+def test_the_km_phase_moves_a_published_visit_for_one_worth_more_than_the_move():
+    # Monday holds one long visit; the published one may go to Tuesday, the new one may not.
+    horizon = {"start": "2027-03-01", "end": "2027-03-02"}
+    old = request("old", at(0.05), duration_minutes=480, priority=1)
+    pub = [{"request": "old", "occurrence": 0, "van": "v1", "date": "2027-03-01", "start": "09:00"}]
+    monday_only = {"windows": [{"start": "2027-03-01", "end": "2027-03-01"}], "duration_minutes": 480}
+    worth = request("new", at(-0.05), priority=5, **monday_only)
+    assert _after_km_phase(live([old, worth], pub, horizon=horizon, stability={"move_cost": 2})) == {
+        "new": "2027-03-01", "old": "2027-03-02"}  # 5 gained for 2 paid
+    not_worth = request("new", at(-0.05), priority=2, **monday_only)
+    assert _after_km_phase(live([old, not_worth], pub, horizon=horizon, stability={"move_cost": 5})) == {
+        "old": "2027-03-01"}  # 2 gained for 5 paid: the promise holds

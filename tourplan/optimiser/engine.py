@@ -43,6 +43,10 @@ class Space(Protocol):
     vehicles: int
     #: True when vehicles are interchangeable (only the first empty one is worth trying)
     identical: bool
+    #: True when a recreate adds the left-out customers before putting the removed ones back,
+    #: so that a removed customer may give its place up to a more valuable one and go
+    #: elsewhere (a published visit that moves for a visit worth more than the move)
+    extras_first: bool
 
     def arc(self, k: int, a: int | None, b: int | None) -> float:
         """Cost of driving ``a`` → ``b`` on vehicle ``k`` (None: its depot)."""
@@ -86,8 +90,9 @@ class Space(Protocol):
         (none for a problem where every customer is served)."""
         ...
 
-    def prize(self, c: int) -> float:
-        """What serving ``c`` is worth: served prize first, km second (lexicographic)."""
+    def prize(self, k: int, c: int) -> float:
+        """What serving ``c`` on vehicle ``k`` is worth: served prize first, km second
+        (lexicographic).  A tour's published visit is worth less away from its van-day."""
         ...
 
 
@@ -123,7 +128,7 @@ def total_cost(space: Space, routes: Routes) -> float:
 
 def score(space: Space, routes: Routes) -> tuple[float, float]:
     """(prize served, km): more prize first, then fewer km."""
-    return sum(space.prize(c) for r in routes for c in r), total_cost(space, routes)
+    return sum(space.prize(k, c) for k, r in enumerate(routes) for c in r), total_cost(space, routes)
 
 
 class _Scores:
@@ -145,7 +150,7 @@ class _Scores:
             key = (k, tuple(r))
             known = memo.get(key)
             if known is None:
-                known = memo[key] = (sum(space.prize(c) for c in r), route_cost(space, k, r))
+                known = memo[key] = (sum(space.prize(k, c) for c in r), route_cost(space, k, r))
             prize += known[0]
             km += known[1]
         return prize, km
@@ -315,10 +320,13 @@ def ruin_recreate(space: Space, routes: Routes, rng: random.Random, kn: Knobs, *
     routes = [list(r) for r in routes]
     removed, touched = _ruin(space, routes, rng, kn)
     where = {c: k for k, r in enumerate(routes) for c in r}
+    if space.extras_first:
+        _add_extras(space, routes, removed, where, touched, rng)
     if regret:
         if not _regret_recreate(space, routes, removed, where, touched, rng):
             return None
-        _add_extras(space, routes, removed, where, touched, rng)
+        if not space.extras_first:
+            _add_extras(space, routes, removed, where, touched, rng)
         return routes, sorted(touched)
     order = rng.randrange(3)
     if order == 0:
@@ -334,7 +342,8 @@ def ruin_recreate(space: Space, routes: Routes, rng: random.Random, kn: Knobs, *
         routes[k].insert(p, c)
         where[c] = k
         touched.add(k)
-    _add_extras(space, routes, removed, where, touched, rng)
+    if not space.extras_first:
+        _add_extras(space, routes, removed, where, touched, rng)
     return routes, sorted(touched)
 
 
@@ -371,7 +380,8 @@ def _regret_recreate(space: Space, routes: Routes, removed: list[int], where: di
 def _add_extras(space: Space, routes: Routes, removed: list[int], where: dict[int, int],
                 touched: set[int], rng: random.Random) -> None:
     """Left-out customers near the ruin, at their cheapest feasible place, if any."""
-    for c in space.extras(removed, where):
+    out = set(removed)  # not served while the ruin holds them, but not left out either
+    for c in (x for x in space.extras(removed, where) if x not in out):
         _d, k, p, _s = _best_place(space, routes, c, where, touched, rng, 0.0)
         if k >= 0:
             routes[k].insert(p, c)

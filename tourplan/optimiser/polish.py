@@ -25,6 +25,9 @@ from tourplan.optimiser.schedule import StopSpec
 NEIGHBOURS = 40
 #: left-out visits a recreate tries to add
 EXTRAS = 4
+#: what a published visit's insertion away from its van-day counts, over its km: it stays
+#: on its van-day whenever it still fits there
+OFF_HOME_KM = 10_000.0
 
 
 @dataclass(slots=True)
@@ -65,8 +68,10 @@ class TourSpace:
         self._minute_rows: dict[int, list[int]] = {}
         self.inst = inst
         self._idle: dict[int, set[int]] = {}
-        # A published visit kept where the public was told stays on that van-day.
+        # A published visit kept where the public was told: its van-day (leaving it costs the
+        # move, see prize; it goes elsewhere only when its place went to a visit worth more).
         self.home = {v: pub[0] for v, pub in state.published.items() if state.kept(v)}
+        self.extras_first = bool(self.home)
 
     def arc(self, k: int, a: int | None, b: int | None) -> float:
         return self._row(self.depot[k] if a is None else self.loc[a])[self.depot[k] if b is None else self.loc[b]]
@@ -87,6 +92,9 @@ class TourSpace:
         lc = self.loc[c]
         from_c = self._row(lc)
         deltas = [row[lc] + from_c[b] - ab for row, b, ab in zip(rows, nexts, base, strict=True)]
+        home = self.home.get(c)
+        if home is not None and home != k:  # away from its van-day only when it cannot stay
+            deltas = [d + OFF_HOME_KM for d in deltas]
         if legs.ends is None:
             return deltas  # a route that does not hold (never offered by the engine): exact checks
         stop = self._stop(c, k)
@@ -173,8 +181,11 @@ class TourSpace:
     def neighbours(self, c: int) -> Sequence[int]:
         return self.near_all(c)  # the engine skips those not served
 
-    def prize(self, c: int) -> float:
-        return float(self.st.priority(c))
+    def prize(self, k: int, c: int) -> float:
+        """Its priority, less the move cost when a published visit leaves its van-day (the
+        season's objective: served priority − move cost × moved)."""
+        home = self.home.get(c)
+        return float(self.st.priority(c)) - (self.st.move_cost if home is not None and home != k else 0.0)
 
     def extras(self, removed: Sequence[int], where: dict[int, int]) -> Sequence[int]:
         """Left-out visits of the requests near the removed ones, the most valuable first."""
@@ -209,8 +220,6 @@ class TourSpace:
         """Its allowed van-days that serve a visit near it, were just changed, or are idle: a
         visit goes where the vans already drive nearby (geography), on any day its rules allow."""
         st = self.st
-        if c in self.home:
-            return [self.home[c]]
         ri = st.visit_request[c]
         allowed = self.allowed_set[ri]
         near = {where[v] for v in self.near_all(c) if v in where} | touched
@@ -219,12 +228,15 @@ class TourSpace:
         if idle is None:
             idle = self._idle[ri] = {x for x in self.allowed[ri] if not st.routes.get(x)}
         cands = sorted({x for x in near if x in allowed} | idle)  # by van-day, as allowed is
+        home = self.home.get(c)
+        if home is not None:  # its own van-day first (its spacing held there already)
+            cands = [home, *(x for x in cands if x != home)]
         if not st.spaced(ri):
             return cands
         ords = st.inst.van_days
         others = [ords[where[v]].ordinal for v in st.request_visits[ri] if v != c and v in where]
         others += st.history_ordinals[ri]
-        return [x for x in cands if st.gap_ok(ri, ords[x].ordinal, others)]
+        return [x for x in cands if x == home or st.gap_ok(ri, ords[x].ordinal, others)]
 
 
 def polish(state, *, deadline: float | None, seed: int | None, max_iterations: int | None = None,  # noqa: ANN001

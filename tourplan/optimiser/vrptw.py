@@ -96,6 +96,7 @@ class _Model:
 
     # -- engine.Space ---------------------------------------------------- #
     identical = True
+    extras_first = False  # every customer is served: no extras
 
     @property
     def vehicles(self) -> int:
@@ -137,7 +138,7 @@ class _Model:
     def extras(self, removed: Sequence[int], where: dict[int, int]) -> Sequence[int]:
         return ()  # every customer is always served
 
-    def prize(self, c: int) -> float:
+    def prize(self, k: int, c: int) -> float:
         return 0.0
 
     def vehicles_for(self, c: int, where: dict[int, int], touched: set[int]) -> Sequence[int]:
