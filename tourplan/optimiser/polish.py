@@ -30,6 +30,16 @@ EXTRAS = 4
 OFF_HOME_KM = 10_000.0
 
 
+def _remembered[K, T](cache: dict[K, T], key: K, make: Callable[[], T], limit: int = 200_000) -> T:
+    """``cache[key]``, made by ``make()`` the first time; a full cache starts again empty."""
+    found = cache.get(key)
+    if found is None:
+        if len(cache) > limit:
+            cache.clear()
+        found = cache[key] = make()
+    return found
+
+
 @dataclass(slots=True)
 class _Legs:
     """One route's legs, for the insertion costs: from each position's place (the depot, then
@@ -117,13 +127,7 @@ class TourSpace:
         return deltas
 
     def _route_legs(self, k: int, route: Sequence[int]) -> _Legs:
-        key = (k, tuple(route))
-        legs = self._legs.get(key)
-        if legs is None:
-            if len(self._legs) > 100_000:
-                self._legs.clear()
-            legs = self._legs[key] = self._legs_of(k, route)
-        return legs
+        return _remembered(self._legs, (k, tuple(route)), lambda: self._legs_of(k, route))
 
     def _legs_of(self, k: int, route: Sequence[int]) -> _Legs:
         spec = self.inst.van_days[k].spec
@@ -164,13 +168,7 @@ class TourSpace:
         return row
 
     def route_ok(self, k: int, route: Sequence[int]) -> bool:
-        key = (k, tuple(route))
-        ok = self._ok.get(key)
-        if ok is None:
-            if len(self._ok) > 200_000:
-                self._ok.clear()
-            ok = self._ok[key] = self.st.timing(k, list(route)) is not None
-        return ok
+        return _remembered(self._ok, (k, tuple(route)), lambda: self.st.timing(k, list(route)) is not None)
 
     def insert_ok(self, k: int, route: Sequence[int], p: int, c: int) -> bool:
         return self.route_ok(k, [*route[:p], c, *route[p:]])
