@@ -57,3 +57,13 @@ def test_english_pages_use_english_times(client: FlaskClient, tour: dict[str, An
     client.get("/langue/en")
     text = " ".join(VisibleText(client.get(f"/visites/{tour['ids'][1]}").get_data(as_text=True)).chunks)
     assert "09:30" in text and " h " not in text.replace("\u00a0", " ")
+
+
+def test_durations_read_as_each_language_writes_them() -> None:
+    from web.core.formats import minutes_text
+
+    def plain(text: str) -> str:
+        return text.replace("\u00a0", " ")
+
+    assert [plain(minutes_text(m)) for m in (45, 120, 65, 90)] == ["45 min", "2 h", "1 h 05", "1 h 30"]
+    assert [plain(minutes_text(m, "en")) for m in (45, 120, 65, 90)] == ["45 min", "2 hr", "1 hr 5 min", "1 hr 30 min"]

@@ -112,12 +112,14 @@ def km(value: float | int | None, locale: str = "fr") -> str:
 
 
 def minutes_text(minutes: int | None, locale: str = "fr") -> str:
-    """A duration: "45 min", "2 h", "1 h 05"."""
+    """A duration: "45 min", "2 h", "1 h 05" (in English "45 min", "2 hr", "1 hr 5 min")."""
     if minutes is None:
         return ""
     h, m = divmod(int(minutes), 60)
     if not h:
         return f"{m}{NBSP}min"
+    if not _is_fr(locale):
+        return _nowrap(f"{h} hr {m} min" if m else f"{h} hr")
     return _nowrap(f"{h} h {m:02d}" if m else f"{h} h")
 
 
