@@ -381,3 +381,17 @@ def test_french_texts_are_marked_french_on_english_pages(client: FlaskClient, to
     assert '<span lang="fr">' in client.get("/communes/48095").get_data(as_text=True)
     client.get("/langue/fr")
     assert '<span lang="fr">' not in client.get(f"/visites/{soon}").get_data(as_text=True)
+
+
+def test_error_pages_speak_the_visitor_s_language(client: FlaskClient, tour: dict[str, Any]) -> None:
+    client.get("/langue/en")
+    missing = page(client, "/communes/99999", status=404)
+    assert ("html", {"lang": "en"}) in missing.tags
+    assert "Page not found" in missing.text and "Page introuvable" not in missing.text
+    # A reason the site only has in French is said in French, and marked so for screen readers.
+    refused = client.get("/calendrier?q=%00")
+    assert refused.status_code == 400
+    html = refused.get_data(as_text=True)
+    assert "Bad request" in html and '<p lang="fr">' in html
+    client.get("/langue/fr")
+    assert "Page introuvable" in page(client, "/communes/99999", status=404).text

@@ -1,4 +1,4 @@
-"""Base layout, error pages in French, security headers."""
+"""Base layout, error pages (French, or English for a visitor who chose it), security headers."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, abort, current_app, render_template, request, url_for
 from flask.globals import request_ctx
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from markupsafe import escape
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest, HTTPException, MethodNotAllowed
@@ -14,18 +16,20 @@ from werkzeug.routing import BuildError
 from werkzeug.wrappers import Response as BaseResponse
 
 from web.core import assets, formats, menu
+from web.core.menu import N_
 
 bp = Blueprint("core", __name__, template_folder="templates")
 
+#: The error pages' texts, French (translated for a visitor who chose English).
 ERROR_TEXTS = {
-    400: ("Requête incorrecte", "La demande envoyée n'a pas pu être comprise."),
-    403: ("Accès refusé", "Vous n'avez pas le droit d'accéder à cette page."),
-    404: ("Page introuvable", "Cette page n'existe pas ou a été déplacée."),
-    405: ("Méthode non autorisée", "Cette action n'est pas possible sur cette page."),
-    409: ("Conflit", "Quelqu'un a modifié la même chose en même temps. Rechargez la page et recommencez."),
-    413: ("Envoi trop volumineux", "Les données envoyées sont trop volumineuses."),
-    429: ("Trop de demandes", "Trop de demandes en peu de temps. Réessayez dans quelques minutes."),
-    500: ("Erreur du serveur", "Une erreur inattendue s'est produite. L'équipe a été prévenue."),
+    400: (N_("Requête incorrecte"), N_("La demande envoyée n'a pas pu être comprise.")),
+    403: (N_("Accès refusé"), N_("Vous n'avez pas le droit d'accéder à cette page.")),
+    404: (N_("Page introuvable"), N_("Cette page n'existe pas ou a été déplacée.")),
+    405: (N_("Méthode non autorisée"), N_("Cette action n'est pas possible sur cette page.")),
+    409: (N_("Conflit"), N_("Quelqu'un a modifié la même chose en même temps. Rechargez la page et recommencez.")),
+    413: (N_("Envoi trop volumineux"), N_("Les données envoyées sont trop volumineuses.")),
+    429: (N_("Trop de demandes"), N_("Trop de demandes en peu de temps. Réessayez dans quelques minutes.")),
+    500: (N_("Erreur du serveur"), N_("Une erreur inattendue s'est produite. L'équipe a été prévenue.")),
 }
 
 
@@ -73,13 +77,18 @@ NUL_REFUSED = "La demande contient un caractère nul (\\0), qui n'a sa place dan
 
 
 def _render_error(code: int, text: str | None = None) -> tuple[str, int]:
-    title, default = ERROR_TEXTS.get(code, (f"Erreur {code}", "La demande n'a pas abouti."))
+    title, default = ERROR_TEXTS.get(code, (f"Erreur {code}", N_("La demande n'a pas abouti.")))
     if request_ctx.url_adapter is None:
         # The Host header itself was refused (untrusted, or not a host name): no URL can be
         # built, so not the site's layout either; a plain page still says what happened.
         return (f'<!doctype html><html lang="fr"><meta charset="utf-8"><title>{escape(title)}</title>'
                 f"<h1>{escape(title)}</h1><p>{escape(text or default)}</p></html>"), code
-    return render_template("errors/error.html", code=code, title=title, text=text or default), code
+    # The page's own words follow the visitor; an operation's text (``text``) is French, and
+    # marked so on a page in another language.
+    title = _(title) if code in ERROR_TEXTS else f"{_('Erreur')} {code}"
+    lang = str(get_locale() or "fr")
+    return render_template("errors/error.html", code=code, title=title, text=text or _(default), lang=lang,
+                           text_lang="fr" if text and lang != "fr" else ""), code
 
 
 def _http_error(e: HTTPException) -> Any:
