@@ -77,18 +77,18 @@ NUL_REFUSED = "La demande contient un caractère nul (\\0), qui n'a sa place dan
 
 
 def _render_error(code: int, text: str | None = None) -> tuple[str, int]:
-    title, default = ERROR_TEXTS.get(code, (f"Erreur {code}", N_("La demande n'a pas abouti.")))
+    title, default = ERROR_TEXTS.get(code, (N_("Erreur"), N_("La demande n'a pas abouti.")))
+    number = "" if code in ERROR_TEXTS else f" {code}"
     if request_ctx.url_adapter is None:
         # The Host header itself was refused (untrusted, or not a host name): no URL can be
         # built, so not the site's layout either; a plain page still says what happened.
-        return (f'<!doctype html><html lang="fr"><meta charset="utf-8"><title>{escape(title)}</title>'
-                f"<h1>{escape(title)}</h1><p>{escape(text or default)}</p></html>"), code
+        return (f'<!doctype html><html lang="fr"><meta charset="utf-8"><title>{escape(title + number)}</title>'
+                f"<h1>{escape(title + number)}</h1><p>{escape(text or default)}</p></html>"), code
     # The page's own words follow the visitor; an operation's text (``text``) is French, and
     # marked so on a page in another language.
-    title = _(title) if code in ERROR_TEXTS else f"{_('Erreur')} {code}"
     lang = str(get_locale() or "fr")
-    return render_template("errors/error.html", code=code, title=title, text=text or _(default), lang=lang,
-                           text_lang="fr" if text and lang != "fr" else ""), code
+    return render_template("errors/error.html", code=code, title=_(title) + number, text=text or _(default),
+                           lang=lang, text_lang="fr" if text and lang != "fr" else ""), code
 
 
 def _http_error(e: HTTPException) -> Any:

@@ -99,8 +99,9 @@ def _digest_subject(payload: dict[str, Any]) -> str:
     count, changes = payload.get("count", 0), len(payload.get("changes", ()))
     if not changes:
         return f"Demandes de passage reçues : {count}"
-    asked = f"modifications demandées : {changes}"
-    return f"Demandes de passage reçues : {count}, {asked}" if count else asked[0].upper() + asked[1:]
+    if not count:
+        return f"Modifications demandées : {changes}"
+    return f"Demandes de passage reçues : {count}, modifications demandées : {changes}"
 
 
 def subject_for(kind: str, payload: dict[str, Any]) -> str:

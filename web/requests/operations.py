@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, inspect, select
+from sqlalchemy import Select, func, inspect, select
 
 from tourplan.activities import PRIORITY_MAX, PRIORITY_MIN
 from tourplan.calendar import local_today
@@ -460,14 +460,22 @@ def undo_cancellation(req: VisitRequest, by: str) -> int:
 def find_requests(*, season_id: int | None = None, status: str = "", commune: str = "",
                   limit: int = 500) -> list[VisitRequest]:
     """Requests by id, filtered by season, status and commune (INSEE code) when given."""
-    query = select(VisitRequest).order_by(VisitRequest.id)
+    query = _filtered(select(VisitRequest), season_id=season_id, status=status, commune=commune)
+    return list(db.session.execute(query.order_by(VisitRequest.id).limit(limit)).scalars())
+
+
+def _filtered(query: Select, *, season_id: int | None = None, status: str = "", commune: str = "",
+              activity_id: int | None = None) -> Select:
+    """``query`` of requests narrowed to the filters given (the API's list, the inbox)."""
     if season_id is not None:
         query = query.where(VisitRequest.season_id == season_id)
     if status:
         query = query.where(VisitRequest.status == status)
     if commune:
         query = query.where(VisitRequest.commune_insee == commune)
-    return list(db.session.execute(query.limit(limit)).scalars())
+    if activity_id is not None:
+        query = query.where(VisitRequest.activity_id == activity_id)
+    return query
 
 
 # --------------------------------------------------------------------------- #
@@ -487,13 +495,8 @@ class InboxPage:
 
 def inbox_page(*, status: str = "", insee: str = "", activity_id: int | None = None, page: int = 1,
                page_size: int = 50) -> InboxPage:
-    query = select(VisitRequest)
-    if status in STATUSES:
-        query = query.where(VisitRequest.status == status)
-    if insee:
-        query = query.where(VisitRequest.commune_insee == insee)
-    if activity_id is not None:
-        query = query.where(VisitRequest.activity_id == activity_id)
+    query = _filtered(select(VisitRequest), status=status if status in STATUSES else "", commune=insee,
+                      activity_id=activity_id)
     total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
     rows = list(db.session.execute(
         query.order_by(VisitRequest.created_at.desc(), VisitRequest.id.desc())
