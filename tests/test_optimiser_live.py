@@ -150,3 +150,42 @@ def test_the_km_phase_moves_a_published_visit_for_one_worth_more_than_the_move()
     not_worth = request("new", at(-0.05), priority=2, **monday_only)
     assert _after_km_phase(live([old, not_worth], pub, horizon=horizon, stability={"move_cost": 5})) == {
         "old": "2027-03-01"}  # 2 gained for 5 paid: the promise holds
+
+
+def _after_making_room(problem: Problem) -> dict[str, str]:
+    """The making-room pass alone on the season as published: request -> its date."""
+    from tourplan.optimiser.instance import build_instance
+    from tourplan.optimiser.room import make_room
+    from tourplan.optimiser.search import initial_state
+
+    state = initial_state(build_instance(problem))
+    make_room(state, deadline=float("inf"))
+    days = {vd.index: vd.day.isoformat() for vd in state.inst.van_days}
+    return {problem.requests[state.visit_request[v]].id: days[k] for v, k in state.where.items()}
+
+
+MONDAY_ONLY = {"windows": [{"start": "2027-03-01", "end": "2027-03-01"}], "duration_minutes": 480}
+OLD_ON_MONDAY = [{"request": "old", "occurrence": 0, "van": "v1", "date": "2027-03-01", "start": "09:00"}]
+
+
+def test_a_left_out_visit_takes_the_place_of_a_published_one_that_moves_to_a_free_day():
+    two_days = {"start": "2027-03-01", "end": "2027-03-02"}
+    old = request("old", at(0.05), duration_minutes=480, priority=1)
+    worth = request("new", at(-0.05), priority=5, **MONDAY_ONLY)
+    assert _after_making_room(live([old, worth], OLD_ON_MONDAY, horizon=two_days, stability={"move_cost": 2})) == {
+        "new": "2027-03-01", "old": "2027-03-02"}  # 5 gained for 2 paid
+    assert _after_making_room(live([old, worth], OLD_ON_MONDAY, horizon=two_days, stability={"move_cost": 6})) == {
+        "old": "2027-03-01"}  # 5 gained for 6 paid: the promise holds
+
+
+def test_a_published_visit_gives_its_place_up_only_for_more_than_it_is_worth_with_its_move():
+    monday = {"start": "2027-03-01", "end": "2027-03-01"}
+    old = request("old", at(0.05), duration_minutes=480, priority=2)
+    worth = request("new", at(-0.05), priority=5, **MONDAY_ONLY)
+    assert _after_making_room(live([old, worth], OLD_ON_MONDAY, horizon=monday, stability={"move_cost": 2})) == {
+        "new": "2027-03-01"}  # 5 gained, 2 + 2 lost: the old one is left out (moved)
+    assert _after_making_room(live([old, worth], OLD_ON_MONDAY, horizon=monday, stability={"move_cost": 4})) == {
+        "old": "2027-03-01"}  # 5 gained, 2 + 4 lost
+    required = request("old", at(0.05), duration_minutes=480, priority=2, required=True)
+    assert _after_making_room(live([required, worth], OLD_ON_MONDAY, horizon=monday,
+                                   stability={"move_cost": 2})) == {"old": "2027-03-01"}

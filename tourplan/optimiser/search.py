@@ -10,7 +10,11 @@
    with fewer km.
 3. Insertion — any unserved visit that still fits somewhere (exact schedule
    check) is inserted where it adds the fewest km.
-4. Km phase — the last ``Tuning.polish_share`` of the time: the one engine's
+4. Making room (a live season only) — a left-out visit takes the place of a served one
+   that moves to another van-day or gives way, when that raises the objective
+   (:mod:`room`): the trades the windows and the km phase seldom find where the days
+   are held at their published times.
+5. Km phase — the last ``Tuning.polish_share`` of the time: the one engine's
    ruin and recreate (:mod:`polish`, :mod:`engine`, the same as the Solomon
    yardstick's) moves visits across days and vans and reorders routes, never
    dropping a served visit and adding left-out ones near each ruin; then
@@ -697,6 +701,7 @@ def run_search(inst: Instance, state: State, time_limit: float, progress: Progre
             break
         if s.stop_requested():
             break
+    _make_room(s)
     _polish(s, tn, seed, max_iterations)
     s.insert_unserved()
     _keep_spacing(state)
@@ -718,6 +723,14 @@ def _sweep(s: Searcher, windows: list[list[int]], per: float, left: int | None, 
         if left is not None:
             left -= 1
     return left
+
+
+def _make_room(s: Searcher) -> None:
+    """A live season: left-out visits take the place of served ones that move (:mod:`room`)."""
+    from tourplan.optimiser.room import make_room
+
+    if s.state.published and not s.stop_requested():
+        make_room(s.state, s.deadline - 0.3, s.stop_requested if s.should_stop is not None else None)
 
 
 def _polish(s: Searcher, tn: Tuning, seed: int | None, max_iterations: int | None) -> None:

@@ -1,0 +1,140 @@
+"""Making room: a left-out visit takes the place of a served one, which moves or gives way.
+
+The windows and the km phase change many visits at a time and find few of these trades
+in a live season, where most van-days hold published visits at their published times:
+there a left-out visit (often one a change forced off its day) fits only where one
+visit steps aside.  This pass tries, for each left-out visit, every allowed van-day and
+every visit of it: the left-out one goes in when that visit goes elsewhere (any van-day
+its rules allow, back to its published one first) or, failing that, is left out itself,
+and the trade is made when it raises served priority − move cost × moved.  The same
+chains a human makes from the desk's "what blocks it" table, one level deep.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+_EPS = 1e-9
+
+
+def make_room(st, deadline: float, should_stop: Callable[[], bool] | None = None) -> int:  # noqa: ANN001 (search.State)
+    """Trades that raise ``st``'s objective (served priority − move cost × moved, then km),
+    made in place until none is left or ``deadline`` (monotonic); returns how many."""
+    made = 0
+    progress = True
+    while progress:
+        progress = False
+        todo = [v for v in range(len(st.inst.visits))
+                if v not in st.where and v not in st.excluded and v not in st.locked]
+        todo.sort(key=lambda v: -st.value(v))
+        for v in todo:
+            if time.monotonic() > deadline or (should_stop is not None and should_stop()):
+                return made
+            if v in st.where:
+                continue
+            trade = _best_trade(st, v, deadline)
+            if trade is not None:
+                for vd, route in trade.items():
+                    st.set_route(vd, route)
+                made += 1
+                progress = True
+    return made
+
+
+def _gain_at(st, v: int, vd: int) -> float:  # noqa: ANN001
+    """What serving ``v`` on ``vd`` adds to the objective (its move back, for a published one)."""
+    pub = st.published.get(v)
+    back = st.move_cost if pub is not None and pub[0] == vd else 0.0
+    return st.priority(v) + back
+
+
+def _fits(st, vd: int, route: list[int], v: int) -> tuple[float, list[int]] | None:  # noqa: ANN001
+    """Cheapest feasible insertion of ``v`` in ``route`` on ``vd``: (km added, new route)."""
+    base = st.route_km(vd, route)
+    best = None
+    trials = sorted((st.route_km(vd, route[:p] + [v] + route[p:]) - base, p) for p in range(len(route) + 1))
+    for km, p in trials:
+        trial = route[:p] + [v] + route[p:]
+        if st.timing(vd, trial) is not None:
+            best = (km, trial)
+            break
+    return best
+
+
+def _spacing_ok(st, v: int, vd: int, skip: frozenset[int]) -> bool:  # noqa: ANN001
+    ri = st.visit_request[v]
+    if not st.spaced(ri):
+        return True
+    return st.gap_ok(ri, st.inst.van_days[vd].ordinal, st.served_ordinals(ri, skip | {v}))
+
+
+def _best_trade(st, v: int, deadline: float) -> dict[int, list[int]] | None:  # noqa: ANN001
+    """The best trade letting ``v`` in, as the routes it changes, or None."""
+    ri = st.visit_request[v]
+    best: tuple[tuple[float, float], dict[int, list[int]]] | None = None
+    for vd in st.allowed[ri]:
+        if time.monotonic() > deadline:
+            break
+        if not _spacing_ok(st, v, vd, frozenset()):
+            continue
+        for score, change in _trades_on(st, v, vd):
+            if score[0] > _EPS and (best is None or score > best[0]):
+                best = (score, change)
+    return None if best is None else best[1]
+
+
+def _trades_on(st, v: int, vd: int):  # noqa: ANN001, ANN202 (a generator of (score, routes))
+    """Ways ``v`` joins van-day ``vd``, as ((objective gained, −km added), routes changed):
+    as it stands when it fits, else each served visit stepping aside (moving or left out)."""
+    route = st.routes.get(vd, [])
+    gain = _gain_at(st, v, vd)
+    direct = _fits(st, vd, route, v)
+    if direct is not None:  # fits as it stands (the insertion pass's job, taken here too)
+        yield (gain, -direct[0]), {vd: direct[1]}
+        return
+    km_before = st.route_km(vd, route)
+    for w in route:
+        if w in st.locked or st.visit_request[w] == st.visit_request[v]:
+            continue
+        rest = [x for x in route if x != w]
+        placed = _fits(st, vd, rest, v)
+        if placed is None:
+            continue
+        lost = _gain_at(st, w, vd)  # w leaves vd: its priority, and its move if it was home
+        km = placed[0] + st.route_km(vd, rest) - km_before
+        moved = _relocate(st, w, vd, {vd: placed[1]})
+        if moved is not None:
+            wd, wroute, wkm = moved
+            yield (gain - lost + _gain_at(st, w, wd), -(km + wkm)), {vd: placed[1], wd: wroute}
+        elif _droppable(st, w):
+            yield (gain - lost, -km), {vd: placed[1]}
+
+
+def _droppable(st, w: int) -> bool:  # noqa: ANN001
+    """May give its place up and stay left out: not required, and no rhythm to keep (leaving
+    one visit of a rhythm out could leave its neighbours too far apart)."""
+    req = st.inst.problem.requests[st.visit_request[w]]
+    return not req.required and req.max_days_between is None
+
+
+def _relocate(st, w: int, away: int, changed: dict[int, list[int]]) -> tuple[int, list[int], float] | None:  # noqa: ANN001
+    """Where ``w`` goes once it leaves van-day ``away`` (``changed``: routes as they will be):
+    its published van-day first, else the one it adds the fewest km to."""
+    ri = st.visit_request[w]
+    pub = st.published.get(w)
+    home = pub[0] if pub is not None else None
+    best: tuple[tuple[int, float], int, list[int]] | None = None
+    for wd in st.allowed[ri]:
+        if wd == away or not _spacing_ok(st, w, wd, frozenset({w})):
+            continue
+        route = changed.get(wd, st.routes.get(wd, []))
+        placed = _fits(st, wd, route, w)
+        if placed is None:
+            continue
+        key = (0 if wd == home else 1, placed[0])
+        if best is None or key < best[0]:
+            best = (key, wd, placed[1])
+    if best is None:
+        return None
+    return best[1], best[2], best[0][1]
