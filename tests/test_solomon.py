@@ -257,3 +257,34 @@ def test_descent_on_changed_routes_uses_the_operators_it_is_given() -> None:
     assert _improve_routes(model, crossed, 0, off) == crossed
     on = _search_parameters(5, DEFAULTS)
     assert model.length(_improve_routes(model, crossed, 0, on)) < model.length(crossed) - 1
+
+
+def test_the_engine_keeps_searching_after_ruins_that_leave_a_customer_without_a_place() -> None:
+    # Twenty failed ruins in a row used to end the whole improvement, whatever time was left.
+    import random
+
+    from tourplan.optimiser import engine
+    from tourplan.optimiser.vrptw import _Model
+
+    model = _Model(parse_solomon(solomon_text("RAND", 12, 200, random_rows(12, 7))))
+
+    class Tight:
+        """The model, except that no insertion holds for the first ruins."""
+
+        def __init__(self) -> None:
+            self.refused = 0
+
+        def __getattr__(self, name: str):  # noqa: ANN204
+            return getattr(model, name)
+
+        def insert_ok(self, k: int, route, p: int, c: int) -> bool:  # noqa: ANN001
+            if self.refused < 400:
+                self.refused += 1
+                return False
+            return model.insert_ok(k, route, p, c)
+
+    alone = [[c] for c in range(1, model.n)]  # one vehicle per customer: far from the best
+    before = engine.total_cost(model, alone)
+    after = engine.improve(Tight(), alone, deadline=None, rng=random.Random(1), max_iterations=200)
+    assert check_routes(model.instance, [r for r in after if r]).feasible
+    assert engine.total_cost(model, after) < before - 1

@@ -186,7 +186,7 @@ def improve(space: Space, routes: Routes, *, deadline: float | None, rng: random
         it += 1
         out = _draw(space, current, rng, kn, regret=bool(kn.regret_every) and it % kn.regret_every == 0)
         if out is None:
-            break
+            continue  # twenty ruins in a row left someone without a place: draw again
         found = run(out[0], out[1], left)
         found_cost = scores(found)
         if polish_all is not None and better(found_cost, best_cost):
