@@ -730,7 +730,9 @@ def _make_room(s: Searcher) -> None:
     from tourplan.optimiser.room import make_room
 
     if s.state.published and not s.stop_requested():
-        make_room(s.state, s.deadline - 0.3, s.stop_requested if s.should_stop is not None else None)
+        # At most a third of what is left: on a large season the km phase still gets its time.
+        until = min(s.deadline - 0.3, _time.monotonic() + s.remaining() / 3)
+        make_room(s.state, until, s.stop_requested if s.should_stop is not None else None)
 
 
 def _polish(s: Searcher, tn: Tuning, seed: int | None, max_iterations: int | None) -> None:
