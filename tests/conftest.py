@@ -107,6 +107,9 @@ def _config(url: str, **overrides: Any) -> dict[str, Any]:
         # Tests change visits directly and look at once: no remembered public state
         # (tests/test_conditional_requests.py turns it on).
         "TOURPLAN_STATE_SECONDS": 0,
+        # A cheap password hash: scrypt takes a tenth of a second, and the suite makes and
+        # checks thousands of accounts (tests/test_auth.py checks the default is scrypt).
+        "TOURPLAN_PASSWORD_HASH": "pbkdf2:sha256:1000",
         **overrides,
     }
 

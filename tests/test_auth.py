@@ -243,3 +243,17 @@ def test_create_operator_errors_are_one_clear_line(app: Flask, email: str, passw
     assert result.exit_code == 1
     assert message in result.output
     assert "Traceback" not in result.output
+
+
+def test_passwords_are_hashed_with_scrypt_unless_configured_otherwise(tmp_path: Any) -> None:
+    # The suite sets a cheap hash (tests/conftest.py); a deployment must never get it.
+    from web import create_app
+    from web.auth.models import Operator
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/a.db"})
+    with app.app_context():
+        operator = Operator()
+        operator.set_password("une phrase de passe assez longue")
+        assert operator.password_hash.startswith("scrypt:")
+        assert operator.check_password("une phrase de passe assez longue")
+        assert not operator.check_password("une autre phrase de passe")

@@ -78,6 +78,9 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         # up to the max delay; per client address: failed logins allowed per window (over
         # every account).
         TOURPLAN_LOGIN_MAX_FAILURES=5,
+        # How operators' passwords are hashed (a werkzeug method; the test suite, which makes
+        # thousands of accounts, sets a cheap one).
+        TOURPLAN_PASSWORD_HASH="scrypt",
         TOURPLAN_LOGIN_MAX_DELAY_SECONDS=60,
         TOURPLAN_LOGIN_ADDRESS_MAX_FAILURES=30,
         TOURPLAN_LOGIN_WINDOW_SECONDS=15 * 60,

@@ -4,6 +4,7 @@ import hashlib
 import hmac
 from datetime import datetime
 
+from flask import current_app, has_app_context
 from sqlalchemy import Boolean, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -71,7 +72,8 @@ class Operator(db.Model):
 
     # Passwords ---------------------------------------------------------------------------
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        method = current_app.config["TOURPLAN_PASSWORD_HASH"] if has_app_context() else "scrypt"
+        self.password_hash = generate_password_hash(password, method=method)
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
