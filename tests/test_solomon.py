@@ -288,3 +288,31 @@ def test_the_engine_keeps_searching_after_ruins_that_leave_a_customer_without_a_
     after = engine.improve(Tight(), alone, deadline=None, rng=random.Random(1), max_iterations=200)
     assert check_routes(model.instance, [r for r in after if r]).feasible
     assert engine.total_cost(model, after) < before - 1
+
+
+def test_a_ruin_and_its_descent_leave_the_routes_they_start_from_as_they_were() -> None:
+    # The engine keeps its best and current solutions while it ruins copies of them; the
+    # copies share the route lists they do not change (a season has hundreds), so a
+    # recreate or a descent that changed a list in place would corrupt the best plan found.
+    import copy
+    import random
+
+    from tourplan.optimiser import engine
+    from tourplan.optimiser.vrptw import _Model
+
+    model = _Model(parse_solomon(solomon_text("RAND", 40, 200, random_rows(40, 11))))
+    routes = [[c] for c in range(1, model.n)]
+    rng = random.Random(2)
+    changed_some = 0
+    for i in range(60):
+        frozen = copy.deepcopy(routes)
+        out = engine.ruin_recreate(model, routes, rng, engine.Knobs(), regret=i % 2 == 1)
+        if out is None:
+            continue
+        found = engine.descend(model, out[0], out[1])
+        assert routes == frozen
+        assert check_routes(model.instance, [r for r in found if r]).feasible
+        assert sorted(c for r in found for c in r) == list(range(1, model.n))
+        changed_some += found != routes
+        routes = found
+    assert changed_some > 10

@@ -138,19 +138,28 @@ class _Scores:
     def __init__(self, space: Space) -> None:
         self.space = space
         self.memo: dict[tuple[int, tuple[int, ...]], tuple[float, float]] = {}
+        # Per vehicle, the route list last scored and its figures: the routes an iteration
+        # did not touch are the very same lists (never changed in place, see ruin_recreate),
+        # so most of a season's hundreds of routes are known without being read.
+        self.last: dict[int, tuple[list[int], tuple[float, float]]] = {}
 
     def __call__(self, routes: Routes) -> tuple[float, float]:
         prize = km = 0.0
-        memo, space = self.memo, self.space
+        memo, space, last = self.memo, self.space, self.last
         if len(memo) > 200_000:
             memo.clear()
         for k, r in enumerate(routes):
             if not r:
                 continue
-            key = (k, tuple(r))
-            known = memo.get(key)
-            if known is None:
-                known = memo[key] = (sum(space.prize(k, c) for c in r), route_cost(space, k, r))
+            seen = last.get(k)
+            if seen is not None and seen[0] is r:
+                known = seen[1]
+            else:
+                key = (k, tuple(r))
+                known = memo.get(key)
+                if known is None:
+                    known = memo[key] = (sum(space.prize(k, c) for c in r), route_cost(space, k, r))
+                last[k] = (r, known)
             prize += known[0]
             km += known[1]
         return prize, km
@@ -229,18 +238,19 @@ def _draw(space: Space, routes: Routes, rng: random.Random, kn: Knobs, *, regret
     return None
 
 
-def _ruin(space: Space, routes: Routes, rng: random.Random, kn: Knobs) -> tuple[list[int], set[int]]:
-    """Strings cut from the routes nearest a random seed customer: (removed, ruined routes)."""
-    where = {c: k for k, r in enumerate(routes) for c in r}
-    movable = [c for c in where if space.removable(c)]
-    if not movable:
+def _ruin(space: Space, routes: Routes, rng: random.Random, kn: Knobs, where: dict[int, int]
+          ) -> tuple[list[int], set[int]]:
+    """Strings cut from the routes nearest a random seed customer: (removed, ruined routes).
+    ``routes`` gets new lists for the ruined routes (the others are not touched) and
+    ``where`` (customer -> route) loses the removed customers."""
+    seed = _seed_customer(space, where, rng)
+    if seed is None:
         return [], set()
     used = [r for r in routes if r]
     avg_len = max(1.0, sum(map(len, used)) / max(1, len(used)))
     l_max = min(float(kn.string), avg_len)
     k_max = 4 * kn.removed / (1 + l_max) - 1
     k_routes = int(rng.uniform(1, k_max + 1))
-    seed = movable[rng.randrange(len(movable))]
     removed: list[int] = []
     ruined: set[int] = set()
     for c in [seed, *space.neighbours(seed)]:
@@ -262,7 +272,23 @@ def _ruin(space: Space, routes: Routes, rng: random.Random, kn: Knobs) -> tuple[
         cut = [x for x in routes[k] if space.removable(x)]
         removed.extend(cut)
         routes[k] = [x for x in routes[k] if x not in cut]
+    for c in removed:
+        del where[c]
     return removed, ruined
+
+
+def _seed_customer(space: Space, where: dict[int, int], rng: random.Random) -> int | None:
+    """A served customer the ruin may remove, drawn uniformly (None: there is none)."""
+    served = list(where)
+    if not served:
+        return None
+    # Most customers are removable: a few draws find one without filtering them all.
+    for _ in range(8):
+        c = served[rng.randrange(len(served))]
+        if space.removable(c):
+            return c
+    movable = [c for c in served if space.removable(c)]
+    return movable[rng.randrange(len(movable))] if movable else None
 
 
 def _best_place(space: Space, routes: Routes, c: int, where: dict[int, int], touched: set[int],
@@ -316,10 +342,15 @@ def _best_in_route(space: Space, k: int, route: list[int], c: int, bound: float,
 def ruin_recreate(space: Space, routes: Routes, rng: random.Random, kn: Knobs, *,
                   regret: bool = False) -> tuple[Routes, list[int]] | None:
     """One ruin and recreate of ``routes``: the new routes and the vehicles changed, or None
-    when a removed customer finds no place."""
-    routes = [list(r) for r in routes]
-    removed, touched = _ruin(space, routes, rng, kn)
+    when a removed customer finds no place.
+
+    ``routes`` is left as it is: the result holds new lists for the routes changed and the
+    very same lists for the others (a season has hundreds of routes and an iteration
+    changes a few).  No route list is ever changed in place once made, here or in
+    :func:`descend`: a changed route is a new list (see _put)."""
+    routes = list(routes)
     where = {c: k for k, r in enumerate(routes) for c in r}
+    removed, touched = _ruin(space, routes, rng, kn, where)
     if space.extras_first:
         _add_extras(space, routes, removed, where, touched, rng)
     if regret:
@@ -339,9 +370,7 @@ def ruin_recreate(space: Space, routes: Routes, rng: random.Random, kn: Knobs, *
         _d, k, p, _s = _best_place(space, routes, c, where, touched, rng, kn.blink)
         if k < 0:
             return None
-        routes[k].insert(p, c)
-        where[c] = k
-        touched.add(k)
+        _put(routes, where, touched, k, p, c)
     if not space.extras_first:
         _add_extras(space, routes, removed, where, touched, rng)
     return routes, sorted(touched)
@@ -369,10 +398,8 @@ def _regret_recreate(space: Space, routes: Routes, removed: list[int], where: di
         (_delta, k, p, _second), c = max(scored, key=lambda s: (s[0][3] - s[0][0], -s[0][0]))
         if k < 0:
             return False
-        routes[k].insert(p, c)
+        _put(routes, where, touched, k, p, c)
         changes[k] = changes.get(k, 0) + 1
-        where[c] = k
-        touched.add(k)
         todo.remove(c)
     return True
 
@@ -384,15 +411,26 @@ def _add_extras(space: Space, routes: Routes, removed: list[int], where: dict[in
     for c in (x for x in space.extras(removed, where) if x not in out):
         _d, k, p, _s = _best_place(space, routes, c, where, touched, rng, 0.0)
         if k >= 0:
-            routes[k].insert(p, c)
-            where[c] = k
-            touched.add(k)
+            _put(routes, where, touched, k, p, c)
+
+
+def _put(routes: Routes, where: dict[int, int], touched: set[int], k: int, p: int, c: int) -> None:
+    """Insert ``c`` at position ``p`` of route ``k``, into a copy of it the first time the
+    recreate touches it (the routes touched are the recreate's own lists: the ruined
+    ones are new already)."""
+    if k not in touched:
+        routes[k] = list(routes[k])
+        touched.add(k)
+    routes[k].insert(p, c)
+    where[c] = k
 
 
 def descend(space: Space, routes: Routes, changed: Sequence[int]) -> Routes:
     """First-improvement descent on the changed routes: 2-opt and or-opt inside a route,
-    relocation between them, until no move shortens them."""
-    routes = [list(r) for r in routes]
+    relocation between them, until no move shortens them.  The routes it does not change
+    stay the same lists; the ones it changes are new ones."""
+    routes = list(routes)
+    where = {c: k for k, r in enumerate(routes) for c in r} if len(changed) > 1 else {}
     improved = True
     while improved:
         improved = False
@@ -401,7 +439,7 @@ def descend(space: Space, routes: Routes, changed: Sequence[int]) -> Routes:
             if better is not None:
                 routes[k] = better
                 improved = True
-        if len(changed) > 1 and _relocate(space, routes, changed):
+        if len(changed) > 1 and _relocate(space, routes, changed, where):
             improved = True
     return routes
 
@@ -426,9 +464,9 @@ def _intra(space: Space, k: int, route: list[int]) -> list[int] | None:
     return None
 
 
-def _relocate(space: Space, routes: Routes, changed: Sequence[int]) -> bool:
-    """Move one customer from a changed route to another where it saves km."""
-    where = {c: k for k, r in enumerate(routes) for c in r}
+def _relocate(space: Space, routes: Routes, changed: Sequence[int], where: dict[int, int]) -> bool:
+    """Move one customer from a changed route to another where it saves km (``where``:
+    each customer's route, kept up to date)."""
     for a in changed:
         for i, c in enumerate(routes[a]):
             if not space.removable(c):
@@ -446,5 +484,6 @@ def _relocate(space: Space, routes: Routes, changed: Sequence[int]) -> bool:
                     trial = routes[b][:p] + [c] + routes[b][p:]
                     if route_cost(space, b, trial) - base < gain - 1e-9 and space.route_ok(b, trial):
                         routes[a], routes[b] = rest, trial
+                        where[c] = b
                         return True
     return False
