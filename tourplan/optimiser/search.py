@@ -676,14 +676,14 @@ def run_search(inst: Instance, state: State, time_limit: float, progress: Progre
         return state
     flat = n_vd <= tn.flat_van_days
     blocks = [list(range(n_vd))] if flat else make_blocks(inst, tn.block_van_days)
-    _construct(s, state, blocks, tn, flat)
+    saved = _construct(s, state, blocks, tn, flat)
     s.insert_unserved()
     s.report()
     # Improvement: sweeps over windows of two consecutive blocks.
     windows = [blocks[0]] if flat else [blocks[i] + blocks[i + 1] for i in range(len(blocks) - 1)]
     rng = random.Random(seed)
     left = max_iterations if by_iterations else None
-    polish_from = None if by_iterations else started + time_limit * (1 - tn.polish_share)
+    polish_from = None if by_iterations else started + time_limit * (1 - tn.polish_share) - saved
     sweep = 0
     while (left > 0) if left is not None else s.remaining() > 0.5:
         until_polish = s.remaining() if polish_from is None else polish_from - _time.monotonic()
@@ -753,8 +753,9 @@ def _polish(s: Searcher, tn: Tuning, seed: int | None, max_iterations: int | Non
         st.replace_routes(proposal)
 
 
-def _construct(s: Searcher, state: State, blocks: list[list[int]], tn: Tuning, flat: bool) -> None:
-    """The rolling pass over time (skipped when an earlier plan seeded the state)."""
+def _construct(s: Searcher, state: State, blocks: list[list[int]], tn: Tuning, flat: bool) -> float:
+    """The rolling pass over time (skipped when an earlier plan seeded the state); returns
+    the seconds of its share it left unspent by its cap per block (for the km phase)."""
     # Van-days each request still has after each block, for the urgency bonus.  Blocks are
     # runs of consecutive van-day indices (van-days are numbered by date).
     block_end = [max(vds) for vds in blocks]
@@ -764,11 +765,17 @@ def _construct(s: Searcher, state: State, blocks: list[list[int]], tn: Tuning, f
 
     construct_share = tn.construct_share if not flat else 0.5
     per_block = max(0.2, s.remaining() * construct_share / len(blocks))
+    saved = 0.0
+    if (len(blocks) >= tn.construct_cap_blocks and not s.by_iterations and not state.seeded
+            and per_block > tn.construct_block_seconds):
+        saved = (per_block - tn.construct_block_seconds) * len(blocks)
+        per_block = tn.construct_block_seconds
     for b, vds in enumerate([] if state.seeded else blocks):
         s.window(vds, min(per_block, s.remaining() - 0.1), construct=True, later=later(b))
         s.report()
         if s.remaining() <= 0.2:
             break
+    return saved
 
 
 def _keep_spacing(st: State) -> None:

@@ -14,6 +14,12 @@ class Tuning:
     flat_van_days: int = 20  # up to this many van-days, one model for the whole season
     block_van_days: int = 15  # otherwise blocks of about this many van-days (a week of three vans)
     construct_share: float = 0.5  # of the time limit, for the rolling construction
+    #: a season of at least this many blocks spends at most ``construct_block_seconds`` on
+    #: each (a year at 120 s: 41 blocks of 1.5 s); what it leaves goes to the km phase, which
+    #: on such a season is far from done when the time is up.  A short season keeps its
+    #: share: lozere-printemps (3 blocks of 1.6 s at 10 s) served 3 points less when capped.
+    construct_cap_blocks: int = 12
+    construct_block_seconds: float = 1.0
     cap_factor: float = 5.0  # candidates per block: this many times 3 visits per van-day
     improve_cap_factor: float = 2.0  # the same for the improvement windows (smaller: faster km moves)
     sweeps: int = 1  # improvement sweeps the remaining time is shared between
