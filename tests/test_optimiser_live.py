@@ -189,3 +189,43 @@ def test_a_published_visit_gives_its_place_up_only_for_more_than_it_is_worth_wit
     required = request("old", at(0.05), duration_minutes=480, priority=2, required=True)
     assert _after_making_room(live([required, worth], OLD_ON_MONDAY, horizon=monday,
                                    stability={"move_cost": 2})) == {"old": "2027-03-01"}
+
+
+def _traded(problem: Problem, routes: dict[str, list[str]]) -> dict[str, set[str]]:
+    """The exchange pass alone (engine.exchange) from ``routes`` (date -> request ids):
+    date -> the requests it ends up serving."""
+    from tourplan.optimiser import engine
+    from tourplan.optimiser.instance import build_instance
+    from tourplan.optimiser.polish import TourSpace
+    from tourplan.optimiser.search import initial_state
+
+    state = initial_state(build_instance(problem))
+    visit = {problem.requests[ri].id: vs[0] for ri, vs in enumerate(state.request_visits)}
+    day = {vd.day.isoformat(): vd.index for vd in state.inst.van_days}
+    state.replace_routes({day[d]: [visit[r] for r in ids] for d, ids in routes.items()})
+    space = TourSpace(state)
+    after = engine.exchange(space, [state.routes.get(k, []) for k in range(space.vehicles)])
+    assert all(space.route_ok(k, r) for k, r in enumerate(after) if r)
+    dates = {vd.index: vd.day.isoformat() for vd in state.inst.van_days}
+    return {dates[k]: {problem.requests[state.visit_request[v]].id for v in r} for k, r in enumerate(after) if r}
+
+
+# Two days that hold two of these three-hour visits each, never three: no visit can move
+# alone, but two can trade places, so that each day goes one way instead of both.
+NORTH_SOUTH = [request(r, at(lat, lon), duration_minutes=180)
+               for r, lat, lon in (("n1", 0.3, -0.02), ("n2", 0.3, 0.02), ("s1", -0.3, -0.02), ("s2", -0.3, 0.02))]
+CROSSED = {"2027-03-01": ["n1", "s1"], "2027-03-02": ["n2", "s2"]}
+
+
+def test_two_full_days_that_cross_each_other_trade_visits_so_that_each_goes_one_way():
+    two_days = {"start": "2027-03-01", "end": "2027-03-02"}
+    traded = _traded(live(NORTH_SOUTH, horizon=two_days), CROSSED)
+    assert sorted(map(sorted, traded.values())) == [["n1", "n2"], ["s1", "s2"]]
+
+
+def test_published_visits_do_not_trade_places_for_kilometres():
+    two_days = {"start": "2027-03-01", "end": "2027-03-02"}
+    told = [{"request": r, "occurrence": 0, "van": "v1", "date": d, "start": start}
+            for d, ids in CROSSED.items() for r, start in zip(ids, ("09:00", "13:30"), strict=True)]
+    traded = _traded(live(NORTH_SOUTH, told, horizon=two_days, stability={"move_cost": 1}), CROSSED)
+    assert traded == {d: set(ids) for d, ids in CROSSED.items()}

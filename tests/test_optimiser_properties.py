@@ -120,6 +120,16 @@ def test_plans_cut_into_blocks_of_van_days_pass_the_checker_too(data: dict[str, 
     assert_sound(problem, plan)
 
 
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems())
+def test_plans_of_a_long_season_pass_the_checker_too(data: dict[str, Any]) -> None:
+    # A long season (a year of three vans) gets its own km phase: visits trading places
+    # between full days, then the left-out visits that fit put in; force it on small ones.
+    problem = problem_from_json(copy.deepcopy(data))
+    plan = solve(problem, time_limit=1.0, tuning=Tuning(flat_van_days=0, block_van_days=1, long_season_blocks=2))
+    assert_sound(problem, plan)
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(problems(), st.randoms(use_true_random=False))
 def test_the_km_phase_never_turns_down_an_insertion_the_day_can_hold(data: dict[str, Any], rnd) -> None:

@@ -85,6 +85,11 @@ class Space(Protocol):
         offer only the promising ones, but always those of ``touched``, the routes changed)."""
         ...
 
+    def allows(self, c: int, k: int, where: dict[int, int]) -> bool:
+        """Vehicle ``k`` may take ``c``, the others being where ``where`` says (its days,
+        its spacing with the others of its request); the route's own rules aside."""
+        ...
+
     def extras(self, removed: Sequence[int], where: dict[int, int]) -> Sequence[int]:
         """Customers left out that a recreate may add near ``removed``, most valuable first
         (none for a problem where every customer is served)."""
@@ -487,3 +492,82 @@ def _relocate(space: Space, routes: Routes, changed: Sequence[int], where: dict[
                         where[c] = b
                         return True
     return False
+
+
+#: customers near a route's others that an exchange tries in place of each of its customers
+PARTNERS = 40
+
+
+def exchange(space: Space, routes: Routes, deadline: float | None = None,
+             should_stop: Callable[[], bool] | None = None) -> Routes:
+    """Exchange descent on the whole solution: two customers of two routes trade places
+    (each at its cheapest feasible place in the other's route) where that saves km, until
+    none does, ``deadline`` (monotonic; None: to the end) or ``should_stop()``.
+
+    Where routes are full (a van-day holds two or three long visits) a customer can seldom
+    move alone and the ruins seldom rebuild two routes crosswise; trading places is the
+    move left.  A customer ``c`` of route ``a`` is tried against the customers near ``a``'s
+    others (who would join them), whatever route they are on.  The prize never drops
+    (a published visit stays on its van-day unless the other is worth as much there)."""
+    routes = list(routes)
+    where = {c: k for k, r in enumerate(routes) for c in r}
+    improved = True
+    while improved:
+        improved = False
+        for a in range(len(routes)):
+            while routes[a]:
+                if (deadline is not None and time.monotonic() > deadline) or (should_stop and should_stop()):
+                    return routes
+                if not _trade_from(space, routes, a, where):
+                    break
+                improved = True
+    return routes
+
+
+def _trade_from(space: Space, routes: Routes, a: int, where: dict[int, int]) -> bool:
+    """One exchange of a customer of route ``a`` that saves km, made in place (new lists)."""
+    ra = routes[a]
+    partners = _partners(space, ra, where, a)
+    taken_out: dict[int, tuple[list[int], float]] = {}  # d -> (its route without it, km saved)
+
+    def without(k: int, route: list[int], c: int) -> tuple[list[int], float]:
+        rest = [x for x in route if x != c]
+        return rest, route_cost(space, k, route) - route_cost(space, k, rest)
+
+    for c in ra:
+        if not space.removable(c):
+            continue
+        rest_a, out_c = without(a, ra, c)
+        for d in partners:
+            b = where[d]
+            if d not in taken_out:
+                taken_out[d] = without(b, routes[b], d)
+            rest_b, out_d = taken_out[d]
+            bound = out_c + out_d - 1e-9
+            in_d = _best_in_route(space, a, rest_a, d, bound, _NO_BLINK, 0.0)
+            if in_d is None or not space.allows(d, a, where):
+                continue
+            in_c = _best_in_route(space, b, rest_b, c, bound - in_d[0], _NO_BLINK, 0.0)
+            if in_c is None or not space.allows(c, b, where):
+                continue
+            if space.prize(a, d) + space.prize(b, c) < space.prize(a, c) + space.prize(b, d):
+                continue
+            routes[a] = [*rest_a[:in_d[1]], d, *rest_a[in_d[1]:]]
+            routes[b] = [*rest_b[:in_c[1]], c, *rest_b[in_c[1]:]]
+            where[c], where[d] = b, a
+            return True
+    return False
+
+
+def _partners(space: Space, near_of: Sequence[int], where: dict[int, int], a: int) -> list[int]:
+    """Served customers of other routes among the nearest of ``near_of``'s, once each."""
+    seen: dict[int, None] = {}
+    for x in near_of:
+        for d in space.neighbours(x)[:PARTNERS]:
+            k = where.get(d)
+            if k is not None and k != a and space.removable(d):
+                seen[d] = None
+    return list(seen)
+
+
+_NO_BLINK = random.Random(0)  # for _best_in_route, which never draws from it with blink 0

@@ -13,6 +13,7 @@ that share a territory stop crossing each other's routes.
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -232,21 +233,43 @@ class TourSpace:
         if not st.spaced(ri):
             return cands
         ords = st.inst.van_days
-        others = [ords[where[v]].ordinal for v in st.request_visits[ri] if v != c and v in where]
-        others += st.history_ordinals[ri]
+        others = self._others(c, where)
         return [x for x in cands if x == home or st.gap_ok(ri, ords[x].ordinal, others)]
+
+    def allows(self, c: int, k: int, where: dict[int, int]) -> bool:
+        st = self.st
+        ri = st.visit_request[c]
+        if k not in self.allowed_set[ri]:
+            return False
+        if not st.spaced(ri) or k == self.home.get(c):
+            return True
+        return st.gap_ok(ri, self.inst.van_days[k].ordinal, self._others(c, where))
+
+    def _others(self, c: int, where: dict[int, int]) -> list[int]:
+        """Days (ordinals) of the other visits of ``c``'s request, where they are, and of its history."""
+        st = self.st
+        ri = st.visit_request[c]
+        ords = self.inst.van_days
+        days = [ords[where[v]].ordinal for v in st.request_visits[ri] if v != c and v in where]
+        return days + st.history_ordinals[ri]
 
 
 def polish(state, *, deadline: float | None, seed: int | None, max_iterations: int | None = None,  # noqa: ANN001
-           should_stop: Callable[[], bool] | None = None,
-           knobs: engine.Knobs | None = None) -> dict[int, list[int]]:
+           should_stop: Callable[[], bool] | None = None, knobs: engine.Knobs | None = None,
+           exchange_share: float = 0.0) -> dict[int, list[int]]:
     """Shorter routes for ``state``, its served set unchanged: the routes that changed, by
-    van-day (empty when nothing shorter was found); the caller applies them."""
+    van-day (empty when nothing shorter was found); the caller applies them.
+
+    The ruins and recreates of the engine, then, for ``exchange_share`` of the time (all of
+    it that is left, with ``max_iterations``), visits trading places (:func:`engine.exchange`)."""
     space = TourSpace(state)
     before = [list(state.routes.get(k, [])) for k in range(space.vehicles)]
     rng = random.Random(0 if seed is None else seed)  # no seed: still the same order every run
-    after = engine.improve(space, before, deadline=deadline, rng=rng, knobs=knobs,
+    ruins_until = None if deadline is None else deadline - exchange_share * max(0.0, deadline - time.monotonic())
+    after = engine.improve(space, before, deadline=ruins_until, rng=rng, knobs=knobs,
                            max_iterations=max_iterations, should_stop=should_stop)
+    if exchange_share > 0:
+        after = engine.exchange(space, after, deadline=deadline, should_stop=should_stop)
     if not {v for r in before for v in r} <= {v for r in after for v in r}:
         return {}  # never expected (the engine places every visit again): keep the incumbent
     if not engine.better(engine.score(space, after), engine.score(space, before)):

@@ -17,7 +17,8 @@
 5. Km phase — the last ``Tuning.polish_share`` of the time: the one engine's
    ruin and recreate (:mod:`polish`, :mod:`engine`, the same as the Solomon
    yardstick's) moves visits across days and vans and reorders routes, never
-   dropping a served visit and adding left-out ones near each ruin; then
+   dropping a served visit and adding left-out ones near each ruin (on a long season,
+   the end of this phase goes to visits trading places between full days); then
    insertion once more.
 
 Published visits (problem-format v2) are soft pins: they start on their van-day at
@@ -676,7 +677,8 @@ def run_search(inst: Instance, state: State, time_limit: float, progress: Progre
         return state
     flat = n_vd <= tn.flat_van_days
     blocks = [list(range(n_vd))] if flat else make_blocks(inst, tn.block_van_days)
-    saved = _construct(s, state, blocks, tn, flat)
+    long_season = len(blocks) >= tn.long_season_blocks
+    saved = _construct(s, state, blocks, tn, flat, long_season)
     s.insert_unserved()
     s.report()
     # Improvement: sweeps over windows of two consecutive blocks.
@@ -702,7 +704,15 @@ def run_search(inst: Instance, state: State, time_limit: float, progress: Progre
         if s.stop_requested():
             break
     _make_room(s)
-    _polish(s, tn, seed, max_iterations)
+    if long_season and not by_iterations:
+        # The exchanges leave room in full days: the left-out visits that now fit go in while
+        # the ruins still have the time to place them well (the last insertion has little).
+        now = _time.monotonic()
+        _polish(s, tn, seed, None, tn.exchange_share, until=now + (1 - tn.refill_share) * (s.deadline - now))
+        s.insert_unserved()
+        _polish(s, tn, seed, None, 0.0)
+    else:
+        _polish(s, tn, seed, max_iterations, tn.exchange_share if long_season else 0.0)
     s.insert_unserved()
     _keep_spacing(state)
     s.report()
@@ -735,17 +745,20 @@ def _make_room(s: Searcher) -> None:
         make_room(s.state, until, s.stop_requested if s.should_stop is not None else None)
 
 
-def _polish(s: Searcher, tn: Tuning, seed: int | None, max_iterations: int | None) -> None:
+def _polish(s: Searcher, tn: Tuning, seed: int | None, max_iterations: int | None, exchange_share: float,
+            until: float | None = None) -> None:
     """The km phase (:mod:`polish`): the served set frozen, the engine's ruin and recreate
-    moves visits across van-days and reorders routes; kept only if every spacing holds."""
+    moves visits across van-days and reorders routes, then (``exchange_share`` of its time)
+    visits trade places; kept only if every spacing holds."""
     from tourplan.optimiser.polish import polish
 
     st = s.state
     if not st.routes or s.stop_requested():
         return
     iterations = None if max_iterations is None else tn.polish_iterations_per_window * max_iterations
-    proposal = polish(st, deadline=s.deadline - 0.2, seed=seed, max_iterations=iterations,
-                      should_stop=s.stop_requested if s.should_stop is not None else None)
+    proposal = polish(st, deadline=(s.deadline if until is None else until) - 0.2, seed=seed, max_iterations=iterations,
+                      should_stop=s.stop_requested if s.should_stop is not None else None,
+                      exchange_share=exchange_share)
     if not proposal:
         return
     inside = {v for vd in proposal for v in st.routes.get(vd, [])}
@@ -753,9 +766,10 @@ def _polish(s: Searcher, tn: Tuning, seed: int | None, max_iterations: int | Non
         st.replace_routes(proposal)
 
 
-def _construct(s: Searcher, state: State, blocks: list[list[int]], tn: Tuning, flat: bool) -> float:
+def _construct(s: Searcher, state: State, blocks: list[list[int]], tn: Tuning, flat: bool,
+               long_season: bool) -> float:
     """The rolling pass over time (skipped when an earlier plan seeded the state); returns
-    the seconds of its share it left unspent by its cap per block (for the km phase)."""
+    the seconds of its share a long season leaves unspent (for the km phase)."""
     # Van-days each request still has after each block, for the urgency bonus.  Blocks are
     # runs of consecutive van-day indices (van-days are numbered by date).
     block_end = [max(vds) for vds in blocks]
@@ -766,8 +780,7 @@ def _construct(s: Searcher, state: State, blocks: list[list[int]], tn: Tuning, f
     construct_share = tn.construct_share if not flat else 0.5
     per_block = max(0.2, s.remaining() * construct_share / len(blocks))
     saved = 0.0
-    if (len(blocks) >= tn.construct_cap_blocks and not s.by_iterations and not state.seeded
-            and per_block > tn.construct_block_seconds):
+    if long_season and not s.by_iterations and not state.seeded and per_block > tn.construct_block_seconds:
         saved = (per_block - tn.construct_block_seconds) * len(blocks)
         per_block = tn.construct_block_seconds
     for b, vds in enumerate([] if state.seeded else blocks):

@@ -14,12 +14,20 @@ class Tuning:
     flat_van_days: int = 20  # up to this many van-days, one model for the whole season
     block_van_days: int = 15  # otherwise blocks of about this many van-days (a week of three vans)
     construct_share: float = 0.5  # of the time limit, for the rolling construction
-    #: a season of at least this many blocks spends at most ``construct_block_seconds`` on
-    #: each (a year at 120 s: 41 blocks of 1.5 s); what it leaves goes to the km phase, which
-    #: on such a season is far from done when the time is up.  A short season keeps its
-    #: share: lozere-printemps (3 blocks of 1.6 s at 10 s) served 3 points less when capped.
-    construct_cap_blocks: int = 12
+    #: a long season has at least this many blocks (lot-annee-2027: 41; the others: 1 to 7).
+    #: Its km phase is far from done when the time is up, so it gets more of the time:
+    long_season_blocks: int = 12
+    #: - its construction spends at most this long on each block (a year at 120 s had 41
+    #:   blocks of 1.5 s); a short season keeps its share: lozere-printemps (3 blocks of 1.6 s
+    #:   at 10 s) served 3 points less when capped;
     construct_block_seconds: float = 1.0
+    #: - the last part of its km phase goes to trading places (engine.exchange: 1–2 % fewer
+    #:   km on lot-annee); a short season's ruins still gain more in that time (charente-duo:
+    #:   12.52 km per point without, 12.75 with 15 %)
+    exchange_share: float = 0.15
+    #: - and after the exchanges, the left-out visits that now fit are put in with this much
+    #:   of the km phase still to come, for the ruins to place them well
+    refill_share: float = 0.3
     cap_factor: float = 5.0  # candidates per block: this many times 3 visits per van-day
     improve_cap_factor: float = 2.0  # the same for the improvement windows (smaller: faster km moves)
     sweeps: int = 1  # improvement sweeps the remaining time is shared between

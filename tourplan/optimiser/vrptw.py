@@ -144,6 +144,9 @@ class _Model:
     def vehicles_for(self, c: int, where: dict[int, int], touched: set[int]) -> Sequence[int]:
         return range(self.instance.vehicles)
 
+    def allows(self, c: int, k: int, where: dict[int, int]) -> bool:
+        return True  # identical vehicles: capacity and windows are the route's rules
+
     def length(self, routes: Sequence[Sequence[int]]) -> float:
         total = 0.0
         for route in routes:
