@@ -248,14 +248,16 @@ def _ruin(space: Space, routes: Routes, rng: random.Random, kn: Knobs, where: di
     """Strings cut from the routes nearest a random seed customer: (removed, ruined routes).
     ``routes`` gets new lists for the ruined routes (the others are not touched) and
     ``where`` (customer -> route) loses the removed customers."""
-    seed = _seed_customer(space, where, rng)
-    if seed is None:
+    if not where:
         return [], set()
     used = [r for r in routes if r]
     avg_len = max(1.0, sum(map(len, used)) / max(1, len(used)))
     l_max = min(float(kn.string), avg_len)
     k_max = 4 * kn.removed / (1 + l_max) - 1
     k_routes = int(rng.uniform(1, k_max + 1))
+    seed = _seed_customer(space, where, rng)
+    if seed is None:
+        return [], set()
     removed: list[int] = []
     ruined: set[int] = set()
     for c in [seed, *space.neighbours(seed)]:
