@@ -496,7 +496,8 @@ def _relocate(space: Space, routes: Routes, changed: Sequence[int], where: dict[
     return False
 
 
-#: customers near a route's others that an exchange tries in place of each of its customers
+#: an exchange tries, for each customer of a route, the served customers of other routes
+#: among this many nearest of each of the route's customers
 PARTNERS = 40
 
 
@@ -508,9 +509,10 @@ def exchange(space: Space, routes: Routes, deadline: float | None = None,
 
     Where routes are full (a van-day holds two or three long visits) a customer can seldom
     move alone and the ruins seldom rebuild two routes crosswise; trading places is the
-    move left.  A customer ``c`` of route ``a`` is tried against the customers near ``a``'s
-    others (who would join them), whatever route they are on.  The prize never drops
-    (a published visit stays on its van-day unless the other is worth as much there)."""
+    move left.  A customer of route ``a`` is tried against the served customers near any of
+    ``a``'s (a partner near ``a``'s others alone missed most of the trades on lot-annee),
+    whatever route they are on.  The prize never drops (a published visit stays on its
+    van-day unless the other is worth as much there)."""
     routes = list(routes)
     where = {c: k for k, r in enumerate(routes) for c in r}
     improved = True
