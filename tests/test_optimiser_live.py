@@ -191,6 +191,19 @@ def test_a_published_visit_gives_its_place_up_only_for_more_than_it_is_worth_wit
                                    stability={"move_cost": 2})) == {"old": "2027-03-01"}
 
 
+def test_a_published_visit_gives_its_day_up_to_two_new_ones_when_together_they_are_worth_its_move():
+    monday = {"start": "2027-03-01", "end": "2027-03-01"}
+    old = request("old", at(0.05), duration_minutes=480, priority=2)
+    half_day = {**MONDAY_ONLY, "duration_minutes": 200}
+    one, two = request("one", at(-0.05), priority=3, **half_day), request("two", at(-0.04), priority=3, **half_day)
+    # Either new one alone gains 3 for the 2 + 2 the old one is worth with its move: no
+    # trade; together they gain 6.
+    assert _after_making_room(live([old, one, two], OLD_ON_MONDAY, horizon=monday,
+                                   stability={"move_cost": 2})) == {"one": "2027-03-01", "two": "2027-03-01"}
+    assert _after_making_room(live([old, one, two], OLD_ON_MONDAY, horizon=monday,
+                                   stability={"move_cost": 5})) == {"old": "2027-03-01"}  # 6 gained, 7 lost
+
+
 def _traded(problem: Problem, routes: dict[str, list[str]]) -> dict[str, set[str]]:
     """The exchange pass alone (engine.exchange) from ``routes`` (date -> request ids):
     date -> the requests it ends up serving."""

@@ -8,6 +8,11 @@ every visit of it: the left-out one goes in when that visit goes elsewhere (any 
 its rules allow, back to its published one first) or, failing that, is left out itself,
 and the trade is made when it raises served priority − move cost × moved.  The same
 chains a human makes from the desk's "what blocks it" table, one level deep.
+
+A visit stepping aside often frees more than the one place: a long published visit of a
+full day gives way to two shorter ones.  Each trade therefore refills the freed day with
+the other left-out visits that now fit there, and is judged with them: one published visit
+moved for two new ones pays where one for one does not.
 """
 
 from __future__ import annotations
@@ -16,11 +21,14 @@ import time
 from collections.abc import Callable
 
 _EPS = 1e-9
+#: left-out visits a freed day is refilled from, at most (the most valuable that fit it alone)
+REFILL_CANDIDATES = 8
 
 
 def make_room(st, deadline: float, should_stop: Callable[[], bool] | None = None) -> int:  # noqa: ANN001 (search.State)
     """Trades that raise ``st``'s objective (served priority − move cost × moved, then km),
     made in place until none is left or ``deadline`` (monotonic); returns how many."""
+    room = _Room(st)
     made = 0
     progress = True
     while progress:
@@ -33,13 +41,126 @@ def make_room(st, deadline: float, should_stop: Callable[[], bool] | None = None
                 return made
             if v in st.where:
                 continue
-            trade = _best_trade(st, v, deadline)
+            trade = room.best_trade(v, deadline)
             if trade is not None:
                 for vd, route in trade.items():
                     st.set_route(vd, route)
+                room.forget()
                 made += 1
                 progress = True
     return made
+
+
+class _Room:
+    """The trades of one state.  Where a visit stepping aside would go, and which left-out
+    visits fit a day once it has, do not depend on the visit coming in: they are kept until
+    a trade changes the routes (most left-out visits find no trade, so most are asked again)."""
+
+    def __init__(self, st) -> None:  # noqa: ANN001
+        self.st = st
+        self.allowed = [set(a) for a in st.allowed]
+        self.forget()
+
+    def forget(self) -> None:
+        st = self.st
+        self._away: dict[tuple[int, int], tuple[int, list[int], float] | None] = {}
+        self._alone: dict[tuple[int, int], list[int]] = {}
+        #: left-out visits, the most valuable first: those a freed day is refilled from
+        self.left_out = sorted((u for u in range(len(st.inst.visits))
+                                if u not in st.where and u not in st.excluded and u not in st.locked),
+                               key=lambda u: -st.value(u))
+
+    def best_trade(self, v: int, deadline: float) -> dict[int, list[int]] | None:
+        """The best trade letting ``v`` in, as the routes it changes, or None."""
+        st = self.st
+        ri = st.visit_request[v]
+        best: tuple[tuple[float, float], dict[int, list[int]]] | None = None
+        for vd in st.allowed[ri]:
+            if time.monotonic() > deadline:
+                break
+            if not _spacing_ok(st, v, vd, frozenset()):
+                continue
+            for score, change in self._trades_on(v, vd):
+                if score[0] > _EPS and (best is None or score > best[0]):
+                    best = (score, change)
+        return None if best is None else best[1]
+
+    def _trades_on(self, v: int, vd: int):  # noqa: ANN202 (a generator of (score, routes))
+        """Ways ``v`` joins van-day ``vd``, as ((objective gained, −km added), routes changed):
+        as it stands when it fits, else each served visit stepping aside (moving or left
+        out), the day then refilled with the left-out visits that fit."""
+        st = self.st
+        route = st.routes.get(vd, [])
+        gain = _gain_at(st, v, vd)
+        direct = _fits(st, vd, route, v)
+        if direct is not None:  # fits as it stands (the insertion pass's job, taken here too)
+            yield (gain, -direct[0]), {vd: direct[1]}
+            return
+        km_before = st.route_km(vd, route)
+        for w in route:
+            if w in st.locked or st.visit_request[w] == st.visit_request[v]:
+                continue
+            rest = [x for x in route if x != w]
+            placed = _fits(st, vd, rest, v)
+            if placed is None:
+                continue
+            lost = _gain_at(st, w, vd)  # w leaves vd: its priority, and its move if it was home
+            km = placed[0] + st.route_km(vd, rest) - km_before
+            moved = self._relocate(w, vd)
+            if moved is not None:
+                wd, wroute, wkm = moved
+                score, change = (gain - lost + _gain_at(st, w, wd), -(km + wkm)), {vd: placed[1], wd: wroute}
+            elif _droppable(st, w):
+                score, change = (gain - lost, -km), {vd: placed[1]}
+            else:
+                continue
+            if score[0] <= _EPS:
+                score, change = self._refill(vd, w, v, score, change)
+            yield score, change
+
+    def _refill(self, vd: int, w: int, v: int, score: tuple[float, float],
+                change: dict[int, list[int]]) -> tuple[tuple[float, float], dict[int, list[int]]]:
+        """``change`` (``v`` in ``vd`` for ``w``) with the day also taking the left-out visits
+        that still fit there, and its score with them."""
+        st = self.st
+        gained, km = score
+        route = change[vd]
+        requests = {st.visit_request[v], st.visit_request[w]}
+        for u in self._fits_without(vd, w)[:REFILL_CANDIDATES]:
+            ri = st.visit_request[u]
+            if u == v or ri in requests:
+                continue
+            placed = _fits(st, vd, route, u)
+            if placed is None:
+                continue
+            route = placed[1]
+            gained += _gain_at(st, u, vd)
+            km -= placed[0]
+            requests.add(ri)
+        return (gained, km), {**change, vd: route}
+
+    def _fits_without(self, vd: int, w: int) -> list[int]:
+        """The left-out visits (most valuable first) that fit van-day ``vd`` once ``w`` has
+        left it, each alone, their spacing kept."""
+        key = (vd, w)
+        if key not in self._alone:
+            st = self.st
+            rest = [x for x in st.routes.get(vd, []) if x != w]
+            self._alone[key] = [
+                u for u in self.left_out
+                if vd in self.allowed[st.visit_request[u]] and st.visit_request[u] != st.visit_request[w]
+                and _spacing_ok(st, u, vd, frozenset()) and _fits(st, vd, rest, u) is not None
+            ]
+        return self._alone[key]
+
+    def _relocate(self, w: int, away: int) -> tuple[int, list[int], float] | None:
+        """Where ``w`` goes once it leaves van-day ``away``: its published van-day first, else
+        the one it adds the fewest km to (``away`` is the only route the trade changes, and
+        ``w`` never goes back there, so the answer holds whatever comes in)."""
+        key = (w, away)
+        if key not in self._away:
+            self._away[key] = _relocate(self.st, w, away)
+        return self._away[key]
 
 
 def _gain_at(st, v: int, vd: int) -> float:  # noqa: ANN001
@@ -69,48 +190,6 @@ def _spacing_ok(st, v: int, vd: int, skip: frozenset[int]) -> bool:  # noqa: ANN
     return st.gap_ok(ri, st.inst.van_days[vd].ordinal, st.served_ordinals(ri, skip | {v}))
 
 
-def _best_trade(st, v: int, deadline: float) -> dict[int, list[int]] | None:  # noqa: ANN001
-    """The best trade letting ``v`` in, as the routes it changes, or None."""
-    ri = st.visit_request[v]
-    best: tuple[tuple[float, float], dict[int, list[int]]] | None = None
-    for vd in st.allowed[ri]:
-        if time.monotonic() > deadline:
-            break
-        if not _spacing_ok(st, v, vd, frozenset()):
-            continue
-        for score, change in _trades_on(st, v, vd):
-            if score[0] > _EPS and (best is None or score > best[0]):
-                best = (score, change)
-    return None if best is None else best[1]
-
-
-def _trades_on(st, v: int, vd: int):  # noqa: ANN001, ANN202 (a generator of (score, routes))
-    """Ways ``v`` joins van-day ``vd``, as ((objective gained, −km added), routes changed):
-    as it stands when it fits, else each served visit stepping aside (moving or left out)."""
-    route = st.routes.get(vd, [])
-    gain = _gain_at(st, v, vd)
-    direct = _fits(st, vd, route, v)
-    if direct is not None:  # fits as it stands (the insertion pass's job, taken here too)
-        yield (gain, -direct[0]), {vd: direct[1]}
-        return
-    km_before = st.route_km(vd, route)
-    for w in route:
-        if w in st.locked or st.visit_request[w] == st.visit_request[v]:
-            continue
-        rest = [x for x in route if x != w]
-        placed = _fits(st, vd, rest, v)
-        if placed is None:
-            continue
-        lost = _gain_at(st, w, vd)  # w leaves vd: its priority, and its move if it was home
-        km = placed[0] + st.route_km(vd, rest) - km_before
-        moved = _relocate(st, w, vd, {vd: placed[1]})
-        if moved is not None:
-            wd, wroute, wkm = moved
-            yield (gain - lost + _gain_at(st, w, wd), -(km + wkm)), {vd: placed[1], wd: wroute}
-        elif _droppable(st, w):
-            yield (gain - lost, -km), {vd: placed[1]}
-
-
 def _droppable(st, w: int) -> bool:  # noqa: ANN001
     """May give its place up and stay left out: not required, and no rhythm to keep (leaving
     one visit of a rhythm out could leave its neighbours too far apart)."""
@@ -118,9 +197,9 @@ def _droppable(st, w: int) -> bool:  # noqa: ANN001
     return not req.required and req.max_days_between is None
 
 
-def _relocate(st, w: int, away: int, changed: dict[int, list[int]]) -> tuple[int, list[int], float] | None:  # noqa: ANN001
-    """Where ``w`` goes once it leaves van-day ``away`` (``changed``: routes as they will be):
-    its published van-day first, else the one it adds the fewest km to."""
+def _relocate(st, w: int, away: int) -> tuple[int, list[int], float] | None:  # noqa: ANN001
+    """Where ``w`` goes once it leaves van-day ``away``: its published van-day first, else the
+    one it adds the fewest km to."""
     ri = st.visit_request[w]
     pub = st.published.get(w)
     home = pub[0] if pub is not None else None
@@ -128,8 +207,7 @@ def _relocate(st, w: int, away: int, changed: dict[int, list[int]]) -> tuple[int
     for wd in st.allowed[ri]:
         if wd == away or not _spacing_ok(st, w, wd, frozenset({w})):
             continue
-        route = changed.get(wd, st.routes.get(wd, []))
-        placed = _fits(st, wd, route, w)
+        placed = _fits(st, wd, st.routes.get(wd, []), w)
         if placed is None:
             continue
         key = (0 if wd == home else 1, placed[0])
