@@ -710,7 +710,7 @@ def run_search(inst: Instance, state: State, time_limit: float, progress: Progre
         now = _time.monotonic()
         _polish(s, tn, seed, None, tn.exchange_share, until=now + (1 - tn.refill_share) * (s.deadline - now))
         s.insert_unserved()
-        _polish(s, tn, seed, None, 0.0)
+        _polish(s, tn, seed, None, 0.0, removed=tn.late_removed)
     else:
         _polish(s, tn, seed, max_iterations, tn.exchange_share if long_season else 0.0)
     s.insert_unserved()
@@ -746,10 +746,12 @@ def _make_room(s: Searcher) -> None:
 
 
 def _polish(s: Searcher, tn: Tuning, seed: int | None, max_iterations: int | None, exchange_share: float,
-            until: float | None = None) -> None:
+            until: float | None = None, removed: int | None = None) -> None:
     """The km phase (:mod:`polish`): the served set frozen, the engine's ruin and recreate
     moves visits across van-days and reorders routes, then (``exchange_share`` of its time)
-    visits trade places; kept only if every spacing holds."""
+    visits trade places; kept only if every spacing holds.  ``removed``: visits a ruin removes
+    on average, when not the engine's default."""
+    from tourplan.optimiser import engine
     from tourplan.optimiser.polish import polish
 
     st = s.state
@@ -758,7 +760,7 @@ def _polish(s: Searcher, tn: Tuning, seed: int | None, max_iterations: int | Non
     iterations = None if max_iterations is None else tn.polish_iterations_per_window * max_iterations
     proposal = polish(st, deadline=(s.deadline if until is None else until) - 0.2, seed=seed, max_iterations=iterations,
                       should_stop=s.stop_requested if s.should_stop is not None else None,
-                      exchange_share=exchange_share)
+                      exchange_share=exchange_share, knobs=None if removed is None else engine.Knobs(removed=removed))
     if not proposal:
         return
     inside = {v for vd in proposal for v in st.routes.get(vd, [])}

@@ -26,8 +26,14 @@ class Tuning:
     #:   12.52 km per point without, 12.75 with 15 %)
     exchange_share: float = 0.15
     #: - and after the exchanges, the left-out visits that now fit are put in with this much
-    #:   of the km phase still to come, for the ruins to place them well
-    refill_share: float = 0.3
+    #:   of the km phase still to come, for the ruins to place them well (0.3 before the
+    #:   larger late ruins: 0.4 gave 11.46 / 11.42 km per point on lot-annee, 0.5 11.49);
+    refill_share: float = 0.4
+    #: - and those last ruins remove this many visits on average (engine.Knobs.removed, 10:
+    #:   what a year's routes of two or three visits had settled into, only larger ruins
+    #:   undo; lot-annee 11.66 / 11.69 km per point with 10, 11.57 / 11.54 with 30, 11.65
+    #:   with 40; 20 from the start of the phase gained nothing)
+    late_removed: int = 30
     cap_factor: float = 5.0  # candidates per block: this many times 3 visits per van-day
     improve_cap_factor: float = 2.0  # the same for the improvement windows (smaller: faster km moves)
     sweeps: int = 1  # improvement sweeps the remaining time is shared between
