@@ -204,6 +204,19 @@ def test_a_published_visit_gives_its_day_up_to_two_new_ones_when_together_they_a
                                    stability={"move_cost": 5})) == {"old": "2027-03-01"}  # 6 gained, 7 lost
 
 
+def test_two_published_visits_give_their_day_up_together_when_one_alone_leaves_too_little_room():
+    monday = {"start": "2027-03-01", "end": "2027-03-01"}
+    mornings = [request(f"old{i}", at(0.05, 0.01 * i), duration_minutes=200, priority=1) for i in (1, 2)]
+    both_told = [{"request": "old1", "occurrence": 0, "van": "v1", "date": "2027-03-01", "start": "09:00"},
+                 {"request": "old2", "occurrence": 0, "van": "v1", "date": "2027-03-01", "start": "13:00"}]
+    whole_day = request("new", at(-0.05), priority=5, **MONDAY_ONLY)
+    # The new visit needs the whole day: both published ones must give way, 2 × (1 + move cost).
+    assert _after_making_room(live([*mornings, whole_day], both_told, horizon=monday,
+                                   stability={"move_cost": 1})) == {"new": "2027-03-01"}  # 5 gained, 4 lost
+    assert _after_making_room(live([*mornings, whole_day], both_told, horizon=monday,
+                                   stability={"move_cost": 2})) == {"old1": "2027-03-01", "old2": "2027-03-01"}
+
+
 def _traded(problem: Problem, routes: dict[str, list[str]]) -> dict[str, set[str]]:
     """The exchange pass alone (engine.exchange) from ``routes`` (date -> request ids):
     date -> the requests it ends up serving."""

@@ -4,8 +4,8 @@ The windows and the km phase change many visits at a time and find few of these 
 in a live season, where most van-days hold published visits at their published times:
 there a left-out visit (often one a change forced off its day) fits only where one
 visit steps aside.  This pass tries, for each left-out visit, every allowed van-day and
-every visit of it: the left-out one goes in when that visit goes elsewhere (any van-day
-its rules allow, back to its published one first) or, failing that, is left out itself,
+every visit of it, and every two: the left-out one goes in when they go elsewhere (any
+van-day their rules allow, back to the published one first) or, failing that, are left out,
 and the trade is made when it raises served priority − move cost × moved.  The same
 chains a human makes from the desk's "what blocks it" table, one level deep.
 
@@ -17,6 +17,7 @@ moved for two new ones pays where one for one does not.
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable
 
@@ -64,7 +65,7 @@ class _Room:
     def forget(self) -> None:
         st = self.st
         self._away: dict[tuple[int, int], tuple[int, list[int], float] | None] = {}
-        self._alone: dict[tuple[int, int], list[int]] = {}
+        self._alone: dict[tuple[int, tuple[int, ...]], list[int]] = {}
         #: left-out visits, the most valuable first: those a freed day is refilled from
         self.left_out = sorted((u for u in range(len(st.inst.visits))
                                 if u not in st.where and u not in st.excluded and u not in st.locked),
@@ -97,36 +98,41 @@ class _Room:
             yield (gain, -direct[0]), {vd: direct[1]}
             return
         km_before = st.route_km(vd, route)
-        for w in route:
-            if w in st.locked or st.visit_request[w] == st.visit_request[v]:
-                continue
-            rest = [x for x in route if x != w]
+        movable = [w for w in route if w not in st.locked and st.visit_request[w] != st.visit_request[v]]
+        groups = [(w,) for w in movable] + list(itertools.combinations(movable, 2))
+        for gone in groups:
+            rest = [x for x in route if x not in gone]
             placed = _fits(st, vd, rest, v)
             if placed is None:
                 continue
-            lost = _gain_at(st, w, vd)  # w leaves vd: its priority, and its move if it was home
+            gained = gain
             km = placed[0] + st.route_km(vd, rest) - km_before
-            moved = self._relocate(w, vd)
-            if moved is not None:
-                wd, wroute, wkm = moved
-                score, change = (gain - lost + _gain_at(st, w, wd), -(km + wkm)), {vd: placed[1], wd: wroute}
-            elif _droppable(st, w):
-                score, change = (gain - lost, -km), {vd: placed[1]}
+            change = {vd: placed[1]}
+            for w in gone:
+                gained -= _gain_at(st, w, vd)  # w leaves vd: its priority, and its move if it was home
+                moved = self._relocate(w, vd)
+                if moved is not None and moved[0] not in change:
+                    wd, wroute, wkm = moved
+                    gained += _gain_at(st, w, wd)
+                    km += wkm
+                    change[wd] = wroute
+                elif not _droppable(st, w):
+                    break
             else:
-                continue
-            if score[0] <= _EPS:
-                score, change = self._refill(vd, w, v, score, change)
-            yield score, change
+                score = (gained, -km)
+                if score[0] <= _EPS:
+                    score, change = self._refill(vd, gone, v, score, change)
+                yield score, change
 
-    def _refill(self, vd: int, w: int, v: int, score: tuple[float, float],
+    def _refill(self, vd: int, gone: tuple[int, ...], v: int, score: tuple[float, float],
                 change: dict[int, list[int]]) -> tuple[tuple[float, float], dict[int, list[int]]]:
-        """``change`` (``v`` in ``vd`` for ``w``) with the day also taking the left-out visits
-        that still fit there, and its score with them."""
+        """``change`` (``v`` in ``vd`` for the visits ``gone``) with the day also taking the
+        left-out visits that still fit there, and its score with them."""
         st = self.st
         gained, km = score
         route = change[vd]
-        requests = {st.visit_request[v], st.visit_request[w]}
-        for u in self._fits_without(vd, w)[:REFILL_CANDIDATES]:
+        requests = {st.visit_request[v], *(st.visit_request[w] for w in gone)}
+        for u in self._fits_without(vd, gone)[:REFILL_CANDIDATES]:
             ri = st.visit_request[u]
             if u == v or ri in requests:
                 continue
@@ -139,16 +145,17 @@ class _Room:
             requests.add(ri)
         return (gained, km), {**change, vd: route}
 
-    def _fits_without(self, vd: int, w: int) -> list[int]:
-        """The left-out visits (most valuable first) that fit van-day ``vd`` once ``w`` has
-        left it, each alone, their spacing kept."""
-        key = (vd, w)
+    def _fits_without(self, vd: int, gone: tuple[int, ...]) -> list[int]:
+        """The left-out visits (most valuable first) that fit van-day ``vd`` once the visits
+        ``gone`` have left it, each alone, their spacing kept."""
+        key = (vd, gone)
         if key not in self._alone:
             st = self.st
-            rest = [x for x in st.routes.get(vd, []) if x != w]
+            rest = [x for x in st.routes.get(vd, []) if x not in gone]
+            away = {st.visit_request[w] for w in gone}
             self._alone[key] = [
                 u for u in self.left_out
-                if vd in self.allowed[st.visit_request[u]] and st.visit_request[u] != st.visit_request[w]
+                if vd in self.allowed[st.visit_request[u]] and st.visit_request[u] not in away
                 and _spacing_ok(st, u, vd, frozenset()) and _fits(st, vd, rest, u) is not None
             ]
         return self._alone[key]
