@@ -111,13 +111,13 @@ class _Room:
             for w in gone:
                 gained -= _gain_at(st, w, vd)  # w leaves vd: its priority, and its move if it was home
                 moved = self._relocate(w, vd)
-                if moved is not None and moved[0] not in change:
+                if moved is not None and moved[0] not in change:  # two never go to one day
                     wd, wroute, wkm = moved
                     gained += _gain_at(st, w, wd)
                     km += wkm
                     change[wd] = wroute
                 elif not _droppable(st, w):
-                    break
+                    break  # w can neither move nor give way: no trade
             else:
                 score = (gained, -km)
                 if score[0] <= _EPS:
@@ -132,7 +132,7 @@ class _Room:
         gained, km = score
         route = change[vd]
         requests = {st.visit_request[v], *(st.visit_request[w] for w in gone)}
-        for u in self._fits_without(vd, gone)[:REFILL_CANDIDATES]:
+        for u in self._fits_without(vd, gone):
             ri = st.visit_request[u]
             if u == v or ri in requests:
                 continue
@@ -146,24 +146,26 @@ class _Room:
         return (gained, km), {**change, vd: route}
 
     def _fits_without(self, vd: int, gone: tuple[int, ...]) -> list[int]:
-        """The left-out visits (most valuable first) that fit van-day ``vd`` once the visits
-        ``gone`` have left it, each alone, their spacing kept."""
+        """The most valuable left-out visits (at most ``REFILL_CANDIDATES``) that fit van-day
+        ``vd`` once the visits ``gone`` have left it, each alone, their spacing kept."""
         key = (vd, gone)
         if key not in self._alone:
             st = self.st
             rest = [x for x in st.routes.get(vd, []) if x not in gone]
             away = {st.visit_request[w] for w in gone}
-            self._alone[key] = [
-                u for u in self.left_out
-                if vd in self.allowed[st.visit_request[u]] and st.visit_request[u] not in away
-                and _spacing_ok(st, u, vd, frozenset()) and _fits(st, vd, rest, u) is not None
-            ]
+            found = self._alone[key] = []
+            for u in self.left_out:
+                if len(found) == REFILL_CANDIDATES:
+                    break
+                if (vd in self.allowed[st.visit_request[u]] and st.visit_request[u] not in away
+                        and _spacing_ok(st, u, vd, frozenset()) and _fits(st, vd, rest, u) is not None):
+                    found.append(u)
         return self._alone[key]
 
     def _relocate(self, w: int, away: int) -> tuple[int, list[int], float] | None:
         """Where ``w`` goes once it leaves van-day ``away``: its published van-day first, else
-        the one it adds the fewest km to (``away`` is the only route the trade changes, and
-        ``w`` never goes back there, so the answer holds whatever comes in)."""
+        the one it adds the fewest km to.  The answer holds whatever comes into ``away``
+        (``w`` never goes back there), and a trade never sends two visits to one day."""
         key = (w, away)
         if key not in self._away:
             self._away[key] = _relocate(self.st, w, away)
