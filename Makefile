@@ -8,7 +8,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 FLASK  := $(VENV)/bin/flask --app web
 
-.PHONY: demo run test bench lint install clean translations
+.PHONY: demo run test test-sqlite test-postgresql bench lint install clean translations
 
 # The port `make run` and `make demo` serve on: `make run PORT=8080` (or PORT in the environment).
 PORT ?= 5000
@@ -54,10 +54,17 @@ run: $(STAMP)
 	@echo
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-# The same suite on SQLite, then on PostgreSQL when TOURPLAN_TEST_DATABASE_URL is set.
+# The same suite on SQLite and, when TOURPLAN_TEST_DATABASE_URL is set, on PostgreSQL: side
+# by side, one per core (each suite is single-threaded), each printing its report when done.
 test: $(STAMP)
 	$(PY) -m ruff check .
+	@if [ -n "$$TOURPLAN_TEST_DATABASE_URL" ]; then echo "SQLite and PostgreSQL suites running side by side; each reports when it ends"; fi
+	@$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgresql
+
+test-sqlite: $(STAMP)
 	TOURPLAN_TEST_DATABASE_URL= $(PY) -m pytest
+
+test-postgresql: $(STAMP)
 	if [ -n "$$TOURPLAN_TEST_DATABASE_URL" ]; then $(PY) -m pytest; fi
 
 bench: $(STAMP)

@@ -14,12 +14,10 @@ from sqlalchemy import func, select
 
 from tests.conftest import AuthActions
 from tests.desk_helpers import draft, operator, small_season
-from tests.groups import redis_answers
+from tests.groups import REDIS_URL, redis_answers
 from tourplan.checker import check_plan
 from tourplan.plan import plan_from_json
 from tourplan.problem import problem_from_json
-
-REDIS_URL = "redis://127.0.0.1:6379/15"
 
 
 def _wait(app, job_id: int, timeout: float = 120.0):
