@@ -750,7 +750,7 @@ def _polish(s: Searcher, tn: Tuning, seed: int | None, max_iterations: int | Non
     """The km phase (:mod:`polish`): the served set frozen, the engine's ruin and recreate
     moves visits across van-days and reorders routes, then (``exchange_share`` of its time)
     visits trade places; kept only if every spacing holds.  ``removed``: visits a ruin removes
-    on average, when not the engine's default."""
+    on average, when not the engine's default; worse routes are accepted by ``tn.km_accept``."""
     from tourplan.optimiser import engine
     from tourplan.optimiser.polish import polish
 
@@ -758,9 +758,10 @@ def _polish(s: Searcher, tn: Tuning, seed: int | None, max_iterations: int | Non
     if not st.routes or s.stop_requested():
         return
     iterations = None if max_iterations is None else tn.polish_iterations_per_window * max_iterations
+    knobs = engine.Knobs(accept=tn.km_accept, removed=engine.Knobs.removed if removed is None else removed)
     proposal = polish(st, deadline=(s.deadline if until is None else until) - 0.2, seed=seed, max_iterations=iterations,
                       should_stop=s.stop_requested if s.should_stop is not None else None,
-                      exchange_share=exchange_share, knobs=None if removed is None else engine.Knobs(removed=removed))
+                      exchange_share=exchange_share, knobs=knobs)
     if not proposal:
         return
     inside = {v for vd in proposal for v in st.routes.get(vd, [])}
