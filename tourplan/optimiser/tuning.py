@@ -34,14 +34,14 @@ class Tuning:
     #:   undo; lot-annee 11.66 / 11.69 km per point with 10, 11.57 / 11.54 with 30, 11.65
     #:   with 40; 20 from the start of the phase gained nothing)
     late_removed: int = 30
-    #: - how much worse a ruin and recreate of the km phase may leave the season's km and still
-    #:   be followed (engine.Knobs.accept, shrinking to 0): none.  The engine's 1 % suits one
-    #:   Solomon instance, where a ruin remakes a good part of the routes; a season has
-    #:   dozens to hundreds of van-days and a ruin remakes a few, so 1 % of the season let
-    #:   nearly every worse recreate through and the phase drifted for most of its time.
-    #:   Side by side, 10 s (120 s for lot-annee): lozere-printemps 11.87 → 11.30 km per
-    #:   point, charente-duo 12.98 → 12.32, lot-annee 11.42–11.79 → 11.22, a held-out Lozère
-    #:   with 3 vans 10,314–10,601 km → 9,950–10,146 (0.05 %: 10,062 / 10,198; 0.2 %: 10,191 / 10,197)
+    #: every season's km phase: how much worse a ruin and recreate may leave the km and still
+    #: be followed (engine.Knobs.accept, shrinking to 0): none.  The engine's 1 % suits one
+    #: Solomon instance, where a ruin remakes a good part of the routes; a season has dozens
+    #: to hundreds of van-days and a ruin remakes a few, so 1 % of the season let nearly
+    #: every worse recreate through and the phase drifted for most of its time.  Side by
+    #: side, 10 s: lozere-printemps 11.87 → 11.30 km per point, charente-duo 12.98 → 12.32, a
+    #: held-out Lozère with 3 vans 10,314–10,601 km → 9,950–10,167 (0.05 %: 10,062 / 10,198;
+    #: 0.2 %: 10,191 / 10,197); lot-annee at 120 s 11.22–11.73 (11.42–11.79 before)
     km_accept: float = 0.0
     cap_factor: float = 5.0  # candidates per block: this many times 3 visits per van-day
     improve_cap_factor: float = 2.0  # the same for the improvement windows (smaller: faster km moves)
