@@ -11,9 +11,14 @@ import shutil
 
 from tests.browser import HAVE_CHROMIUM
 
+
+def postgresql_url() -> str:
+    return os.environ.get("TOURPLAN_TEST_DATABASE_URL", "").strip()
+
+
 # `make test` runs the SQLite and the PostgreSQL suites side by side: each has its own Redis
 # database, so one suite emptying its job queue never takes the other's job.
-REDIS_URL = f"redis://127.0.0.1:6379/{13 if os.environ.get('TOURPLAN_TEST_DATABASE_URL', '').strip() else 15}"
+REDIS_URL = f"redis://127.0.0.1:6379/{13 if postgresql_url() else 15}"
 
 
 def have_chromium() -> bool:
@@ -35,8 +40,6 @@ def redis_answers(url: str = REDIS_URL) -> bool:
         return False
 
 
-def postgresql_url() -> str:
-    return os.environ.get("TOURPLAN_TEST_DATABASE_URL", "").strip()
 
 
 def not_run() -> list[str]:
